@@ -1,0 +1,76 @@
+//! Typed settings. Defaults live here; flags and environment variables override them. Tests build
+//! a [`Settings`] value directly instead of touching the environment.
+
+use std::net::SocketAddr;
+
+use clap::{Args, Parser, Subcommand};
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://talkative-emulator.db";
+pub const DEFAULT_INTERACTION_RETENTION: u32 = 10_000;
+pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "talkative-emulator",
+    version,
+    args_conflicts_with_subcommands = true,
+    about = "Local emulator of Talkative's Signed Interaction Data, with a verifier that explains every verdict."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Server settings when no subcommand is given (`serve` is the default).
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the emulator's HTTP server (the default).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TALKATIVE_BIND", default_value = DEFAULT_BIND)]
+    pub bind: SocketAddr,
+    /// SQLite database; the file is created and migrated at start.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+    /// How many recorded interactions to keep (oldest are pruned).
+    #[arg(long, env = "TALKATIVE_INTERACTION_RETENTION", default_value_t = DEFAULT_INTERACTION_RETENTION)]
+    pub interaction_retention: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub database_url: String,
+    pub interaction_retention: u32,
+    pub max_body_bytes: usize,
+}
+
+impl From<ServeArgs> for Settings {
+    fn from(args: ServeArgs) -> Self {
+        Self {
+            bind: args.bind,
+            database_url: args.database_url,
+            interaction_retention: args.interaction_retention,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+impl Settings {
+    /// Settings for a throwaway instance: a random loopback port and the given database.
+    pub fn ephemeral(database_url: impl Into<String>) -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: database_url.into(),
+            interaction_retention: DEFAULT_INTERACTION_RETENTION,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! What the agent would see for one interaction: which items passed, which were dropped and why.
+//! Serialized camelCase; this shape is the public contract of `POST /api/v1/verify`.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::jws::Stage;
+use crate::problem::{Code, Problem, Warning};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Enforcement {
+    On,
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureStatus {
+    Valid,
+    Invalid,
+    Absent,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignatureVerdict {
+    pub status: SignatureStatus,
+    pub key_id: Option<Uuid>,
+    pub error: Option<Problem>,
+    /// The check the token failed at, for the step-by-step diagnosis.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed_at: Option<Stage>,
+    /// The decoded JOSE header, when it could be decoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AcceptedSource {
+    Signed,
+    UnsignedAllowlisted,
+    UnsignedNotEnforced,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectedSource {
+    Signed,
+    Unsigned,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AcceptedItem {
+    pub label: String,
+    pub data: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub source: AcceptedSource,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Reason {
+    pub code: Code,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectedItem {
+    pub label: String,
+    pub data: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub source: RejectedSource,
+    pub reason: Reason,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    pub id: Uuid,
+    pub received_at: String,
+    pub enforcement: Enforcement,
+    pub signature: SignatureVerdict,
+    pub accepted: Vec<AcceptedItem>,
+    pub rejected: Vec<RejectedItem>,
+    pub warnings: Vec<Warning>,
+}

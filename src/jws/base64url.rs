@@ -1,0 +1,123 @@
+//! Strict base64url (RFC 7515 §2, RFC 4648 §5 without padding): the exact alphabet, no `=`, no
+//! whitespace, and no non-zero "stray" bits in the last character, so every token has exactly
+//! one encoding. Errors say what was found and where, because "invalid base64" helps nobody.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Base64urlError {
+    Padding { position: usize },
+    StandardAlphabet { found: char, position: usize },
+    Whitespace { position: usize },
+    InvalidCharacter { found: char, position: usize },
+    ImpossibleLength { length: usize },
+    NonCanonical,
+}
+
+impl Base64urlError {
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Padding { position } => {
+                format!("has `=` padding at position {position}; base64url in JWS carries no padding")
+            }
+            Self::StandardAlphabet { found, position } => format!(
+                "has `{found}` at position {position}: that is the standard base64 alphabet, JWS uses base64url (`-` and `_`)"
+            ),
+            Self::Whitespace { position } => {
+                format!("has whitespace at position {position}")
+            }
+            Self::InvalidCharacter { found, position } => {
+                format!("has {found:?} at position {position}, which is not a base64url character")
+            }
+            Self::ImpossibleLength { length } => {
+                format!("is {length} characters long, a length no base64url encoding can have (truncated?)")
+            }
+            Self::NonCanonical => {
+                "ends with non-zero unused bits (a non-canonical encoding; the token was altered or built by hand)".to_owned()
+            }
+        }
+    }
+
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Self::Padding { .. } | Self::StandardAlphabet { .. } => {
+                "Encode each part with base64url without padding: replace `+` with `-`, `/` with `_`, and strip trailing `=` (RFC 7515 §2). JOSE libraries do this for you."
+            }
+            Self::Whitespace { .. } => {
+                "Remove line breaks and spaces from the token; a trailing newline often comes from reading the token out of a file or `echo`."
+            }
+            _ => "Pass the compact JWS exactly as your signing library produced it.",
+        }
+    }
+}
+
+pub fn decode(segment: &str) -> Result<Vec<u8>, Base64urlError> {
+    for (position, c) in segment.char_indices() {
+        match c {
+            'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '_' => {}
+            '=' => return Err(Base64urlError::Padding { position }),
+            '+' | '/' => return Err(Base64urlError::StandardAlphabet { found: c, position }),
+            c if c.is_whitespace() => return Err(Base64urlError::Whitespace { position }),
+            found => return Err(Base64urlError::InvalidCharacter { found, position }),
+        }
+    }
+    if segment.len() % 4 == 1 {
+        return Err(Base64urlError::ImpossibleLength {
+            length: segment.len(),
+        });
+    }
+    // The alphabet and length are right, so the only error left is non-zero trailing bits,
+    // which this engine rejects (its default `decode_allow_trailing_bits(false)`).
+    URL_SAFE_NO_PAD
+        .decode(segment)
+        .map_err(|_| Base64urlError::NonCanonical)
+}
+
+pub fn encode(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_canonical_base64url() {
+        assert_eq!(decode("").unwrap(), b"");
+        assert_eq!(decode("-_8").unwrap(), [0xfb, 0xff]);
+        assert_eq!(
+            decode(&encode(b"any bytes \xff")).unwrap(),
+            b"any bytes \xff"
+        );
+    }
+
+    #[test]
+    fn rejects_everything_else_precisely() {
+        assert_eq!(decode("YQ=="), Err(Base64urlError::Padding { position: 2 }));
+        assert_eq!(
+            decode("+_8"),
+            Err(Base64urlError::StandardAlphabet {
+                found: '+',
+                position: 0
+            })
+        );
+        assert_eq!(
+            decode("YQ\n"),
+            Err(Base64urlError::Whitespace { position: 2 })
+        );
+        assert_eq!(
+            decode("Y.Q"),
+            Err(Base64urlError::InvalidCharacter {
+                found: '.',
+                position: 1
+            })
+        );
+        assert_eq!(
+            decode("YWJjZ"),
+            Err(Base64urlError::ImpossibleLength { length: 5 })
+        );
+        // "YR" decodes to 'a' like "YQ" but with a stray low bit set.
+        assert_eq!(decode("YR"), Err(Base64urlError::NonCanonical));
+    }
+}

@@ -1,0 +1,253 @@
+//! The verification engine: a compact JWS in, verified interaction data or a precise [`Problem`]
+//! out. Pure code with no I/O; the keys come in as a [`KeyRing`] snapshot.
+//!
+//! Checks run in the order a person debugging a token would want them reported:
+//! size → segments → base64url → header → alg → kid → signature → payload.
+
+pub mod base64url;
+pub mod header;
+pub mod payload;
+pub mod signature;
+pub mod strict_json;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::domain::{InteractionItem, SigningKey};
+use crate::problem::{Code, Problem, Warning};
+pub use signature::{VerifyingKey, verify_es256};
+
+/// Larger tokens are refused before any decoding. Interaction data is small; 64 KiB of it is
+/// already far beyond what a chat widget carries.
+pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
+
+/// Which check a token failed at (or `Policy` once the signature is settled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Stage {
+    Size,
+    Segments,
+    Base64url,
+    Header,
+    Algorithm,
+    KeyId,
+    Signature,
+    Payload,
+}
+
+/// One stored key as the engine sees it.
+#[derive(Debug)]
+pub struct KeyEntry {
+    pub id: Uuid,
+    pub fingerprint: String,
+    pub active: bool,
+    pub verifier: VerifyingKey,
+}
+
+impl KeyEntry {
+    pub fn new(id: Uuid, key: &SigningKey, active: bool) -> Self {
+        Self {
+            id,
+            fingerprint: key.fingerprint().to_owned(),
+            active,
+            verifier: VerifyingKey::new(key),
+        }
+    }
+}
+
+/// Every stored key, active or not (so a `kid` naming an inactive key gets its own message).
+#[derive(Debug, Default)]
+pub struct KeyRing {
+    entries: Vec<KeyEntry>,
+}
+
+impl KeyRing {
+    pub fn new(entries: Vec<KeyEntry>) -> Self {
+        Self { entries }
+    }
+
+    pub fn active(&self) -> impl Iterator<Item = &KeyEntry> {
+        self.entries.iter().filter(|k| k.active)
+    }
+
+    pub fn has_active(&self) -> bool {
+        self.entries.iter().any(|k| k.active)
+    }
+
+    fn find(&self, kid: &str) -> Option<&KeyEntry> {
+        let as_uuid = Uuid::try_parse(kid).ok();
+        self.entries
+            .iter()
+            .find(|k| Some(k.id) == as_uuid || k.fingerprint == kid)
+    }
+}
+
+/// A token whose signature verified with a stored, active key.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub key_id: Uuid,
+    pub header: Map<String, Value>,
+    pub items: Vec<InteractionItem>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Why a token was refused, with whatever could be decoded for the diagnosis. `unverified_items`
+/// are shown so the integrator sees what was dropped; they are never accepted.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub problem: Problem,
+    pub stage: Stage,
+    pub header: Option<Map<String, Value>>,
+    pub unverified_items: Vec<InteractionItem>,
+    pub warnings: Vec<Warning>,
+}
+
+pub fn verify(token: &str, keys: &KeyRing) -> Result<Verified, Box<Failure>> {
+    let mut diagnosis = Diagnosis::default();
+    match diagnosis.run(token, keys) {
+        Ok((key_id, items)) => Ok(Verified {
+            key_id,
+            header: diagnosis.header.unwrap_or_default(),
+            items,
+            warnings: diagnosis.warnings,
+        }),
+        Err((stage, problem)) => Err(Box::new(Failure {
+            problem,
+            stage,
+            header: diagnosis.header,
+            unverified_items: diagnosis.unverified_items,
+            warnings: diagnosis.warnings,
+        })),
+    }
+}
+
+#[derive(Default)]
+struct Diagnosis {
+    header: Option<Map<String, Value>>,
+    unverified_items: Vec<InteractionItem>,
+    warnings: Vec<Warning>,
+}
+
+type StageResult<T> = Result<T, (Stage, Problem)>;
+
+fn at<T>(stage: Stage, result: Result<T, Problem>) -> StageResult<T> {
+    result.map_err(|p| (stage, p))
+}
+
+impl Diagnosis {
+    fn run(&mut self, token: &str, keys: &KeyRing) -> StageResult<(Uuid, Vec<InteractionItem>)> {
+        at(Stage::Size, check_size(token))?;
+        let (header_b64, payload_b64, signature_b64) = at(Stage::Segments, split(token))?;
+        let header_bytes = at(Stage::Base64url, decode_segment("header", header_b64))?;
+        let payload_bytes = at(Stage::Base64url, decode_segment("payload", payload_b64))?;
+        let signature = at(Stage::Base64url, decode_segment("signature", signature_b64))?;
+
+        let parameters = at(Stage::Header, header::parse(&header_bytes))?;
+        // Decode what the token claims to carry before judging it, so a refusal can show it.
+        self.unverified_items = payload::parse(&payload_bytes)
+            .map(|(items, _)| items)
+            .unwrap_or_default();
+        let header = self.header.insert(parameters);
+        at(Stage::Algorithm, header::check_algorithm(header))?;
+        self.warnings = at(Stage::Header, header::check_parameters(header))?;
+        let kid = at(Stage::Header, header::key_id(header))?;
+
+        let candidates = at(Stage::KeyId, select_keys(keys, kid))?;
+        let signature = at(Stage::Signature, signature::parse_signature(&signature))?;
+        let signing_input = &token.as_bytes()[..header_b64.len() + 1 + payload_b64.len()];
+        let key_id = candidates
+            .into_iter()
+            .find(|key| signature::verifies(&key.verifier, signing_input, signature))
+            .map(|key| key.id)
+            .ok_or((Stage::Signature, signature::mismatch()))?;
+
+        let (items, payload_warnings) = at(Stage::Payload, payload::parse(&payload_bytes))?;
+        self.unverified_items.clear();
+        self.warnings.extend(payload_warnings);
+        Ok((key_id, items))
+    }
+}
+
+fn check_size(token: &str) -> Result<(), Problem> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(Problem::new(
+            Code::TokenTooLarge,
+            format!(
+                "The token is {} bytes; the limit is {MAX_TOKEN_BYTES}.",
+                token.len()
+            ),
+            "Sign only the interaction data the agent needs; large blobs do not belong in interaction data.",
+        ));
+    }
+    Ok(())
+}
+
+fn split(token: &str) -> Result<(&str, &str, &str), Problem> {
+    let mut parts = token.split('.');
+    if let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    {
+        return Ok((h, p, s));
+    }
+    let count = token.split('.').count();
+    let trimmed = token.trim_start();
+    let hint = if trimmed.starts_with('[') || trimmed.starts_with('{') {
+        "This is plain JSON, not a signed token: sign the JSON array with ES256 and pass the compact serialization."
+    } else if count == 5 {
+        "Five parts is an encrypted JWE; Talkative needs a signed JWS (header.payload.signature)."
+    } else {
+        "A compact JWS is exactly three base64url parts joined by dots: header.payload.signature (RFC 7515 §7.1). The JSON serialization is not accepted."
+    };
+    Err(Problem::new(
+        Code::InvalidSegments,
+        format!("The token has {count} dot-separated part(s); a compact JWS has exactly 3."),
+        hint,
+    ))
+}
+
+fn decode_segment(name: &str, segment: &str) -> Result<Vec<u8>, Problem> {
+    if segment.is_empty() && name == "header" {
+        return Err(Problem::new(
+            Code::InvalidBase64url,
+            "The header part is empty.",
+            "The first part of the token must be base64url of {\"alg\":\"ES256\"}.",
+        ));
+    }
+    base64url::decode(segment).map_err(|e| {
+        Problem::new(
+            Code::InvalidBase64url,
+            format!("The {name} part {}.", e.describe()),
+            e.hint(),
+        )
+    })
+}
+
+fn select_keys<'k>(keys: &'k KeyRing, kid: Option<&str>) -> Result<Vec<&'k KeyEntry>, Problem> {
+    if !keys.has_active() {
+        return Err(Problem::new(
+            Code::NoSigningKeys,
+            "No active signing key is configured, so signed data cannot be verified.",
+            "Paste your ec_public.pem on the Signing Keys page (or POST it to /api/v1/signing-keys), or re-activate a key.",
+        ));
+    }
+    let Some(kid) = kid else {
+        return Ok(keys.active().collect());
+    };
+    match keys.find(kid) {
+        Some(entry) if entry.active => Ok(vec![entry]),
+        Some(entry) => Err(Problem::new(
+            Code::KeyInactive,
+            format!(
+                "The header's \"kid\" names key {}, which is inactive.",
+                entry.id
+            ),
+            "Re-activate the key on the Signing Keys page, or sign with an active key.",
+        )),
+        None => Err(Problem::new(
+            Code::UnknownKeyId,
+            format!("The header's \"kid\" {kid:?} matches no stored key id or fingerprint."),
+            "Set \"kid\" to a key's id or fingerprint as shown on the Signing Keys page, or leave it out to try every active key.",
+        )),
+    }
+}

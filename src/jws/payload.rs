@@ -1,0 +1,132 @@
+//! The signed payload: a JSON array of `{label, data, type}` objects, all strings.
+
+use serde_json::Value;
+
+use super::header::kind;
+use super::strict_json;
+use crate::domain::InteractionItem;
+use crate::problem::{Code, Problem, Warning};
+
+const SHAPE_HINT: &str = "Sign a JSON array such as [{\"label\":\"email\",\"data\":\"a@b.c\",\"type\":\"string\"}], as Talkative's article shows.";
+
+/// Parses the payload; warnings are for things that are accepted but probably unintended.
+pub fn parse(bytes: &[u8]) -> Result<(Vec<InteractionItem>, Vec<Warning>), Problem> {
+    let value = strict_json::parse(bytes).map_err(|e| {
+        Problem::new(
+            Code::InvalidPayload,
+            format!("The payload is not valid JSON: {e}."),
+            SHAPE_HINT,
+        )
+    })?;
+    let Value::Array(elements) = value else {
+        let extra = if value.is_object() {
+            " Talkative expects the interaction data array itself, not a JWT claims object."
+        } else {
+            ""
+        };
+        return Err(Problem::new(
+            Code::InvalidPayload,
+            format!("The payload is JSON {}, not an array.{extra}", kind(&value)),
+            SHAPE_HINT,
+        ));
+    };
+    items_from_json(elements, "the payload")
+        .map_err(|(message, hint)| Problem::new(Code::InvalidPayload, message, hint))
+}
+
+/// Turns JSON values into items, naming the item and field that is wrong.
+/// `whose` says where the items came from ("the payload", "interactionData").
+pub fn items_from_json(
+    elements: Vec<Value>,
+    whose: &str,
+) -> Result<(Vec<InteractionItem>, Vec<Warning>), (String, String)> {
+    let mut items = Vec::with_capacity(elements.len());
+    let mut warnings = Vec::new();
+    for (index, element) in elements.into_iter().enumerate() {
+        let Value::Object(mut object) = element else {
+            return Err((
+                format!(
+                    "Item {index} of {whose} is JSON {}, not an object.",
+                    kind(&element)
+                ),
+                SHAPE_HINT.to_owned(),
+            ));
+        };
+        let mut field = |name: &str| match object.remove(name) {
+            Some(Value::String(s)) => Ok(s),
+            None => Err((
+                format!("Item {index} of {whose} has no \"{name}\"."),
+                SHAPE_HINT.to_owned(),
+            )),
+            Some(other) => Err((
+                format!(
+                    "Item {index} of {whose} has \"{name}\" as JSON {}; it must be a string.",
+                    kind(&other)
+                ),
+                format!("Send every value as a string, e.g. \"data\":\"42\". {SHAPE_HINT}"),
+            )),
+        };
+        let item = InteractionItem {
+            label: field("label")?,
+            data: field("data")?,
+            kind: field("type")?,
+        };
+        for name in object.keys() {
+            warnings.push(Warning::new(
+                Code::UnknownItemField,
+                format!("Item {index} of {whose} has an extra member \"{name}\"; it was ignored."),
+            ));
+        }
+        items.push(item);
+    }
+    Ok((items, warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_articles_shape() {
+        let (items, warnings) =
+            parse(br#"[{"label":"email","data":"a@b.c","type":"string"}]"#).unwrap();
+        assert_eq!(items[0].label, "email");
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn names_the_item_and_field() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"{}", "not an array"),
+            (b"[1]", "Item 0"),
+            (
+                br#"[{"label":"a","data":"b","type":"string"},{"label":"c","type":"string"}]"#,
+                "Item 1 of the payload has no \"data\"",
+            ),
+            (
+                br#"[{"label":"a","data":5,"type":"string"}]"#,
+                "\"data\" as JSON a number",
+            ),
+            (
+                br#"[{"label":"a","label":"b","data":"","type":"string"}]"#,
+                "duplicate",
+            ),
+            (b"not json", "not valid JSON"),
+        ];
+        for (input, expected) in cases {
+            let problem = parse(input).unwrap_err();
+            assert_eq!(problem.code, Code::InvalidPayload);
+            assert!(
+                problem.message.contains(expected),
+                "{} lacks {expected}",
+                problem.message
+            );
+        }
+    }
+
+    #[test]
+    fn warns_about_extra_members() {
+        let (_, warnings) = parse(br#"[{"label":"a","data":"b","type":"string","x":1}]"#).unwrap();
+        assert_eq!(warnings[0].code, Code::UnknownItemField);
+    }
+}

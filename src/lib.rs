@@ -1,0 +1,14 @@
+//! talkative-emulator: a local emulator of Talkative's *Signed Interaction Data* and a verifier
+//! that explains exactly why a payload passes or fails.
+
+pub mod configuration;
+pub mod domain;
+pub mod error;
+pub mod jws;
+pub mod policy_cache;
+pub mod problem;
+pub mod recorder;
+pub mod routes;
+pub mod startup;
+pub mod storage;
+pub mod telemetry;

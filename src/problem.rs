@@ -1,0 +1,215 @@
+//! Every rejection the emulator makes, at any boundary, is a [`Problem`]: a stable machine-readable
+//! [`Code`], a human message and a hint that says what to do about it.
+//!
+//! The codes are the public contract (integrators match on them in CI), so they are listed here and
+//! nowhere else, and never renamed once released.
+
+use serde::Serialize;
+use std::fmt;
+
+/// Stable, snake_case error codes. `as_str()` is what goes on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code {
+    // Request shape
+    InvalidRequest,
+    PayloadTooLarge,
+    NotFound,
+    InternalError,
+    // Signing keys
+    InvalidPem,
+    PrivateKeyNotAccepted,
+    UnsupportedCurve,
+    UnsupportedKeyType,
+    InvalidPublicKey,
+    DuplicateKey,
+    InvalidKeyName,
+    SigningKeyNotFound,
+    // Unsigned fields
+    InvalidLabel,
+    AlreadyAllowlisted,
+    UnsignedFieldNotFound,
+    // JWS verification
+    TokenTooLarge,
+    InvalidSegments,
+    InvalidBase64url,
+    InvalidHeader,
+    UnsupportedAlgorithm,
+    UnsupportedHeader,
+    UnknownKeyId,
+    KeyInactive,
+    DerSignature,
+    InvalidSignatureLength,
+    SignatureOutOfRange,
+    SignatureMismatch,
+    NoSigningKeys,
+    InvalidPayload,
+    // Per-item verdict reasons
+    NotAllowlisted,
+    OverriddenBySigned,
+    InvalidSignature,
+    DuplicateLabel,
+    // Warnings
+    NonStringType,
+    EmbeddedKeyIgnored,
+    EmptySignedInteractionData,
+    UnknownItemField,
+}
+
+impl Code {
+    pub const ALL: &'static [Code] = &[
+        Code::InvalidRequest,
+        Code::PayloadTooLarge,
+        Code::NotFound,
+        Code::InternalError,
+        Code::InvalidPem,
+        Code::PrivateKeyNotAccepted,
+        Code::UnsupportedCurve,
+        Code::UnsupportedKeyType,
+        Code::InvalidPublicKey,
+        Code::DuplicateKey,
+        Code::InvalidKeyName,
+        Code::SigningKeyNotFound,
+        Code::InvalidLabel,
+        Code::AlreadyAllowlisted,
+        Code::UnsignedFieldNotFound,
+        Code::TokenTooLarge,
+        Code::InvalidSegments,
+        Code::InvalidBase64url,
+        Code::InvalidHeader,
+        Code::UnsupportedAlgorithm,
+        Code::UnsupportedHeader,
+        Code::UnknownKeyId,
+        Code::KeyInactive,
+        Code::DerSignature,
+        Code::InvalidSignatureLength,
+        Code::SignatureOutOfRange,
+        Code::SignatureMismatch,
+        Code::NoSigningKeys,
+        Code::InvalidPayload,
+        Code::NotAllowlisted,
+        Code::OverriddenBySigned,
+        Code::InvalidSignature,
+        Code::DuplicateLabel,
+        Code::NonStringType,
+        Code::EmbeddedKeyIgnored,
+        Code::EmptySignedInteractionData,
+        Code::UnknownItemField,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::InvalidRequest => "invalid_request",
+            Code::PayloadTooLarge => "payload_too_large",
+            Code::NotFound => "not_found",
+            Code::InternalError => "internal_error",
+            Code::InvalidPem => "invalid_pem",
+            Code::PrivateKeyNotAccepted => "private_key_not_accepted",
+            Code::UnsupportedCurve => "unsupported_curve",
+            Code::UnsupportedKeyType => "unsupported_key_type",
+            Code::InvalidPublicKey => "invalid_public_key",
+            Code::DuplicateKey => "duplicate_key",
+            Code::InvalidKeyName => "invalid_key_name",
+            Code::SigningKeyNotFound => "signing_key_not_found",
+            Code::InvalidLabel => "invalid_label",
+            Code::AlreadyAllowlisted => "already_allowlisted",
+            Code::UnsignedFieldNotFound => "unsigned_field_not_found",
+            Code::TokenTooLarge => "token_too_large",
+            Code::InvalidSegments => "invalid_segments",
+            Code::InvalidBase64url => "invalid_base64url",
+            Code::InvalidHeader => "invalid_header",
+            Code::UnsupportedAlgorithm => "unsupported_algorithm",
+            Code::UnsupportedHeader => "unsupported_header",
+            Code::UnknownKeyId => "unknown_key_id",
+            Code::KeyInactive => "key_inactive",
+            Code::DerSignature => "der_signature",
+            Code::InvalidSignatureLength => "invalid_signature_length",
+            Code::SignatureOutOfRange => "signature_out_of_range",
+            Code::SignatureMismatch => "signature_mismatch",
+            Code::NoSigningKeys => "no_signing_keys",
+            Code::InvalidPayload => "invalid_payload",
+            Code::NotAllowlisted => "not_allowlisted",
+            Code::OverriddenBySigned => "overridden_by_signed",
+            Code::InvalidSignature => "invalid_signature",
+            Code::DuplicateLabel => "duplicate_label",
+            Code::NonStringType => "non_string_type",
+            Code::EmbeddedKeyIgnored => "embedded_key_ignored",
+            Code::EmptySignedInteractionData => "empty_signed_interaction_data",
+            Code::UnknownItemField => "unknown_item_field",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// A rejection with everything an integrator needs to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub code: Code,
+    pub message: String,
+    pub hint: String,
+}
+
+impl Problem {
+    pub fn new(code: Code, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} (hint: {})", self.code, self.message, self.hint)
+    }
+}
+
+impl std::error::Error for Problem {}
+
+/// A note that does not change the verdict but that an integrator should know about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    pub code: Code,
+    pub message: String,
+}
+
+impl Warning {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_snake_case() {
+        let mut seen = HashSet::new();
+        for code in Code::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "duplicate code {s}");
+            assert!(
+                s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{s} is not snake_case"
+            );
+            assert_eq!(serde_json::to_value(code).unwrap(), s);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Reading request bodies: size-limited, strictly parsed JSON objects, with errors in the API's shape.
+
+use actix_web::web::{Bytes, Payload};
+use actix_web::{HttpMessage, HttpRequest};
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+use crate::jws::strict_json;
+use crate::problem::{Code, Problem};
+
+/// A JSON object body, and the raw bytes it came from.
+pub struct JsonObject {
+    pub fields: Map<String, Value>,
+    pub raw: Bytes,
+}
+
+pub async fn read_object(
+    request: &HttpRequest,
+    payload: Payload,
+    limit: usize,
+    allowed: &[&str],
+) -> Result<JsonObject, ApiError> {
+    let too_large = || {
+        ApiError::Rejected(Problem::new(
+            Code::PayloadTooLarge,
+            format!("The request body is larger than {limit} bytes."),
+            "Send less data; interaction data is meant to be small.",
+        ))
+    };
+    let declared = request
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(too_large());
+    }
+    let raw = match payload.to_bytes_limited(limit).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(error)) => {
+            return Err(ApiError::invalid_request(
+                format!("The request body could not be read: {error}."),
+                "Send a complete JSON body.",
+            ));
+        }
+        Err(_) => return Err(too_large()),
+    };
+    let content_type = request.content_type();
+    if !content_type.is_empty() && content_type != "application/json" {
+        return Err(ApiError::invalid_request(
+            format!("The Content-Type is {content_type:?}; this endpoint takes JSON."),
+            "Send `Content-Type: application/json` (with curl: -H 'Content-Type: application/json').",
+        ));
+    }
+    let value = strict_json::parse(&raw).map_err(|e| {
+        ApiError::invalid_request(
+            format!("The request body is not valid JSON: {e}."),
+            "Send a JSON object; member names must not repeat.",
+        )
+    })?;
+    let Value::Object(fields) = value else {
+        return Err(ApiError::invalid_request(
+            "The request body must be a JSON object.",
+            "Wrap the fields in {...}; see the README for this endpoint's fields.",
+        ));
+    };
+    if let Some(unknown) = fields.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(ApiError::invalid_request(
+            format!("Unknown field {unknown:?}."),
+            format!("This endpoint takes: {}.", allowed.join(", ")),
+        ));
+    }
+    Ok(JsonObject { fields, raw })
+}
+
+/// An optional string member; `null` counts as absent.
+pub fn optional_string(
+    fields: &mut Map<String, Value>,
+    name: &str,
+) -> Result<Option<String>, ApiError> {
+    match fields.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(ApiError::invalid_request(
+            format!("Field {name:?} must be a string."),
+            "See the README for this endpoint's fields.",
+        )),
+    }
+}
+
+pub fn required_string(fields: &mut Map<String, Value>, name: &str) -> Result<String, ApiError> {
+    optional_string(fields, name)?.ok_or_else(|| {
+        ApiError::invalid_request(
+            format!("Field {name:?} is required."),
+            "See the README for this endpoint's fields.",
+        )
+    })
+}

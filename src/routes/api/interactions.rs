@@ -1,0 +1,100 @@
+use actix_web::HttpResponse;
+use actix_web::web::{Data, Path, Query};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::problem::{Code, Problem};
+use crate::startup::AppState;
+use crate::storage::format_millis;
+use crate::storage::interactions::{self, StoredInteraction};
+
+const DEFAULT_LIMIT: u32 = 50;
+const MAX_LIMIT: u32 = 500;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    limit: Option<u32>,
+    /// Signature status: valid, invalid or absent.
+    status: Option<String>,
+    /// Only interactions where something was dropped.
+    rejected: Option<bool>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InteractionView {
+    id: String,
+    received_at: String,
+    status: String,
+    rejected: i64,
+    request: Box<RawValue>,
+    verdict: Box<RawValue>,
+}
+
+impl TryFrom<StoredInteraction> for InteractionView {
+    type Error = ApiError;
+    fn try_from(row: StoredInteraction) -> Result<Self, ApiError> {
+        let raw = |text: String| {
+            RawValue::from_string(text).map_err(|e| {
+                ApiError::Internal(anyhow::Error::new(e).context("stored interaction is not JSON"))
+            })
+        };
+        Ok(Self {
+            received_at: format_millis(row.received_at),
+            request: raw(row.request)?,
+            verdict: raw(row.verdict)?,
+            id: row.id,
+            status: row.status,
+            rejected: row.rejected,
+        })
+    }
+}
+
+pub async fn list(
+    params: Query<ListParams>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let params = params.into_inner();
+    if let Some(status) = params.status.as_deref()
+        && !["valid", "invalid", "absent"].contains(&status)
+    {
+        return Err(ApiError::invalid_request(
+            format!("Unknown status {status:?}."),
+            "Use status=valid, status=invalid or status=absent.",
+        ));
+    }
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    // Read-your-writes: whatever was verified before this request is in the log.
+    state.recorder.flush().await;
+    let rows = interactions::list(
+        &state.pool,
+        limit,
+        params.status.as_deref(),
+        params.rejected.unwrap_or(false),
+    )
+    .await?;
+    let views = rows
+        .into_iter()
+        .map(InteractionView::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "interactions": views })))
+}
+
+pub async fn get(path: Path<String>, state: Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let not_found = || {
+        ApiError::Rejected(Problem::new(
+            Code::NotFound,
+            format!("No interaction with id {:?}.", path.as_str()),
+            "Ids come from the verify response's \"id\"; old interactions are pruned beyond the retention limit.",
+        ))
+    };
+    let id = Uuid::try_parse(&path).map_err(|_| not_found())?;
+    state.recorder.flush().await;
+    let row = interactions::get(&state.pool, id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(InteractionView::try_from(row)?))
+}
