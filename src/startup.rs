@@ -27,6 +27,7 @@ pub struct AppState {
 pub struct Application {
     address: SocketAddr,
     server: Server,
+    pool: SqlitePool,
     recorder: Recorder,
     recorder_task: JoinHandle<()>,
 }
@@ -41,7 +42,7 @@ impl Application {
             .with_context(|| format!("binding {}", settings.bind))?;
         let address = listener.local_addr().context("reading the bound address")?;
         let state = web::Data::new(AppState {
-            pool,
+            pool: pool.clone(),
             cache,
             recorder: recorder.clone(),
             settings,
@@ -59,6 +60,7 @@ impl Application {
         Ok(Self {
             address,
             server,
+            pool,
             recorder,
             recorder_task,
         })
@@ -84,6 +86,9 @@ impl Application {
         {
             tracing::warn!("interaction recorder did not stop within 10 s");
         }
+        // Closing checkpoints the WAL, so the database file is complete on its own.
+        self.pool.close().await;
+        tracing::info!("stopped; interaction log flushed");
         Ok(())
     }
 }

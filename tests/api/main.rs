@@ -1,0 +1,12 @@
+//! One integration-test binary: every test spawns the real app on a random port with a fresh
+//! SQLite database.
+
+mod health;
+mod helpers;
+mod hostile;
+mod interactions;
+mod interop;
+mod signing_keys;
+mod unsigned_fields;
+mod verify;
+mod wycheproof;

@@ -1,0 +1,303 @@
+//! The verify contract: enforcement, allowlist, provenance, and the shape of the verdict.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestSigner, code, items, spawn_app};
+
+fn sources(list: &Value) -> Vec<(String, String)> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let why = i["reason"]["code"]
+                .as_str()
+                .unwrap_or(i["source"].as_str().unwrap());
+            (i["label"].as_str().unwrap().to_owned(), why.to_owned())
+        })
+        .collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn without_keys_enforcement_is_off_and_unsigned_passes() {
+    let app = spawn_app().await;
+    let verdict = app.verify(None, items(&[("email", "a@b.c")])).await;
+    assert_eq!(verdict["enforcement"], "off");
+    assert_eq!(verdict["signature"]["status"], "absent");
+    assert_eq!(verdict["signature"]["error"], Value::Null);
+    assert_eq!(
+        sources(&verdict["accepted"]),
+        pairs(&[("email", "unsigned_not_enforced")])
+    );
+    assert!(verdict["id"].as_str().unwrap().len() == 36);
+}
+
+#[tokio::test]
+async fn signed_data_verifies_and_wins_over_unsigned() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    let key = app.add_key("backend", &signer.public_pem()).await;
+    app.add_field("page").await;
+    let token = signer.sign_items(&items(&[("email", "a@b.c"), ("name", "Ann")]));
+
+    let verdict = app
+        .verify(
+            Some(&token),
+            items(&[
+                ("email", "spoof@evil"),
+                ("page", "/pricing"),
+                ("coupon", "FREE"),
+            ]),
+        )
+        .await;
+    assert_eq!(verdict["enforcement"], "on");
+    assert_eq!(verdict["signature"]["status"], "valid");
+    assert_eq!(verdict["signature"]["keyId"], key["id"]);
+    assert_eq!(
+        sources(&verdict["accepted"]),
+        pairs(&[
+            ("email", "signed"),
+            ("name", "signed"),
+            ("page", "unsigned_allowlisted")
+        ])
+    );
+    assert_eq!(
+        sources(&verdict["rejected"]),
+        pairs(&[
+            ("email", "overridden_by_signed"),
+            ("coupon", "not_allowlisted")
+        ])
+    );
+    assert_eq!(verdict["accepted"][0]["data"], "a@b.c");
+    assert_eq!(verdict["rejected"][0]["source"], "unsigned");
+}
+
+#[tokio::test]
+async fn allowlist_match_is_exact_and_case_sensitive() {
+    let app = spawn_app().await;
+    app.add_key("k", &TestSigner::generate().public_pem()).await;
+    app.add_field("email").await;
+    let verdict = app
+        .verify(
+            None,
+            items(&[
+                ("Email", "x"),
+                ("email ", "x"),
+                ("em\u{200B}ail", "x"),
+                ("email", "ok"),
+            ]),
+        )
+        .await;
+    assert_eq!(
+        sources(&verdict["accepted"]),
+        pairs(&[("email", "unsigned_allowlisted")])
+    );
+    assert_eq!(verdict["rejected"].as_array().unwrap().len(), 3);
+    assert!(
+        verdict["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["reason"]["code"] == "not_allowlisted")
+    );
+}
+
+#[tokio::test]
+async fn invalid_signature_drops_every_signed_item() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("k", &signer.public_pem()).await;
+    let other = TestSigner::generate();
+    let token = other.sign_items(&items(&[("email", "a@b.c"), ("plan", "gold")]));
+    let verdict = app.verify(Some(&token), json!([])).await;
+    assert_eq!(verdict["signature"]["status"], "invalid");
+    assert_eq!(code(&verdict), "signature_mismatch");
+    assert_eq!(verdict["signature"]["failedAt"], "signature");
+    assert_eq!(verdict["signature"]["header"]["alg"], "ES256");
+    assert_eq!(verdict["accepted"], json!([]));
+    assert_eq!(
+        sources(&verdict["rejected"]),
+        pairs(&[
+            ("email", "invalid_signature"),
+            ("plan", "invalid_signature")
+        ])
+    );
+}
+
+#[tokio::test]
+async fn key_changes_are_seen_by_the_next_verify() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    let token = signer.sign_items(&items(&[("email", "a@b.c")]));
+
+    let verdict = app.verify(Some(&token), json!([])).await;
+    assert_eq!(code(&verdict), "no_signing_keys");
+
+    let key = app.add_key("k", &signer.public_pem()).await;
+    let path = format!("/api/v1/signing-keys/{}", key["id"].as_str().unwrap());
+    assert_eq!(
+        app.verify(Some(&token), json!([])).await["signature"]["status"],
+        "valid"
+    );
+
+    app.patch(&path, &json!({ "active": false })).await;
+    let verdict = app.verify(Some(&token), items(&[("x", "y")])).await;
+    assert_eq!(code(&verdict), "no_signing_keys");
+    assert_eq!(verdict["enforcement"], "off");
+
+    app.patch(&path, &json!({ "active": true })).await;
+    assert_eq!(
+        app.verify(Some(&token), json!([])).await["signature"]["status"],
+        "valid"
+    );
+
+    app.delete(&path).await;
+    assert_eq!(
+        code(&app.verify(Some(&token), json!([])).await),
+        "no_signing_keys"
+    );
+}
+
+#[tokio::test]
+async fn kid_selects_a_key_by_id_or_fingerprint() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    let key = app.add_key("k", &signer.public_pem()).await;
+    let other = app
+        .add_key("other", &TestSigner::generate().public_pem())
+        .await;
+    let payload = items(&[("a", "b")]).to_string();
+    for kid in [&key["id"], &key["fingerprint"]] {
+        let token = signer.token(&json!({ "alg": "ES256", "kid": kid }).to_string(), &payload);
+        let verdict = app.verify(Some(&token), json!([])).await;
+        assert_eq!(verdict["signature"]["status"], "valid", "kid {kid}");
+        assert_eq!(verdict["signature"]["keyId"], key["id"]);
+    }
+    let token = signer.token(
+        &json!({ "alg": "ES256", "kid": "nope" }).to_string(),
+        &payload,
+    );
+    assert_eq!(
+        code(&app.verify(Some(&token), json!([])).await),
+        "unknown_key_id"
+    );
+    // kid pins the key: the right signature under another key's kid does not verify.
+    let token = signer.token(
+        &json!({ "alg": "ES256", "kid": other["id"] }).to_string(),
+        &payload,
+    );
+    assert_eq!(
+        code(&app.verify(Some(&token), json!([])).await),
+        "signature_mismatch"
+    );
+    app.patch(
+        &format!("/api/v1/signing-keys/{}", other["id"].as_str().unwrap()),
+        &json!({ "active": false }),
+    )
+    .await;
+    assert_eq!(
+        code(&app.verify(Some(&token), json!([])).await),
+        "key_inactive"
+    );
+}
+
+#[tokio::test]
+async fn warnings_for_odd_but_accepted_input() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("k", &signer.public_pem()).await;
+    let token = signer.token(
+        r#"{"alg":"ES256","jwk":{"kty":"EC"}}"#,
+        r#"[{"label":"n","data":"1","type":"number"}]"#,
+    );
+    let verdict = app.verify(Some(&token), json!([])).await;
+    assert_eq!(verdict["signature"]["status"], "valid");
+    let warnings: Vec<&str> = verdict["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(warnings, ["embedded_key_ignored", "non_string_type"]);
+
+    let verdict = app.verify(Some(""), json!([])).await;
+    assert_eq!(verdict["signature"]["status"], "absent");
+    assert_eq!(
+        verdict["warnings"][0]["code"],
+        "empty_signed_interaction_data"
+    );
+}
+
+#[tokio::test]
+async fn malformed_requests_are_400_and_oversized_413() {
+    let app = spawn_app().await;
+    let cases = [
+        ("token not a string", json!({ "signedInteractionData": 5 })),
+        (
+            "interactionData not an array",
+            json!({ "interactionData": {} }),
+        ),
+        (
+            "item missing data",
+            json!({ "interactionData": [{ "label": "a", "type": "string" }] }),
+        ),
+        (
+            "item data a number",
+            json!({ "interactionData": [{ "label": "a", "data": 1, "type": "string" }] }),
+        ),
+        ("unknown top-level field", json!({ "signedData": "x" })),
+    ];
+    for (description, body) in cases {
+        let (status, response) = app.post("/api/v1/verify", &body).await;
+        assert_eq!(status, 400, "{description}: {response}");
+        assert_eq!(code(&response), "invalid_request", "{description}");
+        assert!(!response["error"]["hint"].as_str().unwrap().is_empty());
+    }
+    let (status, response) = app
+        .post(
+            "/api/v1/verify",
+            &json!({ "interactionData": [{ "label": "a", "type": "string" }] }),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        response["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Item 0 of interactionData has no \"data\"")
+    );
+
+    for (description, content_type, body) in [
+        ("not json", "application/json", "{".to_owned()),
+        (
+            "duplicate member",
+            "application/json",
+            r#"{"interactionData":[],"interactionData":[]}"#.to_owned(),
+        ),
+        (
+            "form encoded",
+            "application/x-www-form-urlencoded",
+            "a=b".to_owned(),
+        ),
+    ] {
+        let (status, response) = app.post_raw("/api/v1/verify", content_type, body).await;
+        assert_eq!(
+            (status, code(&response)),
+            (400, "invalid_request"),
+            "{description}"
+        );
+    }
+    let huge = format!(
+        r#"{{"signedInteractionData":"{}"}}"#,
+        "a".repeat(300 * 1024)
+    );
+    let (status, response) = app
+        .post_raw("/api/v1/verify", "application/json", huge)
+        .await;
+    assert_eq!((status, code(&response)), (413, "payload_too_large"));
+}
