@@ -212,4 +212,13 @@ mod tests {
             assert_eq!(serde_json::to_value(code).unwrap(), s);
         }
     }
+
+    #[test]
+    fn every_code_is_documented_in_the_readme() {
+        let readme = include_str!("../README.md");
+        for code in Code::ALL {
+            let row = format!("| `{}` |", code.as_str());
+            assert!(readme.contains(&row), "README has no table row for {code}");
+        }
+    }
 }

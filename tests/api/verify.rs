@@ -301,3 +301,41 @@ async fn malformed_requests_are_400_and_oversized_413() {
         .await;
     assert_eq!((status, code(&response)), (413, "payload_too_large"));
 }
+
+#[tokio::test]
+async fn repeated_labels_keep_the_first_and_extra_members_are_warned() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("k", &signer.public_pem()).await;
+    app.add_field("page").await;
+    let token = signer.token(
+        r#"{"alg":"ES256"}"#,
+        r#"[{"label":"id","data":"1","type":"string"},{"label":"id","data":"2","type":"string","note":"x"}]"#,
+    );
+    let verdict = app
+        .verify(
+            Some(&token),
+            json!([
+                { "label": "page", "data": "/a", "type": "string" },
+                { "label": "page", "data": "/b", "type": "string", "extra": true }
+            ]),
+        )
+        .await;
+    assert_eq!(
+        sources(&verdict["accepted"]),
+        pairs(&[("id", "signed"), ("page", "unsigned_allowlisted")])
+    );
+    assert_eq!(verdict["accepted"][0]["data"], "1");
+    assert_eq!(verdict["accepted"][1]["data"], "/a");
+    assert_eq!(
+        sources(&verdict["rejected"]),
+        pairs(&[("id", "duplicate_label"), ("page", "duplicate_label")])
+    );
+    let warnings: Vec<&str> = verdict["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(warnings, ["unknown_item_field", "unknown_item_field"]);
+}
