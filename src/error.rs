@@ -21,6 +21,15 @@ impl From<Problem> for ApiError {
     }
 }
 
+impl From<crate::admin::AdminError> for ApiError {
+    fn from(error: crate::admin::AdminError) -> Self {
+        match error {
+            crate::admin::AdminError::Rejected(problem) => Self::Rejected(problem),
+            crate::admin::AdminError::Internal(error) => Self::Internal(error),
+        }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         Self::Internal(anyhow::Error::new(error).context("database operation"))

@@ -1,6 +1,7 @@
 //! talkative-emulator: a local emulator of Talkative's *Signed Interaction Data* and a verifier
 //! that explains exactly why a payload passes or fails.
 
+pub mod admin;
 pub mod configuration;
 pub mod domain;
 pub mod error;
@@ -12,3 +13,4 @@ pub mod routes;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod verification;

@@ -3,12 +3,11 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::body::{read_object, required_string};
-use crate::domain::UnsignedFieldLabel;
+use crate::admin;
 use crate::error::ApiError;
-use crate::problem::{Code, Problem};
 use crate::startup::AppState;
+use crate::storage::format_millis;
 use crate::storage::unsigned_fields::{self, StoredField};
-use crate::storage::{format_millis, is_unique_violation, now_millis};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -42,45 +41,12 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let mut body =
         read_object(&request, payload, state.settings.max_body_bytes, &["label"]).await?;
-    let label = UnsignedFieldLabel::parse(&required_string(&mut body.fields, "label")?)?;
-    let created_at = now_millis();
-
-    let change = state.cache.change().await;
-    match unsigned_fields::insert(&state.pool, &label, created_at).await {
-        Ok(()) => {}
-        Err(e) if is_unique_violation(&e) => {
-            return Err(Problem::new(
-                Code::AlreadyAllowlisted,
-                format!(
-                    "{:?} is already on the unsigned fields list.",
-                    label.as_str()
-                ),
-                "Nothing to do; the label already passes unsigned.",
-            )
-            .into());
-        }
-        Err(e) => return Err(e.into()),
-    }
-    change.reload(&state.pool).await?;
-    Ok(HttpResponse::Created().json(FieldView {
-        label: label.as_str().to_owned(),
-        created_at: format_millis(created_at),
-    }))
+    let label = required_string(&mut body.fields, "label")?;
+    let stored = admin::add_unsigned_field(&state, &label).await?;
+    Ok(HttpResponse::Created().json(FieldView::from(stored)))
 }
 
 pub async fn delete(path: Path<String>, state: Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let label = path.into_inner();
-    let change = state.cache.change().await;
-    let deleted = unsigned_fields::delete(&state.pool, &label).await?;
-    change.reload(&state.pool).await?;
-    if deleted {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(Problem::new(
-            Code::UnsignedFieldNotFound,
-            format!("{label:?} is not on the unsigned fields list."),
-            "Labels match exactly and are case-sensitive; percent-encode special characters in the URL.",
-        )
-        .into())
-    }
+    admin::remove_unsigned_field(&state, &path).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

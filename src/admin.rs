@@ -1,0 +1,192 @@
+//! The management operations behind both the JSON API and the portal pages: one implementation
+//! of "add a key", "allow a label", … so the two front ends cannot drift apart. Each change is
+//! made under the policy cache's change lock and the cache is reloaded before returning, so the
+//! next verification sees it.
+
+use uuid::Uuid;
+
+use crate::domain::{SigningKey, UnsignedFieldLabel};
+use crate::problem::{Code, Problem};
+use crate::startup::AppState;
+use crate::storage::signing_keys::{self, StoredKey};
+use crate::storage::unsigned_fields::{self, StoredField};
+use crate::storage::{is_unique_violation, now_millis};
+
+pub const DEFAULT_KEY_NAME: &str = "Signing key";
+pub const MAX_KEY_NAME_CHARS: usize = 100;
+
+/// A refusal the user can act on, or a failure that is ours.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{0}")]
+    Rejected(Problem),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<Problem> for AdminError {
+    fn from(problem: Problem) -> Self {
+        Self::Rejected(problem)
+    }
+}
+
+impl From<sqlx::Error> for AdminError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Internal(anyhow::Error::new(error).context("database operation"))
+    }
+}
+
+/// Parses and stores a public key. The PEM is never stored or echoed unless it parsed as one.
+pub async fn add_signing_key(
+    state: &AppState,
+    name: Option<&str>,
+    pem: &str,
+) -> Result<StoredKey, AdminError> {
+    let name = parse_key_name(name)?;
+    let key = SigningKey::parse_pem(pem)?;
+    let change = state.cache.change().await;
+    if let Some(existing) =
+        signing_keys::find_by_fingerprint(&state.pool, key.fingerprint()).await?
+    {
+        return Err(duplicate_key(Some(&existing)).into());
+    }
+    let id = Uuid::new_v4();
+    match signing_keys::insert(&state.pool, id, &name, &key, now_millis()).await {
+        Ok(()) => {}
+        Err(e) if is_unique_violation(&e) => return Err(duplicate_key(None).into()),
+        Err(e) => return Err(e.into()),
+    }
+    change.reload(&state.pool).await?;
+    signing_keys::get(&state.pool, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("key {id} vanished after insert").into())
+}
+
+/// Changes a key's active flag and/or name; returns the updated key.
+pub async fn update_signing_key(
+    state: &AppState,
+    id: Uuid,
+    active: Option<bool>,
+    name: Option<&str>,
+) -> Result<StoredKey, AdminError> {
+    let name = name.map(|n| parse_key_name(Some(n))).transpose()?;
+    let change = state.cache.change().await;
+    if signing_keys::get(&state.pool, id).await?.is_none() {
+        return Err(key_not_found(&id.to_string()).into());
+    }
+    if let Some(active) = active {
+        signing_keys::set_active(&state.pool, id, active).await?;
+    }
+    if let Some(name) = &name {
+        signing_keys::rename(&state.pool, id, name).await?;
+    }
+    change.reload(&state.pool).await?;
+    signing_keys::get(&state.pool, id)
+        .await?
+        .ok_or_else(|| key_not_found(&id.to_string()).into())
+}
+
+pub async fn delete_signing_key(state: &AppState, id: Uuid) -> Result<(), AdminError> {
+    let change = state.cache.change().await;
+    let deleted = signing_keys::delete(&state.pool, id).await?;
+    change.reload(&state.pool).await?;
+    if deleted {
+        Ok(())
+    } else {
+        Err(key_not_found(&id.to_string()).into())
+    }
+}
+
+pub async fn add_unsigned_field(state: &AppState, raw: &str) -> Result<StoredField, AdminError> {
+    let label = UnsignedFieldLabel::parse(raw)?;
+    let created_at = now_millis();
+    let change = state.cache.change().await;
+    match unsigned_fields::insert(&state.pool, &label, created_at).await {
+        Ok(()) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Err(Problem::new(
+                Code::AlreadyAllowlisted,
+                format!(
+                    "{:?} is already on the unsigned fields list.",
+                    label.as_str()
+                ),
+                "Nothing to do; the label already passes unsigned.",
+            )
+            .into());
+        }
+        Err(e) => return Err(e.into()),
+    }
+    change.reload(&state.pool).await?;
+    Ok(StoredField {
+        label: label.as_str().to_owned(),
+        created_at,
+    })
+}
+
+pub async fn remove_unsigned_field(state: &AppState, label: &str) -> Result<(), AdminError> {
+    let change = state.cache.change().await;
+    let deleted = unsigned_fields::delete(&state.pool, label).await?;
+    change.reload(&state.pool).await?;
+    if deleted {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            Code::UnsignedFieldNotFound,
+            format!("{label:?} is not on the unsigned fields list."),
+            "Labels match exactly and are case-sensitive; percent-encode special characters in the URL.",
+        )
+        .into())
+    }
+}
+
+/// Parses a key id from a URL; anything that is not a UUID cannot name a key.
+pub fn parse_key_id(raw: &str) -> Result<Uuid, Problem> {
+    Uuid::try_parse(raw).map_err(|_| key_not_found(raw))
+}
+
+pub fn key_not_found(raw: &str) -> Problem {
+    Problem::new(
+        Code::SigningKeyNotFound,
+        format!("No signing key with id {raw:?}."),
+        "List keys with GET /api/v1/signing-keys (or the Signing Keys page); ids are UUIDs.",
+    )
+}
+
+fn duplicate_key(existing: Option<&StoredKey>) -> Problem {
+    let message = match existing {
+        Some(key) => format!(
+            "This public key is already stored as {:?} (id {}).",
+            key.name, key.id
+        ),
+        None => "This public key is already stored.".to_owned(),
+    };
+    Problem::new(
+        Code::DuplicateKey,
+        message,
+        "Each key is stored once. To rotate, generate a new pair and upload the new ec_public.pem.",
+    )
+}
+
+/// Blank means the default name; otherwise trimmed, at most 100 characters, no control characters.
+fn parse_key_name(raw: Option<&str>) -> Result<String, Problem> {
+    let name = raw.map(str::trim).unwrap_or_default();
+    if name.is_empty() {
+        return Ok(DEFAULT_KEY_NAME.to_owned());
+    }
+    let problem = |message: String| {
+        Problem::new(
+            Code::InvalidKeyName,
+            message,
+            "Use a short, plain name such as \"production backend\".",
+        )
+    };
+    if name.chars().count() > MAX_KEY_NAME_CHARS {
+        return Err(problem(format!(
+            "The name is longer than {MAX_KEY_NAME_CHARS} characters."
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(problem("The name contains control characters.".to_owned()));
+    }
+    Ok(name.to_owned())
+}

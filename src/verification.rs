@@ -1,0 +1,76 @@
+//! One verification, end to end: engine, policy, verdict, and the record in the interaction log.
+//! Shared by `POST /api/v1/verify` and the portal's playground.
+
+use uuid::Uuid;
+
+use crate::domain::InteractionItem;
+use crate::domain::policy::{Policy, SignedInput, decide};
+use crate::domain::verdict::{SignatureStatus, Verdict};
+use crate::jws;
+use crate::problem::Warning;
+use crate::startup::AppState;
+use crate::storage::interactions::NewInteraction;
+use crate::storage::{format_millis, now_millis};
+
+/// The verdict and its JSON (serialized once, for the response and for the log).
+pub struct Outcome {
+    pub verdict: Verdict,
+    pub json: String,
+}
+
+/// Verifies against the current in-memory keys and allowlist (no database read) and queues the
+/// interaction for the recorder. `request` is the request as received, kept in the log.
+pub async fn verify_and_record(
+    state: &AppState,
+    token: Option<&str>,
+    unsigned: Vec<InteractionItem>,
+    extra_warnings: Vec<Warning>,
+    request: String,
+) -> anyhow::Result<Outcome> {
+    let received_at = now_millis();
+    let mut verdict = {
+        let snapshot = state.cache.current();
+        let signed = match token {
+            None => SignedInput::Absent,
+            Some("") => SignedInput::Empty,
+            Some(token) => match jws::verify(token, &snapshot.keys) {
+                Ok(verified) => SignedInput::Verified(verified),
+                Err(failure) => SignedInput::Failed(failure),
+            },
+        };
+        let policy = Policy {
+            enforcement: snapshot.enforcement(),
+            allowlist: &snapshot.allowlist,
+        };
+        decide(
+            Uuid::new_v4(),
+            format_millis(received_at),
+            signed,
+            unsigned,
+            &policy,
+        )
+    };
+    verdict.warnings.extend(extra_warnings);
+    let json = serde_json::to_string(&verdict)?;
+    state
+        .recorder
+        .record(NewInteraction {
+            id: verdict.id,
+            received_at,
+            status: status_name(verdict.signature.status),
+            rejected: i64::try_from(verdict.rejected.len()).unwrap_or(i64::MAX),
+            request,
+            verdict: json.clone(),
+            key_used: verdict.signature.key_id,
+        })
+        .await;
+    Ok(Outcome { verdict, json })
+}
+
+pub fn status_name(status: SignatureStatus) -> &'static str {
+    match status {
+        SignatureStatus::Valid => "valid",
+        SignatureStatus::Invalid => "invalid",
+        SignatureStatus::Absent => "absent",
+    }
+}
