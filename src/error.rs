@@ -51,6 +51,7 @@ pub fn status_for(code: Code) -> StatusCode {
             StatusCode::NOT_FOUND
         }
         Code::AlreadyAllowlisted => StatusCode::CONFLICT,
+        Code::CsrfRejected => StatusCode::FORBIDDEN,
         Code::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }

@@ -15,6 +15,7 @@ pub enum Code {
     PayloadTooLarge,
     NotFound,
     InternalError,
+    CsrfRejected,
     // Signing keys
     InvalidPem,
     PrivateKeyNotAccepted,
@@ -61,6 +62,7 @@ impl Code {
         Code::PayloadTooLarge,
         Code::NotFound,
         Code::InternalError,
+        Code::CsrfRejected,
         Code::InvalidPem,
         Code::PrivateKeyNotAccepted,
         Code::UnsupportedCurve,
@@ -102,6 +104,7 @@ impl Code {
             Code::PayloadTooLarge => "payload_too_large",
             Code::NotFound => "not_found",
             Code::InternalError => "internal_error",
+            Code::CsrfRejected => "csrf_rejected",
             Code::InvalidPem => "invalid_pem",
             Code::PrivateKeyNotAccepted => "private_key_not_accepted",
             Code::UnsupportedCurve => "unsupported_curve",

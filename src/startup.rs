@@ -14,6 +14,7 @@ use crate::configuration::Settings;
 use crate::policy_cache::PolicyCache;
 use crate::recorder::Recorder;
 use crate::routes;
+use crate::routes::portal::CsrfSecret;
 use crate::storage;
 
 /// Everything a request handler may need.
@@ -22,6 +23,7 @@ pub struct AppState {
     pub cache: PolicyCache,
     pub recorder: Recorder,
     pub settings: Settings,
+    pub csrf: CsrfSecret,
 }
 
 pub struct Application {
@@ -46,12 +48,17 @@ impl Application {
             cache,
             recorder: recorder.clone(),
             settings,
+            csrf: CsrfSecret::generate(),
         });
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(security_headers())
                 .route("/health", web::get().to(routes::health::health))
+                .route("/static/{file}", web::get().to(routes::static_files::serve))
                 .configure(routes::api::configure)
+                .configure(routes::portal::configure)
+                .default_service(web::to(routes::portal::not_found))
         })
         .listen(listener)
         .context("starting the HTTP listener")?
@@ -91,4 +98,19 @@ impl Application {
         tracing::info!("stopped; interaction log flushed");
         Ok(())
     }
+}
+
+/// Headers for every response: a CSP that forbids inline script (the portal has none), no
+/// framing, no MIME sniffing, no referrer leaks, and no caching of admin pages or API answers.
+fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("Cache-Control", "no-store"))
 }

@@ -149,9 +149,10 @@ impl Diagnosis {
             .map(|(items, _)| items)
             .unwrap_or_default();
         let header = self.header.insert(parameters);
-        at(Stage::Algorithm, header::check_algorithm(header))?;
         self.warnings = at(Stage::Header, header::check_parameters(header))?;
         let kid = at(Stage::Header, header::key_id(header))?;
+        // No key is touched before alg is pinned (RFC 8725 §3.1).
+        at(Stage::Algorithm, header::check_algorithm(header))?;
 
         let candidates = at(Stage::KeyId, select_keys(keys, kid))?;
         let signature = at(Stage::Signature, signature::parse_signature(&signature))?;

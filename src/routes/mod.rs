@@ -1,2 +1,4 @@
 pub mod api;
 pub mod health;
+pub mod portal;
+pub mod static_files;

@@ -6,6 +6,7 @@ mod helpers;
 mod hostile;
 mod interactions;
 mod interop;
+mod portal;
 mod signing_keys;
 mod unsigned_fields;
 mod verify;

@@ -1,0 +1,69 @@
+use actix_web::http::StatusCode;
+use actix_web::web::Data;
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::interactions::{Row, rows};
+use super::{Layout, PortalError, layout, render};
+use crate::startup::AppState;
+use crate::storage::{interactions, signing_keys, unsigned_fields};
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    active_keys: usize,
+    total_keys: usize,
+    allowlist: usize,
+    recent: Vec<Row>,
+    next_step: &'static str,
+    next_link: &'static str,
+}
+
+pub async fn show(
+    request: HttpRequest,
+    state: Data<AppState>,
+) -> Result<HttpResponse, PortalError> {
+    state.recorder.flush().await;
+    let keys = signing_keys::list(&state.pool).await?;
+    let active_keys = keys.iter().filter(|k| k.active).count();
+    let allowlist = unsigned_fields::list(&state.pool).await?.len();
+    let recent = rows(interactions::list(&state.pool, 5, None, false).await?)?;
+    let (next_step, next_link) = if keys.is_empty() {
+        (
+            "Paste your ec_public.pem on the Signing Keys page to turn signing on.",
+            "/signing-keys",
+        )
+    } else if active_keys == 0 {
+        (
+            "Every key is inactive, so signing is off: re-activate a key to enforce it.",
+            "/signing-keys",
+        )
+    } else if recent.is_empty() {
+        (
+            "Signing is on. Paste a signed token into the Playground to see what the agent would get.",
+            "/playground",
+        )
+    } else if allowlist == 0 {
+        (
+            "Signing is on and no unsigned field is allowed: pre-chat form fields will be dropped unless you list them.",
+            "/unsigned-fields",
+        )
+    } else {
+        (
+            "Signing is on. Check the Interactions log for anything dropped.",
+            "/interactions",
+        )
+    };
+    let (layout, cookies) = layout(&request, &state, "dashboard");
+    let page = DashboardPage {
+        layout,
+        active_keys,
+        total_keys: keys.len(),
+        allowlist,
+        recent,
+        next_step,
+        next_link,
+    };
+    render(&page, StatusCode::OK, cookies)
+}

@@ -1,0 +1,208 @@
+//! The admin portal: server-rendered askama pages that work without JavaScript. Every form
+//! POSTs with CSRF protection and redirects after success; errors render inline.
+
+mod csrf;
+mod dashboard;
+mod flash;
+mod interactions;
+mod playground;
+mod signing_keys;
+mod unsigned_fields;
+mod verdict_view;
+
+use actix_web::cookie::Cookie;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{ContentType, LOCATION};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use askama::Template;
+
+pub use csrf::CsrfSecret;
+use flash::Flash;
+
+use crate::problem::Code;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::FormConfig::default()
+            .limit(256 * 1024)
+            .error_handler(|err, _| {
+                PortalError::BadRequest(format!("The form could not be read: {err}.")).into()
+            }),
+    )
+    .route("/", web::get().to(dashboard::show))
+    .route("/signing-keys", web::get().to(signing_keys::show))
+    .route("/signing-keys", web::post().to(signing_keys::add))
+    .route(
+        "/signing-keys/{id}/active",
+        web::post().to(signing_keys::set_active),
+    )
+    .route(
+        "/signing-keys/{id}/delete",
+        web::get().to(signing_keys::confirm_delete),
+    )
+    .route(
+        "/signing-keys/{id}/delete",
+        web::post().to(signing_keys::delete),
+    )
+    .route("/unsigned-fields", web::get().to(unsigned_fields::show))
+    .route("/unsigned-fields", web::post().to(unsigned_fields::add))
+    .route(
+        "/unsigned-fields/remove",
+        web::post().to(unsigned_fields::remove),
+    )
+    .route("/playground", web::get().to(playground::show))
+    .route("/playground", web::post().to(playground::run))
+    .route("/playground/{id}", web::get().to(playground::result))
+    .route("/interactions", web::get().to(interactions::list))
+    .route("/interactions/{id}", web::get().to(interactions::detail));
+}
+
+/// What the shared layout (templates/base.html) needs from every page.
+pub struct Layout {
+    pub page: &'static str,
+    pub csrf_token: String,
+    pub flash: Option<Flash>,
+}
+
+/// Layout for a page, plus the cookies the response must carry (new CSRF cookie, flash removal).
+pub fn layout(
+    request: &HttpRequest,
+    state: &AppState,
+    page: &'static str,
+) -> (Layout, Vec<Cookie<'static>>) {
+    let (csrf_token, csrf_cookie) = csrf::issue(request, &state.csrf);
+    let (flash, flash_removal) = flash::take(request);
+    let cookies = csrf_cookie.into_iter().chain(flash_removal).collect();
+    (
+        Layout {
+            page,
+            csrf_token,
+            flash,
+        },
+        cookies,
+    )
+}
+
+pub fn render(
+    template: &impl Template,
+    status: StatusCode,
+    cookies: Vec<Cookie<'static>>,
+) -> Result<HttpResponse, PortalError> {
+    let html = template
+        .render()
+        .map_err(|e| PortalError::Internal(anyhow::Error::new(e).context("rendering a page")))?;
+    let mut response = HttpResponse::build(status);
+    for cookie in cookies {
+        response.cookie(cookie);
+    }
+    Ok(response.content_type(ContentType::html()).body(html))
+}
+
+/// 303 to `to` with a success message for the next page.
+pub fn redirect_with_flash(to: &str, message: impl Into<String>) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, to.to_owned()))
+        .cookie(flash::success(message))
+        .finish()
+}
+
+pub fn check_csrf(
+    request: &HttpRequest,
+    state: &AppState,
+    form_token: &str,
+) -> Result<(), PortalError> {
+    csrf::verify(request, &state.csrf, form_token).map_err(PortalError::Csrf)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PortalError {
+    #[error("not found")]
+    NotFound,
+    #[error("CSRF check failed: {0:?}")]
+    Csrf(csrf::Refusal),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for PortalError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Internal(anyhow::Error::new(error).context("database operation"))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    code: Code,
+    title: &'static str,
+    message: String,
+    hint: &'static str,
+}
+
+impl ResponseError for PortalError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Csrf(_) => StatusCode::FORBIDDEN,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (code, title, message, hint) = match self {
+            Self::NotFound => (
+                Code::NotFound,
+                "Page not found",
+                "There is nothing at this address.".to_owned(),
+                "Use the navigation above.",
+            ),
+            Self::Csrf(_) => (
+                Code::CsrfRejected,
+                "Form refused",
+                "This form was not accepted: it expired (the emulator restarted) or was sent from another site.".to_owned(),
+                "Go back, reload the page and submit again.",
+            ),
+            Self::BadRequest(message) => (
+                Code::InvalidRequest,
+                "Bad request",
+                message.clone(),
+                "Go back and check the form.",
+            ),
+            Self::Internal(error) => {
+                tracing::error!(error = ?error, "portal request failed");
+                (
+                    Code::InternalError,
+                    "Something went wrong",
+                    "The emulator hit an unexpected error.".to_owned(),
+                    "Retry; if it persists, check the server log.",
+                )
+            }
+        };
+        let page = ErrorPage {
+            layout: Layout {
+                page: "",
+                csrf_token: String::new(),
+                flash: None,
+            },
+            code,
+            title,
+            message,
+            hint,
+        };
+        match page.render() {
+            Ok(html) => HttpResponse::build(self.status_code())
+                .content_type(ContentType::html())
+                .body(html),
+            Err(_) => HttpResponse::build(self.status_code()).finish(),
+        }
+    }
+}
+
+pub async fn not_found() -> Result<HttpResponse, PortalError> {
+    Err(PortalError::NotFound)
+}

@@ -1,0 +1,226 @@
+//! The playground: paste a token (and optional unsigned items), get a step-by-step diagnosis
+//! and the per-field verdict. Each run is recorded like any verification and gets its own URL.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::web::{Data, Form, Path};
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::verdict_view::VerdictView;
+use super::{Layout, PortalError, check_csrf, layout, render};
+use crate::jws::{base64url, payload::items_from_json, strict_json};
+use crate::problem::{Code, Problem};
+use crate::startup::AppState;
+use crate::storage::interactions;
+use crate::verification::verify_and_record;
+
+const STEPS: &[(&str, &str)] = &[
+    ("size", "Size within 64 KiB"),
+    ("segments", "Three dot-separated segments"),
+    ("base64url", "Strict base64url in every segment"),
+    (
+        "header",
+        "Header is a JSON object (no crit, no b64, kid a string)",
+    ),
+    ("algorithm", "alg is exactly ES256"),
+    ("keyId", "kid (if any) names a stored, active key"),
+    (
+        "signature",
+        "64-byte R||S signature verifies with a stored key",
+    ),
+    (
+        "payload",
+        "Payload is an array of {label, data, type} strings",
+    ),
+];
+
+pub struct Step {
+    pub title: &'static str,
+    /// passed | failed | skipped
+    pub state: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "playground.html")]
+struct PlaygroundPage {
+    layout: Layout,
+    token: String,
+    unsigned: String,
+    error: Option<Problem>,
+    result: Option<RunResult>,
+}
+
+struct RunResult {
+    verdict: VerdictView,
+    steps: Vec<Step>,
+    header: Option<String>,
+    payload: Option<String>,
+}
+
+pub async fn show(
+    request: HttpRequest,
+    state: Data<AppState>,
+) -> Result<HttpResponse, PortalError> {
+    let (layout, cookies) = layout(&request, &state, "playground");
+    let page = PlaygroundPage {
+        layout,
+        token: String::new(),
+        unsigned: String::new(),
+        error: None,
+        result: None,
+    };
+    render(&page, StatusCode::OK, cookies)
+}
+
+#[derive(Deserialize)]
+pub struct RunForm {
+    csrf_token: String,
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    unsigned: String,
+}
+
+pub async fn run(
+    request: HttpRequest,
+    form: Form<RunForm>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, PortalError> {
+    let form = form.into_inner();
+    check_csrf(&request, &state, &form.csrf_token)?;
+    let (unsigned_json, unsigned, warnings) = match parse_unsigned(&form.unsigned) {
+        Ok(parsed) => parsed,
+        Err(problem) => {
+            let (layout, cookies) = layout(&request, &state, "playground");
+            let page = PlaygroundPage {
+                layout,
+                token: form.token,
+                unsigned: form.unsigned,
+                error: Some(problem),
+                result: None,
+            };
+            return render(&page, StatusCode::UNPROCESSABLE_ENTITY, cookies);
+        }
+    };
+    // A token pasted from a terminal usually ends with a newline; the widget would not carry it.
+    let token = form.token.trim();
+    let mut recorded = json!({ "interactionData": unsigned_json });
+    if !token.is_empty() {
+        recorded["signedInteractionData"] = json!(token);
+    }
+    let outcome = verify_and_record(
+        &state,
+        (!token.is_empty()).then_some(token),
+        unsigned,
+        warnings,
+        recorded.to_string(),
+    )
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((LOCATION, format!("/playground/{}", outcome.verdict.id)))
+        .finish())
+}
+
+type ParsedUnsigned = (
+    Value,
+    Vec<crate::domain::InteractionItem>,
+    Vec<crate::problem::Warning>,
+);
+
+fn parse_unsigned(text: &str) -> Result<ParsedUnsigned, Problem> {
+    const HINT: &str = "Enter a JSON array such as [{\"label\":\"page\",\"data\":\"/pricing\",\"type\":\"string\"}], or leave it empty.";
+    if text.trim().is_empty() {
+        return Ok((json!([]), Vec::new(), Vec::new()));
+    }
+    let value = strict_json::parse(text.as_bytes()).map_err(|e| {
+        Problem::new(
+            Code::InvalidRequest,
+            format!("The unsigned data is not valid JSON: {e}."),
+            HINT,
+        )
+    })?;
+    let Value::Array(elements) = value.clone() else {
+        return Err(Problem::new(
+            Code::InvalidRequest,
+            "The unsigned data must be a JSON array.",
+            HINT,
+        ));
+    };
+    let (items, warnings) = items_from_json(elements, "the unsigned data")
+        .map_err(|(message, hint)| Problem::new(Code::InvalidRequest, message, hint))?;
+    Ok((value, items, warnings))
+}
+
+pub async fn result(
+    request: HttpRequest,
+    path: Path<String>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, PortalError> {
+    let id = Uuid::try_parse(&path).map_err(|_| PortalError::NotFound)?;
+    state.recorder.flush().await;
+    let stored = interactions::get(&state.pool, id)
+        .await?
+        .ok_or(PortalError::NotFound)?;
+    let verdict = VerdictView::parse(&stored.verdict)?;
+    let request_json: Value = serde_json::from_str(&stored.request).unwrap_or(Value::Null);
+    let token = request_json["signedInteractionData"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let unsigned = match &request_json["interactionData"] {
+        Value::Array(a) if !a.is_empty() => serde_json::to_string_pretty(a).unwrap_or_default(),
+        _ => String::new(),
+    };
+    let steps = steps(&verdict);
+    let header = verdict.header_pretty();
+    let payload = decode_payload(&token);
+    let (layout, cookies) = layout(&request, &state, "playground");
+    let page = PlaygroundPage {
+        layout,
+        token,
+        unsigned,
+        error: None,
+        result: Some(RunResult {
+            verdict,
+            steps,
+            header,
+            payload,
+        }),
+    };
+    render(&page, StatusCode::OK, cookies)
+}
+
+fn steps(verdict: &VerdictView) -> Vec<Step> {
+    let failed_at = verdict.signature.failed_at.as_deref();
+    let failed_index = failed_at.and_then(|f| STEPS.iter().position(|(name, _)| *name == f));
+    STEPS
+        .iter()
+        .enumerate()
+        .map(|(index, (_, title))| {
+            let state = match (verdict.signature.status.as_str(), failed_index) {
+                ("absent", _) => "skipped",
+                (_, Some(failed)) if index == failed => "failed",
+                (_, Some(failed)) if index > failed => "skipped",
+                _ => "passed",
+            };
+            Step { title, state }
+        })
+        .collect()
+}
+
+/// The payload segment decoded for display (pretty JSON when it is JSON), whatever the verdict.
+fn decode_payload(token: &str) -> Option<String> {
+    let segment = token.split('.').nth(1)?;
+    let bytes = base64url::decode(segment).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    Some(
+        serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or(text),
+    )
+}

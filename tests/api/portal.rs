@@ -1,0 +1,229 @@
+//! The portal over plain HTTP: security headers, CSRF, escaping, error pages. (The browser
+//! flows themselves are in `browser.rs`.)
+
+use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::redirect::Policy;
+
+use crate::helpers::{TestApp, TestSigner, spawn_app};
+
+struct Session {
+    client: reqwest::Client,
+    cookie: String,
+    token: String,
+}
+
+/// GETs a page like a browser would and keeps its CSRF cookie and form token.
+async fn session(app: &TestApp, path: &str) -> Session {
+    let client = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let response = client.get(app.url(path)).send().await.unwrap();
+    let cookie = response.headers()[SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = response.text().await.unwrap();
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    let token = html[start..start + html[start..].find('"').unwrap()].to_owned();
+    Session {
+        client,
+        cookie,
+        token,
+    }
+}
+
+impl Session {
+    async fn post(&self, app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(app.url(path))
+            .header(COOKIE, &self.cookie)
+            .header("Origin", &app.address)
+            .header("Sec-Fetch-Site", "same-origin")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn pages_render_with_strict_headers_and_no_inline_script() {
+    let app = spawn_app().await;
+    for path in [
+        "/",
+        "/signing-keys",
+        "/unsigned-fields",
+        "/playground",
+        "/interactions",
+    ] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let headers = response.headers().clone();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["cache-control"], "no-store");
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains("<link rel=\"stylesheet\" href=\"/static/portal.css\">"),
+            "{path}"
+        );
+        assert!(!html.contains("<script"), "{path} has a script tag");
+        assert!(!html.contains("style=\""), "{path} has an inline style");
+    }
+    let css = app
+        .client
+        .get(app.url("/static/portal.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(css.headers()[CONTENT_TYPE], "text/css; charset=utf-8");
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404_through_the_layout() {
+    let app = spawn_app().await;
+    for path in [
+        "/nope",
+        "/interactions/not-a-uuid",
+        "/signing-keys/00000000-0000-0000-0000-000000000000/delete",
+    ] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains("Page not found")
+                && html.contains("not_found")
+                && html.contains("href=\"/signing-keys\""),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn forms_need_the_csrf_token_and_a_same_origin_request() {
+    let app = spawn_app().await;
+    let session = session(&app, "/unsigned-fields").await;
+
+    let no_token = session
+        .post(&app, "/unsigned-fields", &[("label", "page")])
+        .await;
+    assert_eq!(no_token.status(), 400, "missing field is a bad form");
+    let wrong_token = session
+        .post(
+            &app,
+            "/unsigned-fields",
+            &[("csrf_token", "AAAA"), ("label", "page")],
+        )
+        .await;
+    assert_eq!(wrong_token.status(), 403);
+    assert!(wrong_token.text().await.unwrap().contains("csrf_rejected"));
+
+    let cross_site = session
+        .client
+        .post(app.url("/unsigned-fields"))
+        .header(COOKIE, &session.cookie)
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&[("csrf_token", session.token.as_str()), ("label", "page")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403);
+    let other_origin = session
+        .client
+        .post(app.url("/unsigned-fields"))
+        .header(COOKIE, &session.cookie)
+        .header("Origin", "http://evil.example")
+        .form(&[("csrf_token", session.token.as_str()), ("label", "page")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other_origin.status(), 403);
+    let no_cookie = session
+        .client
+        .post(app.url("/unsigned-fields"))
+        .form(&[("csrf_token", session.token.as_str()), ("label", "page")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_cookie.status(), 403);
+
+    // None of that changed anything.
+    let (_, fields) = app.get("/api/v1/unsigned-fields").await;
+    assert_eq!(fields["unsignedFields"], serde_json::json!([]));
+
+    let ok = session
+        .post(
+            &app,
+            "/unsigned-fields",
+            &[("csrf_token", session.token.as_str()), ("label", "page")],
+        )
+        .await;
+    assert_eq!(ok.status(), 303);
+    assert_eq!(ok.headers()[LOCATION], "/unsigned-fields");
+    let (_, fields) = app.get("/api/v1/unsigned-fields").await;
+    assert_eq!(fields["unsignedFields"][0]["label"], "page");
+}
+
+#[tokio::test]
+async fn script_in_labels_and_key_names_renders_escaped() {
+    let app = spawn_app().await;
+    let evil = "<script>alert(1)</script>";
+    app.add_field(evil).await;
+    let (status, _) = app
+        .post(
+            "/api/v1/signing-keys",
+            &serde_json::json!({ "name": evil, "pem": TestSigner::generate().public_pem() }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    app.verify(None, crate::helpers::items(&[(evil, evil)]))
+        .await;
+    let dashboard = app
+        .client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!dashboard.contains("<script>"));
+    for path in ["/unsigned-fields", "/signing-keys"] {
+        let html = app
+            .client
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!html.contains("<script>"), "{path} renders a raw <script>");
+        assert!(
+            html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"),
+            "{path} lost the text"
+        );
+    }
+    let (_, list) = app.get("/api/v1/interactions").await;
+    let id = list["interactions"][0]["id"].as_str().unwrap();
+    let html = app
+        .client
+        .get(app.url(&format!("/interactions/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("<script>"));
+    assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"));
+}
