@@ -111,6 +111,8 @@ fn security_headers() -> actix_web::middleware::DefaultHeaders {
         ))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
-        .add(("Referrer-Policy", "no-referrer"))
+        // same-origin, not no-referrer: with no-referrer, Chromium sends `Origin: null` on form
+        // POSTs, which the CSRF origin check must refuse.
+        .add(("Referrer-Policy", "same-origin"))
         .add(("Cache-Control", "no-store"))
 }

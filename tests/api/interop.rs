@@ -7,51 +7,14 @@ use std::path::Path;
 use serde_json::json;
 use talkative_emulator::domain::SigningKey;
 use talkative_emulator::jws::{self, KeyEntry, KeyRing, Stage};
-use tempfile::TempDir;
 
-use crate::helpers::{b64, code, der_to_raw, items, run, spawn_app};
+use crate::helpers::{
+    article_key_pair, b64, code, der_to_raw, items, openssl_sign, read, run, spawn_app,
+};
 
-const OPENSSL_HINT: &str = "Install openssl (Debian package `openssl`).";
 const PYTHON_HINT: &str =
     "Run `pip install -r tests/interop/requirements.txt` (scripts/test.sh does).";
 const NODE_HINT: &str = "Run `npm ci --prefix tests/interop` (scripts/test.sh does).";
-
-/// The two commands from Talkative's article, verbatim.
-fn article_key_pair() -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    run(
-        "openssl",
-        &[
-            "ecparam",
-            "-genkey",
-            "-name",
-            "prime256v1",
-            "-noout",
-            "-out",
-            "ec_private.pem",
-        ],
-        dir.path(),
-        OPENSSL_HINT,
-    );
-    run(
-        "openssl",
-        &[
-            "ec",
-            "-in",
-            "ec_private.pem",
-            "-pubout",
-            "-out",
-            "ec_public.pem",
-        ],
-        dir.path(),
-        OPENSSL_HINT,
-    );
-    dir
-}
-
-fn read(dir: &Path, name: &str) -> String {
-    std::fs::read_to_string(dir.join(name)).unwrap()
-}
 
 fn interop_script(name: &str) -> String {
     format!("{}/tests/interop/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -84,13 +47,7 @@ async fn openssl_cli_signature_verifies_after_der_to_raw_conversion() {
         b64(br#"{"alg":"ES256"}"#),
         b64(items(&[("email", "a@b.c")]).to_string().as_bytes())
     );
-    std::fs::write(dir.path().join("input.txt"), &input).unwrap();
-    let der = run(
-        "openssl",
-        &["dgst", "-sha256", "-sign", "ec_private.pem", "input.txt"],
-        dir.path(),
-        OPENSSL_HINT,
-    );
+    let der = openssl_sign(dir.path(), &input);
 
     let raw_token = format!("{input}.{}", b64(&der_to_raw(&der)));
     let verdict = app.verify(Some(&raw_token), json!([])).await;

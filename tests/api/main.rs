@@ -1,6 +1,7 @@
 //! One integration-test binary: every test spawns the real app on a random port with a fresh
 //! SQLite database.
 
+mod browser;
 mod health;
 mod helpers;
 mod hostile;

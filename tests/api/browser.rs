@@ -1,0 +1,319 @@
+//! End-to-end in a real headless Chromium, driven over WebDriver by fantoccini: what a person
+//! does in the portal. Needs `chromium` and `chromedriver` (Debian packages `chromium` and
+//! `chromium-driver`); scripts/test.sh installs them and these tests fail, never skip, without.
+//! Screenshots of every page land in target/tmp/screenshots/.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use tempfile::TempDir;
+
+use crate::helpers::{TestApp, article_key_pair, items, openssl_token, read, spawn_app};
+
+const INSTALL_HINT: &str = "Browser tests need chromium and chromedriver: `apt-get install chromium chromium-driver` (scripts/test.sh does).";
+
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+async fn browser() -> Browser {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".to_owned());
+    let driver = Command::new(&driver_path)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {driver_path}: {e}. {INSTALL_HINT}"));
+    let profile = tempfile::tempdir().unwrap();
+    let binary = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+    assert!(
+        std::path::Path::new(&binary).exists(),
+        "no browser at {binary}. {INSTALL_HINT}"
+    );
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({
+            "binary": binary,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1280,1000",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let mut last_error = None;
+    for _ in 0..100 {
+        let mut builder =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        builder.capabilities(capabilities.clone());
+        match builder.connect(&url).await {
+            Ok(client) => {
+                return Browser {
+                    client,
+                    driver,
+                    _profile: profile,
+                };
+            }
+            Err(e) => last_error = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not answer: {last_error:?}. {INSTALL_HINT}");
+}
+
+impl Browser {
+    async fn open(&self, app: &TestApp, path: &str) {
+        self.client.goto(&app.url(path)).await.unwrap();
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let field = self.client.find(Locator::Css(css)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Waits for an element after a navigation (form submit), and returns its text.
+    async fn text_of(&self, css: &str) -> String {
+        let element = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css} on the page: {e}"));
+        element.text().await.unwrap()
+    }
+
+    /// Waits until the element's text contains `needle` (the page may still be the previous one
+    /// right after a click), and returns that text.
+    async fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..100 {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await
+                && let Ok(text) = element.text().await
+            {
+                if text.contains(needle) {
+                    return text;
+                }
+                last = text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never contained {needle:?}; last text: {last:?}");
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    async fn close(self) {
+        self.client.clone().close().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_person_sets_up_signing_and_checks_a_token_in_the_browser() {
+    let app = spawn_app().await;
+    let browser = browser().await;
+    let keys = article_key_pair();
+
+    browser.open(&app, "/").await;
+    assert_eq!(browser.text_of("#signing-status").await, "Off");
+    browser.screenshot("dashboard-empty").await;
+
+    // Paste ec_public.pem, made by the article's two openssl commands.
+    browser.open(&app, "/signing-keys").await;
+    browser.fill("#key-name", "production backend").await;
+    browser
+        .fill("#key-pem", &read(keys.path(), "ec_public.pem"))
+        .await;
+    browser.click("#add-key button[type=submit]").await;
+    browser
+        .wait_for_text(".flash", "Added key \"production backend\"")
+        .await;
+    let table = browser.text_of("#keys").await;
+    let (_, api_keys) = app.get("/api/v1/signing-keys").await;
+    let fingerprint = api_keys["signingKeys"][0]["fingerprint"].as_str().unwrap();
+    assert!(
+        table.contains("production backend") && table.contains(fingerprint),
+        "{table}"
+    );
+    browser.screenshot("signing-keys").await;
+
+    // Allow two unsigned fields, then remove one.
+    browser.open(&app, "/unsigned-fields").await;
+    for label in ["page", "coupon"] {
+        browser.fill("#field-label", label).await;
+        browser.click("#add-field button[type=submit]").await;
+        browser
+            .wait_for_text(".flash", &format!("{label:?} may now pass unsigned"))
+            .await;
+    }
+    let coupon_remove = "//tr[td/code[text()='coupon']]//button";
+    browser
+        .client
+        .find(Locator::XPath(coupon_remove))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for_text(".flash", "\"coupon\" removed").await;
+    let fields = browser.text_of("#fields").await;
+    assert!(
+        fields.contains("page") && !fields.contains("coupon"),
+        "{fields}"
+    );
+    browser.screenshot("unsigned-fields").await;
+
+    // Verify a token signed by the openssl CLI, with unsigned data beside it.
+    let token = openssl_token(
+        keys.path(),
+        &items(&[("email", "ann@example.com")]).to_string(),
+    );
+    browser.open(&app, "/playground").await;
+    browser.fill("#token", &token).await;
+    browser
+        .fill("#unsigned", r#"[{"label":"page","data":"/pricing","type":"string"},{"label":"coupon","data":"FREE","type":"string"}]"#)
+        .await;
+    browser.click("#playground button[type=submit]").await;
+    let result = browser.wait_for_text("#result", "Policy applied").await;
+    assert!(!result.contains("✘"), "a check failed: {result}");
+    assert!(
+        result.contains("64-byte R||S signature verifies"),
+        "{result}"
+    );
+    let fields = browser.text_of("#fields").await;
+    assert!(
+        fields.contains("email ann@example.com string signed"),
+        "{fields}"
+    );
+    assert!(
+        fields.contains("page /pricing string allowlisted"),
+        "{fields}"
+    );
+    assert!(
+        fields.contains("coupon FREE string dropped not_allowlisted"),
+        "{fields}"
+    );
+    assert!(
+        browser
+            .text_of("#decoded-payload")
+            .await
+            .contains("ann@example.com")
+    );
+    browser.screenshot("playground").await;
+
+    // The run is in the interaction log, with the same verdict.
+    browser.open(&app, "/interactions").await;
+    let log = browser.text_of("table").await;
+    assert!(log.contains("valid"), "{log}");
+    browser.click("table a").await;
+    let detail = browser.wait_for_text("#fields", "coupon").await;
+    assert!(
+        detail.contains("coupon FREE string dropped not_allowlisted"),
+        "{detail}"
+    );
+    browser.screenshot("interaction-detail").await;
+    browser.open(&app, "/interactions?filter=dropped").await;
+    assert!(browser.text_of("table").await.contains("valid"));
+    browser.screenshot("interactions").await;
+
+    browser.open(&app, "/").await;
+    assert_eq!(browser.text_of("#signing-status").await, "On");
+    browser.screenshot("dashboard").await;
+
+    // Delete the key, through its confirmation page.
+    browser.open(&app, "/signing-keys").await;
+    browser.click("#keys a.button").await;
+    browser.wait_for_text(".warning", "last active key").await;
+    browser.screenshot("signing-key-delete").await;
+    browser.click("#confirm-delete button").await;
+    browser.wait_for_text(".flash", "Key deleted.").await;
+    assert!(
+        browser
+            .text_of("#no-keys")
+            .await
+            .contains("No signing keys")
+    );
+
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_pasted_private_key_is_refused_and_cleared_from_the_form() {
+    let app = spawn_app().await;
+    let browser = browser().await;
+    let keys = article_key_pair();
+
+    browser.open(&app, "/signing-keys").await;
+    browser.fill("#key-name", "oops").await;
+    browser
+        .fill("#key-pem", &read(keys.path(), "ec_private.pem"))
+        .await;
+    browser.click("#add-key button[type=submit]").await;
+    let problem = browser
+        .wait_for_text(".problem", "private_key_not_accepted")
+        .await;
+    assert!(problem.contains("private_key_not_accepted"), "{problem}");
+    assert!(problem.contains("exposed"), "{problem}");
+    let pem = browser
+        .client
+        .find(Locator::Css("#key-pem"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(
+        pem.as_deref(),
+        Some(""),
+        "the private key is still in the form"
+    );
+    let source = browser.client.source().await.unwrap();
+    let secret_line = read(keys.path(), "ec_private.pem")
+        .lines()
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    assert!(!source.contains(&secret_line), "the private key was echoed");
+    browser.screenshot("signing-keys-private-key-refused").await;
+    let (_, stored) = app.get("/api/v1/signing-keys").await;
+    assert_eq!(stored["signingKeys"], json!([]));
+
+    browser.close().await;
+}
