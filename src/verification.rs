@@ -1,6 +1,7 @@
 //! One verification, end to end: engine, policy, verdict, and the record in the interaction log.
 //! Shared by `POST /api/v1/verify` and the portal's playground.
 
+use actix_web::web::Bytes;
 use uuid::Uuid;
 
 use crate::domain::InteractionItem;
@@ -12,10 +13,10 @@ use crate::startup::AppState;
 use crate::storage::interactions::NewInteraction;
 use crate::storage::{format_millis, now_millis};
 
-/// The verdict and its JSON (serialized once, for the response and for the log).
+/// The verdict and its JSON (serialized once, shared by the response and the log).
 pub struct Outcome {
     pub verdict: Verdict,
-    pub json: String,
+    pub json: Bytes,
 }
 
 /// Verifies against the current in-memory keys and allowlist (no database read) and queues the
@@ -25,7 +26,7 @@ pub async fn verify_and_record(
     token: Option<&str>,
     unsigned: Vec<InteractionItem>,
     extra_warnings: Vec<Warning>,
-    request: String,
+    request: Bytes,
 ) -> anyhow::Result<Outcome> {
     let received_at = now_millis();
     let mut verdict = {
@@ -51,7 +52,7 @@ pub async fn verify_and_record(
         )
     };
     verdict.warnings.extend(extra_warnings);
-    let json = serde_json::to_string(&verdict)?;
+    let json = Bytes::from(serde_json::to_vec(&verdict)?);
     state
         .recorder
         .record(NewInteraction {

@@ -116,7 +116,10 @@ pub fn verify(token: &str, keys: &KeyRing) -> Result<Verified, Box<Failure>> {
             problem,
             stage,
             header: diagnosis.header,
-            unverified_items: diagnosis.unverified_items,
+            unverified_items: match diagnosis.payload {
+                Some(Ok((items, _))) => items,
+                _ => Vec::new(),
+            },
             warnings: diagnosis.warnings,
         })),
     }
@@ -125,7 +128,7 @@ pub fn verify(token: &str, keys: &KeyRing) -> Result<Verified, Box<Failure>> {
 #[derive(Default)]
 struct Diagnosis {
     header: Option<Map<String, Value>>,
-    unverified_items: Vec<InteractionItem>,
+    payload: Option<Result<(Vec<InteractionItem>, Vec<Warning>), Problem>>,
     warnings: Vec<Warning>,
 }
 
@@ -145,9 +148,8 @@ impl Diagnosis {
 
         let parameters = at(Stage::Header, header::parse(&header_bytes))?;
         // Decode what the token claims to carry before judging it, so a refusal can show it.
-        self.unverified_items = payload::parse(&payload_bytes)
-            .map(|(items, _)| items)
-            .unwrap_or_default();
+        // Parsed once: the same result is used after the signature checks out.
+        self.payload = Some(payload::parse(&payload_bytes));
         let header = self.header.insert(parameters);
         self.warnings = at(Stage::Header, header::check_parameters(header))?;
         let kid = at(Stage::Header, header::key_id(header))?;
@@ -163,8 +165,8 @@ impl Diagnosis {
             .map(|key| key.id)
             .ok_or((Stage::Signature, signature::mismatch()))?;
 
-        let (items, payload_warnings) = at(Stage::Payload, payload::parse(&payload_bytes))?;
-        self.unverified_items.clear();
+        let payload = self.payload.take().expect("payload parsed above");
+        let (items, payload_warnings) = at(Stage::Payload, payload)?;
         self.warnings.extend(payload_warnings);
         Ok((key_id, items))
     }

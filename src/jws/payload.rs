@@ -11,6 +11,13 @@ const SHAPE_HINT: &str = "Sign a JSON array such as [{\"label\":\"email\",\"data
 
 /// Parses the payload; warnings are for things that are accepted but probably unintended.
 pub fn parse(bytes: &[u8]) -> Result<(Vec<InteractionItem>, Vec<Warning>), Problem> {
+    // Fast path for the well-formed case: straight into typed items. serde's derive already
+    // refuses duplicate and unknown members, so anything it accepts is exactly what the slow
+    // path would accept without warnings. Anything else takes the slow path, which names the
+    // item and field at fault.
+    if let Ok(items) = serde_json::from_slice::<Vec<InteractionItem>>(bytes) {
+        return Ok((items, Vec::new()));
+    }
     let value = strict_json::parse(bytes).map_err(|e| {
         Problem::new(
             Code::InvalidPayload,

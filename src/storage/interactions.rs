@@ -1,3 +1,6 @@
+use std::borrow::Cow;
+
+use actix_web::web::Bytes;
 use sqlx::{FromRow, SqlitePool};
 use uuid::Uuid;
 
@@ -8,8 +11,9 @@ pub struct NewInteraction {
     pub received_at: i64,
     pub status: &'static str,
     pub rejected: i64,
-    pub request: String,
-    pub verdict: String,
+    /// The request body and the verdict JSON, shared with the HTTP response (no copies).
+    pub request: Bytes,
+    pub verdict: Bytes,
     pub key_used: Option<Uuid>,
 }
 
@@ -40,8 +44,8 @@ pub async fn insert_batch(
         .bind(record.received_at)
         .bind(record.status)
         .bind(record.rejected)
-        .bind(&record.request)
-        .bind(&record.verdict)
+        .bind(as_text(&record.request))
+        .bind(as_text(&record.verdict))
         .execute(&mut *tx)
         .await?;
         if let Some(key) = record.key_used {
@@ -93,4 +97,9 @@ pub async fn count(pool: &SqlitePool) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM interactions")
         .fetch_one(pool)
         .await
+}
+
+/// Both are JSON we parsed or produced, so UTF-8; the lossy fallback only guards the invariant.
+fn as_text(bytes: &Bytes) -> Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
 }

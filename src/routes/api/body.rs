@@ -8,10 +8,9 @@ use crate::error::ApiError;
 use crate::jws::strict_json;
 use crate::problem::{Code, Problem};
 
-/// A JSON object body, and the raw bytes it came from.
+/// A JSON object body.
 pub struct JsonObject {
     pub fields: Map<String, Value>,
-    pub raw: Bytes,
 }
 
 pub async fn read_object(
@@ -20,6 +19,16 @@ pub async fn read_object(
     limit: usize,
     allowed: &[&str],
 ) -> Result<JsonObject, ApiError> {
+    let raw = read_json_body(request, payload, limit).await?;
+    parse_object(&raw, allowed)
+}
+
+/// The body of a JSON request: size-limited (413) and with a JSON (or no) content type.
+pub async fn read_json_body(
+    request: &HttpRequest,
+    payload: Payload,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
     let too_large = || {
         ApiError::Rejected(Problem::new(
             Code::PayloadTooLarge,
@@ -52,7 +61,12 @@ pub async fn read_object(
             "Send `Content-Type: application/json` (with curl: -H 'Content-Type: application/json').",
         ));
     }
-    let value = strict_json::parse(&raw).map_err(|e| {
+    Ok(raw)
+}
+
+/// Strictly parses a JSON object with only the `allowed` members, saying exactly what is wrong.
+pub fn parse_object(raw: &[u8], allowed: &[&str]) -> Result<JsonObject, ApiError> {
+    let value = strict_json::parse(raw).map_err(|e| {
         ApiError::invalid_request(
             format!("The request body is not valid JSON: {e}."),
             "Send a JSON object; member names must not repeat.",
@@ -70,7 +84,7 @@ pub async fn read_object(
             format!("This endpoint takes: {}.", allowed.join(", ")),
         ));
     }
-    Ok(JsonObject { fields, raw })
+    Ok(JsonObject { fields })
 }
 
 /// An optional string member; `null` counts as absent.

@@ -3,28 +3,56 @@
 use actix_web::http::header::ContentType;
 use actix_web::web::{Data, Payload};
 use actix_web::{HttpRequest, HttpResponse};
+use serde::Deserialize;
 use serde_json::Value;
 
-use super::body::{optional_string, read_object};
+use super::body::{optional_string, parse_object, read_json_body};
+use crate::domain::InteractionItem;
 use crate::error::ApiError;
 use crate::jws::payload::items_from_json;
+use crate::problem::Warning;
 use crate::startup::AppState;
 use crate::verification::verify_and_record;
+
+const MEMBERS: &[&str] = &["signedInteractionData", "interactionData"];
+
+/// The well-formed request, parsed in one pass. serde's derive refuses duplicate and unknown
+/// members, so whatever it accepts the strict path below would accept too, without warnings.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct VerifyRequest {
+    signed_interaction_data: Option<String>,
+    interaction_data: Option<Vec<InteractionItem>>,
+}
 
 pub async fn verify(
     request: HttpRequest,
     payload: Payload,
     state: Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut body = read_object(
-        &request,
-        payload,
-        state.settings.max_body_bytes,
-        &["signedInteractionData", "interactionData"],
-    )
-    .await?;
+    let raw = read_json_body(&request, payload, state.settings.max_body_bytes).await?;
+    let (token, unsigned, warnings) = match serde_json::from_slice::<VerifyRequest>(&raw) {
+        Ok(parsed) => (
+            parsed.signed_interaction_data,
+            parsed.interaction_data.unwrap_or_default(),
+            Vec::new(),
+        ),
+        Err(_) => parse_strictly(&raw)?,
+    };
+    let outcome = verify_and_record(&state, token.as_deref(), unsigned, warnings, raw).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(outcome.json))
+}
+
+type Parsed = (Option<String>, Vec<InteractionItem>, Vec<Warning>);
+
+/// The slow path: anything the typed parse refused, explained member by member (or accepted
+/// with warnings, for items with extra members).
+fn parse_strictly(raw: &[u8]) -> Result<Parsed, ApiError> {
+    let mut body = parse_object(raw, MEMBERS)?;
     let token = optional_string(&mut body.fields, "signedInteractionData")?;
-    let (unsigned, item_warnings) = match body.fields.remove("interactionData") {
+    let (unsigned, warnings) = match body.fields.remove("interactionData") {
         None | Some(Value::Null) => (Vec::new(), Vec::new()),
         Some(Value::Array(elements)) => items_from_json(elements, "interactionData")
             .map_err(|(message, hint)| ApiError::invalid_request(message, hint))?,
@@ -35,10 +63,5 @@ pub async fn verify(
             ));
         }
     };
-    // The body parsed as JSON, so it is UTF-8.
-    let raw = String::from_utf8_lossy(&body.raw).into_owned();
-    let outcome = verify_and_record(&state, token.as_deref(), unsigned, item_warnings, raw).await?;
-    Ok(HttpResponse::Ok()
-        .content_type(ContentType::json())
-        .body(outcome.json))
+    Ok((token, unsigned, warnings))
 }

@@ -117,7 +117,7 @@ pub async fn run(
         (!token.is_empty()).then_some(token),
         unsigned,
         warnings,
-        recorded.to_string(),
+        recorded.to_string().into(),
     )
     .await?;
     Ok(HttpResponse::SeeOther()
