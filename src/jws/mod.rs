@@ -128,7 +128,7 @@ pub fn verify(token: &str, keys: &KeyRing) -> Result<Verified, Box<Failure>> {
 #[derive(Default)]
 struct Diagnosis {
     header: Option<Map<String, Value>>,
-    payload: Option<Result<(Vec<InteractionItem>, Vec<Warning>), Problem>>,
+    payload: Option<Result<payload::ParsedItems, Problem>>,
     warnings: Vec<Warning>,
 }
 

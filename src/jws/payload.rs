@@ -9,8 +9,11 @@ use crate::problem::{Code, Problem, Warning};
 
 const SHAPE_HINT: &str = "Sign a JSON array such as [{\"label\":\"email\",\"data\":\"a@b.c\",\"type\":\"string\"}], as Talkative's article shows.";
 
-/// Parses the payload; warnings are for things that are accepted but probably unintended.
-pub fn parse(bytes: &[u8]) -> Result<(Vec<InteractionItem>, Vec<Warning>), Problem> {
+/// Items, and warnings for things that are accepted but probably unintended.
+pub type ParsedItems = (Vec<InteractionItem>, Vec<Warning>);
+
+/// Parses the payload.
+pub fn parse(bytes: &[u8]) -> Result<ParsedItems, Problem> {
     // Fast path for the well-formed case: straight into typed items. serde's derive already
     // refuses duplicate and unknown members, so anything it accepts is exactly what the slow
     // path would accept without warnings. Anything else takes the slow path, which names the
@@ -43,10 +46,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Vec<InteractionItem>, Vec<Warning>), Probl
 
 /// Turns JSON values into items, naming the item and field that is wrong.
 /// `whose` says where the items came from ("the payload", "interactionData").
-pub fn items_from_json(
-    elements: Vec<Value>,
-    whose: &str,
-) -> Result<(Vec<InteractionItem>, Vec<Warning>), (String, String)> {
+pub fn items_from_json(elements: Vec<Value>, whose: &str) -> Result<ParsedItems, (String, String)> {
     let mut items = Vec::with_capacity(elements.len());
     let mut warnings = Vec::new();
     for (index, element) in elements.into_iter().enumerate() {
