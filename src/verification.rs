@@ -1,7 +1,7 @@
 //! One verification, end to end: engine, policy, verdict, and the record in the interaction log.
 //! Shared by `POST /api/v1/verify` and the portal's playground.
 
-use actix_web::web::Bytes;
+use bytestring::ByteString;
 use uuid::Uuid;
 
 use crate::domain::InteractionItem;
@@ -16,7 +16,7 @@ use crate::storage::{format_millis, now_millis};
 /// The verdict and its JSON (serialized once, shared by the response and the log).
 pub struct Outcome {
     pub verdict: Verdict,
-    pub json: Bytes,
+    pub json: ByteString,
 }
 
 /// Verifies against the current in-memory keys and allowlist (no database read) and queues the
@@ -26,7 +26,7 @@ pub async fn verify_and_record(
     token: Option<&str>,
     unsigned: Vec<InteractionItem>,
     extra_warnings: Vec<Warning>,
-    request: Bytes,
+    request: ByteString,
 ) -> anyhow::Result<Outcome> {
     let received_at = now_millis();
     let mut verdict = {
@@ -52,7 +52,7 @@ pub async fn verify_and_record(
         )
     };
     verdict.warnings.extend(extra_warnings);
-    let json = Bytes::from(serde_json::to_vec(&verdict)?);
+    let json = ByteString::from(serde_json::to_string(&verdict)?);
     state
         .recorder
         .record(NewInteraction {

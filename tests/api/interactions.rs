@@ -81,3 +81,38 @@ async fn retention_keeps_only_the_newest() {
         .collect();
     assert_eq!(kept, [ids[4].clone(), ids[3].clone(), ids[2].clone()]);
 }
+
+#[tokio::test]
+async fn concurrent_verifies_are_all_recorded_in_batches() {
+    let app = spawn_app().await;
+    // 203 = 128 + 64 + 8 + 2 + 1: exercises every multi-row INSERT size the recorder uses.
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..203 {
+        let (client, url) = (app.client.clone(), app.url("/api/v1/verify"));
+        calls.spawn(async move {
+            let body = json!({ "interactionData": items(&[("n", &i.to_string())]) });
+            let verdict: serde_json::Value = client
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            verdict["id"].clone()
+        });
+    }
+    let mut sent = calls.join_all().await;
+    let (_, body) = app.get("/api/v1/interactions?limit=500").await;
+    let mut recorded: Vec<_> = body["interactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].clone())
+        .collect();
+    assert_eq!(recorded.len(), 203);
+    sent.sort_by_key(|v| v.to_string());
+    recorded.sort_by_key(|v| v.to_string());
+    assert_eq!(sent, recorded);
+}
