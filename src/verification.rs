@@ -52,7 +52,11 @@ pub async fn verify_and_record(
         )
     };
     verdict.warnings.extend(extra_warnings);
-    let json = ByteString::from(serde_json::to_string(&verdict)?);
+    let mut json = serde_json::to_string(&verdict)?;
+    // The log keeps up to `retention` of these in memory before writing; don't let each one
+    // carry the serializer's spare capacity (up to half its size).
+    json.shrink_to_fit();
+    let json = ByteString::from(json);
     state
         .recorder
         .record(NewInteraction {

@@ -30,8 +30,8 @@ pub struct StoredInteraction {
     pub verdict: String,
 }
 
-/// Writes a batch in one transaction: the interactions, the keys' last use, and the pruning of
-/// rows beyond `retention`. Either all of it lands or none of it.
+/// Writes a batch in one transaction: the interactions, the keys' last use (`last_use`, latest
+/// time per key), and the pruning of rows beyond `retention`. Either all of it lands or none of it.
 ///
 /// Rows go in multi-row INSERTs rather than one statement per row: sqlx runs SQLite on a worker
 /// thread, and a round trip per row cost more in thread hand-offs than the insert itself. The
@@ -40,6 +40,7 @@ pub struct StoredInteraction {
 pub async fn insert_batch(
     pool: &SqlitePool,
     batch: &[NewInteraction],
+    last_use: &HashMap<Uuid, i64>,
     retention: u32,
 ) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
@@ -64,18 +65,11 @@ pub async fn insert_batch(
         insert.execute(&mut *tx).await?;
         rest = remaining;
     }
-    let mut last_use: HashMap<Uuid, i64> = HashMap::new();
-    for record in batch {
-        if let Some(key) = record.key_used {
-            let latest = last_use.entry(key).or_insert(record.received_at);
-            *latest = (*latest).max(record.received_at);
-        }
-    }
     for (key, used_at) in last_use {
         sqlx::query(
             "UPDATE signing_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?",
         )
-        .bind(used_at)
+        .bind(*used_at)
         .bind(key.to_string())
         .execute(&mut *tx)
         .await?;
