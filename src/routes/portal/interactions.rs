@@ -115,12 +115,7 @@ pub async fn detail(
     path: Path<String>,
     state: Data<AppState>,
 ) -> Result<HttpResponse, PortalError> {
-    let id = Uuid::try_parse(&path).map_err(|_| PortalError::NotFound)?;
-    state.recorder.flush().await;
-    let stored = interactions::get(&state.pool, id)
-        .await?
-        .ok_or(PortalError::NotFound)?;
-    let verdict = VerdictView::parse(&stored.verdict)?;
+    let (stored, verdict) = load(&state, &path).await?;
     let request_pretty = serde_json::from_str::<serde_json::Value>(&stored.request)
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
@@ -132,4 +127,19 @@ pub async fn detail(
         request_pretty,
     };
     render(&page, StatusCode::OK, cookies)
+}
+
+/// One recorded interaction and its verdict, by the id in the URL (flushing the recorder first,
+/// so an interaction verified a moment ago is there).
+pub async fn load(
+    state: &AppState,
+    raw_id: &str,
+) -> Result<(StoredInteraction, VerdictView), PortalError> {
+    let id = Uuid::try_parse(raw_id).map_err(|_| PortalError::NotFound)?;
+    state.recorder.flush().await;
+    let stored = interactions::get(&state.pool, id)
+        .await?
+        .ok_or(PortalError::NotFound)?;
+    let verdict = VerdictView::parse(&stored.verdict)?;
+    Ok((stored, verdict))
 }

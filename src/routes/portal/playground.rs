@@ -8,14 +8,13 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
+use super::interactions;
 use super::verdict_view::VerdictView;
 use super::{Layout, PortalError, check_csrf, layout, render};
 use crate::jws::{base64url, payload::items_from_json, strict_json};
 use crate::problem::{Code, Problem};
 use crate::startup::AppState;
-use crate::storage::interactions;
 use crate::verification::verify_and_record;
 
 const STEPS: &[(&str, &str)] = &[
@@ -160,12 +159,7 @@ pub async fn result(
     path: Path<String>,
     state: Data<AppState>,
 ) -> Result<HttpResponse, PortalError> {
-    let id = Uuid::try_parse(&path).map_err(|_| PortalError::NotFound)?;
-    state.recorder.flush().await;
-    let stored = interactions::get(&state.pool, id)
-        .await?
-        .ok_or(PortalError::NotFound)?;
-    let verdict = VerdictView::parse(&stored.verdict)?;
+    let (stored, verdict) = interactions::load(&state, &path).await?;
     let request_json: Value = serde_json::from_str(&stored.request).unwrap_or(Value::Null);
     let token = request_json["signedInteractionData"]
         .as_str()
