@@ -8,6 +8,7 @@ mod hostile;
 mod interactions;
 mod interop;
 mod portal;
+mod properties;
 mod signing_keys;
 mod unsigned_fields;
 mod verify;
