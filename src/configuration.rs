@@ -29,6 +29,14 @@ pub struct Cli {
 pub enum Command {
     /// Run the emulator's HTTP server (the default).
     Serve(ServeArgs),
+    /// Write ec_private.pem and ec_public.pem, as the article's two openssl commands do.
+    Keygen(crate::cli::KeygenArgs),
+    /// Sign a JSON array of interaction data into a compact ES256 JWS.
+    Sign(crate::cli::SignArgs),
+    /// Verify a token offline against a public key (exit 1 when refused).
+    Verify(crate::cli::VerifyArgs),
+    /// Print a token's header and payload, without verifying.
+    Decode(crate::cli::DecodeArgs),
 }
 
 #[derive(Debug, Clone, Args)]

@@ -2,6 +2,7 @@
 //! that explains exactly why a payload passes or fails.
 
 pub mod admin;
+pub mod cli;
 pub mod configuration;
 pub mod domain;
 pub mod error;

@@ -1,19 +1,38 @@
+use std::process::ExitCode;
+
 use anyhow::Context;
 use clap::Parser;
-use talkative_emulator::configuration::{Cli, Command, Settings};
+use talkative_emulator::cli;
+use talkative_emulator::configuration::{Cli, Command, ServeArgs, Settings};
 use talkative_emulator::startup::Application;
 
-#[actix_web::main]
-async fn main() -> anyhow::Result<()> {
-    talkative_emulator::telemetry::init();
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    let args = match cli.command {
-        Some(Command::Serve(args)) => args,
-        None => cli.serve,
-    };
-    let app = Application::build(Settings::from(args))
-        .await
-        .context("starting the emulator")?;
-    tracing::info!("talkative-emulator listening on http://{}", app.address());
-    app.run_until_stopped().await.context("running the server")
+    match cli.command {
+        None => serve(cli.serve),
+        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Keygen(args)) => cli::exit_on_error(cli::keygen(args)),
+        Some(Command::Sign(args)) => cli::exit_on_error(cli::sign(args)),
+        Some(Command::Verify(args)) => cli::exit_on_error(cli::verify(args)),
+        Some(Command::Decode(args)) => cli::exit_on_error(cli::decode(args)),
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    talkative_emulator::telemetry::init();
+    let result = actix_web::rt::System::new().block_on(async {
+        let app = Application::build(Settings::from(args))
+            .await
+            .context("starting the emulator")?;
+        tracing::info!("talkative-emulator listening on http://{}", app.address());
+        app.run_until_stopped().await.context("running the server")
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

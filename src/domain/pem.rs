@@ -70,6 +70,18 @@ pub fn parse_blocks(text: &str) -> Result<Vec<PemBlock>, PemError> {
     Ok(blocks)
 }
 
+/// A PEM block with 64-character lines, as openssl writes it.
+pub fn encode_block(label: &str, der: &[u8]) -> String {
+    let body = STANDARD.encode(der);
+    let mut pem = format!("-----BEGIN {label}-----\n");
+    for line in body.as_bytes().chunks(64) {
+        pem.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+        pem.push('\n');
+    }
+    pem.push_str(&format!("-----END {label}-----\n"));
+    pem
+}
+
 fn armor_label<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
     line.strip_prefix(prefix)?.strip_suffix("-----")
 }

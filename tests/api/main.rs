@@ -2,6 +2,7 @@
 //! SQLite database.
 
 mod browser;
+mod cli;
 mod health;
 mod helpers;
 mod hostile;

@@ -1,0 +1,88 @@
+//! Offline subcommands: `keygen`, `sign`, `verify`, `decode`. They use the same engine and
+//! codes as the server, so a token that passes `verify` here passes the emulator's verify API
+//! with the same key.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+
+mod decode;
+mod keygen;
+mod sign;
+mod verify;
+
+pub use decode::run as decode;
+pub use keygen::run as keygen;
+pub use sign::run as sign;
+pub use verify::run as verify;
+
+#[derive(Debug, Clone, Args)]
+pub struct KeygenArgs {
+    /// Directory to write ec_private.pem and ec_public.pem into.
+    #[arg(long, default_value = ".")]
+    pub out_dir: PathBuf,
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SignArgs {
+    /// Private key PEM (SEC1 `EC PRIVATE KEY` or PKCS#8 `PRIVATE KEY`), as made by keygen or openssl.
+    #[arg(long, default_value = "ec_private.pem")]
+    pub key: PathBuf,
+    /// Adds a `kid` header (a key id or fingerprint from the Signing Keys page).
+    #[arg(long)]
+    pub kid: Option<String>,
+    /// File holding the JSON array of interaction data; `-` or nothing reads stdin.
+    pub input: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// Public key PEM (ec_public.pem).
+    #[arg(long, default_value = "ec_public.pem")]
+    pub key: PathBuf,
+    /// The compact JWS; `-` or nothing reads stdin.
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DecodeArgs {
+    /// The compact JWS; `-` or nothing reads stdin.
+    pub token: Option<String>,
+}
+
+/// Exit status for a refusal (bad token, bad key) as opposed to a usage or I/O error (2).
+pub const REJECTED: u8 = 1;
+
+pub fn exit_on_error(result: anyhow::Result<ExitCode>) -> ExitCode {
+    result.unwrap_or_else(|error| {
+        eprintln!("error: {error:#}");
+        ExitCode::from(2)
+    })
+}
+
+/// A token from the argument, or stdin when absent or `-`; surrounding whitespace (the newline
+/// of `echo` or a file) is removed, as a shell user expects.
+fn token_argument(token: Option<&str>) -> anyhow::Result<String> {
+    match token {
+        Some(token) if token != "-" => Ok(token.trim().to_owned()),
+        _ => Ok(read_stdin()?.trim().to_owned()),
+    }
+}
+
+fn read_stdin() -> anyhow::Result<String> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .context("reading stdin")?;
+    Ok(text)
+}
+
+fn read_file(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
