@@ -190,3 +190,17 @@ fn parse_key_name(raw: Option<&str>) -> Result<String, Problem> {
     }
     Ok(name.to_owned())
 }
+
+/// Installs the config file's keys and fields; with `wipe`, first deletes every key, field and
+/// recorded interaction (the reset test suites call between runs).
+pub async fn apply_seed(
+    state: &AppState,
+    wipe: bool,
+) -> Result<crate::storage::seeding::Seeded, AdminError> {
+    // Records queued before a reset must not land after it.
+    state.recorder.flush().await;
+    let change = state.cache.change().await;
+    let seeded = crate::storage::seeding::apply(&state.pool, &state.settings.seed, wipe).await?;
+    change.reload(&state.pool).await?;
+    Ok(seeded)
+}

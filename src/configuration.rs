@@ -2,8 +2,11 @@
 //! a [`Settings`] value directly instead of touching the environment.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+
+use crate::seed::Seed;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://talkative-emulator.db";
@@ -50,6 +53,12 @@ pub struct ServeArgs {
     /// How many recorded interactions to keep (oldest are pruned).
     #[arg(long, env = "TALKATIVE_INTERACTION_RETENTION", default_value_t = DEFAULT_INTERACTION_RETENTION)]
     pub interaction_retention: u32,
+    /// TOML file with signing keys and unsigned fields to install at start and on reset.
+    #[arg(long, env = "TALKATIVE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Verify and record, but accept everything, listing what enforcement would drop.
+    #[arg(long, env = "TALKATIVE_REPORT_ONLY")]
+    pub report_only: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -58,16 +67,26 @@ pub struct Settings {
     pub database_url: String,
     pub interaction_retention: u32,
     pub max_body_bytes: usize,
+    pub report_only: bool,
+    /// Keys and fields installed at start and on `POST /api/v1/reset`.
+    pub seed: Seed,
 }
 
-impl From<ServeArgs> for Settings {
-    fn from(args: ServeArgs) -> Self {
-        Self {
+impl Settings {
+    /// Settings from the command line, reading and validating the config file if one is named.
+    pub fn from_args(args: ServeArgs) -> anyhow::Result<Self> {
+        let seed = match &args.config {
+            Some(path) => Seed::load(path)?,
+            None => Seed::default(),
+        };
+        Ok(Self {
             bind: args.bind,
             database_url: args.database_url,
             interaction_retention: args.interaction_retention,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-        }
+            report_only: args.report_only || seed.report_only.unwrap_or(false),
+            seed,
+        })
     }
 }
 
@@ -79,6 +98,8 @@ impl Settings {
             database_url: database_url.into(),
             interaction_retention: DEFAULT_INTERACTION_RETENTION,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            report_only: false,
+            seed: Seed::default(),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod policy_cache;
 pub mod problem;
 pub mod recorder;
 pub mod routes;
+pub mod seed;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

@@ -21,7 +21,8 @@ fn main() -> ExitCode {
 fn serve(args: ServeArgs) -> ExitCode {
     talkative_emulator::telemetry::init();
     let result = actix_web::rt::System::new().block_on(async {
-        let app = Application::build(Settings::from(args))
+        let settings = Settings::from_args(args).context("reading settings")?;
+        let app = Application::build(settings)
             .await
             .context("starting the emulator")?;
         tracing::info!("talkative-emulator listening on http://{}", app.address());

@@ -23,12 +23,13 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Talkative: providing a signing key turns enforcement on.
-    pub fn enforcement(&self) -> Enforcement {
-        if self.keys.has_active() {
-            Enforcement::On
-        } else {
-            Enforcement::Off
+    /// Talkative: providing a signing key turns enforcement on. Report-only mode verifies and
+    /// reports as if it were on, but drops nothing.
+    pub fn enforcement(&self, report_only: bool) -> Enforcement {
+        match (self.keys.has_active(), report_only) {
+            (false, _) => Enforcement::Off,
+            (true, false) => Enforcement::On,
+            (true, true) => Enforcement::ReportOnly,
         }
     }
 }

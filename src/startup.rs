@@ -50,6 +50,16 @@ impl Application {
             settings,
             csrf: CsrfSecret::generate(),
         });
+        if !state.settings.seed.is_empty() {
+            let seeded = crate::admin::apply_seed(&state, false).await.map_err(|e| {
+                anyhow::anyhow!("installing the config file's keys and fields: {e}")
+            })?;
+            tracing::info!(
+                signing_keys = seeded.signing_keys,
+                unsigned_fields = seeded.unsigned_fields,
+                "config file applied"
+            );
+        }
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

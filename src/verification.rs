@@ -40,7 +40,7 @@ pub async fn verify_and_record(
             },
         };
         let policy = Policy {
-            enforcement: snapshot.enforcement(),
+            enforcement: snapshot.enforcement(state.settings.report_only),
             allowlist: &snapshot.allowlist,
         };
         decide(

@@ -50,8 +50,10 @@ pub fn decide(
         },
         accepted: Vec::new(),
         rejected: Vec::new(),
+        would_reject: Vec::new(),
         warnings: Vec::new(),
     };
+    let report_only = policy.enforcement == Enforcement::ReportOnly;
     let mut signed_labels: HashSet<String> = HashSet::new();
 
     match signed {
@@ -86,12 +88,22 @@ pub fn decide(
             );
             verdict.signature.error = Some(failure.problem);
             for item in failure.unverified_items {
-                verdict.rejected.push(rejected(
-                    item,
-                    RejectedSource::Signed,
-                    Code::InvalidSignature,
-                    &message,
-                ));
+                if report_only {
+                    verdict.would_reject.push(rejected(
+                        item.clone(),
+                        RejectedSource::Signed,
+                        Code::InvalidSignature,
+                        &message,
+                    ));
+                    verdict.accepted.push(accepted(item, AcceptedSource::ReportOnly));
+                } else {
+                    verdict.rejected.push(rejected(
+                        item,
+                        RejectedSource::Signed,
+                        Code::InvalidSignature,
+                        &message,
+                    ));
+                }
             }
         }
     }
@@ -118,9 +130,18 @@ pub fn decide(
                 Enforcement::Off => verdict
                     .accepted
                     .push(accepted(item, AcceptedSource::UnsignedNotEnforced)),
-                Enforcement::On if policy.allowlist.contains(&item.label) => verdict
-                    .accepted
-                    .push(accepted(item, AcceptedSource::UnsignedAllowlisted)),
+                Enforcement::On | Enforcement::ReportOnly
+                    if policy.allowlist.contains(&item.label) =>
+                {
+                    verdict
+                        .accepted
+                        .push(accepted(item, AcceptedSource::UnsignedAllowlisted))
+                }
+                Enforcement::ReportOnly => {
+                    verdict.would_reject.push(rejected(item.clone(), RejectedSource::Unsigned, Code::NotAllowlisted,
+                        "Signing would be enforced and this label is not on the Unsigned fields page (exact, case-sensitive match)."));
+                    verdict.accepted.push(accepted(item, AcceptedSource::ReportOnly));
+                }
                 Enforcement::On => verdict.rejected.push(rejected(item, RejectedSource::Unsigned, Code::NotAllowlisted,
                     "Signing is enforced and this label is not on the Unsigned fields page (exact, case-sensitive match).")),
             }
@@ -265,6 +286,45 @@ mod tests {
                 ("email".into(), Code::DuplicateLabel),
                 ("email".into(), Code::OverriddenBySigned),
                 ("x".into(), Code::DuplicateLabel)
+            ]
+        );
+    }
+
+    #[test]
+    fn report_only_accepts_everything_and_lists_what_would_drop() {
+        let failed = SignedInput::Failed(Box::new(Failure {
+            problem: crate::problem::Problem::new(Code::SignatureMismatch, "m", "h"),
+            stage: crate::jws::Stage::Signature,
+            header: None,
+            unverified_items: vec![item("email")],
+            warnings: vec![],
+        }));
+        let v = run(
+            failed,
+            &["page", "coupon"],
+            Enforcement::ReportOnly,
+            &["page"],
+        );
+        assert!(v.rejected.is_empty());
+        assert_eq!(
+            v.accepted
+                .iter()
+                .map(|a| (a.label.as_str(), a.source))
+                .collect::<Vec<_>>(),
+            [
+                ("email", AcceptedSource::ReportOnly),
+                ("page", AcceptedSource::UnsignedAllowlisted),
+                ("coupon", AcceptedSource::ReportOnly)
+            ]
+        );
+        assert_eq!(
+            v.would_reject
+                .iter()
+                .map(|r| (r.label.as_str(), r.reason.code))
+                .collect::<Vec<_>>(),
+            [
+                ("email", Code::InvalidSignature),
+                ("coupon", Code::NotAllowlisted)
             ]
         );
     }

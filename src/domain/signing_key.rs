@@ -262,7 +262,7 @@ fn reject_jwk(text: &str) -> Problem {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     // RFC 7515 appendix A.3 key, as SPKI PEM (x = f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU,

@@ -13,6 +13,9 @@ use crate::problem::{Code, Problem, Warning};
 pub enum Enforcement {
     On,
     Off,
+    /// Keys are configured but the emulator runs in report-only mode: everything is accepted
+    /// and `wouldReject` lists what enforcement would have dropped.
+    ReportOnly,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -43,6 +46,8 @@ pub enum AcceptedSource {
     Signed,
     UnsignedAllowlisted,
     UnsignedNotEnforced,
+    /// Accepted only because of report-only mode; also listed in `wouldReject`.
+    ReportOnly,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -86,5 +91,7 @@ pub struct Verdict {
     pub signature: SignatureVerdict,
     pub accepted: Vec<AcceptedItem>,
     pub rejected: Vec<RejectedItem>,
+    /// Report-only mode: what enforcement would have dropped (empty otherwise).
+    pub would_reject: Vec<RejectedItem>,
     pub warnings: Vec<Warning>,
 }

@@ -1,6 +1,7 @@
 //! SQLite persistence. Every query is parameterized; every multi-statement write is a transaction.
 
 pub mod interactions;
+pub mod seeding;
 pub mod signing_keys;
 pub mod unsigned_fields;
 

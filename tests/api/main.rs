@@ -3,6 +3,7 @@
 
 mod browser;
 mod cli;
+mod config;
 mod health;
 mod helpers;
 mod hostile;

@@ -22,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .into()
             }))
             .route("/verify", web::post().to(verify::verify))
+            .route("/reset", web::post().to(reset))
             .route("/interactions", web::get().to(interactions::list))
             .route("/interactions/{id}", web::get().to(interactions::get))
             .route("/signing-keys", web::get().to(signing_keys::list))
@@ -37,6 +38,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .default_service(web::to(not_found)),
     );
+}
+
+/// Wipes keys, fields and interactions, then installs the config file's keys and fields again.
+async fn reset(
+    state: web::Data<crate::startup::AppState>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    let seeded = crate::admin::apply_seed(&state, true).await?;
+    Ok(actix_web::HttpResponse::Ok().json(serde_json::json!({
+        "signingKeys": seeded.signing_keys,
+        "unsignedFields": seeded.unsigned_fields,
+        "reportOnly": state.settings.report_only,
+    })))
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {

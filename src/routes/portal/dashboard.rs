@@ -16,6 +16,7 @@ struct DashboardPage {
     total_keys: usize,
     allowlist: usize,
     recent: Vec<Row>,
+    report_only: bool,
     next_step: &'static str,
     next_link: &'static str,
 }
@@ -62,6 +63,7 @@ pub async fn show(
         total_keys: keys.len(),
         allowlist,
         recent,
+        report_only: state.settings.report_only,
         next_step,
         next_link,
     };

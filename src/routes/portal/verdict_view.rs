@@ -42,6 +42,7 @@ impl ItemView {
             "signed" if self.reason.is_none() => "signed",
             "unsigned_allowlisted" => "allowlisted",
             "unsigned_not_enforced" => "unsigned (not enforced)",
+            "report_only" => "accepted (report-only)",
             _ => "dropped",
         }
     }
@@ -62,6 +63,8 @@ pub struct VerdictView {
     pub signature: SignatureView,
     pub accepted: Vec<ItemView>,
     pub rejected: Vec<ItemView>,
+    #[serde(default)]
+    pub would_reject: Vec<ItemView>,
     pub warnings: Vec<WarningView>,
 }
 

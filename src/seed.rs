@@ -1,0 +1,130 @@
+//! Config-as-file: signing keys and unsigned fields to install at start (and again on reset), so
+//! a CI job gets the same emulator state every run.
+//!
+//! ```toml
+//! report_only = false            # optional; the --report-only flag also sets it
+//! unsigned_fields = ["page", "utm_source"]
+//!
+//! [[signing_keys]]
+//! name = "backend"
+//! pem_file = "keys/ec_public.pem"  # relative to this file; or `pem = """-----BEGIN…"""`
+//! ```
+//!
+//! Everything is parsed and validated when the file is read, with the same codes as the API, so
+//! a bad file stops the server at start with a precise message instead of half-applying.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+use crate::domain::{SigningKey, UnsignedFieldLabel};
+
+#[derive(Debug, Clone, Default)]
+pub struct Seed {
+    pub signing_keys: Vec<(String, SigningKey)>,
+    pub unsigned_fields: Vec<UnsignedFieldLabel>,
+    pub report_only: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    report_only: Option<bool>,
+    #[serde(default)]
+    unsigned_fields: Vec<String>,
+    #[serde(default)]
+    signing_keys: Vec<ConfigKey>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigKey {
+    name: Option<String>,
+    pem_file: Option<PathBuf>,
+    pem: Option<String>,
+}
+
+impl Seed {
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the config file {}", path.display()))?;
+        let config: ConfigFile = toml::from_str(&text)
+            .with_context(|| format!("parsing the config file {}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut seed = Seed {
+            report_only: config.report_only,
+            ..Seed::default()
+        };
+        for (index, key) in config.signing_keys.into_iter().enumerate() {
+            let (pem, source) = match (key.pem, key.pem_file) {
+                (Some(pem), None) => (pem, format!("signing_keys[{index}].pem")),
+                (None, Some(file)) => {
+                    let file = base.join(file);
+                    let pem = std::fs::read_to_string(&file).with_context(|| {
+                        format!("reading signing_keys[{index}].pem_file {}", file.display())
+                    })?;
+                    (pem, file.display().to_string())
+                }
+                _ => bail!("signing_keys[{index}] needs exactly one of `pem` or `pem_file`"),
+            };
+            let parsed = SigningKey::parse_pem(&pem)
+                .map_err(|problem| anyhow::anyhow!("{source}: {problem}"))?;
+            let name = key
+                .name
+                .unwrap_or_else(|| crate::admin::DEFAULT_KEY_NAME.to_owned());
+            seed.signing_keys.push((name, parsed));
+        }
+        for (index, label) in config.unsigned_fields.iter().enumerate() {
+            let label = UnsignedFieldLabel::parse(label)
+                .map_err(|problem| anyhow::anyhow!("unsigned_fields[{index}]: {problem}"))?;
+            seed.unsigned_fields.push(label);
+        }
+        Ok(seed)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.signing_keys.is_empty() && self.unsigned_fields.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> anyhow::Result<Seed> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("emulator.toml");
+        std::fs::write(&path, text).unwrap();
+        Seed::load(&path)
+    }
+
+    #[test]
+    fn reads_keys_and_fields() {
+        let pem = crate::domain::signing_key::tests::RFC7515_A3_PEM;
+        let seed = load(&format!(
+            "report_only = true\nunsigned_fields = [\"page\"]\n[[signing_keys]]\nname = \"rfc\"\npem = \"\"\"\n{pem}\n\"\"\"\n"
+        ))
+        .unwrap();
+        assert_eq!(seed.signing_keys[0].0, "rfc");
+        assert_eq!(seed.unsigned_fields[0].as_str(), "page");
+        assert_eq!(seed.report_only, Some(true));
+    }
+
+    #[test]
+    fn refuses_bad_files_precisely() {
+        for (text, expected) in [
+            ("nonsense = 1", "unknown field"),
+            ("unsigned_fields = [\" page\"]", "invalid_label"),
+            ("[[signing_keys]]\npem = \"x\"", "invalid_pem"),
+            ("[[signing_keys]]\nname = \"k\"", "exactly one of"),
+            (
+                "[[signing_keys]]\npem_file = \"missing.pem\"",
+                "reading signing_keys[0].pem_file",
+            ),
+        ] {
+            let error = format!("{:#}", load(text).unwrap_err());
+            assert!(error.contains(expected), "{text}: {error}");
+        }
+    }
+}

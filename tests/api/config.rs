@@ -1,0 +1,144 @@
+//! Config-as-file seeding, the reset call, and report-only mode.
+
+use std::process::Command;
+
+use serde_json::json;
+use talkative_emulator::seed::Seed;
+
+use crate::helpers::{TestSigner, code, items, spawn_app_with};
+
+/// A config file naming a key file (relative path) and two unsigned fields.
+fn config(signer: &TestSigner, extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("keys")).unwrap();
+    std::fs::write(dir.path().join("keys/ec_public.pem"), signer.public_pem()).unwrap();
+    std::fs::write(
+        dir.path().join("emulator.toml"),
+        format!(
+            "{extra}\nunsigned_fields = [\"page\", \"utm_source\"]\n\n[[signing_keys]]\nname = \"ci backend\"\npem_file = \"keys/ec_public.pem\"\n"
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn config_file_seeds_keys_and_fields_and_reset_restores_them() {
+    let signer = TestSigner::generate();
+    let dir = config(&signer, "");
+    let seed = Seed::load(&dir.path().join("emulator.toml")).unwrap();
+    let app = spawn_app_with(|s| s.seed = seed).await;
+
+    let (_, keys) = app.get("/api/v1/signing-keys").await;
+    assert_eq!(keys["signingKeys"][0]["name"], "ci backend");
+    let token = signer.sign_items(&items(&[("email", "a@b.c")]));
+    let verdict = app
+        .verify(Some(&token), items(&[("page", "/x"), ("coupon", "y")]))
+        .await;
+    assert_eq!(verdict["signature"]["status"], "valid");
+    assert_eq!(verdict["accepted"][1]["source"], "unsigned_allowlisted");
+    assert_eq!(verdict["rejected"][0]["reason"]["code"], "not_allowlisted");
+
+    // A test suite changes things, then resets.
+    app.add_field("coupon").await;
+    app.add_key("extra", &TestSigner::generate().public_pem())
+        .await;
+    let key_id = keys["signingKeys"][0]["id"].as_str().unwrap();
+    app.patch(
+        &format!("/api/v1/signing-keys/{key_id}"),
+        &json!({ "active": false }),
+    )
+    .await;
+
+    let (status, reset) = app.post("/api/v1/reset", &json!({})).await;
+    assert_eq!(status, 200, "{reset}");
+    assert_eq!(
+        reset,
+        json!({ "signingKeys": 1, "unsignedFields": 2, "reportOnly": false })
+    );
+    let (_, interactions) = app.get("/api/v1/interactions").await;
+    assert_eq!(interactions["interactions"], json!([]));
+    let (_, fields) = app.get("/api/v1/unsigned-fields").await;
+    let labels: Vec<_> = fields["unsignedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["label"].clone())
+        .collect();
+    assert_eq!(labels, [json!("page"), json!("utm_source")]);
+    // The seeded key is back, active, and verifies at once.
+    let verdict = app.verify(Some(&token), items(&[("coupon", "y")])).await;
+    assert_eq!(verdict["signature"]["status"], "valid");
+    assert_eq!(verdict["rejected"][0]["reason"]["code"], "not_allowlisted");
+}
+
+#[tokio::test]
+async fn report_only_accepts_everything_and_lists_what_would_drop() {
+    let signer = TestSigner::generate();
+    let dir = config(&signer, "report_only = true");
+    let seed = Seed::load(&dir.path().join("emulator.toml")).unwrap();
+    let app = spawn_app_with(|s| {
+        s.report_only = seed.report_only.unwrap_or(false);
+        s.seed = seed;
+    })
+    .await;
+    let forged = TestSigner::generate().sign_items(&items(&[("email", "spoof@evil")]));
+    let verdict = app
+        .verify(Some(&forged), items(&[("page", "/x"), ("coupon", "y")]))
+        .await;
+    assert_eq!(verdict["enforcement"], "report_only");
+    assert_eq!(code(&verdict), "signature_mismatch");
+    assert_eq!(verdict["rejected"], json!([]));
+    let accepted: Vec<_> = verdict["accepted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["label"].clone(), i["source"].clone()))
+        .collect();
+    assert_eq!(
+        accepted,
+        [
+            (json!("email"), json!("report_only")),
+            (json!("page"), json!("unsigned_allowlisted")),
+            (json!("coupon"), json!("report_only")),
+        ]
+    );
+    let would: Vec<_> = verdict["wouldReject"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["label"].clone(), i["reason"]["code"].clone()))
+        .collect();
+    assert_eq!(
+        would,
+        [
+            (json!("email"), json!("invalid_signature")),
+            (json!("coupon"), json!("not_allowlisted"))
+        ]
+    );
+    let (_, reset) = app.post("/api/v1/reset", &json!({})).await;
+    assert_eq!(reset["reportOnly"], true);
+}
+
+#[test]
+fn serve_refuses_a_bad_config_file_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("emulator.toml");
+    std::fs::write(&path, "[[signing_keys]]\npem = \"-----BEGIN EC PRIVATE KEY-----\\nAQID\\n-----END EC PRIVATE KEY-----\"\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_talkative-emulator"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--config"])
+        .arg(&path)
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("x.db").display()),
+        )
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("private_key_not_accepted"), "{stderr}");
+    assert!(
+        !dir.path().join("x.db").exists(),
+        "nothing was created for a bad config"
+    );
+}
