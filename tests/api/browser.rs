@@ -317,3 +317,124 @@ async fn a_pasted_private_key_is_refused_and_cleared_from_the_form() {
 
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_widget_shim_posts_to_the_emulator_and_the_demo_shows_provenance() {
+    let app = spawn_app().await;
+    let signer = crate::helpers::TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    app.add_field("page").await;
+    let token = signer.sign_items(&items(&[("email", "ann@example.com")]));
+    let browser = browser().await;
+
+    // 1. The demo page: TalkativeEngageApi.startChat from a button.
+    browser.open(&app, "/demo").await;
+    browser.fill("#demo-token", &token).await;
+    browser
+        .fill("#demo-unsigned", r#"[{"label":"page","data":"/pricing","type":"string"},{"label":"coupon","data":"FREE","type":"string"}]"#)
+        .await;
+    browser.click("#start-chat").await;
+    let fields = browser.wait_for_text("#agent-fields", "coupon").await;
+    assert!(fields.contains("email ann@example.com signed"), "{fields}");
+    assert!(fields.contains("page /pricing allowlisted"), "{fields}");
+    assert!(
+        fields.contains("coupon FREE dropped: not_allowlisted"),
+        "{fields}"
+    );
+    assert!(
+        browser
+            .text_of("#agent-status")
+            .await
+            .contains("Signature valid")
+    );
+    browser.screenshot("demo").await;
+
+    // 2. talkativeApi.interactionData.* then startChat().
+    browser
+        .client
+        .execute(
+            "talkativeApi.interactionData.setSignedInteractionData(arguments[0]);
+             talkativeApi.interactionData.appendInteractionData([{label: 'utm', data: 'mail', type: 'string'}]);
+             TalkativeEngageApi.startChat();",
+            vec![json!(token)],
+        )
+        .await
+        .unwrap();
+    let fields = browser.wait_for_text("#agent-fields", "utm").await;
+    assert!(
+        fields.contains("email ann@example.com signed")
+            && fields.contains("utm mail dropped: not_allowlisted"),
+        "{fields}"
+    );
+
+    // 3. The element with a signed-interaction-data attribute.
+    let forged =
+        crate::helpers::TestSigner::generate().sign_items(&items(&[("email", "spoof@evil")]));
+    browser
+        .client
+        .execute(
+            "const el = document.createElement('talkative-engage');
+             el.setAttribute('signed-interaction-data', arguments[0]);
+             document.body.append(el);",
+            vec![json!(forged)],
+        )
+        .await
+        .unwrap();
+    let status = browser
+        .wait_for_text("#agent-status", "signature_mismatch")
+        .await;
+    assert!(status.contains("Signature invalid"), "{status}");
+    assert!(
+        browser
+            .text_of("#agent-fields")
+            .await
+            .contains("spoof@evil dropped: invalid_signature")
+    );
+
+    // Each start was recorded like any verification.
+    let (_, log) = app.get("/api/v1/interactions").await;
+    assert_eq!(log["interactions"].as_array().unwrap().len(), 3);
+
+    // 4. A customer page on another origin loads the shim from the emulator (CORS).
+    let page = format!(
+        "<!doctype html><title>customer</title><script src=\"{}/static/talkative-engage.js\"></script>\
+         <script>TalkativeEngageApi.startChat({{signedInteractionData: '{token}'}})\
+         .then(v => document.title = 'verdict ' + v.signature.status)\
+         .catch(e => document.title = 'failed ' + e);</script>",
+        app.address
+    );
+    let url = serve_page(page);
+    browser.client.goto(&url).await.unwrap();
+    let mut title = String::new();
+    for _ in 0..100 {
+        title = browser.client.title().await.unwrap();
+        if title.starts_with("verdict") || title.starts_with("failed") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(title, "verdict valid");
+
+    browser.close().await;
+}
+
+/// Serves `html` at http://127.0.0.1:<random port>/ from a background thread: a customer's page
+/// on an origin other than the emulator's.
+fn serve_page(html: String) -> String {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(20) {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{html}",
+                html.len()
+            );
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    url
+}

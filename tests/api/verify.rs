@@ -339,3 +339,45 @@ async fn repeated_labels_keep_the_first_and_extra_members_are_warned() {
         .collect();
     assert_eq!(warnings, ["unknown_item_field", "unknown_item_field"]);
 }
+
+#[tokio::test]
+async fn verify_is_readable_from_any_origin_including_errors() {
+    let app = spawn_app().await;
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/api/v1/verify"))
+        .header("Origin", "http://shop.example")
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 204);
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    assert_eq!(
+        preflight.headers()["access-control-allow-headers"],
+        "Content-Type"
+    );
+    for body in [json!({}), json!({ "interactionData": 5 })] {
+        let response = app
+            .client
+            .post(app.url("/api/v1/verify"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.headers()["access-control-allow-origin"],
+            "*",
+            "{body}"
+        );
+    }
+    // Management routes are not opened to other origins.
+    let keys = app
+        .client
+        .get(app.url("/api/v1/signing-keys"))
+        .send()
+        .await
+        .unwrap();
+    assert!(keys.headers().get("access-control-allow-origin").is_none());
+}

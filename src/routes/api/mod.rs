@@ -21,7 +21,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .into()
             }))
-            .route("/verify", web::post().to(verify::verify))
+            .service(
+                web::resource("/verify")
+                    // Customer pages on any origin call this through the widget shim; it takes
+                    // no credentials, so any origin may read the answer, errors included.
+                    .wrap(
+                        actix_web::middleware::DefaultHeaders::new()
+                            .add((actix_web::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")),
+                    )
+                    .route(web::post().to(verify::verify))
+                    .route(web::method(actix_web::http::Method::OPTIONS).to(verify::preflight)),
+            )
             .route("/reset", web::post().to(reset))
             .route("/interactions", web::get().to(interactions::list))
             .route("/interactions/{id}", web::get().to(interactions::get))

@@ -1,6 +1,8 @@
 //! `POST /api/v1/verify`: what Talkative does with a widget's interaction data, explained.
 
-use actix_web::http::header::ContentType;
+use actix_web::http::header::{
+    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_MAX_AGE, ContentType,
+};
 use actix_web::web::{Data, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 use bytestring::ByteString;
@@ -52,6 +54,15 @@ pub async fn verify(
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
         .body(outcome.json.into_bytes()))
+}
+
+/// CORS preflight for cross-origin `fetch` with `Content-Type: application/json`.
+pub async fn preflight() -> HttpResponse {
+    HttpResponse::NoContent()
+        .insert_header((ACCESS_CONTROL_ALLOW_METHODS, "POST"))
+        .insert_header((ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type"))
+        .insert_header((ACCESS_CONTROL_MAX_AGE, "600"))
+        .finish()
 }
 
 type Parsed = (Option<String>, Vec<InteractionItem>, Vec<Warning>);

@@ -3,6 +3,7 @@
 
 mod csrf;
 mod dashboard;
+mod demo;
 mod flash;
 mod interactions;
 mod playground;
@@ -55,7 +56,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/playground", web::post().to(playground::run))
     .route("/playground/{id}", web::get().to(playground::result))
     .route("/interactions", web::get().to(interactions::list))
-    .route("/interactions/{id}", web::get().to(interactions::detail));
+    .route("/interactions/{id}", web::get().to(interactions::detail))
+    .route("/demo", web::get().to(demo::show));
 }
 
 /// What the shared layout (templates/base.html) needs from every page.

@@ -1,0 +1,28 @@
+use actix_web::http::StatusCode;
+use actix_web::web::Data;
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::{Layout, PortalError, layout, render};
+use crate::startup::AppState;
+
+#[derive(Template)]
+#[template(path = "demo.html")]
+struct DemoPage {
+    layout: Layout,
+    shim_url: String,
+}
+
+pub async fn show(
+    request: HttpRequest,
+    state: Data<AppState>,
+) -> Result<HttpResponse, PortalError> {
+    let info = request.connection_info().clone();
+    let shim_url = format!(
+        "{}://{}/static/talkative-engage.js",
+        info.scheme(),
+        info.host()
+    );
+    let (layout, cookies) = layout(&request, &state, "demo");
+    render(&DemoPage { layout, shim_url }, StatusCode::OK, cookies)
+}

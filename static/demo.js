@@ -1,0 +1,66 @@
+/* The /demo page: start a chat through the widget shim and show what the agent would see. */
+(function () {
+  'use strict';
+  var view = document.getElementById('agent-view');
+  var rows = document.getElementById('agent-fields');
+  var status = document.getElementById('agent-status');
+
+  function cell(text, className) {
+    var td = document.createElement('td');
+    td.textContent = text;
+    if (className) td.className = className;
+    return td;
+  }
+
+  function provenance(item) {
+    if (item.reason) return 'dropped: ' + item.reason.code;
+    return {
+      signed: 'signed',
+      unsigned_allowlisted: 'allowlisted',
+      unsigned_not_enforced: 'unsigned (not enforced)',
+      report_only: 'accepted (report-only)'
+    }[item.source] || item.source;
+  }
+
+  document.addEventListener('talkative:verdict', function (event) {
+    var verdict = event.detail;
+    rows.replaceChildren();
+    if (verdict.error) {
+      status.textContent = verdict.error.code + ': ' + verdict.error.message;
+      view.hidden = false;
+      return;
+    }
+    var signature = verdict.signature;
+    status.textContent = 'Signature ' + signature.status +
+      (signature.error ? ' (' + signature.error.code + ': ' + signature.error.message + ')' : '') +
+      ' · enforcement ' + verdict.enforcement;
+    verdict.accepted.concat(verdict.rejected).forEach(function (item) {
+      var tr = document.createElement('tr');
+      tr.className = item.reason ? 'rejected' : 'accepted';
+      tr.append(cell(item.label, 'mono'), cell(item.data), cell(provenance(item)));
+      rows.append(tr);
+    });
+    var link = document.getElementById('agent-link');
+    link.href = '/interactions/' + verdict.id;
+    view.hidden = false;
+  });
+
+  document.getElementById('start-chat').addEventListener('click', function () {
+    var token = document.getElementById('demo-token').value.trim();
+    var unsignedText = document.getElementById('demo-unsigned').value.trim();
+    var items = [];
+    if (unsignedText) {
+      try {
+        items = JSON.parse(unsignedText);
+      } catch (error) {
+        status.textContent = 'The unsigned data is not JSON: ' + error.message;
+        view.hidden = false;
+        return;
+      }
+    }
+    window.TalkativeEngageApi.startChat({
+      signedInteractionData: token || undefined,
+      interactionData: items
+    });
+  });
+})();
