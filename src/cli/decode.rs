@@ -30,7 +30,7 @@ pub fn run(args: DecodeArgs) -> anyhow::Result<ExitCode> {
         let value = serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text));
         out.insert(name.to_owned(), value);
     }
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    super::print(&serde_json::to_string_pretty(&out)?)?;
     eprintln!("(not verified: use `verify` to check the signature)");
     Ok(ExitCode::SUCCESS)
 }

@@ -38,12 +38,15 @@ pub fn run(args: KeygenArgs) -> anyhow::Result<ExitCode> {
     )?;
     std::fs::write(&public_path, public.to_pem())
         .with_context(|| format!("writing {}", public_path.display()))?;
-    println!("wrote {} (keep it on your backend)", private_path.display());
-    println!(
+    super::print(&format!(
+        "wrote {} (keep it on your backend)",
+        private_path.display()
+    ))?;
+    super::print(&format!(
         "wrote {} (paste it on the Signing Keys page)",
         public_path.display()
-    );
-    println!("fingerprint {}", public.fingerprint());
+    ))?;
+    super::print(&format!("fingerprint {}", public.fingerprint()))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -56,6 +56,16 @@ pub struct DecodeArgs {
     pub token: Option<String>,
 }
 
+/// Prints to stdout; a closed pipe (`| head`) is not an error worth a panic.
+fn print(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}") {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("writing to stdout"),
+    }
+}
+
 /// Exit status for a refusal (bad token, bad key) as opposed to a usage or I/O error (2).
 pub const REJECTED: u8 = 1;
 

@@ -37,7 +37,10 @@ pub fn run(args: SignArgs) -> anyhow::Result<ExitCode> {
     let signature = pair
         .sign(&SystemRandom::new(), input.as_bytes())
         .map_err(|_| anyhow::anyhow!("signing failed"))?;
-    println!("{input}.{}", base64url::encode(signature.as_ref()));
+    super::print(&format!(
+        "{input}.{}",
+        base64url::encode(signature.as_ref())
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -30,7 +30,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
                 "interactionData": verified.items,
                 "warnings": verified.warnings,
             });
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            super::print(&serde_json::to_string_pretty(&report)?)?;
             Ok(ExitCode::SUCCESS)
         }
         Err(failure) => {

@@ -12,6 +12,7 @@ mod interop;
 mod portal;
 mod properties;
 mod signing_keys;
+mod snippets;
 mod unsigned_fields;
 mod verify;
 mod wycheproof;

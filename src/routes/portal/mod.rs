@@ -4,6 +4,7 @@
 mod csrf;
 mod dashboard;
 mod demo;
+mod docs;
 mod flash;
 mod interactions;
 mod playground;
@@ -57,7 +58,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/playground/{id}", web::get().to(playground::result))
     .route("/interactions", web::get().to(interactions::list))
     .route("/interactions/{id}", web::get().to(interactions::detail))
-    .route("/demo", web::get().to(demo::show));
+    .route("/demo", web::get().to(demo::show))
+    .route("/docs/signing", web::get().to(docs::signing));
 }
 
 /// What the shared layout (templates/base.html) needs from every page.
