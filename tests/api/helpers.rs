@@ -53,6 +53,12 @@ impl TestApp {
         into_parts(response).await
     }
 
+    /// A page's HTML, whatever its status.
+    pub async fn html(&self, path: &str) -> String {
+        let response = self.client.get(self.url(path)).send().await.unwrap();
+        response.text().await.unwrap()
+    }
+
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
         let response = self
             .client

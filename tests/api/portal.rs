@@ -60,6 +60,7 @@ async fn pages_render_with_strict_headers_and_no_inline_script() {
         "/unsigned-fields",
         "/playground",
         "/interactions",
+        "/docs/signing",
     ] {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
@@ -79,6 +80,10 @@ async fn pages_render_with_strict_headers_and_no_inline_script() {
         assert!(!html.contains("<script"), "{path} has a script tag");
         assert!(!html.contains("style=\""), "{path} has an inline style");
     }
+    // The demo page runs the widget shim, from files only: every script has a src.
+    let demo = app.html("/demo").await;
+    assert_eq!(demo.matches("<script").count(), 2);
+    assert_eq!(demo.matches("<script src=\"/static/").count(), 2);
     let css = app
         .client
         .get(app.url("/static/portal.css"))
@@ -127,34 +132,32 @@ async fn forms_need_the_csrf_token_and_a_same_origin_request() {
     assert_eq!(wrong_token.status(), 403);
     assert!(wrong_token.text().await.unwrap().contains("csrf_rejected"));
 
-    let cross_site = session
-        .client
-        .post(app.url("/unsigned-fields"))
-        .header(COOKIE, &session.cookie)
-        .header("Sec-Fetch-Site", "cross-site")
-        .form(&[("csrf_token", session.token.as_str()), ("label", "page")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(cross_site.status(), 403);
-    let other_origin = session
-        .client
-        .post(app.url("/unsigned-fields"))
-        .header(COOKIE, &session.cookie)
-        .header("Origin", "http://evil.example")
-        .form(&[("csrf_token", session.token.as_str()), ("label", "page")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(other_origin.status(), 403);
-    let no_cookie = session
-        .client
-        .post(app.url("/unsigned-fields"))
-        .form(&[("csrf_token", session.token.as_str()), ("label", "page")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(no_cookie.status(), 403);
+    // A valid token is not enough when the request says it comes from elsewhere, or has no cookie.
+    let form = [("csrf_token", session.token.as_str()), ("label", "page")];
+    let refused = [
+        (
+            "cross-site fetch",
+            vec![
+                (COOKIE.as_str(), session.cookie.as_str()),
+                ("Sec-Fetch-Site", "cross-site"),
+            ],
+        ),
+        (
+            "other origin",
+            vec![
+                (COOKIE.as_str(), session.cookie.as_str()),
+                ("Origin", "http://evil.example"),
+            ],
+        ),
+        ("no cookie", vec![]),
+    ];
+    for (description, headers) in refused {
+        let mut request = session.client.post(app.url("/unsigned-fields")).form(&form);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        assert_eq!(request.send().await.unwrap().status(), 403, "{description}");
+    }
 
     // None of that changed anything.
     let (_, fields) = app.get("/api/v1/unsigned-fields").await;
@@ -187,26 +190,10 @@ async fn script_in_labels_and_key_names_renders_escaped() {
     assert_eq!(status, 201);
     app.verify(None, crate::helpers::items(&[(evil, evil)]))
         .await;
-    let dashboard = app
-        .client
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let dashboard = app.html("/").await;
     assert!(!dashboard.contains("<script>"));
     for path in ["/unsigned-fields", "/signing-keys"] {
-        let html = app
-            .client
-            .get(app.url(path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.html(path).await;
         assert!(!html.contains("<script>"), "{path} renders a raw <script>");
         assert!(
             html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"),
@@ -215,15 +202,7 @@ async fn script_in_labels_and_key_names_renders_escaped() {
     }
     let (_, list) = app.get("/api/v1/interactions").await;
     let id = list["interactions"][0]["id"].as_str().unwrap();
-    let html = app
-        .client
-        .get(app.url(&format!("/interactions/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&format!("/interactions/{id}")).await;
     assert!(!html.contains("<script>"));
     assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"));
 }

@@ -151,15 +151,7 @@ async fn widget_snippet_escapes_for_attribute_and_script() {
 #[tokio::test]
 async fn the_docs_page_shows_exactly_the_tested_snippets() {
     let app = spawn_app().await;
-    let html = app
-        .client
-        .get(app.url("/docs/signing"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html("/docs/signing").await;
     for file in ["sign.php", "sign.mjs", "sign.py", "sign.sh", "widget.php"] {
         let code = std::fs::read_to_string(snippet(file)).unwrap();
         let marker = code.lines().find(|l| l.contains("Usage:")).unwrap().trim();
