@@ -5,7 +5,7 @@ use std::process::Command;
 use serde_json::json;
 use talkative_emulator::seed::Seed;
 
-use crate::helpers::{TestSigner, code, items, spawn_app_with};
+use crate::helpers::{TestSigner, code, items, pairs, sources, spawn_app_with};
 
 /// A config file naming a key file (relative path) and two unsigned fields.
 fn config(signer: &TestSigner, extra: &str) -> tempfile::TempDir {
@@ -89,32 +89,20 @@ async fn report_only_accepts_everything_and_lists_what_would_drop() {
     assert_eq!(verdict["enforcement"], "report_only");
     assert_eq!(code(&verdict), "signature_mismatch");
     assert_eq!(verdict["rejected"], json!([]));
-    let accepted: Vec<_> = verdict["accepted"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| (i["label"].clone(), i["source"].clone()))
-        .collect();
     assert_eq!(
-        accepted,
-        [
-            (json!("email"), json!("report_only")),
-            (json!("page"), json!("unsigned_allowlisted")),
-            (json!("coupon"), json!("report_only")),
-        ]
+        sources(&verdict["accepted"]),
+        pairs(&[
+            ("email", "report_only"),
+            ("page", "unsigned_allowlisted"),
+            ("coupon", "report_only")
+        ])
     );
-    let would: Vec<_> = verdict["wouldReject"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| (i["label"].clone(), i["reason"]["code"].clone()))
-        .collect();
     assert_eq!(
-        would,
-        [
-            (json!("email"), json!("invalid_signature")),
-            (json!("coupon"), json!("not_allowlisted"))
-        ]
+        sources(&verdict["wouldReject"]),
+        pairs(&[
+            ("email", "invalid_signature"),
+            ("coupon", "not_allowlisted")
+        ])
     );
     let (_, reset) = app.post("/api/v1/reset", &json!({})).await;
     assert_eq!(reset["reportOnly"], true);

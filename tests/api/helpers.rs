@@ -150,6 +150,26 @@ pub fn code(body: &Value) -> &str {
         .unwrap_or_else(|| panic!("no error code in {body}"))
 }
 
+/// (label, why) for each item of a verdict list: the reason code when rejected, else the source.
+pub fn sources(list: &Value) -> Vec<(String, String)> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let why = i["reason"]["code"]
+                .as_str()
+                .unwrap_or(i["source"].as_str().unwrap());
+            (i["label"].as_str().unwrap().to_owned(), why.to_owned())
+        })
+        .collect()
+}
+
+pub fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
 pub fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }

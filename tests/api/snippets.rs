@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use crate::helpers::{article_key_pair, read, run, spawn_app};
+use crate::helpers::{article_key_pair, pairs, read, run, sources, spawn_app};
 
 fn snippet(name: &str) -> String {
     format!("{}/docs/snippets/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -106,18 +106,9 @@ async fn every_signing_snippet_produces_a_token_the_emulator_accepts() {
         let token = String::from_utf8(out).unwrap().trim().to_owned();
         let verdict = app.verify(Some(&token), json!([])).await;
         assert_eq!(verdict["signature"]["status"], "valid", "{name}: {verdict}");
-        let labels: Vec<_> = verdict["accepted"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| (i["label"].clone(), i["source"].clone()))
-            .collect();
         assert_eq!(
-            labels,
-            [
-                (json!("email"), json!("signed")),
-                (json!("name"), json!("signed"))
-            ],
+            sources(&verdict["accepted"]),
+            pairs(&[("email", "signed"), ("name", "signed")]),
             "{name}"
         );
     }

@@ -2,26 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestSigner, code, items, spawn_app};
-
-fn sources(list: &Value) -> Vec<(String, String)> {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            let why = i["reason"]["code"]
-                .as_str()
-                .unwrap_or(i["source"].as_str().unwrap());
-            (i["label"].as_str().unwrap().to_owned(), why.to_owned())
-        })
-        .collect()
-}
-
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
-}
+use crate::helpers::{TestSigner, code, items, pairs, sources, spawn_app};
 
 #[tokio::test]
 async fn without_keys_enforcement_is_off_and_unsigned_passes() {
