@@ -4,6 +4,7 @@
 mod browser;
 mod cli;
 mod config;
+mod durability;
 mod health;
 mod helpers;
 mod hostile;

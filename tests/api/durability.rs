@@ -1,0 +1,205 @@
+//! Durability: concurrent writers, SIGKILL in the middle of writes, graceful shutdown. The last
+//! two run the real binary, as an operator would.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde_json::json;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+
+use crate::helpers::{TestSigner, items, spawn_app};
+
+#[tokio::test]
+async fn concurrent_writers_and_verifiers_lose_nothing() {
+    let app = spawn_app().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let (client, base) = (app.client.clone(), app.address.clone());
+        tasks.spawn(async move {
+            let pem = TestSigner::generate().public_pem();
+            let key = client
+                .post(format!("{base}/api/v1/signing-keys"))
+                .json(&json!({ "name": format!("k{i}"), "pem": pem }))
+                .send()
+                .await
+                .unwrap();
+            let field = client
+                .post(format!("{base}/api/v1/unsigned-fields"))
+                .json(&json!({ "label": format!("f{i}") }))
+                .send()
+                .await
+                .unwrap();
+            let verify = client
+                .post(format!("{base}/api/v1/verify"))
+                .json(&json!({ "interactionData": items(&[("f0", "x")]) }))
+                .send()
+                .await
+                .unwrap();
+            (
+                key.status().as_u16(),
+                field.status().as_u16(),
+                verify.status().as_u16(),
+            )
+        });
+    }
+    for (key, field, verify) in tasks.join_all().await {
+        assert_eq!(
+            (key, field, verify),
+            (201, 201, 200),
+            "a write was refused or failed under concurrency"
+        );
+    }
+    let (_, keys) = app.get("/api/v1/signing-keys").await;
+    assert_eq!(keys["signingKeys"].as_array().unwrap().len(), 20);
+    let (_, fields) = app.get("/api/v1/unsigned-fields").await;
+    assert_eq!(fields["unsignedFields"].as_array().unwrap().len(), 20);
+    let (_, log) = app.get("/api/v1/interactions?limit=500").await;
+    assert_eq!(log["interactions"].as_array().unwrap().len(), 20);
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+async fn start(db: &Path) -> Server {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_talkative-emulator"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client.get(format!("{base}/health")).send().await.is_ok() {
+            return Server { child, base };
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the emulator did not start");
+}
+
+async fn integrity_check(db: &Path) -> String {
+    let mut connection = SqliteConnectOptions::from_str(&format!("sqlite://{}", db.display()))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let result: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&mut connection)
+        .await
+        .unwrap();
+    connection.close().await.unwrap();
+    result
+}
+
+#[tokio::test]
+async fn sigkill_mid_writes_keeps_every_acknowledged_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("emulator.db");
+    let mut server = start(&db).await;
+    let client = reqwest::Client::new();
+
+    // Write labels one after another; kill the process while they are in flight.
+    let writer = {
+        let (client, base) = (client.clone(), server.base.clone());
+        tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
+            for i in 0..100_000 {
+                let label = format!("label-{i}");
+                match client
+                    .post(format!("{base}/api/v1/unsigned-fields"))
+                    .json(&json!({ "label": label }))
+                    .send()
+                    .await
+                {
+                    Ok(response) if response.status() == 201 => acknowledged.push(label),
+                    Ok(response) => panic!("write refused: {}", response.status()),
+                    Err(_) => break, // the server is gone
+                }
+            }
+            acknowledged
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
+    let acknowledged = writer.await.unwrap();
+    assert!(
+        acknowledged.len() > 5,
+        "too few writes before the kill to mean anything"
+    );
+
+    assert_eq!(integrity_check(&db).await, "ok");
+    let mut restarted = start(&db).await;
+    let fields: serde_json::Value = client
+        .get(format!("{}/api/v1/unsigned-fields", restarted.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let stored: std::collections::HashSet<String> = fields["unsignedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["label"].as_str().unwrap().to_owned())
+        .collect();
+    let missing: Vec<_> = acknowledged
+        .iter()
+        .filter(|l| !stored.contains(*l))
+        .collect();
+    assert!(missing.is_empty(), "acknowledged but lost: {missing:?}");
+    restarted.child.kill().unwrap();
+    restarted.child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn graceful_shutdown_writes_the_whole_interaction_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("emulator.db");
+    let mut server = start(&db).await;
+    let client = reqwest::Client::new();
+    for i in 0..25 {
+        let response = client
+            .post(format!("{}/api/v1/verify", server.base))
+            .json(&json!({ "interactionData": items(&[("n", &i.to_string())]) }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    // SIGTERM right away: the log (written every 2 s) must be flushed on the way out.
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = server.child.wait().unwrap();
+    assert!(exit.success(), "unclean exit: {exit:?}");
+    let mut connection = SqliteConnectOptions::from_str(&format!("sqlite://{}", db.display()))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM interactions")
+        .fetch_one(&mut connection)
+        .await
+        .unwrap();
+    assert_eq!(count, 25);
+}
