@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::InteractionItem;
 use crate::domain::policy::{Policy, SignedInput, decide};
-use crate::domain::verdict::{SignatureStatus, Verdict};
+use crate::domain::verdict::Verdict;
 use crate::jws;
 use crate::problem::Warning;
 use crate::startup::AppState;
@@ -62,7 +62,7 @@ pub async fn verify_and_record(
         .record(NewInteraction {
             id: verdict.id,
             received_at,
-            status: status_name(verdict.signature.status),
+            status: verdict.signature.status.as_str(),
             rejected: i64::try_from(verdict.rejected.len()).unwrap_or(i64::MAX),
             request,
             verdict: json.clone(),
@@ -70,14 +70,6 @@ pub async fn verify_and_record(
         })
         .await;
     Ok(Outcome { verdict, json })
-}
-
-pub fn status_name(status: SignatureStatus) -> &'static str {
-    match status {
-        SignatureStatus::Valid => "valid",
-        SignatureStatus::Invalid => "invalid",
-        SignatureStatus::Absent => "absent",
-    }
 }
 
 /// A random (v4) UUID from aws-lc's user-space DRBG: `Uuid::new_v4` makes a getrandom system

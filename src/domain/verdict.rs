@@ -26,6 +26,19 @@ pub enum SignatureStatus {
     Absent,
 }
 
+impl SignatureStatus {
+    pub const ALL: [SignatureStatus; 3] = [Self::Valid, Self::Invalid, Self::Absent];
+
+    /// The wire name, as serialized; also what the interaction log stores and filters on.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::Invalid => "invalid",
+            Self::Absent => "absent",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SignatureVerdict {
@@ -94,4 +107,16 @@ pub struct Verdict {
     /// Report-only mode: what enforcement would have dropped (empty otherwise).
     pub would_reject: Vec<RejectedItem>,
     pub warnings: Vec<Warning>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SignatureStatus;
+
+    #[test]
+    fn status_names_match_serialization() {
+        for status in SignatureStatus::ALL {
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+    }
 }

@@ -161,7 +161,7 @@ impl Diagnosis {
         let signing_input = &token.as_bytes()[..header_b64.len() + 1 + payload_b64.len()];
         let key_id = candidates
             .into_iter()
-            .find(|key| signature::verifies(&key.verifier, signing_input, signature))
+            .find(|key| key.verifier.verifies(signing_input, signature))
             .map(|key| key.id)
             .ok_or((Stage::Signature, signature::mismatch()))?;
 

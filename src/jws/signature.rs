@@ -22,7 +22,9 @@ impl VerifyingKey {
         Self(parsed)
     }
 
-    fn verify_raw(&self, signing_input: &[u8], signature: &[u8; 64]) -> bool {
+    /// True if this key made `signature` over `signing_input`. The signature must already be
+    /// parsed (see [`parse_signature`]).
+    pub fn verifies(&self, signing_input: &[u8], signature: &[u8; 64]) -> bool {
         self.0.verify_sig(signing_input, signature).is_ok()
     }
 }
@@ -51,11 +53,6 @@ pub fn parse_signature(signature: &[u8]) -> Result<&[u8; 64], Problem> {
     Ok(fixed)
 }
 
-/// True if `key` made `signature` over `signing_input`. The signature must already be parsed.
-pub fn verifies(key: &VerifyingKey, signing_input: &[u8], signature: &[u8; 64]) -> bool {
-    key.verify_raw(signing_input, signature)
-}
-
 /// The whole check for one key, as the server applies it: shape, range, then the curve.
 pub fn verify_es256(
     key: &VerifyingKey,
@@ -63,7 +60,7 @@ pub fn verify_es256(
     signature: &[u8],
 ) -> Result<(), Problem> {
     let fixed = parse_signature(signature)?;
-    if verifies(key, signing_input, fixed) {
+    if key.verifies(signing_input, fixed) {
         Ok(())
     } else {
         Err(mismatch())

@@ -111,12 +111,6 @@ pub async fn get(pool: &SqlitePool, id: Uuid) -> sqlx::Result<Option<StoredInter
         .await
 }
 
-pub async fn count(pool: &SqlitePool) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM interactions")
-        .fetch_one(pool)
-        .await
-}
-
 /// Rows per INSERT statement, largest first; any batch is a sum of these.
 const INSERT_SIZES: [usize; 7] = [64, 32, 16, 8, 4, 2, 1];
 

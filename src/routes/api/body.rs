@@ -8,17 +8,12 @@ use crate::error::ApiError;
 use crate::jws::strict_json;
 use crate::problem::{Code, Problem};
 
-/// A JSON object body.
-pub struct JsonObject {
-    pub fields: Map<String, Value>,
-}
-
 pub async fn read_object(
     request: &HttpRequest,
     payload: Payload,
     limit: usize,
     allowed: &[&str],
-) -> Result<JsonObject, ApiError> {
+) -> Result<Map<String, Value>, ApiError> {
     let raw = read_json_body(request, payload, limit).await?;
     parse_object(&raw, allowed)
 }
@@ -65,7 +60,7 @@ pub async fn read_json_body(
 }
 
 /// Strictly parses a JSON object with only the `allowed` members, saying exactly what is wrong.
-pub fn parse_object(raw: &[u8], allowed: &[&str]) -> Result<JsonObject, ApiError> {
+pub fn parse_object(raw: &[u8], allowed: &[&str]) -> Result<Map<String, Value>, ApiError> {
     let value = strict_json::parse(raw).map_err(|e| {
         ApiError::invalid_request(
             format!("The request body is not valid JSON: {e}."),
@@ -84,7 +79,7 @@ pub fn parse_object(raw: &[u8], allowed: &[&str]) -> Result<JsonObject, ApiError
             format!("This endpoint takes: {}.", allowed.join(", ")),
         ));
     }
-    Ok(JsonObject { fields })
+    Ok(fields)
 }
 
 /// An optional string member; `null` counts as absent.

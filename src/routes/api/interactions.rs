@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
+use crate::domain::verdict::SignatureStatus;
 use crate::error::ApiError;
 use crate::problem::{Code, Problem};
 use crate::startup::AppState;
@@ -59,7 +60,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     if let Some(status) = params.status.as_deref()
-        && !["valid", "invalid", "absent"].contains(&status)
+        && !SignatureStatus::ALL.iter().any(|s| s.as_str() == status)
     {
         return Err(ApiError::invalid_request(
             format!("Unknown status {status:?}."),

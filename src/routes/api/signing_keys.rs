@@ -68,8 +68,8 @@ pub async fn create(
         &["name", "pem"],
     )
     .await?;
-    let name = optional_string(&mut body.fields, "name")?;
-    let pem = required_string(&mut body.fields, "pem")?;
+    let name = optional_string(&mut body, "name")?;
+    let pem = required_string(&mut body, "pem")?;
     let stored = admin::add_signing_key(&state, name.as_deref(), &pem).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/signing-keys/{}", stored.id)))
@@ -90,7 +90,7 @@ pub async fn update(
         &["active", "name"],
     )
     .await?;
-    let active = match body.fields.remove("active") {
+    let active = match body.remove("active") {
         None | Some(Value::Null) => None,
         Some(Value::Bool(b)) => Some(b),
         Some(_) => {
@@ -100,7 +100,7 @@ pub async fn update(
             ));
         }
     };
-    let name = optional_string(&mut body.fields, "name")?;
+    let name = optional_string(&mut body, "name")?;
     let updated = admin::update_signing_key(&state, id, active, name.as_deref()).await?;
     Ok(HttpResponse::Ok().json(KeyView::from(updated)))
 }

@@ -41,7 +41,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let mut body =
         read_object(&request, payload, state.settings.max_body_bytes, &["label"]).await?;
-    let label = required_string(&mut body.fields, "label")?;
+    let label = required_string(&mut body, "label")?;
     let stored = admin::add_unsigned_field(&state, &label).await?;
     Ok(HttpResponse::Created().json(FieldView::from(stored)))
 }

@@ -71,8 +71,8 @@ type Parsed = (Option<String>, Vec<InteractionItem>, Vec<Warning>);
 /// with warnings, for items with extra members).
 fn parse_strictly(raw: &[u8]) -> Result<Parsed, ApiError> {
     let mut body = parse_object(raw, MEMBERS)?;
-    let token = optional_string(&mut body.fields, "signedInteractionData")?;
-    let (unsigned, warnings) = match body.fields.remove("interactionData") {
+    let token = optional_string(&mut body, "signedInteractionData")?;
+    let (unsigned, warnings) = match body.remove("interactionData") {
         None | Some(Value::Null) => (Vec::new(), Vec::new()),
         Some(Value::Array(elements)) => items_from_json(elements, "interactionData")
             .map_err(|(message, hint)| ApiError::invalid_request(message, hint))?,
