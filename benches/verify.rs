@@ -41,7 +41,12 @@ fn benches(c: &mut Criterion) {
     let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref()).unwrap();
     let spki = pair.public_key().as_der().unwrap();
     let key = SigningKey::from_spki_der(spki.as_ref()).unwrap();
-    let ring = KeyRing::new(vec![KeyEntry::new(uuid::Uuid::new_v4(), &key, true)]);
+    let ring = KeyRing::new(vec![KeyEntry::new(
+        uuid::Uuid::new_v4(),
+        "bench",
+        &key,
+        true,
+    )]);
     let raw_key = ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, key.uncompressed_point()).unwrap();
     let allowlist: HashSet<String> = ["page".to_owned()].into();
 

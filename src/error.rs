@@ -52,6 +52,8 @@ pub fn status_for(code: Code) -> StatusCode {
         }
         Code::AlreadyAllowlisted => StatusCode::CONFLICT,
         Code::CsrfRejected => StatusCode::FORBIDDEN,
+        Code::Unauthorized => StatusCode::UNAUTHORIZED,
+        Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         Code::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }

@@ -86,7 +86,7 @@ async fn read_snapshot(pool: &SqlitePool) -> anyhow::Result<Snapshot> {
         let parsed = SigningKey::parse_pem(&stored.public_key_pem);
         let id = Uuid::try_parse(&stored.id);
         match (parsed, id) {
-            (Ok(key), Ok(id)) => entries.push(KeyEntry::new(id, &key, stored.active)),
+            (Ok(key), Ok(id)) => entries.push(KeyEntry::new(id, stored.name, &key, stored.active)),
             _ => tracing::error!(key_id = %stored.id, "stored signing key is unreadable; skipped"),
         }
     }

@@ -34,7 +34,7 @@ pub struct SignArgs {
     /// Private key PEM (SEC1 `EC PRIVATE KEY` or PKCS#8 `PRIVATE KEY`), as made by keygen or openssl.
     #[arg(long, default_value = "ec_private.pem")]
     pub key: PathBuf,
-    /// Adds a `kid` header (a key id or fingerprint from the Signing Keys page).
+    /// Adds a `kid` header (a key id, fingerprint or name from the Signing Keys page).
     #[arg(long)]
     pub kid: Option<String>,
     /// File holding the JSON array of interaction data; `-` or nothing reads stdin.

@@ -20,7 +20,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let token = token_argument(args.token.as_deref())?;
-    let ring = KeyRing::new(vec![KeyEntry::new(uuid::Uuid::nil(), &key, true)]);
+    let ring = KeyRing::new(vec![KeyEntry::new(uuid::Uuid::nil(), "", &key, true)]);
     match jws::verify(&token, &ring) {
         Ok(verified) => {
             let report = serde_json::json!({

@@ -16,8 +16,22 @@ pub struct Header {
     pub kid: Option<String>,
 }
 
+/// Decoded header bytes. `{"alg":"ES256","kid":"<uuid>"}` is 50; a header hundreds of times that
+/// is an attack on the parser or a mistake (a key or certificate pasted into it).
+pub const MAX_HEADER_BYTES: usize = 4 * 1024;
+
 /// Decodes and parses the header; stops at the first problem, in the order a reader would check.
 pub fn parse(bytes: &[u8]) -> Result<Map<String, Value>, Problem> {
+    if bytes.len() > MAX_HEADER_BYTES {
+        return Err(Problem::new(
+            Code::HeaderTooLarge,
+            format!(
+                "The header is {} bytes decoded; the limit is {MAX_HEADER_BYTES}.",
+                bytes.len()
+            ),
+            "The header needs only {\"alg\":\"ES256\"} and optionally \"kid\"; do not embed keys or certificate chains.",
+        ));
+    }
     let text = std::str::from_utf8(bytes).map_err(|_| {
         invalid(
             "The header is not UTF-8 text.",
@@ -125,7 +139,7 @@ pub fn key_id(parameters: &Map<String, Value>) -> Result<Option<&str>, Problem> 
                 "The header's \"kid\" is JSON {}, not a string.",
                 kind(other)
             ),
-            "Leave \"kid\" out, or set it to the key's id or fingerprint from the Signing Keys page.",
+            "Leave \"kid\" out, or set it to the key's id, fingerprint or name from the Signing Keys page.",
         )),
     }
 }

@@ -40,15 +40,18 @@ pub enum Stage {
 #[derive(Debug)]
 pub struct KeyEntry {
     pub id: Uuid,
+    /// The name given on upload; a `kid` may use it, as signers tend to name keys.
+    pub name: String,
     pub fingerprint: String,
     pub active: bool,
     pub verifier: VerifyingKey,
 }
 
 impl KeyEntry {
-    pub fn new(id: Uuid, key: &SigningKey, active: bool) -> Self {
+    pub fn new(id: Uuid, name: impl Into<String>, key: &SigningKey, active: bool) -> Self {
         Self {
             id,
+            name: name.into(),
             fingerprint: key.fingerprint().to_owned(),
             active,
             verifier: VerifyingKey::new(key),
@@ -75,11 +78,13 @@ impl KeyRing {
         self.entries.iter().any(|k| k.active)
     }
 
-    fn find(&self, kid: &str) -> Option<&KeyEntry> {
+    /// Keys a `kid` names: by id, fingerprint or name (names need not be unique).
+    fn named_by(&self, kid: &str) -> Vec<&KeyEntry> {
         let as_uuid = Uuid::try_parse(kid).ok();
         self.entries
             .iter()
-            .find(|k| Some(k.id) == as_uuid || k.fingerprint == kid)
+            .filter(|k| Some(k.id) == as_uuid || k.fingerprint == kid || k.name == kid)
+            .collect()
     }
 }
 
@@ -237,20 +242,24 @@ fn select_keys<'k>(keys: &'k KeyRing, kid: Option<&str>) -> Result<Vec<&'k KeyEn
     let Some(kid) = kid else {
         return Ok(keys.active().collect());
     };
-    match keys.find(kid) {
-        Some(entry) if entry.active => Ok(vec![entry]),
-        Some(entry) => Err(Problem::new(
+    let named = keys.named_by(kid);
+    let Some(first) = named.first() else {
+        return Err(Problem::new(
+            Code::UnknownKeyId,
+            format!("The header's \"kid\" {kid:?} matches no stored key id, fingerprint or name."),
+            "Set \"kid\" to a key's id, fingerprint or name as shown on the Signing Keys page, or leave it out to try every active key.",
+        ));
+    };
+    let active: Vec<&KeyEntry> = named.iter().copied().filter(|k| k.active).collect();
+    if active.is_empty() {
+        return Err(Problem::new(
             Code::KeyInactive,
             format!(
                 "The header's \"kid\" names key {}, which is inactive.",
-                entry.id
+                first.id
             ),
             "Re-activate the key on the Signing Keys page, or sign with an active key.",
-        )),
-        None => Err(Problem::new(
-            Code::UnknownKeyId,
-            format!("The header's \"kid\" {kid:?} matches no stored key id or fingerprint."),
-            "Set \"kid\" to a key's id or fingerprint as shown on the Signing Keys page, or leave it out to try every active key.",
-        )),
+        ));
     }
+    Ok(active)
 }

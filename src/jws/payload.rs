@@ -5,6 +5,7 @@ use serde_json::Value;
 use super::header::kind;
 use super::strict_json;
 use crate::domain::InteractionItem;
+use crate::domain::interaction::check_limits;
 use crate::problem::{Code, Problem, Warning};
 
 const SHAPE_HINT: &str = "Sign a JSON array such as [{\"label\":\"email\",\"data\":\"a@b.c\",\"type\":\"string\"}], as Talkative's article shows.";
@@ -14,6 +15,12 @@ pub type ParsedItems = (Vec<InteractionItem>, Vec<Warning>);
 
 /// Parses the payload.
 pub fn parse(bytes: &[u8]) -> Result<ParsedItems, Problem> {
+    let parsed = parse_items(bytes)?;
+    check_limits(&parsed.0, "the payload")?;
+    Ok(parsed)
+}
+
+fn parse_items(bytes: &[u8]) -> Result<ParsedItems, Problem> {
     // Fast path for the well-formed case: straight into typed items. serde's derive already
     // refuses duplicate and unknown members, so anything it accepts is exactly what the slow
     // path would accept without warnings. Anything else takes the slow path, which names the

@@ -110,7 +110,7 @@ MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEf83OJ3D2xF1Bg8vub9tLe1gHMzV7
 async fn rfc7515_a3_signature_verifies_and_its_claims_payload_is_explained() {
     // Engine level: the signature check passes; only the payload (JWT claims, not an array) fails.
     let key = SigningKey::parse_pem(RFC7515_A3_PEM).unwrap();
-    let ring = KeyRing::new(vec![KeyEntry::new(uuid::Uuid::nil(), &key, true)]);
+    let ring = KeyRing::new(vec![KeyEntry::new(uuid::Uuid::nil(), "", &key, true)]);
     let failure = jws::verify(RFC7515_A3_TOKEN, &ring).unwrap_err();
     assert_eq!(failure.stage, Stage::Payload);
     // A one-byte change to the signed input fails at the signature instead.

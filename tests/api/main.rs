@@ -4,12 +4,14 @@
 mod browser;
 mod cli;
 mod config;
+mod corpus;
 mod durability;
 mod health;
 mod helpers;
 mod hostile;
 mod interactions;
 mod interop;
+mod limits;
 mod portal;
 mod properties;
 mod signing_keys;

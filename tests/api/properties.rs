@@ -19,7 +19,7 @@ fn fixture() -> &'static Fixture {
     FIXTURE.get_or_init(|| {
         let signer = TestSigner::generate();
         let key = SigningKey::parse_pem(&signer.public_pem()).unwrap();
-        let ring = KeyRing::new(vec![KeyEntry::new(uuid::Uuid::nil(), &key, true)]);
+        let ring = KeyRing::new(vec![KeyEntry::new(uuid::Uuid::nil(), "", &key, true)]);
         let token = signer.sign_items(&items(&[("email", "a@b.c"), ("plan", "gold")]));
         assert!(jws::verify(&token, &ring).is_ok());
         Fixture { ring, token }

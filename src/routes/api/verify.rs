@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::body::{optional_string, parse_object, read_json_body};
 use crate::domain::InteractionItem;
+use crate::domain::interaction::check_limits;
 use crate::error::ApiError;
 use crate::jws::payload::items_from_json;
 use crate::problem::Warning;
@@ -42,6 +43,7 @@ pub async fn verify(
         ),
         Err(_) => parse_strictly(&raw)?,
     };
+    check_limits(&unsigned, "interactionData")?;
     // Either parse above validated the body as JSON, hence UTF-8. Copied into its own small
     // allocation: `raw` can be a slice of the connection's read buffer, and keeping it queued
     // for the recorder would pin that whole buffer (this once held 200 MiB under load).

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::interactions;
 use super::verdict_view::VerdictView;
 use super::{Layout, PortalError, check_csrf, layout, render};
+use crate::domain::interaction::check_limits;
 use crate::jws::{base64url, payload::items_from_json, strict_json};
 use crate::problem::{Code, Problem};
 use crate::startup::AppState;
@@ -151,6 +152,7 @@ fn parse_unsigned(text: &str) -> Result<ParsedUnsigned, Problem> {
     };
     let (items, warnings) = items_from_json(elements, "the unsigned data")
         .map_err(|(message, hint)| Problem::new(Code::InvalidRequest, message, hint))?;
+    check_limits(&items, "the unsigned data")?;
     Ok((value, items, warnings))
 }
 
