@@ -6,12 +6,15 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::access::AdminCredential;
 use crate::seed::Seed;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://talkative-emulator.db";
 pub const DEFAULT_INTERACTION_RETENTION: u32 = 10_000;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
+/// Verifications per second per client address, with bursts of twice that.
+pub const DEFAULT_VERIFY_RATE_LIMIT: u32 = 100;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -40,6 +43,8 @@ pub enum Command {
     Verify(crate::cli::VerifyArgs),
     /// Print a token's header and payload, without verifying.
     Decode(crate::cli::DecodeArgs),
+    /// Read a password on stdin and print its argon2id hash for TALKATIVE_ADMIN_PASSWORD_HASH.
+    HashPassword,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -59,6 +64,26 @@ pub struct ServeArgs {
     /// Verify and record, but accept everything, listing what enforcement would drop.
     #[arg(long, env = "TALKATIVE_REPORT_ONLY")]
     pub report_only: bool,
+    /// Admin password for the portal and management API. Required to listen beyond loopback;
+    /// when set, it is required on loopback too.
+    #[arg(
+        long,
+        env = "TALKATIVE_ADMIN_PASSWORD",
+        hide_env_values = true,
+        conflicts_with = "admin_password_hash"
+    )]
+    pub admin_password: Option<String>,
+    /// The admin password as an argon2 PHC string (from `talkative-emulator hash-password`).
+    #[arg(long, env = "TALKATIVE_ADMIN_PASSWORD_HASH", hide_env_values = true)]
+    pub admin_password_hash: Option<String>,
+    /// Verifications per second per client address on POST /api/v1/verify (bursts of twice
+    /// that); 0 turns the limit off.
+    #[arg(long, env = "TALKATIVE_VERIFY_RATE_LIMIT", default_value_t = DEFAULT_VERIFY_RATE_LIMIT)]
+    pub verify_rate_limit: u32,
+    /// Apply the verify rate limit to loopback clients too (they are exempt by default, so local
+    /// test suites and load tests are not throttled).
+    #[arg(long, env = "TALKATIVE_RATE_LIMIT_LOOPBACK")]
+    pub rate_limit_loopback: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -70,6 +95,11 @@ pub struct Settings {
     pub report_only: bool,
     /// Keys and fields installed at start and on `POST /api/v1/reset`.
     pub seed: Seed,
+    /// When set, the portal and management API require this password.
+    pub admin: Option<AdminCredential>,
+    /// Verifications per second per client; 0 is no limit.
+    pub verify_rate_limit: u32,
+    pub rate_limit_loopback: bool,
 }
 
 impl Settings {
@@ -79,14 +109,38 @@ impl Settings {
             Some(path) => Seed::load(path)?,
             None => Seed::default(),
         };
-        Ok(Self {
+        let admin = match (&args.admin_password, &args.admin_password_hash) {
+            (Some(password), _) => Some(AdminCredential::from_password(password)?),
+            (None, Some(phc)) => Some(AdminCredential::from_phc(phc)?),
+            (None, None) => None,
+        };
+        let settings = Self {
             bind: args.bind,
             database_url: args.database_url,
             interaction_retention: args.interaction_retention,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             report_only: args.report_only || seed.report_only.unwrap_or(false),
             seed,
-        })
+            admin,
+            verify_rate_limit: args.verify_rate_limit,
+            rate_limit_loopback: args.rate_limit_loopback,
+        };
+        settings.check_exposure()?;
+        Ok(settings)
+    }
+
+    /// Refuses to expose the management surface beyond this machine without a password.
+    pub fn check_exposure(&self) -> anyhow::Result<()> {
+        if self.admin.is_none() && !self.bind.ip().is_loopback() {
+            anyhow::bail!(
+                "refusing to listen on {} without an admin password: anyone who can reach it could \
+                 change your signing keys. Set TALKATIVE_ADMIN_PASSWORD (or \
+                 TALKATIVE_ADMIN_PASSWORD_HASH from `talkative-emulator hash-password`), or bind \
+                 to 127.0.0.1.",
+                self.bind
+            );
+        }
+        Ok(())
     }
 }
 
@@ -100,6 +154,9 @@ impl Settings {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             report_only: false,
             seed: Seed::default(),
+            admin: None,
+            verify_rate_limit: DEFAULT_VERIFY_RATE_LIMIT,
+            rate_limit_loopback: false,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! [`Problem`]; anything unexpected becomes a 500 that says nothing internal and is logged once.
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
@@ -11,6 +12,9 @@ use crate::problem::{Code, Problem};
 pub enum ApiError {
     #[error("{0}")]
     Rejected(Problem),
+    /// Over a rate limit; the client may retry after this long.
+    #[error("rate limited")]
+    Throttled(std::time::Duration),
     #[error("unexpected error")]
     Internal(#[from] anyhow::Error),
 }
@@ -68,24 +72,51 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Rejected(problem) => status_for(problem.code),
+            Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        let internal;
+        let owned;
         let problem = match self {
             Self::Rejected(problem) => problem,
+            Self::Throttled(retry_after) => {
+                owned = Problem::new(
+                    Code::RateLimited,
+                    format!(
+                        "Too many requests from this address; retry in {} s.",
+                        retry_seconds(*retry_after)
+                    ),
+                    "Slow down, or raise --verify-rate-limit (0 turns it off) for load tests from another host.",
+                );
+                &owned
+            }
             Self::Internal(error) => {
                 tracing::error!(error = ?error, "request failed");
-                internal = Problem::new(
+                owned = Problem::new(
                     Code::InternalError,
                     "The emulator hit an unexpected error.",
                     "Retry; if it persists, check the server log.",
                 );
-                &internal
+                &owned
             }
         };
-        HttpResponse::build(self.status_code()).json(ErrorBody { error: problem })
+        let mut response = HttpResponse::build(self.status_code());
+        match self {
+            Self::Throttled(retry_after) => {
+                response.insert_header((RETRY_AFTER, retry_seconds(*retry_after).to_string()));
+            }
+            Self::Rejected(p) if p.code == Code::Unauthorized => {
+                response.insert_header((WWW_AUTHENTICATE, "Bearer realm=\"talkative-emulator\""));
+            }
+            _ => {}
+        }
+        response.json(ErrorBody { error: problem })
     }
+}
+
+/// Whole seconds for `Retry-After`, rounded up so a client that waits that long gets through.
+pub fn retry_seconds(wait: std::time::Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }

@@ -1,6 +1,7 @@
 //! talkative-emulator: a local emulator of Talkative's *Signed Interaction Data* and a verifier
 //! that explains exactly why a payload passes or fails.
 
+pub mod access;
 pub mod admin;
 pub mod cli;
 pub mod configuration;
@@ -9,6 +10,7 @@ pub mod error;
 pub mod jws;
 pub mod policy_cache;
 pub mod problem;
+pub mod rate_limit;
 pub mod recorder;
 pub mod routes;
 pub mod seed;

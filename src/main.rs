@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         Some(Command::Sign(args)) => cli::exit_on_error(cli::sign(args)),
         Some(Command::Verify(args)) => cli::exit_on_error(cli::verify(args)),
         Some(Command::Decode(args)) => cli::exit_on_error(cli::decode(args)),
+        Some(Command::HashPassword) => cli::exit_on_error(cli::hash_password()),
     }
 }
 

@@ -10,8 +10,10 @@ use anyhow::Context;
 use sqlx::SqlitePool;
 use tokio::task::JoinHandle;
 
+use crate::access::AdminAccess;
 use crate::configuration::Settings;
 use crate::policy_cache::PolicyCache;
+use crate::rate_limit::RateLimiter;
 use crate::recorder::Recorder;
 use crate::routes;
 use crate::routes::portal::CsrfSecret;
@@ -24,7 +26,17 @@ pub struct AppState {
     pub recorder: Recorder,
     pub settings: Settings,
     pub csrf: CsrfSecret,
+    /// Set when an admin password is configured: the portal and management API require it.
+    pub access: Option<AdminAccess>,
+    /// Per-client limit on the open verify endpoint; `None` when switched off.
+    pub verify_limiter: Option<RateLimiter>,
+    /// Per-client limit on admin password attempts (login form and API bearer).
+    pub login_limiter: RateLimiter,
 }
+
+/// Password attempts per client: ten at once, then one every six seconds.
+const LOGIN_ATTEMPTS_BURST: u32 = 10;
+const LOGIN_ATTEMPTS_PER_SECOND: f64 = 1.0 / 6.0;
 
 pub struct Application {
     address: SocketAddr,
@@ -36,6 +48,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        settings.check_exposure()?;
         let pool = storage::connect(&settings.database_url).await?;
         let cache = PolicyCache::load(&pool).await?;
         let (recorder, recorder_task) =
@@ -47,6 +60,14 @@ impl Application {
             pool: pool.clone(),
             cache,
             recorder: recorder.clone(),
+            access: settings.admin.clone().map(AdminAccess::new),
+            verify_limiter: (settings.verify_rate_limit > 0).then(|| {
+                RateLimiter::new(
+                    f64::from(settings.verify_rate_limit),
+                    settings.verify_rate_limit.saturating_mul(2),
+                )
+            }),
+            login_limiter: RateLimiter::new(LOGIN_ATTEMPTS_PER_SECOND, LOGIN_ATTEMPTS_BURST),
             settings,
             csrf: CsrfSecret::generate(),
         });
@@ -63,6 +84,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(actix_web::middleware::from_fn(routes::guard::require_admin))
                 .wrap(security_headers())
                 .route("/health", web::get().to(routes::health::health))
                 .route("/static/{file}", web::get().to(routes::static_files::serve))

@@ -1,4 +1,4 @@
-//! Offline subcommands: `keygen`, `sign`, `verify`, `decode`. They use the same engine and
+//! Offline subcommands: `keygen`, `sign`, `verify`, `decode`, `hash-password`. They use the same engine and
 //! codes as the server, so a token that passes `verify` here passes the emulator's verify API
 //! with the same key.
 
@@ -10,11 +10,13 @@ use anyhow::Context;
 use clap::Args;
 
 mod decode;
+mod hash_password;
 mod keygen;
 mod sign;
 mod verify;
 
 pub use decode::run as decode;
+pub use hash_password::run as hash_password;
 pub use keygen::run as keygen;
 pub use sign::run as sign;
 pub use verify::run as verify;

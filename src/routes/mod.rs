@@ -1,4 +1,5 @@
 pub mod api;
+pub mod guard;
 pub mod health;
 pub mod portal;
 pub mod static_files;

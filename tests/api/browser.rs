@@ -438,3 +438,46 @@ fn serve_page(html: String) -> String {
     });
     url
 }
+
+#[tokio::test]
+async fn with_a_password_a_person_logs_in_lands_where_they_were_going_and_logs_out() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.admin = Some(
+            talkative_emulator::access::AdminCredential::from_password("open sesame").unwrap(),
+        );
+    })
+    .await;
+    let browser = browser().await;
+
+    browser.open(&app, "/unsigned-fields").await;
+    browser.text_of("#login").await;
+    browser.fill("#password", "wrong").await;
+    browser.click("#login button[type=submit]").await;
+    browser.wait_for_text(".problem", "unauthorized").await;
+    browser.screenshot("login-refused").await;
+
+    browser.fill("#password", "open sesame").await;
+    browser.click("#login button[type=submit]").await;
+    // The session cookie rides the same-site redirect back to the page asked for.
+    browser.text_of("#add-field").await;
+    let url = browser.client.current_url().await.unwrap();
+    assert_eq!(url.path(), "/unsigned-fields");
+    // HttpOnly: the page's scripts cannot read the session.
+    let visible = browser
+        .client
+        .execute("return document.cookie;", vec![])
+        .await
+        .unwrap();
+    assert!(
+        !visible.as_str().unwrap_or_default().contains("te_session"),
+        "{visible}"
+    );
+    browser.screenshot("logged-in").await;
+
+    browser.click("form.logout button").await;
+    browser.text_of("#login").await;
+    browser.open(&app, "/signing-keys").await;
+    browser.text_of("#login").await;
+    assert_eq!(browser.client.current_url().await.unwrap().path(), "/login");
+    browser.close().await;
+}

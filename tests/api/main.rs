@@ -1,6 +1,7 @@
 //! One integration-test binary: every test spawns the real app on a random port with a fresh
 //! SQLite database.
 
+mod access;
 mod browser;
 mod cli;
 mod config;

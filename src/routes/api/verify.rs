@@ -34,6 +34,7 @@ pub async fn verify(
     payload: Payload,
     state: Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    throttle(&request, &state)?;
     let raw = read_json_body(&request, payload, state.settings.max_body_bytes).await?;
     let (token, unsigned, warnings) = match serde_json::from_slice::<VerifyRequest>(&raw) {
         Ok(parsed) => (
@@ -56,6 +57,19 @@ pub async fn verify(
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
         .body(outcome.json.into_bytes()))
+}
+
+/// The per-client limit. Loopback clients (local test suites, load tests) are exempt unless
+/// `--rate-limit-loopback` says otherwise.
+fn throttle(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    let (Some(limiter), Some(peer)) = (&state.verify_limiter, request.peer_addr()) else {
+        return Ok(());
+    };
+    let client = peer.ip().to_canonical();
+    if client.is_loopback() && !state.settings.rate_limit_loopback {
+        return Ok(());
+    }
+    limiter.check(client).map_err(ApiError::Throttled)
 }
 
 /// CORS preflight for cross-origin `fetch` with `Content-Type: application/json`.

@@ -7,6 +7,7 @@ mod demo;
 mod docs;
 mod flash;
 mod interactions;
+mod login;
 mod playground;
 mod signing_keys;
 mod unsigned_fields;
@@ -58,6 +59,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/playground/{id}", web::get().to(playground::result))
     .route("/interactions", web::get().to(interactions::list))
     .route("/interactions/{id}", web::get().to(interactions::detail))
+    .route("/login", web::get().to(login::show))
+    .route("/login", web::post().to(login::submit))
+    .route("/logout", web::post().to(login::logout))
     .route("/demo", web::get().to(demo::show))
     .route("/docs/signing", web::get().to(docs::signing));
 }
@@ -67,6 +71,8 @@ pub struct Layout {
     pub page: &'static str,
     pub csrf_token: String,
     pub flash: Option<Flash>,
+    /// Whether to offer "Log out": an admin password is set and this page is behind it.
+    pub signed_in: bool,
 }
 
 /// Layout for a page, plus the cookies the response must carry (new CSRF cookie, flash removal).
@@ -83,6 +89,7 @@ pub fn layout(
             page,
             csrf_token,
             flash,
+            signed_in: state.access.is_some() && page != "login",
         },
         cookies,
     )
@@ -192,6 +199,7 @@ impl ResponseError for PortalError {
                 page: "",
                 csrf_token: String::new(),
                 flash: None,
+                signed_in: false,
             },
             code,
             title,

@@ -1,0 +1,226 @@
+//! The admin credential and the sessions it opens.
+//!
+//! The password is only ever held as an argon2id PHC string: hashed at start when given in clear,
+//! or given already hashed (`talkative-emulator hash-password`). Sessions are random 256-bit
+//! tokens in an HttpOnly, SameSite=Strict cookie; the server keeps only their SHA-256, so the
+//! table it holds cannot be replayed. A new session is issued at every login.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use aws_lc_rs::constant_time::verify_slices_are_equal;
+use aws_lc_rs::digest::{SHA256, digest};
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+
+use crate::jws::base64url;
+
+/// How long a session lasts without a new login.
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
+/// Open sessions kept at most; past it the oldest is closed. Bounds memory if a password leaks.
+const MAX_SESSIONS: usize = 256;
+
+/// An argon2id hash of the admin password, in PHC string form. Never printed.
+#[derive(Clone)]
+pub struct AdminCredential(String);
+
+impl AdminCredential {
+    /// Hashes a password given in clear (argon2id, default parameters, random salt).
+    pub fn from_password(password: &str) -> anyhow::Result<Self> {
+        if password.is_empty() {
+            return Err(anyhow!("the admin password is empty"));
+        }
+        let mut salt = [0u8; 16];
+        SystemRandom::new()
+            .fill(&mut salt)
+            .map_err(|_| anyhow!("the system RNG failed"))?;
+        let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow!("encoding a salt: {e}"))?;
+        let hash = Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map_err(|e| anyhow!("hashing the admin password: {e}"))?;
+        Ok(Self(hash.to_string()))
+    }
+
+    /// Takes an existing PHC string, checking that it is an argon2 hash we can verify against.
+    pub fn from_phc(phc: &str) -> anyhow::Result<Self> {
+        let phc = phc.trim();
+        let parsed = PasswordHash::new(phc)
+            .map_err(|e| anyhow!("the admin password hash is not a PHC string: {e}"))
+            .context("expected the output of `talkative-emulator hash-password` ($argon2id$…)")?;
+        if !parsed.algorithm.as_str().starts_with("argon2") {
+            return Err(anyhow!(
+                "the admin password hash uses {}, not argon2",
+                parsed.algorithm
+            ));
+        }
+        Ok(Self(phc.to_owned()))
+    }
+
+    pub fn phc(&self) -> &str {
+        &self.0
+    }
+
+    /// Slow on purpose (argon2): call from a blocking thread.
+    pub fn matches(&self, candidate: &str) -> bool {
+        PasswordHash::new(&self.0).is_ok_and(|hash| {
+            Argon2::default()
+                .verify_password(candidate.as_bytes(), &hash)
+                .is_ok()
+        })
+    }
+}
+
+impl fmt::Debug for AdminCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AdminCredential(<argon2 hash>)")
+    }
+}
+
+/// The credential plus the live sessions, shared by every worker.
+pub struct AdminAccess {
+    credential: AdminCredential,
+    /// SHA-256 of session tokens, with when each expires.
+    sessions: Mutex<HashMap<[u8; 32], Instant>>,
+    /// SHA-256 of the last password that matched, so API clients sending it on every request
+    /// cost one constant-time comparison instead of an argon2 run each.
+    accepted_password: Mutex<Option<[u8; 32]>>,
+}
+
+impl AdminAccess {
+    pub fn new(credential: AdminCredential) -> Self {
+        Self {
+            credential,
+            sessions: Mutex::new(HashMap::new()),
+            accepted_password: Mutex::new(None),
+        }
+    }
+
+    /// Whether `candidate` is the password that matched last time: one constant-time comparison
+    /// of digests, no argon2. `false` means "unknown", not "wrong": ask [`Self::check_password`].
+    pub fn is_recently_accepted(&self, candidate: &str) -> bool {
+        lock(&self.accepted_password)
+            .is_some_and(|accepted| verify_slices_are_equal(&accepted, &sha256(candidate)).is_ok())
+    }
+
+    /// Whether `candidate` is the admin password (argon2, on a blocking thread).
+    pub async fn check_password(&self, candidate: &str) -> bool {
+        if self.is_recently_accepted(candidate) {
+            return true;
+        }
+        let candidate_digest = sha256(candidate);
+        let credential = self.credential.clone();
+        let candidate = candidate.to_owned();
+        let matches = actix_web::web::block(move || credential.matches(&candidate))
+            .await
+            .unwrap_or(false);
+        if matches {
+            *lock(&self.accepted_password) = Some(candidate_digest);
+        }
+        matches
+    }
+
+    /// Opens a session and returns its token (the cookie value). `replacing`, the session the
+    /// browser had before logging in, is closed: a login never keeps a pre-existing token.
+    pub fn open_session(&self, replacing: Option<&str>) -> String {
+        let mut bytes = [0u8; 32];
+        SystemRandom::new()
+            .fill(&mut bytes)
+            .expect("the system RNG is available");
+        let token = base64url::encode(&bytes);
+        let now = Instant::now();
+        let mut sessions = lock(&self.sessions);
+        if let Some(old) = replacing {
+            sessions.remove(&sha256(old));
+        }
+        sessions.retain(|_, expires| *expires > now);
+        if sessions.len() >= MAX_SESSIONS
+            && let Some(oldest) = sessions.iter().min_by_key(|(_, e)| **e).map(|(k, _)| *k)
+        {
+            sessions.remove(&oldest);
+        }
+        sessions.insert(sha256(&token), now + SESSION_LIFETIME);
+        token
+    }
+
+    pub fn session_is_valid(&self, token: &str) -> bool {
+        // Looked up by digest: timing can reveal nothing about a token without its preimage.
+        lock(&self.sessions)
+            .get(&sha256(token))
+            .is_some_and(|expires| *expires > Instant::now())
+    }
+
+    pub fn close_session(&self, token: &str) {
+        lock(&self.sessions).remove(&sha256(token));
+    }
+}
+
+fn sha256(text: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest(&SHA256, text.as_bytes()).as_ref());
+    out
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_credential_matches_its_password_only_and_never_prints_it() {
+        let credential = AdminCredential::from_password("correct horse").unwrap();
+        assert!(credential.phc().starts_with("$argon2id$"));
+        assert!(credential.matches("correct horse"));
+        assert!(!credential.matches("correct horse "));
+        assert!(!credential.matches(""));
+        assert_eq!(format!("{credential:?}"), "AdminCredential(<argon2 hash>)");
+        let again = AdminCredential::from_phc(credential.phc()).unwrap();
+        assert!(again.matches("correct horse"));
+    }
+
+    #[test]
+    fn malformed_or_foreign_hashes_are_refused() {
+        assert!(AdminCredential::from_password("").is_err());
+        assert!(AdminCredential::from_phc("hunter2").is_err());
+        assert!(AdminCredential::from_phc("$pbkdf2-sha256$i=1000$c2FsdA$aGFzaA").is_err());
+    }
+
+    #[test]
+    fn sessions_are_new_at_each_login_and_close() {
+        let access = AdminAccess::new(AdminCredential::from_password("pw").unwrap());
+        let first = access.open_session(None);
+        assert!(access.session_is_valid(&first));
+        let second = access.open_session(Some(&first));
+        assert_ne!(first, second);
+        assert!(
+            !access.session_is_valid(&first),
+            "login must not keep the old token"
+        );
+        assert!(access.session_is_valid(&second));
+        access.close_session(&second);
+        assert!(!access.session_is_valid(&second));
+        assert!(!access.session_is_valid("forged"));
+    }
+
+    #[test]
+    fn open_sessions_are_bounded() {
+        let access = AdminAccess::new(AdminCredential::from_password("pw").unwrap());
+        let first = access.open_session(None);
+        for _ in 0..MAX_SESSIONS {
+            access.open_session(None);
+        }
+        assert_eq!(lock(&access.sessions).len(), MAX_SESSIONS);
+        assert!(
+            !access.session_is_valid(&first),
+            "the oldest session was closed"
+        );
+    }
+}

@@ -1,0 +1,171 @@
+//! Admin access control. When an admin password is configured, everything but the
+//! widget-facing surface requires it: a session cookie (portal, from `/login`) or
+//! `Authorization: Bearer <password>` (management API). Without a password (loopback only, see
+//! `Settings::check_exposure`) every route is open, as on a developer's machine.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::http::header::{AUTHORIZATION, LOCATION};
+use actix_web::middleware::Next;
+use actix_web::web::Data;
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::access::AdminAccess;
+use crate::error::ApiError;
+use crate::problem::{Code, Problem};
+use crate::startup::AppState;
+
+/// The portal's session cookie.
+pub const SESSION_COOKIE: &str = "te_session";
+
+/// Routes anyone may use: what a customer page, a health check or the login itself needs.
+fn is_open(method: &Method, path: &str) -> bool {
+    path == "/health"
+        || path.starts_with("/static/")
+        || path == "/api/v1/verify"
+        || (path == "/login" && (method == Method::GET || method == Method::POST))
+}
+
+pub async fn require_admin(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = request.app_data::<Data<AppState>>().cloned();
+    let access = state.as_ref().and_then(|s| s.access.as_ref());
+    let refusal = match (access, &state) {
+        (Some(access), Some(state)) if !is_open(request.method(), request.path()) => {
+            authenticate(&request, access, state).await.err()
+        }
+        _ => None,
+    };
+    match refusal {
+        None => Ok(next.call(request).await?.map_into_left_body()),
+        Some(response) => Ok(request.into_response(response).map_into_right_body()),
+    }
+}
+
+/// `Ok` when the request carries a valid session or (API only) the admin password.
+async fn authenticate(
+    request: &ServiceRequest,
+    access: &AdminAccess,
+    state: &AppState,
+) -> Result<(), HttpResponse> {
+    if request
+        .cookie(SESSION_COOKIE)
+        .is_some_and(|cookie| access.session_is_valid(cookie.value()))
+    {
+        return Ok(());
+    }
+    let path = request.path();
+    if !path.starts_with("/api/") {
+        return Err(to_login(request));
+    }
+    let Some(password) = bearer(request) else {
+        return Err(unauthorized("This route needs the admin password."));
+    };
+    if access.is_recently_accepted(password) {
+        return Ok(());
+    }
+    if let Some(peer) = request.peer_addr()
+        && let Err(wait) = state.login_limiter.check(peer.ip())
+    {
+        tracing::warn!(client = %peer.ip(), "admin password attempts throttled");
+        return Err(ApiError::Throttled(wait).error_response());
+    }
+    if access.check_password(password).await {
+        Ok(())
+    } else {
+        Err(unauthorized("The admin password is wrong."))
+    }
+}
+
+fn bearer(request: &ServiceRequest) -> Option<&str> {
+    let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, credentials) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| credentials.trim())
+}
+
+fn unauthorized(message: &str) -> HttpResponse {
+    ApiError::Rejected(Problem::new(
+        Code::Unauthorized,
+        message,
+        "Send `Authorization: Bearer <admin password>` (the server's TALKATIVE_ADMIN_PASSWORD).",
+    ))
+    .error_response()
+}
+
+/// Portal pages send the browser to the login form, which brings it back afterwards.
+fn to_login(request: &ServiceRequest) -> HttpResponse {
+    let back = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+    let location = if request.method() == Method::GET && back != "/" {
+        format!("/login?next={}", percent_encode(back))
+    } else {
+        "/login".to_owned()
+    };
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, location))
+        .finish()
+}
+
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Where to go after logging in: only a path on this site (never `//host` or a scheme).
+pub fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(char::is_control) =>
+        {
+            path
+        }
+        _ => "/",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_widget_facing_routes_are_open() {
+        assert!(is_open(&Method::POST, "/api/v1/verify"));
+        assert!(is_open(&Method::OPTIONS, "/api/v1/verify"));
+        assert!(is_open(&Method::GET, "/static/portal.css"));
+        assert!(is_open(&Method::GET, "/health"));
+        assert!(is_open(&Method::POST, "/login"));
+        for (method, path) in [
+            (Method::GET, "/"),
+            (Method::POST, "/logout"),
+            (Method::GET, "/api/v1/signing-keys"),
+            (Method::POST, "/api/v1/reset"),
+            (Method::GET, "/api/v1/verify/../signing-keys"),
+            (Method::GET, "/demo"),
+        ] {
+            assert!(!is_open(&method, path), "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn next_is_kept_on_this_site() {
+        assert_eq!(safe_next(Some("/signing-keys?x=1")), "/signing-keys?x=1");
+        for hostile in ["//evil.example", "https://evil.example", "/\\evil", "", "x"] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}
