@@ -82,3 +82,92 @@ async fn unsigned_data_over_the_limits_is_a_422() {
     let (_, log) = app.get("/api/v1/interactions").await;
     assert_eq!(log["interactions"], json!([]), "{log}");
 }
+
+#[tokio::test]
+async fn every_route_that_reads_a_body_refuses_an_oversized_one_with_413() {
+    let app = spawn_app().await;
+    let huge_json = format!(r#"{{"name":"k","pem":"{}"}}"#, "a".repeat(300 * 1024));
+    for path in [
+        "/api/v1/verify",
+        "/api/v1/signing-keys",
+        "/api/v1/unsigned-fields",
+    ] {
+        let (status, body) = app
+            .post_raw(path, "application/json", huge_json.clone())
+            .await;
+        assert_eq!((status, code(&body)), (413, "payload_too_large"), "{path}");
+    }
+    let key = app.add_key("k", &TestSigner::generate().public_pem()).await;
+    let response = app
+        .client
+        .patch(app.url(&format!(
+            "/api/v1/signing-keys/{}",
+            key["id"].as_str().unwrap()
+        )))
+        .header("Content-Type", "application/json")
+        .body(huge_json.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+
+    // Portal forms: the same status, on the portal's error page (browsers post these).
+    let huge_form = format!("csrf_token=x&label={}", "a".repeat(300 * 1024));
+    for path in ["/signing-keys", "/unsigned-fields", "/playground"] {
+        let response = app
+            .client
+            .post(app.url(path))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(huge_form.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 413, "{path}");
+        assert!(response.text().await.unwrap().contains("payload_too_large"));
+    }
+    // Nothing but the one key was stored.
+    let (_, keys) = app.get("/api/v1/signing-keys").await;
+    assert_eq!(keys["signingKeys"].as_array().unwrap().len(), 1);
+    let (_, fields) = app.get("/api/v1/unsigned-fields").await;
+    assert_eq!(fields["unsignedFields"], json!([]), "{fields}");
+}
+
+#[tokio::test]
+async fn oversized_http_headers_get_431_and_the_server_carries_on() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = spawn_app().await;
+    let authority = app.address.trim_start_matches("http://").to_owned();
+    for (description, headers) in [
+        (
+            "one 200 KiB header",
+            format!("X-Big: {}\r\n", "a".repeat(200 * 1024)),
+        ),
+        (
+            "200 headers",
+            (0..200)
+                .map(|i| format!("X-H{i}: a\r\n"))
+                .collect::<String>(),
+        ),
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(&authority).await.unwrap();
+        let request = format!(
+            "POST /api/v1/verify HTTP/1.1\r\nHost: {authority}\r\n{headers}Content-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+        );
+        // The server may answer and close before reading everything; only the answer matters.
+        let _ = stream.write_all(request.as_bytes()).await;
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer).await;
+        let status_line = String::from_utf8_lossy(&answer)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(
+            status_line, "HTTP/1.1 431 Request Header Fields Too Large",
+            "{description}"
+        );
+    }
+    let (status, _) = app.post("/api/v1/verify", &json!({})).await;
+    assert_eq!(status, 200);
+}

@@ -14,6 +14,7 @@ mod unsigned_fields;
 mod verdict_view;
 
 use actix_web::cookie::Cookie;
+use actix_web::error::UrlencodedError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentType, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
@@ -29,8 +30,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::FormConfig::default()
             .limit(256 * 1024)
-            .error_handler(|err, _| {
-                PortalError::BadRequest(format!("The form could not be read: {err}.")).into()
+            .error_handler(|err, _| match err {
+                UrlencodedError::Overflow { .. } => PortalError::TooLarge.into(),
+                other => {
+                    PortalError::BadRequest(format!("The form could not be read: {other}.")).into()
+                }
             }),
     )
     .route("/", web::get().to(dashboard::show))
@@ -134,6 +138,8 @@ pub enum PortalError {
     Csrf(csrf::Refusal),
     #[error("bad request: {0}")]
     BadRequest(String),
+    #[error("form too large")]
+    TooLarge,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -160,6 +166,7 @@ impl ResponseError for PortalError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Csrf(_) => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -183,6 +190,12 @@ impl ResponseError for PortalError {
                 "Bad request",
                 message.clone(),
                 "Go back and check the form.",
+            ),
+            Self::TooLarge => (
+                Code::PayloadTooLarge,
+                "Form too large",
+                "The form is larger than 256 KiB, so it was not read.".to_owned(),
+                "A public key PEM is under 200 bytes and a token under 64 KiB: check what was pasted.",
             ),
             Self::Internal(error) => {
                 tracing::error!(error = ?error, "portal request failed");
