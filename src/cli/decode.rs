@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use serde_json::Value;
 
 use super::{DecodeArgs, REJECTED, token_argument};
-use crate::jws::base64url;
+use crate::jws::{base64url, strict_json};
 
 pub fn run(args: DecodeArgs) -> anyhow::Result<ExitCode> {
     let token = token_argument(args.token.as_deref())?;
@@ -27,7 +27,7 @@ pub fn run(args: DecodeArgs) -> anyhow::Result<ExitCode> {
             }
         };
         let text = String::from_utf8_lossy(&decoded).into_owned();
-        let value = serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text));
+        let value = strict_json::parse(text.as_bytes()).unwrap_or(Value::String(text));
         out.insert(name.to_owned(), value);
     }
     super::print(&serde_json::to_string_pretty(&out)?)?;

@@ -4,6 +4,12 @@
 //! warns that parsers disagree on which duplicate wins: one library reads `"alg":"ES256"`, another
 //! reads the later `"alg":"none"`. serde_json keeps the last silently, so we check ourselves.
 //! Lone surrogates and nesting beyond serde_json's recursion limit are already errors there.
+//!
+//! Use this, not `serde_json::Value`'s own `Deserialize`, for any JSON that came from outside,
+//! including JSON we stored earlier: with serde_json's `raw_value` feature (which this crate
+//! enables), `Value` refuses an object whose first member is named
+//! `$serde_json::private::RawValue`, a name any user can put in a header or a request. The fuzz
+//! target `strict_json` found pages answering 500 because of it.
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
@@ -14,6 +20,13 @@ pub fn parse(bytes: &[u8]) -> Result<Value, serde_json::Error> {
 }
 
 struct StrictValue(Value);
+
+/// For `#[serde(deserialize_with)]` on an optional JSON field.
+pub fn deserialize_optional<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Value>, D::Error> {
+    Option::<StrictValue>::deserialize(deserializer).map(|v| v.map(|v| v.0))
+}
 
 impl<'de> Deserialize<'de> for StrictValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -87,6 +100,25 @@ mod tests {
     fn rejects_duplicates_at_any_depth() {
         assert!(parse(br#"{"alg":"ES256","alg":"none"}"#).is_err());
         assert!(parse(br#"[{"label":"a","label":"b"}]"#).is_err());
+    }
+
+    #[test]
+    fn serde_json_private_marker_is_an_ordinary_member_name() {
+        let text = br#"{"$serde_json::private::RawValue":1,"alg":"ES256"}"#;
+        assert!(
+            serde_json::from_slice::<Value>(text).is_err(),
+            "serde_json changed"
+        );
+        let value = parse(text).unwrap();
+        assert_eq!(value["$serde_json::private::RawValue"], 1);
+    }
+
+    #[test]
+    fn numbers_survive_a_round_trip_exactly() {
+        // Found by the fuzz target: without serde_json's float_roundtrip, this drifted by an ulp.
+        let value = parse(b"33333333333333333330e33").unwrap();
+        let again = parse(serde_json::to_string(&value).unwrap().as_bytes()).unwrap();
+        assert_eq!(value, again);
     }
 
     #[test]

@@ -314,3 +314,45 @@ async fn hostile_tokens_are_refused_with_their_code() {
     let verdict = app.verify(Some(&valid), json!([])).await;
     assert_eq!(verdict["signature"]["status"], "valid");
 }
+
+/// Found by the strict_json fuzz target: serde_json (with its raw_value feature) treats the member
+/// name `$serde_json::private::RawValue` as a private marker and refuses to read it back into a
+/// `Value`. A header carrying it must not break the log and playground pages that show the
+/// decoded header later.
+#[tokio::test]
+async fn serde_json_private_marker_in_a_header_is_just_a_name() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("k", &signer.public_pem()).await;
+    // serde_json only looks for the marker as the first member of an object.
+    let header = r#"{"$serde_json::private::RawValue":1,"alg":"ES256"}"#;
+    let token = signer.token(header, &items(&[("email", "a@b.c")]).to_string());
+    // Read as text: this test binary's serde_json has the same feature, so `Value` would choke
+    // here exactly as the pages did.
+    let response = app
+        .client
+        .post(app.url("/api/v1/verify"))
+        .json(&json!({ "signedInteractionData": token }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let verdict = response.text().await.unwrap();
+    assert!(verdict.contains(r#""status":"valid""#), "{verdict}");
+    assert!(verdict.contains(r#""header":{"$serde_json::private::RawValue":1,"alg":"ES256"}"#));
+    let id = &verdict[r#"{"id":""#.len()..r#"{"id":""#.len() + 36];
+
+    let stored = app
+        .client
+        .get(app.url(&format!("/api/v1/interactions/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stored.status(), 200);
+    for page in [format!("/interactions/{id}"), format!("/playground/{id}")] {
+        let response = app.client.get(app.url(&page)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{page}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("$serde_json::private::RawValue"), "{page}");
+    }
+}

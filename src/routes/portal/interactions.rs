@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::verdict_view::VerdictView;
 use super::{Layout, PortalError, layout, render};
+use crate::jws::strict_json;
 use crate::startup::AppState;
 use crate::storage::interactions::{self, StoredInteraction};
 
@@ -116,7 +117,7 @@ pub async fn detail(
     state: Data<AppState>,
 ) -> Result<HttpResponse, PortalError> {
     let (stored, verdict) = load(&state, &path).await?;
-    let request_pretty = serde_json::from_str::<serde_json::Value>(&stored.request)
+    let request_pretty = strict_json::parse(stored.request.as_bytes())
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
         .unwrap_or(stored.request);

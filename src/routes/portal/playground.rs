@@ -162,7 +162,7 @@ pub async fn result(
     state: Data<AppState>,
 ) -> Result<HttpResponse, PortalError> {
     let (stored, verdict) = interactions::load(&state, &path).await?;
-    let request_json: Value = serde_json::from_str(&stored.request).unwrap_or(Value::Null);
+    let request_json = strict_json::parse(stored.request.as_bytes()).unwrap_or(Value::Null);
     let token = request_json["signedInteractionData"]
         .as_str()
         .unwrap_or_default()
@@ -214,7 +214,7 @@ fn decode_payload(token: &str) -> Option<String> {
     let bytes = base64url::decode(segment).ok()?;
     let text = String::from_utf8(bytes).ok()?;
     Some(
-        serde_json::from_str::<Value>(&text)
+        strict_json::parse(text.as_bytes())
             .ok()
             .and_then(|v| serde_json::to_string_pretty(&v).ok())
             .unwrap_or(text),
