@@ -5,6 +5,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
 use actix_web::dev::Server;
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use sqlx::SqlitePool;
@@ -81,10 +82,15 @@ impl Application {
                 "config file applied"
             );
         }
+        let locked = state.access.is_some();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .wrap(actix_web::middleware::from_fn(routes::guard::require_admin))
+                // Only in the chain when a password is set: the open default pays nothing for it.
+                .wrap(Condition::new(
+                    locked,
+                    from_fn(routes::guard::require_admin),
+                ))
                 .wrap(security_headers())
                 .route("/health", web::get().to(routes::health::health))
                 .route("/static/{file}", web::get().to(routes::static_files::serve))
