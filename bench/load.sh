@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Load test for POST /api/v1/verify, the endpoint CI pipelines hit, with interaction recording on
-# (it always is). Prints req/s, p50/p99 latency, server peak RSS, cold start, and the ratio of
-# endpoint req/s to `openssl speed -multi 2 ecdsap256` verify/s measured in the same run.
+# (it always is). Prints req/s, p50/p99 latency, server peak RSS, cold start, and two ratios
+# against baselines measured in the same run: `openssl speed -multi 2 ecdsap256` verify/s (the
+# hardware), and a bare actix-web + aws-lc endpoint (examples/bare_verify_endpoint.rs: the least
+# an HTTP verifier can do) driven the same way.
 #
 #   bash bench/load.sh                     # 60 s at 64 connections (about 1 M verifications)
 #   DURATION=20s CONNECTIONS=64 bash bench/load.sh
@@ -15,15 +17,22 @@ DURATION=${DURATION:-60s}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 PORT=${PORT:-18090}
+BARE_PORT=${BARE_PORT:-18091}
+BARE_DURATION=${BARE_DURATION:-20s}
 
 if ! command -v wrk >/dev/null; then
   if [ "$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null; else echo "install wrk" >&2; exit 1; fi
 fi
 
-cargo build --release --quiet
+cargo build --release --quiet --bin talkative-emulator --example bare_verify_endpoint
 tmp=$(mktemp -d)
 server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
+bare=""
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null
+  [ -n "$bare" ] && kill "$bare" 2>/dev/null
+  wait 2>/dev/null; rm -rf "$tmp"
+}
 trap cleanup EXIT
 
 # A key pair made as Talkative's article says, and a ~200-byte signed payload.
@@ -84,11 +93,26 @@ total=$(awk '/requests in/ {print $1}' "$tmp/wrk.txt")
 rss_kib=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
 recorded=$(curl -sf "http://127.0.0.1:$PORT/api/v1/interactions?limit=1" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["interactions"]))')
 
+kill "$server"; wait "$server" 2>/dev/null || true; server=""
+
+echo "== baseline: bare actix-web + aws-lc endpoint, wrk -t$THREADS -c$CONNECTIONS -d$BARE_DURATION"
+./target/release/examples/bare_verify_endpoint "127.0.0.1:$BARE_PORT" "$tmp/ec_public.pem" &
+bare=$!
+until curl -sf -o /dev/null -X POST "http://127.0.0.1:$BARE_PORT/api/v1/verify" -H 'Content-Type: application/json' -d "$body"; do sleep 0.01; done
+case "$(curl -sf -X POST "http://127.0.0.1:$BARE_PORT/api/v1/verify" -H 'Content-Type: application/json' -d "$body")" in
+  *'"valid":true'*) ;; *) echo "the bare endpoint does not verify the token" >&2; exit 1;;
+esac
+wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$tmp/verify.lua" "http://127.0.0.1:$BARE_PORT/api/v1/verify" >/dev/null
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$BARE_DURATION" --latency -s "$tmp/verify.lua" \
+  "http://127.0.0.1:$BARE_PORT/api/v1/verify" | tee "$tmp/bare.txt"
+bare_rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/bare.txt")
+
 echo
 echo "== summary"
 echo "requests: $total in $DURATION (interaction recording on; last interaction readable: $recorded)"
 echo "endpoint req/s: $rps   p50: $p50   p99: $p99"
 echo "openssl verify/s (-multi 2): $openssl_verify"
-python3 -c "print('ratio endpoint/openssl: %.3f' % ($rps / $openssl_verify))"
+echo "bare actix + aws-lc endpoint req/s: $bare_rps"
+python3 -c "print('ratio endpoint/openssl: %.3f   bare/openssl: %.3f   endpoint/bare: %.3f' % ($rps / $openssl_verify, $bare_rps / $openssl_verify, $rps / $bare_rps))"
 echo "server peak RSS: $(( rss_kib / 1024 )) MiB"
 echo "cold start to first 200: ${cold_ms} ms"
