@@ -6,14 +6,14 @@ use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{COOKIE, LOCATION};
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
 use talkative_emulator::access::AdminCredential;
 use talkative_emulator::configuration::{ServeArgs, Settings};
 use talkative_emulator::startup::Application;
 
-use crate::helpers::{TestApp, TestSigner, code, items, spawn_app_with};
+use crate::helpers::{FormSession, TestApp, TestSigner, code, items, set_cookie, spawn_app_with};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -28,89 +28,19 @@ fn no_redirects() -> reqwest::Client {
         .unwrap()
 }
 
-/// `name=value` of the cookie a response sets, with its attributes.
-fn set_cookie(response: &reqwest::Response, name: &str) -> Option<(String, String)> {
+/// Logs in from the login page's form, keeping the session cookie it is given.
+async fn log_in(browser: &mut FormSession, app: &TestApp, password: &str) -> reqwest::Response {
+    let response = browser
+        .submit(
+            app,
+            "/login",
+            &[("password", password), ("next", "/signing-keys")],
+        )
+        .await;
+    if let Some((pair, _)) = set_cookie(&response, "te_session") {
+        browser.session = Some(pair);
+    }
     response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| {
-            let pair = v.split(';').next().unwrap().to_owned();
-            (pair, v.to_owned())
-        })
-}
-
-/// A browser-like visitor: keeps the CSRF cookie and the session cookie it is given.
-struct Browser {
-    client: reqwest::Client,
-    csrf_cookie: String,
-    csrf_token: String,
-    session: Option<String>,
-}
-
-impl Browser {
-    async fn open_login(app: &TestApp) -> Self {
-        let client = no_redirects();
-        let response = client.get(app.url("/login")).send().await.unwrap();
-        assert_eq!(response.status(), 200);
-        let (csrf_cookie, _) = set_cookie(&response, "te_csrf").expect("CSRF cookie");
-        let html = response.text().await.unwrap();
-        let marker = "name=\"csrf_token\" value=\"";
-        let start = html.find(marker).unwrap() + marker.len();
-        let csrf_token = html[start..start + html[start..].find('"').unwrap()].to_owned();
-        Self {
-            client,
-            csrf_cookie,
-            csrf_token,
-            session: None,
-        }
-    }
-
-    fn cookies(&self) -> String {
-        match &self.session {
-            Some(session) => format!("{}; {session}", self.csrf_cookie),
-            None => self.csrf_cookie.clone(),
-        }
-    }
-
-    async fn post(&self, app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        let mut fields = vec![("csrf_token", self.csrf_token.as_str())];
-        fields.extend_from_slice(form);
-        self.client
-            .post(app.url(path))
-            .header(COOKIE, self.cookies())
-            .header("Origin", &app.address)
-            .header("Sec-Fetch-Site", "same-origin")
-            .form(&fields)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn log_in(&mut self, app: &TestApp, password: &str) -> reqwest::Response {
-        let response = self
-            .post(
-                app,
-                "/login",
-                &[("password", password), ("next", "/signing-keys")],
-            )
-            .await;
-        if let Some((pair, _)) = set_cookie(&response, "te_session") {
-            self.session = Some(pair);
-        }
-        response
-    }
-
-    async fn get(&self, app: &TestApp, path: &str) -> reqwest::Response {
-        self.client
-            .get(app.url(path))
-            .header(COOKIE, self.cookies())
-            .send()
-            .await
-            .unwrap()
-    }
 }
 
 #[tokio::test]
@@ -242,13 +172,13 @@ async fn portal_login_issues_a_fresh_strict_session_and_logout_ends_it() {
     let response = client.get(app.url("/")).send().await.unwrap();
     assert_eq!(response.headers()[LOCATION], "/login");
 
-    let mut browser = Browser::open_login(&app).await;
-    let wrong = browser.log_in(&app, "hunter2").await;
+    let mut browser = FormSession::open(&app, "/login").await;
+    let wrong = log_in(&mut browser, &app, "hunter2").await;
     assert_eq!(wrong.status(), 401);
     assert!(set_cookie(&wrong, "te_session").is_none());
     assert!(wrong.text().await.unwrap().contains("unauthorized"));
 
-    let ok = browser.log_in(&app, PASSWORD).await;
+    let ok = log_in(&mut browser, &app, PASSWORD).await;
     assert_eq!(ok.status(), 303);
     assert_eq!(ok.headers()[LOCATION], "/signing-keys");
     let (first, attributes) = set_cookie(&ok, "te_session").unwrap();
@@ -268,7 +198,7 @@ async fn portal_login_issues_a_fresh_strict_session_and_logout_ends_it() {
     );
 
     // Logging in again issues a new token and retires the old one.
-    browser.log_in(&app, PASSWORD).await;
+    log_in(&mut browser, &app, PASSWORD).await;
     let second = browser.session.clone().unwrap();
     assert_ne!(first, second);
     let stale = client
@@ -290,7 +220,7 @@ async fn portal_login_issues_a_fresh_strict_session_and_logout_ends_it() {
     assert_eq!(forged.status(), 403);
     assert_eq!(browser.get(&app, "/signing-keys").await.status(), 200);
 
-    let out = browser.post(&app, "/logout", &[]).await;
+    let out = browser.submit(&app, "/logout", &[]).await;
     assert_eq!(out.status(), 303);
     assert_eq!(out.headers()[LOCATION], "/login");
     assert!(
@@ -305,12 +235,12 @@ async fn portal_login_issues_a_fresh_strict_session_and_logout_ends_it() {
 #[tokio::test]
 async fn password_guessing_is_throttled_per_client() {
     let app = spawn_locked().await;
-    let mut browser = Browser::open_login(&app).await;
+    let mut browser = FormSession::open(&app, "/login").await;
     for attempt in 0..10 {
-        let response = browser.log_in(&app, &format!("guess {attempt}")).await;
+        let response = log_in(&mut browser, &app, &format!("guess {attempt}")).await;
         assert_eq!(response.status(), 401, "attempt {attempt}");
     }
-    let throttled = browser.log_in(&app, PASSWORD).await;
+    let throttled = log_in(&mut browser, &app, PASSWORD).await;
     assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(set_cookie(&throttled, "te_session").is_none());
     assert!(throttled.text().await.unwrap().contains("rate_limited"));

@@ -1,55 +1,9 @@
 //! The portal over plain HTTP: security headers, CSRF, escaping, error pages. (The browser
 //! flows themselves are in `browser.rs`.)
 
-use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
-use reqwest::redirect::Policy;
+use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
 
-use crate::helpers::{TestApp, TestSigner, spawn_app};
-
-struct Session {
-    client: reqwest::Client,
-    cookie: String,
-    token: String,
-}
-
-/// GETs a page like a browser would and keeps its CSRF cookie and form token.
-async fn session(app: &TestApp, path: &str) -> Session {
-    let client = reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap();
-    let response = client.get(app.url(path)).send().await.unwrap();
-    let cookie = response.headers()[SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let html = response.text().await.unwrap();
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
-    let token = html[start..start + html[start..].find('"').unwrap()].to_owned();
-    Session {
-        client,
-        cookie,
-        token,
-    }
-}
-
-impl Session {
-    async fn post(&self, app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.client
-            .post(app.url(path))
-            .header(COOKIE, &self.cookie)
-            .header("Origin", &app.address)
-            .header("Sec-Fetch-Site", "same-origin")
-            .form(form)
-            .send()
-            .await
-            .unwrap()
-    }
-}
+use crate::helpers::{FormSession, TestSigner, spawn_app};
 
 #[tokio::test]
 async fn pages_render_with_strict_headers_and_no_inline_script() {
@@ -116,14 +70,14 @@ async fn unknown_pages_are_404_through_the_layout() {
 #[tokio::test]
 async fn forms_need_the_csrf_token_and_a_same_origin_request() {
     let app = spawn_app().await;
-    let session = session(&app, "/unsigned-fields").await;
+    let session = FormSession::open(&app, "/unsigned-fields").await;
 
     let no_token = session
-        .post(&app, "/unsigned-fields", &[("label", "page")])
+        .post_form(&app, "/unsigned-fields", &[("label", "page")])
         .await;
     assert_eq!(no_token.status(), 400, "missing field is a bad form");
     let wrong_token = session
-        .post(
+        .post_form(
             &app,
             "/unsigned-fields",
             &[("csrf_token", "AAAA"), ("label", "page")],
@@ -138,14 +92,14 @@ async fn forms_need_the_csrf_token_and_a_same_origin_request() {
         (
             "cross-site fetch",
             vec![
-                (COOKIE.as_str(), session.cookie.as_str()),
+                (COOKIE.as_str(), session.csrf_cookie.as_str()),
                 ("Sec-Fetch-Site", "cross-site"),
             ],
         ),
         (
             "other origin",
             vec![
-                (COOKIE.as_str(), session.cookie.as_str()),
+                (COOKIE.as_str(), session.csrf_cookie.as_str()),
                 ("Origin", "http://evil.example"),
             ],
         ),
@@ -164,7 +118,7 @@ async fn forms_need_the_csrf_token_and_a_same_origin_request() {
     assert_eq!(fields["unsignedFields"], serde_json::json!([]));
 
     let ok = session
-        .post(
+        .post_form(
             &app,
             "/unsigned-fields",
             &[("csrf_token", session.token.as_str()), ("label", "page")],
