@@ -16,5 +16,6 @@ pub mod routes;
 pub mod seed;
 pub mod startup;
 pub mod storage;
+pub mod strict_json;
 pub mod telemetry;
 pub mod verification;

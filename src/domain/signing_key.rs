@@ -247,7 +247,7 @@ fn pem_problem(error: PemError) -> Problem {
 }
 
 fn reject_jwk(text: &str) -> Problem {
-    let is_private = crate::jws::strict_json::parse(text.as_bytes())
+    let is_private = crate::strict_json::parse(text.as_bytes())
         .ok()
         .and_then(|v| v.as_object().map(|o| o.contains_key("d")))
         .unwrap_or(false);

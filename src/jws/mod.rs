@@ -8,7 +8,6 @@ pub mod base64url;
 pub mod header;
 pub mod payload;
 pub mod signature;
-pub mod strict_json;
 
 use serde::Serialize;
 use serde_json::{Map, Value};

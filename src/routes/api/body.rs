@@ -5,8 +5,8 @@ use actix_web::{HttpMessage, HttpRequest};
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
-use crate::jws::strict_json;
 use crate::problem::{Code, Problem};
+use crate::strict_json;
 
 pub async fn read_object(
     request: &HttpRequest,

@@ -7,9 +7,9 @@ use uuid::Uuid;
 
 use super::verdict_view::VerdictView;
 use super::{Layout, PortalError, layout, render};
-use crate::jws::strict_json;
 use crate::startup::AppState;
 use crate::storage::interactions::{self, StoredInteraction};
+use crate::strict_json;
 
 /// One line of the interactions table.
 pub struct Row {

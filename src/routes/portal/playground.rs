@@ -13,9 +13,10 @@ use super::interactions;
 use super::verdict_view::VerdictView;
 use super::{Layout, PortalError, check_csrf, layout, render};
 use crate::domain::interaction::check_limits;
-use crate::jws::{base64url, payload::items_from_json, strict_json};
+use crate::jws::{base64url, payload::items_from_json};
 use crate::problem::{Code, Problem};
 use crate::startup::AppState;
+use crate::strict_json;
 use crate::verification::verify_and_record;
 
 const STEPS: &[(&str, &str)] = &[

@@ -16,10 +16,7 @@ pub struct SignatureView {
     pub key_id: Option<String>,
     pub error: Option<ProblemView>,
     pub failed_at: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::jws::strict_json::deserialize_optional"
-    )]
+    #[serde(default, deserialize_with = "crate::strict_json::deserialize_optional")]
     pub header: Option<serde_json::Value>,
 }
 
