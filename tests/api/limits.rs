@@ -111,19 +111,38 @@ async fn every_route_that_reads_a_body_refuses_an_oversized_one_with_413() {
         .unwrap();
     assert_eq!(response.status(), 413);
 
-    // Portal forms: the same status, on the portal's error page (browsers post these).
+    // Portal forms: the same status; a browser gets the portal's error page, a script the JSON.
     let huge_form = format!("csrf_token=x&label={}", "a".repeat(300 * 1024));
     for path in ["/signing-keys", "/unsigned-fields", "/playground"] {
-        let response = app
-            .client
-            .post(app.url(path))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(huge_form.clone())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 413, "{path}");
-        assert!(response.text().await.unwrap().contains("payload_too_large"));
+        for accept in ["text/html,application/xhtml+xml,*/*;q=0.8", "*/*"] {
+            let response = app
+                .client
+                .post(app.url(path))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Accept", accept)
+                .body(huge_form.clone())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 413, "{path}");
+            let html = accept.starts_with("text/html");
+            let content_type = response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert!(content_type.starts_with(if html {
+                "text/html"
+            } else {
+                "application/json"
+            }));
+            let body = response.text().await.unwrap();
+            if html {
+                assert!(body.contains("payload_too_large"), "{path}");
+            } else {
+                let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+                assert_eq!(code(&json), "payload_too_large", "{path}");
+            }
+        }
     }
     // Nothing but the one key was stored.
     let (_, keys) = app.get("/api/v1/signing-keys").await;

@@ -30,7 +30,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::FormConfig::default()
             .limit(256 * 1024)
-            .error_handler(|err, _| match err {
+            .error_handler(|err, request| match err {
+                // A script posting a form gets the API's JSON error; a browser gets the page.
+                UrlencodedError::Overflow { .. } if !accepts_html(request) => {
+                    crate::error::ApiError::Rejected(crate::problem::Problem::new(
+                        Code::PayloadTooLarge,
+                        "The form is larger than 256 KiB, so it was not read.",
+                        "Send less: a public key PEM is under 200 bytes and a token under 64 KiB.",
+                    ))
+                    .into()
+                }
                 UrlencodedError::Overflow { .. } => PortalError::TooLarge.into(),
                 other => {
                     PortalError::BadRequest(format!("The form could not be read: {other}.")).into()
@@ -68,6 +77,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/logout", web::post().to(login::logout))
     .route("/demo", web::get().to(demo::show))
     .route("/docs/signing", web::get().to(docs::signing));
+}
+
+fn accepts_html(request: &HttpRequest) -> bool {
+    request
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
 }
 
 /// What the shared layout (templates/base.html) needs from every page.
