@@ -32,12 +32,12 @@ pub struct AppState {
     /// Per-client limit on the open verify endpoint; `None` when switched off.
     pub verify_limiter: Option<RateLimiter>,
     /// Per-client limit on admin password attempts (login form and API bearer).
-    pub login_limiter: RateLimiter,
+    pub password_attempts: RateLimiter,
 }
 
 /// Password attempts per client: ten at once, then one every six seconds.
-const LOGIN_ATTEMPTS_BURST: u32 = 10;
-const LOGIN_ATTEMPTS_PER_SECOND: f64 = 1.0 / 6.0;
+const PASSWORD_ATTEMPTS_BURST: u32 = 10;
+const PASSWORD_ATTEMPTS_PER_SECOND: f64 = 1.0 / 6.0;
 
 pub struct Application {
     address: SocketAddr,
@@ -68,7 +68,7 @@ impl Application {
                     settings.verify_rate_limit.saturating_mul(2),
                 )
             }),
-            login_limiter: RateLimiter::new(LOGIN_ATTEMPTS_PER_SECOND, LOGIN_ATTEMPTS_BURST),
+            password_attempts: RateLimiter::new(PASSWORD_ATTEMPTS_PER_SECOND, PASSWORD_ATTEMPTS_BURST),
             settings,
             csrf: CsrfSecret::generate(),
         });

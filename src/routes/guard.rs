@@ -11,7 +11,6 @@ use actix_web::middleware::Next;
 use actix_web::web::Data;
 use actix_web::{HttpResponse, ResponseError};
 
-use crate::access::AdminAccess;
 use crate::error::ApiError;
 use crate::problem::{Code, Problem};
 use crate::startup::AppState;
@@ -31,11 +30,9 @@ pub async fn require_admin(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let state = request.app_data::<Data<AppState>>().cloned();
-    let access = state.as_ref().and_then(|s| s.access.as_ref());
-    let refusal = match (access, &state) {
-        (Some(access), Some(state)) if !is_open(request.method(), request.path()) => {
-            authenticate(&request, access, state).await.err()
+    let refusal = match request.app_data::<Data<AppState>>().cloned() {
+        Some(state) if !is_open(request.method(), request.path()) => {
+            authenticate(&request, &state).await.err()
         }
         _ => None,
     };
@@ -45,12 +42,12 @@ pub async fn require_admin(
     }
 }
 
-/// `Ok` when the request carries a valid session or (API only) the admin password.
-async fn authenticate(
-    request: &ServiceRequest,
-    access: &AdminAccess,
-    state: &AppState,
-) -> Result<(), HttpResponse> {
+/// `Ok` when no password is configured, or the request carries a valid session or (API only)
+/// the admin password.
+async fn authenticate(request: &ServiceRequest, state: &AppState) -> Result<(), HttpResponse> {
+    let Some(access) = state.access.as_ref() else {
+        return Ok(());
+    };
     if request
         .cookie(SESSION_COOKIE)
         .is_some_and(|cookie| access.session_is_valid(cookie.value()))
@@ -68,7 +65,7 @@ async fn authenticate(
         return Ok(());
     }
     if let Some(peer) = request.peer_addr()
-        && let Err(wait) = state.login_limiter.check(peer.ip())
+        && let Err(wait) = state.password_attempts.check(peer.ip())
     {
         tracing::warn!(client = %peer.ip(), "admin password attempts throttled");
         return Err(ApiError::Throttled(wait).error_response());

@@ -63,7 +63,7 @@ pub async fn submit(
     check_csrf(&request, &state, &form.csrf_token)?;
     let next = safe_next(form.next.as_deref()).to_owned();
     if let Some(peer) = request.peer_addr()
-        && let Err(wait) = state.login_limiter.check(peer.ip())
+        && let Err(wait) = state.password_attempts.check(peer.ip())
     {
         tracing::warn!(client = %peer.ip(), "login attempts throttled");
         let problem = Problem::new(
