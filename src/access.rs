@@ -106,11 +106,9 @@ impl AdminAccess {
             .is_some_and(|accepted| verify_slices_are_equal(&accepted, &sha256(candidate)).is_ok())
     }
 
-    /// Whether `candidate` is the admin password (argon2, on a blocking thread).
+    /// Whether `candidate` is the admin password: always a full argon2 check (on a blocking
+    /// thread), remembered for [`Self::is_recently_accepted`] when it matches.
     pub async fn check_password(&self, candidate: &str) -> bool {
-        if self.is_recently_accepted(candidate) {
-            return true;
-        }
         let candidate_digest = sha256(candidate);
         let credential = self.credential.clone();
         let candidate = candidate.to_owned();

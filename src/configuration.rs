@@ -114,7 +114,7 @@ impl Settings {
             (None, Some(phc)) => Some(AdminCredential::from_phc(phc)?),
             (None, None) => None,
         };
-        let settings = Self {
+        Ok(Self {
             bind: args.bind,
             database_url: args.database_url,
             interaction_retention: args.interaction_retention,
@@ -124,12 +124,11 @@ impl Settings {
             admin,
             verify_rate_limit: args.verify_rate_limit,
             rate_limit_loopback: args.rate_limit_loopback,
-        };
-        settings.check_exposure()?;
-        Ok(settings)
+        })
     }
 
     /// Refuses to expose the management surface beyond this machine without a password.
+    /// `Application::build` calls it before touching the database.
     pub fn check_exposure(&self) -> anyhow::Result<()> {
         if self.admin.is_none() && !self.bind.ip().is_loopback() {
             anyhow::bail!(

@@ -68,7 +68,10 @@ impl Application {
                     settings.verify_rate_limit.saturating_mul(2),
                 )
             }),
-            password_attempts: RateLimiter::new(PASSWORD_ATTEMPTS_PER_SECOND, PASSWORD_ATTEMPTS_BURST),
+            password_attempts: RateLimiter::new(
+                PASSWORD_ATTEMPTS_PER_SECOND,
+                PASSWORD_ATTEMPTS_BURST,
+            ),
             settings,
             csrf: CsrfSecret::generate(),
         });

@@ -35,8 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 UrlencodedError::Overflow { .. } if !accepts_html(request) => {
                     crate::error::ApiError::Rejected(crate::problem::Problem::new(
                         Code::PayloadTooLarge,
-                        "The form is larger than 256 KiB, so it was not read.",
-                        "Send less: a public key PEM is under 200 bytes and a token under 64 KiB.",
+                        FORM_TOO_LARGE,
+                        FORM_TOO_LARGE_HINT,
                     ))
                     .into()
                 }
@@ -78,6 +78,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/demo", web::get().to(demo::show))
     .route("/docs/signing", web::get().to(docs::signing));
 }
+
+const FORM_TOO_LARGE: &str = "The form is larger than 256 KiB, so it was not read.";
+const FORM_TOO_LARGE_HINT: &str =
+    "A public key PEM is under 200 bytes and a token under 64 KiB: check what was pasted.";
 
 fn accepts_html(request: &HttpRequest) -> bool {
     request
@@ -211,8 +215,8 @@ impl ResponseError for PortalError {
             Self::TooLarge => (
                 Code::PayloadTooLarge,
                 "Form too large",
-                "The form is larger than 256 KiB, so it was not read.".to_owned(),
-                "A public key PEM is under 200 bytes and a token under 64 KiB: check what was pasted.",
+                FORM_TOO_LARGE.to_owned(),
+                FORM_TOO_LARGE_HINT,
             ),
             Self::Internal(error) => {
                 tracing::error!(error = ?error, "portal request failed");
