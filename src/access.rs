@@ -16,6 +16,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use aws_lc_rs::constant_time::verify_slices_are_equal;
 use aws_lc_rs::digest::{SHA256, digest};
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use tokio::sync::Semaphore;
 
 use crate::jws::base64url;
 
@@ -23,6 +24,8 @@ use crate::jws::base64url;
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
 /// Open sessions kept at most; past it the oldest is closed. Bounds memory if a password leaks.
 const MAX_SESSIONS: usize = 256;
+/// Password checks (argon2) running at once.
+const CONCURRENT_PASSWORD_CHECKS: usize = 2;
 
 /// An argon2id hash of the admin password, in PHC string form. Never printed.
 #[derive(Clone)]
@@ -88,6 +91,9 @@ pub struct AdminAccess {
     /// SHA-256 of the last password that matched, so API clients sending it on every request
     /// cost one constant-time comparison instead of an argon2 run each.
     accepted_password: Mutex<Option<[u8; 32]>>,
+    /// Argon2 runs at once. Each takes ~19 MiB by design; unbounded, guesses from many addresses
+    /// would turn that into a memory attack. Waiting callers queue.
+    hashing: Semaphore,
 }
 
 impl AdminAccess {
@@ -96,6 +102,7 @@ impl AdminAccess {
             credential,
             sessions: Mutex::new(HashMap::new()),
             accepted_password: Mutex::new(None),
+            hashing: Semaphore::new(CONCURRENT_PASSWORD_CHECKS),
         }
     }
 
@@ -112,6 +119,9 @@ impl AdminAccess {
         let candidate_digest = sha256(candidate);
         let credential = self.credential.clone();
         let candidate = candidate.to_owned();
+        let Ok(_permit) = self.hashing.acquire().await else {
+            return false;
+        };
         let matches = actix_web::web::block(move || credential.matches(&candidate))
             .await
             .unwrap_or(false);
@@ -206,6 +216,34 @@ mod tests {
         access.close_session(&second);
         assert!(!access.session_is_valid(&second));
         assert!(!access.session_is_valid("forged"));
+    }
+
+    #[tokio::test]
+    async fn concurrent_checks_queue_for_a_permit_and_all_get_their_answer() {
+        let access = std::sync::Arc::new(AdminAccess::new(
+            AdminCredential::from_password("pw").unwrap(),
+        ));
+        let checks: Vec<_> = (0..6)
+            .map(|i| {
+                let access = access.clone();
+                tokio::spawn(async move {
+                    access
+                        .check_password(if i == 3 { "pw" } else { "no" })
+                        .await
+                })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for check in checks {
+            answers.push(check.await.unwrap());
+        }
+        assert_eq!(answers, [false, false, false, true, false, false]);
+        assert_eq!(
+            access.hashing.available_permits(),
+            CONCURRENT_PASSWORD_CHECKS,
+            "every permit came back"
+        );
+        assert!(access.is_recently_accepted("pw"));
     }
 
     #[test]
