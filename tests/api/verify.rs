@@ -145,7 +145,7 @@ async fn key_changes_are_seen_by_the_next_verify() {
 }
 
 #[tokio::test]
-async fn kid_selects_a_key_by_id_or_fingerprint() {
+async fn kid_selects_a_key_by_id_fingerprint_or_name() {
     let app = spawn_app().await;
     let signer = TestSigner::generate();
     let key = app.add_key("k", &signer.public_pem()).await;
@@ -153,25 +153,19 @@ async fn kid_selects_a_key_by_id_or_fingerprint() {
         .add_key("other", &TestSigner::generate().public_pem())
         .await;
     let payload = items(&[("a", "b")]).to_string();
-    for kid in [&key["id"], &key["fingerprint"]] {
-        let token = signer.token(&json!({ "alg": "ES256", "kid": kid }).to_string(), &payload);
-        let verdict = app.verify(Some(&token), json!([])).await;
+    let with_kid =
+        |kid: &Value| signer.token(&json!({ "alg": "ES256", "kid": kid }).to_string(), &payload);
+    for kid in [&key["id"], &key["fingerprint"], &key["name"]] {
+        let verdict = app.verify(Some(&with_kid(kid)), json!([])).await;
         assert_eq!(verdict["signature"]["status"], "valid", "kid {kid}");
         assert_eq!(verdict["signature"]["keyId"], key["id"]);
     }
-    let token = signer.token(
-        &json!({ "alg": "ES256", "kid": "nope" }).to_string(),
-        &payload,
-    );
     assert_eq!(
-        code(&app.verify(Some(&token), json!([])).await),
+        code(&app.verify(Some(&with_kid(&json!("nope"))), json!([])).await),
         "unknown_key_id"
     );
     // kid pins the key: the right signature under another key's kid does not verify.
-    let token = signer.token(
-        &json!({ "alg": "ES256", "kid": other["id"] }).to_string(),
-        &payload,
-    );
+    let token = with_kid(&other["id"]);
     assert_eq!(
         code(&app.verify(Some(&token), json!([])).await),
         "signature_mismatch"
@@ -185,6 +179,13 @@ async fn kid_selects_a_key_by_id_or_fingerprint() {
         code(&app.verify(Some(&token), json!([])).await),
         "key_inactive"
     );
+    // Names need not be unique: every active key of that name is tried.
+    let namesake = TestSigner::generate();
+    let second = app.add_key("k", &namesake.public_pem()).await;
+    let token = namesake.token(&json!({ "alg": "ES256", "kid": "k" }).to_string(), &payload);
+    let verdict = app.verify(Some(&token), json!([])).await;
+    assert_eq!(verdict["signature"]["status"], "valid", "{verdict}");
+    assert_eq!(verdict["signature"]["keyId"], second["id"]);
 }
 
 #[tokio::test]
