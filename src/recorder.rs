@@ -1,14 +1,13 @@
-//! Records interactions off the request path. Verify handlers hand records to a channel and
-//! return; one task owns the log's writes.
+//! Records interactions off the request path. A verify handler pushes its record into a shared
+//! buffer and returns; it never waits on SQLite. Writes happen in one transaction every
+//! [`WRITE_INTERVAL`], at once when a reader asks for a flush, and at shutdown, one at a time.
 //!
-//! The task keeps at most `retention` unwritten records in memory and writes what it holds in
-//! one transaction every [`WRITE_INTERVAL`], at once when a reader asks for a flush, and at
-//! shutdown. A record pushed out of that buffer is one the write's own pruning would have
-//! deleted in the same transaction, so no reader could ever have seen it: skipping it changes
-//! nothing observable and caps SQLite work at `retention` rows per interval, however heavy the
-//! load. (Under a verify load test this was the difference between SQLite taking a quarter of
-//! the CPU and almost none.) Readers call [`Recorder::flush`] first, so they always see every
-//! verification made before their request.
+//! The buffer keeps at most `retention` unwritten records. A record pushed out of it is one the
+//! write's own pruning would have deleted in the same transaction, so no reader could ever have
+//! seen it: skipping it changes nothing observable and caps SQLite work at `retention` rows per
+//! write, however heavy the load. (Under a verify load test this was the difference between
+//! SQLite taking a quarter of the CPU and almost none.) Readers call [`Recorder::flush`] first,
+//! so they always see every verification made before their request.
 //!
 //! While traffic outruns the log (records were pushed out since the last write), each timed
 //! write replaces the whole log, and the only thing it buys is a fresher copy on disk should the
@@ -16,19 +15,25 @@
 //! ~30k verifications/s, writing 10,000 rows every 2 s meant two pwrite calls per verification
 //! (WAL and checkpoint) and cost ~3% of the server's CPU per request, besides the kernel's
 //! writeback. Flushes for readers and the final write are unaffected.
+//!
+//! Why a locked buffer and not a channel to a writer task: the record pushed out is dropped by
+//! the request's own thread, which allocates records of the same sizes and recycles the memory
+//! at once. Handed to a task that only ever frees, each record's memory went back through
+//! glibc's arena lock and bin consolidation: ~3% of CPU under load, most of what recording cost.
+//! The lock is held for a push and a pop; the writer holds it only to take the whole buffer.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use sqlx::SqlitePool;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::storage::interactions::{NewInteraction, insert_batch};
 
-const QUEUE_CAPACITY: usize = 4096;
 /// How often buffered records are written when nobody asks. Also the most of the log a crash
 /// (not a graceful stop) can lose.
 pub const WRITE_INTERVAL: Duration = Duration::from_secs(2);
@@ -36,45 +41,75 @@ pub const WRITE_INTERVAL: Duration = Duration::from_secs(2);
 /// write would replace the whole log. Also the most a crash can lose then.
 pub const OVERLOADED_WRITE_INTERVAL: Duration = Duration::from_secs(10);
 const WRITE_ATTEMPTS: u32 = 3;
-/// Pause between drains of the queue; adds at most this much to a flush.
-const DRAIN_PAUSE: Duration = Duration::from_millis(5);
-
-enum Message {
-    Record(NewInteraction),
-    Flush(oneshot::Sender<()>),
-}
 
 #[derive(Clone)]
 pub struct Recorder {
-    sender: mpsc::Sender<Message>,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    pool: SqlitePool,
+    retention: u32,
+    /// Most records `pending` holds: `retention`, at least 1.
+    capacity: usize,
+    pending: Mutex<Pending>,
+    /// Held for the whole of a write, so writes land in the order their records were taken;
+    /// holds when the last one was.
+    writing: tokio::sync::Mutex<Instant>,
+    closing: Notify,
 }
 
 impl Recorder {
-    /// Starts the writer. It runs until every `Recorder` clone is dropped, then writes and stops.
+    /// Starts the timed writer. It runs until [`Recorder::close`].
     pub fn spawn(pool: SqlitePool, retention: u32) -> (Self, JoinHandle<()>) {
-        let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        let handle = tokio::spawn(write_loop(receiver, pool, retention));
-        (Self { sender }, handle)
+        let shared = Arc::new(Shared {
+            pool,
+            retention,
+            capacity: usize::try_from(retention.max(1)).unwrap_or(usize::MAX),
+            pending: Mutex::new(Pending::default()),
+            writing: tokio::sync::Mutex::new(Instant::now()),
+            closing: Notify::new(),
+        });
+        let handle = tokio::spawn(timed_writes(Arc::clone(&shared)));
+        (Self { shared }, handle)
     }
 
-    /// Queues a record. Waits only if the queue is full (back-pressure, not unbounded memory).
-    pub async fn record(&self, interaction: NewInteraction) {
-        if self
-            .sender
-            .send(Message::Record(interaction))
-            .await
-            .is_err()
-        {
-            tracing::error!("interaction recorder has stopped; record lost");
-        }
+    /// Buffers a record for the next write. Never waits on SQLite.
+    pub fn record(&self, interaction: NewInteraction) {
+        let pushed_out = self
+            .shared
+            .pending()
+            .push(interaction, self.shared.capacity);
+        // Dropped here, after the lock is released, by the thread that made records like it.
+        drop(pushed_out);
     }
 
-    /// Returns once everything queued before this call is committed.
+    /// Returns once everything recorded before this call is committed.
     pub async fn flush(&self) {
-        let (ack, done) = oneshot::channel();
-        if self.sender.send(Message::Flush(ack)).await.is_ok() {
-            let _ = done.await;
+        let mut last_write = self.shared.writing.lock().await;
+        let batch = self.shared.take_pending();
+        if !batch.is_empty() {
+            write(&self.shared.pool, batch, self.shared.retention).await;
+            *last_write = Instant::now();
         }
+    }
+
+    /// Writes what is buffered and stops the timed writer (its task then ends).
+    pub async fn close(&self) {
+        self.flush().await;
+        self.shared.closing.notify_one();
+    }
+}
+
+impl Shared {
+    /// The buffer. A panic elsewhere while it was held cannot leave it half-changed (a push and
+    /// a pop are each complete), so a poisoned lock is used as it is.
+    fn pending(&self) -> MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn take_pending(&self) -> Pending {
+        std::mem::take(&mut *self.pending())
     }
 }
 
@@ -88,16 +123,20 @@ struct Pending {
 }
 
 impl Pending {
-    fn push(&mut self, record: NewInteraction, retention: usize) {
+    /// Adds a record; returns the oldest one if the buffer was full.
+    fn push(&mut self, record: NewInteraction, capacity: usize) -> Option<NewInteraction> {
         if let Some(key) = record.key_used {
             let latest = self.last_use.entry(key).or_insert(record.received_at);
             *latest = (*latest).max(record.received_at);
         }
-        if self.records.len() == retention {
-            self.records.pop_front();
+        let pushed_out = if self.records.len() >= capacity {
             self.overflowed = true;
-        }
+            self.records.pop_front()
+        } else {
+            None
+        };
         self.records.push_back(record);
+        pushed_out
     }
 
     fn is_empty(&self) -> bool {
@@ -111,10 +150,10 @@ impl Pending {
     }
 }
 
-async fn write(pool: SqlitePool, mut pending: Pending, retention: u32) {
+async fn write(pool: &SqlitePool, mut pending: Pending, retention: u32) {
     let batch = pending.records.make_contiguous();
     for attempt in 1..=WRITE_ATTEMPTS {
-        match insert_batch(&pool, batch, &pending.last_use, retention).await {
+        match insert_batch(pool, batch, &pending.last_use, retention).await {
             Ok(()) => return,
             Err(error) if attempt < WRITE_ATTEMPTS => {
                 tracing::warn!(%error, attempt, "recording interactions failed; retrying");
@@ -127,67 +166,25 @@ async fn write(pool: SqlitePool, mut pending: Pending, retention: u32) {
     }
 }
 
-async fn write_loop(mut receiver: mpsc::Receiver<Message>, pool: SqlitePool, retention: u32) {
-    let capacity = usize::try_from(retention.max(1)).unwrap_or(usize::MAX);
-    let mut pending = Pending::default();
-    // Timed writes run beside the draining, so senders never wait on SQLite; at most one at a time.
-    let mut in_flight: Option<JoinHandle<()>> = None;
-    let mut acks = Vec::new();
+async fn timed_writes(shared: Arc<Shared>) {
     let mut ticker = tokio::time::interval(WRITE_INTERVAL);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_write = Instant::now();
     loop {
-        let stopping = tokio::select! {
-            message = receiver.recv() => match message {
-                Some(Message::Record(record)) => {
-                    pending.push(record, capacity);
-                    // Take whatever else is already queued without going back to select.
-                    while let Ok(message) = receiver.try_recv() {
-                        match message {
-                            Message::Record(record) => pending.push(record, capacity),
-                            Message::Flush(ack) => acks.push(ack),
-                        }
-                    }
-                    if acks.is_empty() {
-                        // Pause before listening again: records sent meanwhile just queue up,
-                        // instead of each one waking this task (a cross-thread wake-up per
-                        // verification showed up as ~8% of CPU under load).
-                        tokio::time::sleep(DRAIN_PAUSE).await;
-                        continue;
-                    }
-                    false
-                }
-                Some(Message::Flush(ack)) => {
-                    acks.push(ack);
-                    false
-                }
-                None => true,
-            },
-            tick = ticker.tick() => {
-                let busy = in_flight.as_ref().is_some_and(|write| !write.is_finished());
-                if !busy && pending.timed_write_due(tick.saturating_duration_since(last_write)) {
-                    let batch = std::mem::take(&mut pending);
-                    in_flight = Some(tokio::spawn(write(pool.clone(), batch, retention)));
-                    // The tick's own instant, so that five ticks later is exactly 10 s later.
-                    last_write = tick;
-                }
+        let tick = tokio::select! {
+            tick = ticker.tick() => tick,
+            () = shared.closing.notified() => return,
+        };
+        let mut last_write = shared.writing.lock().await;
+        let batch = {
+            let mut pending = shared.pending();
+            if !pending.timed_write_due(tick.saturating_duration_since(*last_write)) {
                 continue;
             }
+            std::mem::take(&mut *pending)
         };
-        // A flush (or the stop): everything before it must be committed when we answer.
-        if let Some(earlier) = in_flight.take() {
-            let _ = earlier.await;
-        }
-        if !pending.is_empty() {
-            write(pool.clone(), std::mem::take(&mut pending), retention).await;
-            last_write = Instant::now();
-        }
-        for ack in acks.drain(..) {
-            let _ = ack.send(());
-        }
-        if stopping {
-            break;
-        }
+        write(&shared.pool, batch, shared.retention).await;
+        // The tick's own instant, so that five ticks later is exactly 10 s later.
+        *last_write = tick;
     }
 }
 
@@ -219,7 +216,7 @@ mod tests {
     fn records_within_retention_are_written_at_every_tick() {
         let mut pending = Pending::default();
         for at in 0..3 {
-            pending.push(record(at), 3);
+            assert!(pending.push(record(at), 3).is_none());
         }
         assert_eq!(pending.records.len(), 3);
         assert!(pending.timed_write_due(WRITE_INTERVAL));
@@ -228,10 +225,12 @@ mod tests {
     #[test]
     fn once_records_are_pushed_out_timed_writes_wait_for_the_overloaded_interval() {
         let mut pending = Pending::default();
-        for at in 0..4 {
-            pending.push(record(at), 3);
-        }
-        // The oldest went; the newest three remain, in order.
+        let pushed_out: Vec<i64> = (0..4)
+            .filter_map(|at| pending.push(record(at), 3))
+            .map(|r| r.received_at)
+            .collect();
+        // The oldest went back to the caller; the newest three remain, in order.
+        assert_eq!(pushed_out, [0]);
         let kept: Vec<i64> = pending.records.iter().map(|r| r.received_at).collect();
         assert_eq!(kept, [1, 2, 3]);
         for ticks in 1..5 {
@@ -244,7 +243,7 @@ mod tests {
 
         // A write takes the buffer; what follows starts at the normal pace again.
         let _written = std::mem::take(&mut pending);
-        pending.push(record(4), 3);
+        assert!(pending.push(record(4), 3).is_none());
         assert!(pending.timed_write_due(WRITE_INTERVAL));
     }
 }

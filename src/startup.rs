@@ -126,8 +126,7 @@ impl Application {
     /// interaction log before returning.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.server.await.context("HTTP server")?;
-        self.recorder.flush().await;
-        drop(self.recorder);
+        self.recorder.close().await;
         if tokio::time::timeout(Duration::from_secs(10), self.recorder_task)
             .await
             .is_err()

@@ -21,7 +21,7 @@ pub struct Outcome {
 
 /// Verifies against the current in-memory keys and allowlist (no database read) and queues the
 /// interaction for the recorder. `request` is the request as received, kept in the log.
-pub async fn verify_and_record(
+pub fn verify_and_record(
     state: &AppState,
     token: Option<&str>,
     unsigned: Vec<InteractionItem>,
@@ -57,18 +57,15 @@ pub async fn verify_and_record(
     // carry the serializer's spare capacity (up to half its size).
     json.shrink_to_fit();
     let json = ByteString::from(json);
-    state
-        .recorder
-        .record(NewInteraction {
-            id: verdict.id,
-            received_at,
-            status: verdict.signature.status.as_str(),
-            rejected: i64::try_from(verdict.rejected.len()).unwrap_or(i64::MAX),
-            request,
-            verdict: json.clone(),
-            key_used: verdict.signature.key_id,
-        })
-        .await;
+    state.recorder.record(NewInteraction {
+        id: verdict.id,
+        received_at,
+        status: verdict.signature.status.as_str(),
+        rejected: i64::try_from(verdict.rejected.len()).unwrap_or(i64::MAX),
+        request,
+        verdict: json.clone(),
+        key_used: verdict.signature.key_id,
+    });
     Ok(Outcome { verdict, json })
 }
 

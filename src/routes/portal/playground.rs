@@ -119,8 +119,7 @@ pub async fn run(
         unsigned,
         warnings,
         recorded.to_string().into(),
-    )
-    .await?;
+    )?;
     Ok(HttpResponse::SeeOther()
         .insert_header((LOCATION, format!("/playground/{}", outcome.verdict.id)))
         .finish())
