@@ -1,7 +1,7 @@
 //! ES256 signature checks: the 64-byte R||S shape RFC 7518 §3.4 demands, the scalar range, and
 //! the elliptic-curve verification itself (aws-lc, roughly 5× faster than pure-Rust p256 here).
 
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ParsedPublicKey};
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1, ParsedPublicKey};
 
 use crate::domain::SigningKey;
 use crate::problem::{Code, Problem};
@@ -13,11 +13,15 @@ const P256_ORDER: [u8; 32] = [
 ];
 
 /// A signing key parsed once into aws-lc's form, so the hot path does no key decoding.
+///
+/// It verifies DER signatures, which we encode from R||S on the stack ([`der_from_fixed`]):
+/// aws-lc verifies DER natively, and aws-lc-rs's own R||S path converts through two bignums and
+/// a heap-allocated DER buffer on every call (~1% of the verify endpoint's CPU).
 pub struct VerifyingKey(ParsedPublicKey);
 
 impl VerifyingKey {
     pub fn new(key: &SigningKey) -> Self {
-        let parsed = ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, key.uncompressed_point())
+        let parsed = ParsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, key.uncompressed_point())
             .expect("a SigningKey is always a valid P-256 point");
         Self(parsed)
     }
@@ -25,8 +29,42 @@ impl VerifyingKey {
     /// True if this key made `signature` over `signing_input`. The signature must already be
     /// parsed (see [`parse_signature`]).
     pub fn verifies(&self, signing_input: &[u8], signature: &[u8; 64]) -> bool {
-        self.0.verify_sig(signing_input, signature).is_ok()
+        let der = der_from_fixed(signature);
+        self.0.verify_sig(signing_input, der.as_bytes()).is_ok()
     }
+}
+
+/// `SEQUENCE { INTEGER r, INTEGER s }` in DER: at most 2 + 2 × (2 + 33) bytes.
+struct DerSignature {
+    bytes: [u8; 72],
+    len: usize,
+}
+
+impl DerSignature {
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+/// The canonical DER form of a 64-byte R||S signature: each scalar without leading zero bytes
+/// (keeping one byte for a zero scalar), with a 0x00 in front when its top bit is set so it
+/// stays positive. Lengths never reach 128, so every length is one byte.
+fn der_from_fixed(fixed: &[u8; 64]) -> DerSignature {
+    let mut bytes = [0u8; 72];
+    let mut len = 2;
+    for scalar in [&fixed[..32], &fixed[32..]] {
+        let first = scalar.iter().position(|b| *b != 0).unwrap_or(31);
+        let digits = &scalar[first..];
+        let sign_pad = usize::from(digits[0] & 0x80 != 0);
+        bytes[len] = 0x02;
+        bytes[len + 1] = (sign_pad + digits.len()) as u8;
+        len += 2 + sign_pad;
+        bytes[len..len + digits.len()].copy_from_slice(digits);
+        len += digits.len();
+    }
+    bytes[0] = 0x30;
+    bytes[1] = (len - 2) as u8;
+    DerSignature { bytes, len }
 }
 
 impl std::fmt::Debug for VerifyingKey {
@@ -176,6 +214,66 @@ mod tests {
         just_below[..32].copy_from_slice(&P256_ORDER);
         just_below[31] -= 1;
         assert!(parse_signature(&just_below).is_ok());
+    }
+
+    /// Reads `SEQUENCE { INTEGER r, INTEGER s }` back into R||S, insisting on minimal,
+    /// positive integers (what DER requires and aws-lc checks).
+    fn fixed_from_canonical_der(der: &[u8]) -> [u8; 64] {
+        assert!(is_der_ecdsa_signature(der), "{der:02x?}");
+        let mut fixed = [0u8; 64];
+        let mut rest = &der[2..];
+        for half in fixed.chunks_mut(32) {
+            let len = usize::from(rest[1]);
+            let digits = &rest[2..2 + len];
+            assert!(digits[0] & 0x80 == 0, "negative integer in {der:02x?}");
+            if len > 1 {
+                assert!(
+                    digits[0] != 0 || digits[1] & 0x80 != 0,
+                    "non-minimal integer in {der:02x?}"
+                );
+            }
+            let digits = if digits[0] == 0 && len > 1 {
+                &digits[1..]
+            } else {
+                digits
+            };
+            half[32 - digits.len()..].copy_from_slice(digits);
+            rest = &rest[2 + len..];
+        }
+        fixed
+    }
+
+    #[test]
+    fn der_encoding_is_canonical_and_round_trips() {
+        let mut cases = vec![[0x01; 64], [0xFF; 64], [0x7F; 64], [0x80; 64]];
+        let mut small = [0u8; 64];
+        small[31] = 1;
+        small[63] = 0x80;
+        cases.push(small);
+        let mut leading_zeros = [0x42; 64];
+        leading_zeros[..5].fill(0);
+        leading_zeros[32..34].fill(0);
+        leading_zeros[34] = 0x90;
+        cases.push(leading_zeros);
+        for fixed in cases {
+            let der = der_from_fixed(&fixed);
+            assert_eq!(fixed_from_canonical_der(der.as_bytes()), fixed);
+        }
+        assert_eq!(der_from_fixed(&[0xFF; 64]).as_bytes().len(), 72);
+        assert_eq!(
+            der_from_fixed(&small).as_bytes(),
+            [0x30, 0x07, 0x02, 0x01, 0x01, 0x02, 0x02, 0x00, 0x80]
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_fixed_signature_round_trips_through_der(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 64)
+        ) {
+            let fixed: [u8; 64] = bytes.try_into().unwrap();
+            proptest::prop_assert_eq!(fixed_from_canonical_der(der_from_fixed(&fixed).as_bytes()), fixed);
+        }
     }
 
     #[test]
