@@ -53,14 +53,16 @@ impl Base64urlError {
 }
 
 pub fn decode(segment: &str) -> Result<Vec<u8>, Base64urlError> {
-    for (position, c) in segment.char_indices() {
-        match c {
-            'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '_' => {}
-            '=' => return Err(Base64urlError::Padding { position }),
-            '+' | '/' => return Err(Base64urlError::StandardAlphabet { found: c, position }),
-            c if c.is_whitespace() => return Err(Base64urlError::Whitespace { position }),
-            found => return Err(Base64urlError::InvalidCharacter { found, position }),
-        }
+    // Byte-wise first: every valid segment passes here; only a bad one pays for the char-wise
+    // scan that finds and names the first offending character.
+    let alphabet_ok = segment
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if let Some(error) = (!alphabet_ok)
+        .then(|| first_bad_character(segment))
+        .flatten()
+    {
+        return Err(error);
     }
     if segment.len() % 4 == 1 {
         return Err(Base64urlError::ImpossibleLength {
@@ -72,6 +74,20 @@ pub fn decode(segment: &str) -> Result<Vec<u8>, Base64urlError> {
     URL_SAFE_NO_PAD
         .decode(segment)
         .map_err(|_| Base64urlError::NonCanonical)
+}
+
+/// The first character outside the base64url alphabet, described.
+fn first_bad_character(segment: &str) -> Option<Base64urlError> {
+    for (position, c) in segment.char_indices() {
+        match c {
+            'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '_' => {}
+            '=' => return Some(Base64urlError::Padding { position }),
+            '+' | '/' => return Some(Base64urlError::StandardAlphabet { found: c, position }),
+            c if c.is_whitespace() => return Some(Base64urlError::Whitespace { position }),
+            found => return Some(Base64urlError::InvalidCharacter { found, position }),
+        }
+    }
+    None
 }
 
 pub fn encode(bytes: &[u8]) -> String {
