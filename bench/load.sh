@@ -3,7 +3,8 @@
 # (it always is). Prints req/s, p50/p99 latency, server peak RSS, cold start, and two ratios
 # against baselines measured in the same run: `openssl speed -multi 2 ecdsap256` verify/s (the
 # hardware), and a bare actix-web + aws-lc endpoint (examples/bare_verify_endpoint.rs: the least
-# an HTTP verifier can do) driven the same way.
+# an HTTP verifier can do) driven the same way. Also the server's CPU time per request (user +
+# system, from /proc), which moves far less with the machine's other load than req/s does.
 #
 #   bash bench/load.sh                     # 60 s at 64 connections (about 1 M verifications)
 #   DURATION=20s CONNECTIONS=64 bash bench/load.sh
@@ -34,6 +35,12 @@ cleanup() {
   wait 2>/dev/null; rm -rf "$tmp"
 }
 trap cleanup EXIT
+
+# CPU seconds (user + system) a process has used so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+ticks_per_second=$(getconf CLK_TCK)
+# Microseconds of CPU per request, from two cpu_ticks readings and a request count.
+cpu_us_per_request() { python3 -c "print('%.1f' % (($2 - $1) * 1e6 / $ticks_per_second / $3))"; }
 
 # A key pair made as Talkative's article says, and a ~200-byte signed payload.
 openssl ecparam -genkey -name prime256v1 -noout -out "$tmp/ec_private.pem"
@@ -83,6 +90,7 @@ echo "== warm-up"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$tmp/verify.lua" "http://127.0.0.1:$PORT/api/v1/verify" >/dev/null
 
 echo "== wrk -t$THREADS -c$CONNECTIONS -d$DURATION POST /api/v1/verify"
+cpu_before=$(cpu_ticks "$server")
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$tmp/verify.lua" \
   "http://127.0.0.1:$PORT/api/v1/verify" | tee "$tmp/wrk.txt"
 
@@ -90,6 +98,7 @@ rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.txt")
 p50=$(awk '$1 == "50%" {print $2}' "$tmp/wrk.txt")
 p99=$(awk '$1 == "99%" {print $2}' "$tmp/wrk.txt")
 total=$(awk '/requests in/ {print $1}' "$tmp/wrk.txt")
+cpu_us=$(cpu_us_per_request "$cpu_before" "$(cpu_ticks "$server")" "$total")
 rss_kib=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
 recorded=$(curl -sf "http://127.0.0.1:$PORT/api/v1/interactions?limit=1" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["interactions"]))')
 
@@ -103,9 +112,12 @@ case "$(curl -sf -X POST "http://127.0.0.1:$BARE_PORT/api/v1/verify" -H 'Content
   *'"valid":true'*) ;; *) echo "the bare endpoint does not verify the token" >&2; exit 1;;
 esac
 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$tmp/verify.lua" "http://127.0.0.1:$BARE_PORT/api/v1/verify" >/dev/null
+bare_cpu_before=$(cpu_ticks "$bare")
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$BARE_DURATION" --latency -s "$tmp/verify.lua" \
   "http://127.0.0.1:$BARE_PORT/api/v1/verify" | tee "$tmp/bare.txt"
 bare_rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/bare.txt")
+bare_total=$(awk '/requests in/ {print $1}' "$tmp/bare.txt")
+bare_cpu_us=$(cpu_us_per_request "$bare_cpu_before" "$(cpu_ticks "$bare")" "$bare_total")
 
 echo
 echo "== summary"
@@ -114,5 +126,6 @@ echo "endpoint req/s: $rps   p50: $p50   p99: $p99"
 echo "openssl verify/s (-multi 2): $openssl_verify"
 echo "bare actix + aws-lc endpoint req/s: $bare_rps"
 python3 -c "print('ratio endpoint/openssl: %.3f   bare/openssl: %.3f   endpoint/bare: %.3f' % ($rps / $openssl_verify, $bare_rps / $openssl_verify, $rps / $bare_rps))"
+echo "server CPU per request: endpoint ${cpu_us} us, bare ${bare_cpu_us} us (bare/endpoint: $(python3 -c "print('%.3f' % ($bare_cpu_us / $cpu_us))"))"
 echo "server peak RSS: $(( rss_kib / 1024 )) MiB"
 echo "cold start to first 200: ${cold_ms} ms"
