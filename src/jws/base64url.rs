@@ -58,10 +58,7 @@ pub fn decode(segment: &str) -> Result<Vec<u8>, Base64urlError> {
     let alphabet_ok = segment
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if let Some(error) = (!alphabet_ok)
-        .then(|| first_bad_character(segment))
-        .flatten()
-    {
+    if !alphabet_ok && let Some(error) = first_bad_character(segment) {
         return Err(error);
     }
     if segment.len() % 4 == 1 {
