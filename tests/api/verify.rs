@@ -80,11 +80,9 @@ async fn allowlist_match_is_exact_and_case_sensitive() {
     );
     assert_eq!(verdict["rejected"].as_array().unwrap().len(), 3);
     assert!(
-        verdict["rejected"]
-            .as_array()
-            .unwrap()
+        sources(&verdict["rejected"])
             .iter()
-            .all(|r| r["reason"]["code"] == "not_allowlisted")
+            .all(|(_, why)| why == "not_allowlisted")
     );
 }
 
