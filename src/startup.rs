@@ -95,9 +95,11 @@ impl Application {
                     from_fn(routes::guard::require_admin),
                 ))
                 .wrap(security_headers())
+                // Routes are tried in order: the API scope (where the verify endpoint under load
+                // lives) first, so its requests skip the regex match `/static/{file}` costs.
+                .configure(routes::api::configure)
                 .route("/health", web::get().to(routes::health::health))
                 .route("/static/{file}", web::get().to(routes::static_files::serve))
-                .configure(routes::api::configure)
                 .configure(routes::portal::configure)
                 .default_service(web::to(routes::portal::not_found))
         })
