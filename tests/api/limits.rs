@@ -188,3 +188,69 @@ async fn oversized_http_headers_get_431_and_the_server_carries_on() {
     let (status, _) = app.post("/api/v1/verify", &json!({})).await;
     assert_eq!(status, 200);
 }
+
+/// Sends `chunks` as one chunked (length-less) POST to /api/v1/verify, pausing between chunks so
+/// the server reads them separately, and returns the status code and JSON body of the answer.
+async fn post_chunked(app: &crate::helpers::TestApp, chunks: &[String]) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let authority = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&authority).await.unwrap();
+    let head = format!(
+        "POST /api/v1/verify HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    // The server may answer and close before taking everything; only the answer matters.
+    let _ = stream.write_all(head.as_bytes()).await;
+    for chunk in chunks {
+        let framed = format!("{:x}\r\n{chunk}\r\n", chunk.len());
+        if stream.write_all(framed.as_bytes()).await.is_err() {
+            break;
+        }
+        let _ = stream.flush().await;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let answer = String::from_utf8(answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, serde_json::from_str(body).unwrap())
+}
+
+#[tokio::test]
+async fn chunked_bodies_are_read_whole_and_held_to_the_limit() {
+    let app = crate::helpers::spawn_app_with(|settings| settings.max_body_bytes = 4096).await;
+    let signer = TestSigner::generate();
+    app.add_key("k", &signer.public_pem()).await;
+    let token =
+        signer.sign_items(&json!([{ "label": "email", "data": "a@b.c", "type": "string" }]));
+    let body = json!({ "signedInteractionData": token, "interactionData": [] }).to_string();
+
+    // Split mid-token: the verdict is only right if every chunk was joined in order.
+    let thirds: Vec<String> = body
+        .as_bytes()
+        .chunks(body.len() / 3 + 1)
+        .map(|part| String::from_utf8(part.to_vec()).unwrap())
+        .collect();
+    let (status, verdict) = post_chunked(&app, &thirds).await;
+    assert_eq!(status, 200, "{verdict}");
+    assert_eq!(verdict["signature"]["status"], "valid", "{verdict}");
+    assert_eq!(
+        sources(&verdict["accepted"]),
+        [("email".to_owned(), "signed".to_owned())]
+    );
+
+    // No Content-Length to refuse up front: the limit is enforced while reading, whether the
+    // excess comes in one chunk or builds up over several.
+    for chunks in [vec!["x".repeat(5000)], vec!["y".repeat(1500); 4]] {
+        let (status, problem) = post_chunked(&app, &chunks).await;
+        assert_eq!(
+            (status, code(&problem)),
+            (413, "payload_too_large"),
+            "{problem}"
+        );
+    }
+    let (_, log) = app.get("/api/v1/interactions").await;
+    assert_eq!(log["interactions"].as_array().unwrap().len(), 1, "{log}");
+}
