@@ -6,6 +6,8 @@
 //! - `raw_aws_lc/*`: ParsedPublicKey::verify_sig alone: the floor.
 //! - `engine/*`: jws::verify (strict parsing, header checks, signature, payload).
 //! - `engine_policy_json/*`: the whole hot path minus HTTP: engine, policy, verdict JSON.
+//! - `verdict_json/*` vs `verdict_serde_json/*`: the verdict serialized the way the endpoint
+//!   does it, against plain `serde_json::to_vec` of the same verdict (the JSON-only baseline).
 
 use std::collections::HashSet;
 use std::hint::black_box;
@@ -23,6 +25,7 @@ use talkative_emulator::domain::SigningKey;
 use talkative_emulator::domain::policy::{Policy, SignedInput, decide};
 use talkative_emulator::domain::verdict::Enforcement;
 use talkative_emulator::jws::{self, KeyEntry, KeyRing};
+use talkative_emulator::verification::verdict_json;
 
 /// A JSON array of interaction items of roughly `target` bytes.
 fn payload(target: usize) -> String {
@@ -72,22 +75,31 @@ fn benches(c: &mut Criterion) {
         group.bench_function("engine", |b| {
             b.iter(|| jws::verify(black_box(&token), &ring).unwrap())
         });
+        let policy = Policy {
+            enforcement: Enforcement::On,
+            allowlist: &allowlist,
+        };
+        let verdict_for = |verified| {
+            decide(
+                uuid::Uuid::new_v4(),
+                "2026-11-25T00:00:00.000Z".to_owned(),
+                SignedInput::Verified(verified),
+                Vec::new(),
+                &policy,
+            )
+        };
         group.bench_function("engine_policy_json", |b| {
             b.iter(|| {
                 let verified = jws::verify(black_box(&token), &ring).unwrap();
-                let policy = Policy {
-                    enforcement: Enforcement::On,
-                    allowlist: &allowlist,
-                };
-                let verdict = decide(
-                    uuid::Uuid::new_v4(),
-                    String::new(),
-                    SignedInput::Verified(verified),
-                    Vec::new(),
-                    &policy,
-                );
-                serde_json::to_string(&verdict).unwrap()
+                verdict_json(&verdict_for(verified)).unwrap()
             })
+        });
+        let verdict = verdict_for(jws::verify(&token, &ring).unwrap());
+        group.bench_function("verdict_serde_json", |b| {
+            b.iter(|| serde_json::to_vec(black_box(&verdict)).unwrap())
+        });
+        group.bench_function("verdict_json", |b| {
+            b.iter(|| verdict_json(black_box(&verdict)).unwrap())
         });
         group.finish();
     }

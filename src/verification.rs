@@ -52,7 +52,7 @@ pub fn verify_and_record(
         )
     };
     verdict.warnings.extend(extra_warnings);
-    let json = exact_json(&verdict)?;
+    let json = verdict_json(&verdict)?;
     state.recorder.record(NewInteraction {
         id: verdict.id,
         received_at,
@@ -67,6 +67,12 @@ pub fn verify_and_record(
 
 /// Largest scratch buffer a thread keeps between verdicts; a rare huge verdict doesn't pin more.
 const SCRATCH_KEEP_BYTES: usize = 64 * 1024;
+
+/// The verdict as JSON, in an allocation of exactly its size: the response body and the log
+/// share it.
+pub fn verdict_json(verdict: &Verdict) -> serde_json::Result<ByteString> {
+    exact_json(verdict)
+}
 
 /// `value` as JSON in an allocation of exactly its size.
 ///
