@@ -84,6 +84,15 @@ pub struct ServeArgs {
     /// test suites and load tests are not throttled).
     #[arg(long, env = "TALKATIVE_RATE_LIMIT_LOOPBACK")]
     pub rate_limit_loopback: bool,
+    /// A host name this server may be reached by besides loopback names and IP addresses, e.g.
+    /// behind a proxy (repeatable; `.example.com` allows its subdomains too). Requests naming
+    /// any other host are refused, so a web page cannot reach the emulator by DNS rebinding.
+    #[arg(
+        long = "allowed-host",
+        env = "TALKATIVE_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<AllowedHost>,
 }
 
 #[derive(Debug, Clone)]
@@ -100,6 +109,8 @@ pub struct Settings {
     /// Verifications per second per client; 0 is no limit.
     pub verify_rate_limit: u32,
     pub rate_limit_loopback: bool,
+    /// Names the server answers to besides loopback names and IP literals.
+    pub allowed_hosts: Vec<AllowedHost>,
 }
 
 impl Settings {
@@ -124,6 +135,7 @@ impl Settings {
             admin,
             verify_rate_limit: args.verify_rate_limit,
             rate_limit_loopback: args.rate_limit_loopback,
+            allowed_hosts: args.allowed_hosts,
         })
     }
 
@@ -156,6 +168,59 @@ impl Settings {
             admin: None,
             verify_rate_limit: DEFAULT_VERIFY_RATE_LIMIT,
             rate_limit_loopback: false,
+            allowed_hosts: Vec::new(),
         }
+    }
+}
+
+/// A host name the operator lets the server answer to (`--allowed-host`): `name` for exactly
+/// that name, `.name` for it and every subdomain. Lower-case, without a trailing dot. Only
+/// names: IP addresses are always allowed, and a port or scheme is a mistake worth saying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedHost {
+    name: String,
+    subdomains: bool,
+}
+
+impl AllowedHost {
+    /// Whether `host` (lower-case, no port, no trailing dot) is this name or, for `.name`, one
+    /// of its subdomains.
+    pub fn matches(&self, host: &str) -> bool {
+        host == self.name
+            || (self.subdomains
+                && host
+                    .strip_suffix(self.name.as_str())
+                    .is_some_and(|prefix| prefix.ends_with('.')))
+    }
+}
+
+impl std::str::FromStr for AllowedHost {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        let (subdomains, name) = match raw.strip_prefix('.') {
+            Some(rest) => (true, rest),
+            None => (false, raw),
+        };
+        let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+        if name.parse::<std::net::IpAddr>().is_ok() {
+            return Err(format!(
+                "{raw:?} is an IP address; IP addresses are always allowed, list only host names"
+            ));
+        }
+        let valid_label = |label: &str| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        if name.is_empty() || name.len() > 253 || !name.split('.').all(valid_label) {
+            return Err(format!(
+                "{raw:?} is not a host name: give the name alone, without scheme, port or path \
+                 (e.g. emulator.internal, or .example.com for every subdomain)"
+            ));
+        }
+        Ok(Self { name, subdomains })
     }
 }

@@ -55,7 +55,8 @@ pub fn status_for(code: Code) -> StatusCode {
             StatusCode::NOT_FOUND
         }
         Code::AlreadyAllowlisted => StatusCode::CONFLICT,
-        Code::CsrfRejected => StatusCode::FORBIDDEN,
+        Code::CsrfRejected | Code::HostNotAllowed | Code::CrossSiteRequest => StatusCode::FORBIDDEN,
+        Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Code::Unauthorized => StatusCode::UNAUTHORIZED,
         Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         Code::InternalError => StatusCode::INTERNAL_SERVER_ERROR,

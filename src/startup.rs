@@ -87,21 +87,30 @@ impl Application {
         }
         let locked = state.access.is_some();
         let server = HttpServer::new(move || {
-            App::new()
+            let app = App::new()
                 .app_data(state.clone())
-                // Only in the chain when a password is set: the open default pays nothing for it.
-                .wrap(Condition::new(
-                    locked,
-                    from_fn(routes::guard::require_admin),
-                ))
-                .wrap(security_headers())
-                // Routes are tried in order: the API scope (where the verify endpoint under load
-                // lives) first, so its requests skip the regex match `/static/{file}` costs.
-                .configure(routes::api::configure)
-                .route("/health", web::get().to(routes::health::health))
-                .route("/static/{file}", web::get().to(routes::static_files::serve))
-                .configure(routes::portal::configure)
-                .default_service(web::to(routes::portal::not_found))
+                .wrap(routes::security_headers::every_response())
+                // The open verify endpoint first: it is what runs under load, and it is the
+                // only route outside the trust boundary.
+                .configure(routes::api::configure_open)
+                .service(
+                    web::scope("")
+                        // Only in the chain when a password is set: the open default pays
+                        // nothing for it.
+                        .wrap(Condition::new(
+                            locked,
+                            from_fn(routes::guard::require_admin),
+                        ))
+                        // Outermost, so a page on a rebound name is refused before any check
+                        // (or argon2 run) that depends on what it sent.
+                        .wrap(from_fn(routes::trust_boundary::require_allowed_host))
+                        .configure(routes::api::configure)
+                        .route("/health", web::get().to(routes::health::health))
+                        .route("/static/{file}", web::get().to(routes::static_files::serve))
+                        .configure(routes::portal::configure)
+                        .default_service(web::to(routes::portal::not_found)),
+                );
+            actix_service::apply_fn_factory(app, routes::catch_panic::answer_panics_with_500)
         })
         .listen(listener)
         .context("starting the HTTP listener")?
@@ -140,21 +149,4 @@ impl Application {
         tracing::info!("stopped; interaction log flushed");
         Ok(())
     }
-}
-
-/// Headers for every response: a CSP that forbids inline script (the portal has none), no
-/// framing, no MIME sniffing, no referrer leaks, and no caching of admin pages or API answers.
-fn security_headers() -> actix_web::middleware::DefaultHeaders {
-    actix_web::middleware::DefaultHeaders::new()
-        .add((
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        ))
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("X-Frame-Options", "DENY"))
-        // same-origin, not no-referrer: with no-referrer, Chromium sends `Origin: null` on form
-        // POSTs, which the CSRF origin check must refuse.
-        .add(("Referrer-Policy", "same-origin"))
-        .add(("Cache-Control", "no-store"))
 }

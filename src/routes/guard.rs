@@ -1,7 +1,9 @@
 //! Admin access control. When an admin password is configured, everything but the
-//! widget-facing surface requires it: a session cookie (portal, from `/login`) or
-//! `Authorization: Bearer <password>` (management API). Without a password (loopback only, see
-//! `Settings::check_exposure`) every route is open, as on a developer's machine.
+//! widget-facing surface requires it: a session cookie for the portal (from `/login`), and
+//! `Authorization: Bearer <password>` for the management API. The API never takes the cookie:
+//! SameSite does not separate ports, so a page on another port of 127.0.0.1 would send it.
+//! Without a password (loopback only, see `Settings::check_exposure`) every route is open, as on
+//! a developer's machine. The verify endpoint is registered outside this middleware.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -19,10 +21,11 @@ use crate::startup::AppState;
 pub const SESSION_COOKIE: &str = "te_session";
 
 /// Routes anyone may use: what a customer page, a health check or the login itself needs.
+/// (`POST /api/v1/verify` never reaches this middleware.) `path` is the path as routed, with
+/// percent-encoded letters decoded, so `/%61pi/…` is classified as the `/api/…` it routes to.
 fn is_open(method: &Method, path: &str) -> bool {
     path == "/health"
         || path.starts_with("/static/")
-        || path == "/api/v1/verify"
         || (path == "/login" && (method == Method::GET || method == Method::POST))
 }
 
@@ -31,7 +34,7 @@ pub async fn require_admin(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let refusal = match request.app_data::<Data<AppState>>().cloned() {
-        Some(state) if !is_open(request.method(), request.path()) => {
+        Some(state) if !is_open(request.method(), request.match_info().as_str()) => {
             authenticate(&request, &state).await.err()
         }
         _ => None,
@@ -42,21 +45,21 @@ pub async fn require_admin(
     }
 }
 
-/// `Ok` when no password is configured, or the request carries a valid session or (API only)
-/// the admin password.
+/// `Ok` when no password is configured, or the request carries a valid session (portal) or the
+/// admin password as a Bearer credential (API).
 async fn authenticate(request: &ServiceRequest, state: &AppState) -> Result<(), HttpResponse> {
     let Some(access) = state.access.as_ref() else {
         return Ok(());
     };
-    if request
-        .cookie(SESSION_COOKIE)
-        .is_some_and(|cookie| access.session_is_valid(cookie.value()))
-    {
-        return Ok(());
-    }
-    let path = request.path();
-    if !path.starts_with("/api/") {
-        return Err(to_login(request));
+    if !request.match_info().as_str().starts_with("/api/") {
+        let signed_in = request
+            .cookie(SESSION_COOKIE)
+            .is_some_and(|cookie| access.session_is_valid(cookie.value()));
+        return if signed_in {
+            Ok(())
+        } else {
+            Err(to_login(request))
+        };
     }
     let Some(password) = bearer(request) else {
         return Err(unauthorized("This route needs the admin password."));
@@ -140,8 +143,6 @@ mod tests {
 
     #[test]
     fn only_the_widget_facing_routes_are_open() {
-        assert!(is_open(&Method::POST, "/api/v1/verify"));
-        assert!(is_open(&Method::OPTIONS, "/api/v1/verify"));
         assert!(is_open(&Method::GET, "/static/portal.css"));
         assert!(is_open(&Method::GET, "/health"));
         assert!(is_open(&Method::POST, "/login"));

@@ -191,10 +191,11 @@ async fn portal_login_issues_a_fresh_strict_session_and_logout_ends_it() {
     let page = browser.get(&app, "/signing-keys").await;
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Log out"));
-    // The session also opens the management API (the portal's own scripts use it).
+    // The session opens pages only: the API takes the Bearer credential, never the cookie
+    // (trust_boundary.rs has the cross-port attack this prevents).
     assert_eq!(
         browser.get(&app, "/api/v1/signing-keys").await.status(),
-        200
+        401
     );
 
     // Logging in again issues a new token and retires the old one.
@@ -342,6 +343,7 @@ async fn hash_password_output_is_a_usable_credential() {
         admin_password_hash: Some(phc.trim().to_owned()),
         verify_rate_limit: 0,
         rate_limit_loopback: false,
+        allowed_hosts: Vec::new(),
     };
     let app = Application::build(Settings::from_args(args).unwrap())
         .await

@@ -57,6 +57,9 @@ async fn browser() -> Browser {
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--no-first-run", "--window-size=1280,1000",
+                // Any name under evil.example resolves to this machine, as a DNS rebinding
+                // attacker makes its own name resolve (tests/api/browser.rs, trust boundary).
+                "--host-resolver-rules=MAP *.evil.example 127.0.0.1",
                 format!("--user-data-dir={}", profile.path().display()),
             ],
         }),
@@ -479,5 +482,236 @@ async fn with_a_password_a_person_logs_in_lands_where_they_were_going_and_logs_o
     browser.open(&app, "/signing-keys").await;
     browser.text_of("#login").await;
     assert_eq!(browser.client.current_url().await.unwrap().path(), "/login");
+    browser.close().await;
+}
+
+/// What an attacker's page does against the emulator at `emulator` (an origin such as
+/// `http://127.0.0.1:8080`): an HTML form POST to reset, a `text/plain` form shaped as JSON to
+/// plant a key, `no-cors` fetches with Blob bodies (no Content-Type, so no preflight), all with
+/// the browser's cookies, then cross-origin reads. It sets `window.results` and the title `done`.
+fn attack_page(emulator: &str, planted_pem: &str) -> String {
+    format!(
+        r#"<!doctype html><title>attacker</title><iframe name="sink"></iframe>
+<script>
+const emulator = {emulator};
+const pem = {pem};
+const results = {{}};
+function formPost(path, enctype, fields) {{
+  return new Promise(done => {{
+    const form = document.createElement('form');
+    form.method = 'POST'; form.action = emulator + path; form.target = 'sink'; form.enctype = enctype;
+    for (const [name, value] of fields) {{
+      const input = document.createElement('input');
+      input.name = name; input.value = value; form.append(input);
+    }}
+    document.body.append(form);
+    document.querySelector('iframe').onload = () => done('sent');
+    form.submit();
+    setTimeout(() => done('timeout'), 5000);
+  }});
+}}
+async function attempt(name, action) {{
+  try {{ results[name] = await action(); }} catch (e) {{ results[name] = 'blocked: ' + e.name; }}
+}}
+const noCors = (path, body) => fetch(emulator + path, {{
+  method: 'POST', mode: 'no-cors', credentials: 'include', body }}).then(r => r.type);
+(async () => {{
+  await attempt('formReset', () => formPost('/api/v1/reset', 'application/x-www-form-urlencoded', [['x', '1']]));
+  const json = JSON.stringify({{name: 'planted by form', pem, x: ''}});
+  await attempt('formPlant', () => formPost('/api/v1/signing-keys', 'text/plain',
+    [[json.slice(0, -2), '"}}']]));
+  await attempt('fetchPlant', () => noCors('/api/v1/signing-keys',
+    new Blob([JSON.stringify({{name: 'planted by fetch', pem}})])));
+  await attempt('fetchAllow', () => noCors('/api/v1/unsigned-fields', new Blob(['{{"label":"planted"}}'])));
+  await attempt('fetchReset', () => noCors('/api/v1/reset', new Blob(['{{}}'])));
+  for (const path of ['/api/v1/signing-keys', '/api/v1/interactions', '/signing-keys']) {{
+    await attempt('read ' + path, () => fetch(emulator + path, {{credentials: 'include'}}).then(r => r.text()));
+  }}
+  window.results = results;
+  document.title = 'done';
+}})();
+</script>"#,
+        emulator = json!(emulator),
+        pem = json!(planted_pem),
+    )
+}
+
+/// Opens `url`, waits for the attack page to finish, and returns what it found.
+async fn run_attack(browser: &Browser, url: &str) -> serde_json::Value {
+    browser.client.goto(url).await.unwrap();
+    for _ in 0..200 {
+        if browser.client.title().await.unwrap() == "done" {
+            return browser
+                .client
+                .execute("return window.results;", vec![])
+                .await
+                .unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the attack page at {url} never finished");
+}
+
+/// Every read must have been blocked by the browser (no CORS grant), never answered.
+fn assert_nothing_was_readable(results: &serde_json::Value, page: &str) {
+    for path in [
+        "/api/v1/signing-keys",
+        "/api/v1/interactions",
+        "/signing-keys",
+    ] {
+        let read = &results[format!("read {path}")];
+        assert_eq!(read, "blocked: TypeError", "{page} read {path}: {results}");
+    }
+}
+
+async fn keys_and_fields(
+    app: &TestApp,
+    bearer: Option<&str>,
+) -> (serde_json::Value, serde_json::Value) {
+    let mut out = Vec::new();
+    for path in ["/api/v1/signing-keys", "/api/v1/unsigned-fields"] {
+        let mut request = app.client.get(app.url(path));
+        if let Some(password) = bearer {
+            request = request.bearer_auth(password);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        out.push(response.json().await.unwrap());
+    }
+    let fields = out.pop().unwrap();
+    (out.pop().unwrap(), fields)
+}
+
+#[tokio::test]
+async fn pages_on_other_origins_can_neither_change_nor_read_the_emulator() {
+    let app = spawn_app().await;
+    let signer = crate::helpers::TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    app.add_field("page").await;
+    let before = keys_and_fields(&app, None).await;
+    let planted = crate::helpers::TestSigner::generate();
+    let browser = browser().await;
+
+    let page = attack_page(&app.address, &planted.public_pem());
+    let attacker = serve_page(page);
+    let port = attacker
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    // Another port on 127.0.0.1 (same-site, a different origin), then a public-looking name
+    // that resolves to this machine (cross-site).
+    for origin in [
+        attacker.clone(),
+        format!("http://attacker.evil.example:{port}/"),
+    ] {
+        let results = run_attack(&browser, &origin).await;
+        assert_nothing_was_readable(&results, &origin);
+        assert_eq!(
+            keys_and_fields(&app, None).await,
+            before,
+            "{origin} changed state: {results}"
+        );
+    }
+    let forged = planted.sign_items(&items(&[("email", "x@evil")]));
+    let verdict = app.verify(Some(&forged), json!([])).await;
+    assert_eq!(
+        verdict["signature"]["status"], "invalid",
+        "a planted key verifies: {verdict}"
+    );
+
+    // DNS rebinding: the attacker's name now resolves to 127.0.0.1, so its page and the
+    // emulator share an origin and the browser would let the page read every answer. The Host
+    // header still names the attacker's domain, and the emulator refuses it.
+    let emulator_port = app.address.rsplit(':').next().unwrap();
+    let rebound = format!("http://rebind.evil.example:{emulator_port}");
+    browser
+        .client
+        .goto(&format!("{rebound}/signing-keys"))
+        .await
+        .unwrap();
+    let shown = browser.client.source().await.unwrap();
+    assert!(shown.contains("host_not_allowed"), "{shown}");
+    assert!(
+        !shown.contains("backend"),
+        "the portal showed a key to {rebound}"
+    );
+    browser.screenshot("rebinding-refused").await;
+    // The attacker's script, already in the page before the name was rebound, tries again.
+    let attempts = browser
+        .client
+        .execute(
+            "return Promise.all([
+               fetch('/api/v1/signing-keys'),
+               fetch('/api/v1/reset', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'}),
+             ].map(answer => answer.then(async r => r.status + ' ' + await r.text())));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let attempts = attempts.as_array().unwrap();
+    assert_eq!(attempts.len(), 2);
+    for answer in attempts {
+        let answer = answer.as_str().unwrap();
+        assert!(
+            answer.starts_with("403 ") && answer.contains("host_not_allowed"),
+            "{answer}"
+        );
+        assert!(
+            !answer.contains("backend") && !answer.contains("PUBLIC KEY"),
+            "{answer}"
+        );
+    }
+    assert_eq!(
+        keys_and_fields(&app, None).await,
+        before,
+        "a rebound page changed state"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_logged_in_portal_session_does_not_lend_itself_to_other_origins() {
+    const PASSWORD: &str = "open sesame";
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.admin =
+            Some(talkative_emulator::access::AdminCredential::from_password(PASSWORD).unwrap());
+    })
+    .await;
+    let signer = crate::helpers::TestSigner::generate();
+    let response = app
+        .client
+        .post(app.url("/api/v1/signing-keys"))
+        .bearer_auth(PASSWORD)
+        .json(&json!({ "name": "backend", "pem": signer.public_pem() }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let before = keys_and_fields(&app, Some(PASSWORD)).await;
+    let browser = browser().await;
+
+    // Log in: the browser now holds a SameSite=Strict session cookie for 127.0.0.1.
+    browser.open(&app, "/login").await;
+    browser.fill("#password", PASSWORD).await;
+    browser.click("#login button[type=submit]").await;
+    browser.text_of("#signing-status").await;
+
+    // SameSite does not separate ports: a page on another port of 127.0.0.1 is same-site, so
+    // the browser attaches that cookie to everything the page sends.
+    let planted = crate::helpers::TestSigner::generate();
+    let attacker = serve_page(attack_page(&app.address, &planted.public_pem()));
+    let results = run_attack(&browser, &attacker).await;
+    assert_nothing_was_readable(&results, &attacker);
+    assert_eq!(
+        keys_and_fields(&app, Some(PASSWORD)).await,
+        before,
+        "{results}"
+    );
+
+    // The session still works for the portal itself.
+    browser.open(&app, "/signing-keys").await;
+    assert!(browser.text_of("#keys").await.contains("backend"));
     browser.close().await;
 }

@@ -35,6 +35,15 @@ struct InteractionView {
     verdict: Box<RawValue>,
 }
 
+/// Serialized straight to the response. Never through `serde_json::to_value` or `json!`: turning
+/// a `RawValue` into a `Value` re-parses it with `Value`'s own deserializer, which refuses an
+/// object whose first member is named `$serde_json::private::RawValue` (any client can send one)
+/// and `json!` then panics (strict_json.rs explains the name).
+#[derive(Serialize)]
+struct InteractionList {
+    interactions: Vec<InteractionView>,
+}
+
 impl TryFrom<StoredInteraction> for InteractionView {
     type Error = ApiError;
     fn try_from(row: StoredInteraction) -> Result<Self, ApiError> {
@@ -81,7 +90,9 @@ pub async fn list(
         .into_iter()
         .map(InteractionView::try_from)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "interactions": views })))
+    Ok(HttpResponse::Ok().json(InteractionList {
+        interactions: views,
+    }))
 }
 
 pub async fn get(path: Path<String>, state: Data<AppState>) -> Result<HttpResponse, ApiError> {

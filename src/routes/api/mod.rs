@@ -6,14 +6,36 @@ mod signing_keys;
 mod unsigned_fields;
 mod verify;
 
-use actix_web::web;
+use actix_web::middleware::from_fn;
+use actix_web::web::{self, Payload};
+use actix_web::{HttpRequest, HttpResponse};
 
 use crate::error::ApiError;
 use crate::problem::{Code, Problem};
+use crate::routes::trust_boundary;
+use crate::startup::AppState;
 
+/// The open endpoint: customer pages on any origin call it through the widget shim, through
+/// whatever name points at the emulator, so it sits outside the trust boundary. It takes no
+/// credentials and changes nothing but the interaction log, so any origin may read its answers,
+/// errors included.
+pub fn configure_open(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v1/verify")
+            .wrap(
+                actix_web::middleware::DefaultHeaders::new()
+                    .add((actix_web::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")),
+            )
+            .route(web::post().to(verify::verify))
+            .route(web::method(actix_web::http::Method::OPTIONS).to(verify::preflight)),
+    );
+}
+
+/// The management API, for scripts and the portal's own origin only (`trust_boundary`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
+            .wrap(from_fn(trust_boundary::require_same_origin_json))
             .app_data(web::QueryConfig::default().error_handler(|err, _| {
                 ApiError::invalid_request(
                     format!("The query string is invalid: {err}."),
@@ -21,17 +43,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .into()
             }))
-            .service(
-                web::resource("/verify")
-                    // Customer pages on any origin call this through the widget shim; it takes
-                    // no credentials, so any origin may read the answer, errors included.
-                    .wrap(
-                        actix_web::middleware::DefaultHeaders::new()
-                            .add((actix_web::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")),
-                    )
-                    .route(web::post().to(verify::verify))
-                    .route(web::method(actix_web::http::Method::OPTIONS).to(verify::preflight)),
-            )
             .route("/reset", web::post().to(reset))
             .route("/interactions", web::get().to(interactions::list))
             .route("/interactions/{id}", web::get().to(interactions::get))
@@ -50,19 +61,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// Wipes keys, fields and interactions, then installs the config file's keys and fields again.
-async fn reset(
-    state: web::Data<crate::startup::AppState>,
-) -> Result<actix_web::HttpResponse, ApiError> {
-    let seeded = crate::admin::apply_seed(&state, true).await?;
-    Ok(actix_web::HttpResponse::Ok().json(serde_json::json!({
-        "signingKeys": seeded.signing_keys,
-        "unsignedFields": seeded.unsigned_fields,
-        "reportOnly": state.settings.report_only,
-    })))
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResetView {
+    signing_keys: i64,
+    unsigned_fields: i64,
+    report_only: bool,
 }
 
-async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+/// Wipes keys, fields and interactions, then installs the config file's keys and fields again.
+/// Takes an empty body or `{}`: it has no options, and anything else is a mistake worth naming.
+async fn reset(
+    request: HttpRequest,
+    payload: Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let raw = body::read_json_body(&request, payload, state.settings.max_body_bytes).await?;
+    if !raw.iter().all(u8::is_ascii_whitespace) {
+        body::parse_object(&raw, &[])?;
+    }
+    let seeded = crate::admin::apply_seed(&state, true).await?;
+    Ok(HttpResponse::Ok().json(ResetView {
+        signing_keys: seeded.signing_keys,
+        unsigned_fields: seeded.unsigned_fields,
+        report_only: state.settings.report_only,
+    }))
+}
+
+async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::Rejected(Problem::new(
         Code::NotFound,
         "No such API route (or method).",

@@ -22,6 +22,12 @@ pub struct KeyView {
     last_used_at: Option<String>,
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyList {
+    signing_keys: Vec<KeyView>,
+}
+
 impl From<StoredKey> for KeyView {
     fn from(key: StoredKey) -> Self {
         Self {
@@ -44,7 +50,7 @@ pub async fn list(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
         .into_iter()
         .map(KeyView::from)
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "signingKeys": keys })))
+    Ok(HttpResponse::Ok().json(KeyList { signing_keys: keys }))
 }
 
 pub async fn get(path: Path<String>, state: Data<AppState>) -> Result<HttpResponse, ApiError> {

@@ -16,6 +16,12 @@ struct FieldView {
     created_at: String,
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FieldList {
+    unsigned_fields: Vec<FieldView>,
+}
+
 impl From<StoredField> for FieldView {
     fn from(field: StoredField) -> Self {
         Self {
@@ -31,7 +37,9 @@ pub async fn list(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
         .into_iter()
         .map(FieldView::from)
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "unsignedFields": fields })))
+    Ok(HttpResponse::Ok().json(FieldList {
+        unsigned_fields: fields,
+    }))
 }
 
 pub async fn create(

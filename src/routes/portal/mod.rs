@@ -83,7 +83,8 @@ const FORM_TOO_LARGE: &str = "The form is larger than 256 KiB, so it was not rea
 const FORM_TOO_LARGE_HINT: &str =
     "A public key PEM is under 200 bytes and a token under 64 KiB: check what was pasted.";
 
-fn accepts_html(request: &HttpRequest) -> bool {
+/// Whether the client is a browser that wants a page rather than JSON.
+pub fn accepts_html(request: &HttpRequest) -> bool {
     request
         .headers()
         .get(actix_web::http::header::ACCEPT)
@@ -161,6 +162,9 @@ pub enum PortalError {
     BadRequest(String),
     #[error("form too large")]
     TooLarge,
+    /// Refused before reaching any page, e.g. a host this server does not answer to.
+    #[error("{0}")]
+    Refused(crate::problem::Problem),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -173,12 +177,12 @@ impl From<sqlx::Error> for PortalError {
 
 #[derive(Template)]
 #[template(path = "error.html")]
-struct ErrorPage {
+struct ErrorPage<'a> {
     layout: Layout,
     code: Code,
     title: &'static str,
     message: String,
-    hint: &'static str,
+    hint: &'a str,
 }
 
 impl ResponseError for PortalError {
@@ -188,6 +192,7 @@ impl ResponseError for PortalError {
             Self::Csrf(_) => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Refused(problem) => crate::error::status_for(problem.code),
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -217,6 +222,12 @@ impl ResponseError for PortalError {
                 "Form too large",
                 FORM_TOO_LARGE.to_owned(),
                 FORM_TOO_LARGE_HINT,
+            ),
+            Self::Refused(problem) => (
+                problem.code,
+                "Request refused",
+                problem.message.clone(),
+                problem.hint.as_str(),
             ),
             Self::Internal(error) => {
                 tracing::error!(error = ?error, "portal request failed");

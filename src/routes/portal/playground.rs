@@ -7,7 +7,7 @@ use actix_web::web::{Data, Form, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::interactions;
 use super::verdict_view::VerdictView;
@@ -109,20 +109,25 @@ pub async fn run(
     };
     // A token pasted from a terminal usually ends with a newline; the widget would not carry it.
     let token = form.token.trim();
-    let mut recorded = json!({ "interactionData": unsigned_json });
-    if !token.is_empty() {
-        recorded["signedInteractionData"] = json!(token);
-    }
-    let outcome = verify_and_record(
-        &state,
-        (!token.is_empty()).then_some(token),
-        unsigned,
-        warnings,
-        recorded.to_string().into(),
-    )?;
+    let token = (!token.is_empty()).then_some(token);
+    let recorded = serde_json::to_string(&RecordedRun {
+        signed_interaction_data: token,
+        interaction_data: &unsigned_json,
+    })
+    .map_err(|e| PortalError::Internal(anyhow::Error::new(e).context("recording a run")))?;
+    let outcome = verify_and_record(&state, token, unsigned, warnings, recorded.into())?;
     Ok(HttpResponse::SeeOther()
         .insert_header((LOCATION, format!("/playground/{}", outcome.verdict.id)))
         .finish())
+}
+
+/// A playground run as the interaction log keeps it: the request the widget would have sent.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordedRun<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signed_interaction_data: Option<&'a str>,
+    interaction_data: &'a Value,
 }
 
 type ParsedUnsigned = (
@@ -134,7 +139,7 @@ type ParsedUnsigned = (
 fn parse_unsigned(text: &str) -> Result<ParsedUnsigned, Problem> {
     const HINT: &str = "Enter a JSON array such as [{\"label\":\"page\",\"data\":\"/pricing\",\"type\":\"string\"}], or leave it empty.";
     if text.trim().is_empty() {
-        return Ok((json!([]), Vec::new(), Vec::new()));
+        return Ok((Value::Array(Vec::new()), Vec::new(), Vec::new()));
     }
     let value = strict_json::parse(text.as_bytes()).map_err(|e| {
         Problem::new(

@@ -1,0 +1,299 @@
+//! The browser trust boundary. The emulator runs on developers' laptops next to their browser,
+//! so every page they visit is a potential attacker: it can send the emulator requests (HTML
+//! forms, `no-cors` fetches, both without a CORS preflight) and, by rebinding its own DNS name
+//! to 127.0.0.1, make its requests same-origin and read the answers. A test tool whose trust
+//! store a page can rewrite proves nothing, so before anything else (authentication included)
+//! looks at a request:
+//!
+//! 1. [`require_allowed_host`], on every route but the open verify endpoint: the `Host` must be
+//!    a loopback name (`localhost`, `*.localhost`), an IP literal, or an `--allowed-host`. A
+//!    rebound page's requests carry the attacker's name, and an IP literal cannot be rebound.
+//! 2. [`require_same_origin_json`], on the management API: a request a page on another origin
+//!    sent (`Sec-Fetch-Site: cross-site`/`same-site`, or an `Origin` that is not this server's)
+//!    is refused, and every write must be `Content-Type: application/json`, which neither a
+//!    form nor a `no-cors` fetch can send. Scripts (curl, test runners) send neither header.
+//!
+//! This is what Vite and webpack-dev-server do since the same class of bug was found in them.
+//! The portal's forms have their own same-origin proof (CSRF tokens, `csrf.rs`); the verify
+//! endpoint is open by design (customer pages on any origin call it) and changes nothing but
+//! the interaction log.
+
+use std::net::IpAddr;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::http::header::{CONTENT_TYPE, HOST, HeaderMap, ORIGIN};
+use actix_web::middleware::Next;
+use actix_web::web::Data;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+
+use crate::configuration::AllowedHost;
+use crate::error::ApiError;
+use crate::problem::{Code, Problem};
+use crate::routes::portal::{PortalError, accepts_html};
+use crate::startup::AppState;
+
+const SEC_FETCH_SITE: &str = "sec-fetch-site";
+
+/// Refuses requests whose `Host` (or absolute-form URI) names a host this server was not told
+/// to answer to: JSON for scripts and the API, the error page for a browser opening a page.
+pub async fn require_allowed_host(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let allowed = request
+        .app_data::<Data<AppState>>()
+        .map_or(&[][..], |state| &state.settings.allowed_hosts[..]);
+    match host_refusal(request.headers(), request.uri(), allowed) {
+        None => Ok(next.call(request).await?.map_into_left_body()),
+        Some(problem) => {
+            let response = refusal_response(request.request(), problem);
+            Ok(request.into_response(response).map_into_right_body())
+        }
+    }
+}
+
+/// Refuses management API requests that a page on another origin sent, and writes that are not
+/// JSON. Runs after [`require_allowed_host`].
+pub async fn require_same_origin_json(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let refusal = cross_site_refusal(request.request())
+        .or_else(|| media_type_refusal(request.method(), request.headers()));
+    match refusal {
+        None => Ok(next.call(request).await?.map_into_left_body()),
+        Some(problem) => {
+            let response = ApiError::Rejected(problem).error_response();
+            Ok(request.into_response(response).map_into_right_body())
+        }
+    }
+}
+
+fn refusal_response(request: &HttpRequest, problem: Problem) -> HttpResponse {
+    if accepts_html(request) && !request.match_info().as_str().starts_with("/api/") {
+        PortalError::Refused(problem).error_response()
+    } else {
+        ApiError::Rejected(problem).error_response()
+    }
+}
+
+/// Why the host this request names is not served, or `None` when it is.
+fn host_refusal(
+    headers: &HeaderMap,
+    uri: &actix_web::http::Uri,
+    allowed: &[AllowedHost],
+) -> Option<Problem> {
+    let mut host_headers = headers.get_all(HOST);
+    let host_header = host_headers.next();
+    if host_headers.next().is_some() {
+        return Some(no_host("The request has more than one Host header."));
+    }
+    // HTTP/1.1 absolute-form (`GET http://name/ HTTP/1.1`) names the host in the URI too; both
+    // must be allowed.
+    let named: Vec<&str> = host_header
+        .map(|value| value.to_str().unwrap_or("\u{fffd}"))
+        .into_iter()
+        .chain(uri.authority().map(|a| a.as_str()))
+        .collect();
+    if named.is_empty() {
+        return Some(no_host("The request has no Host header."));
+    }
+    let refused = named
+        .into_iter()
+        .find(|host| !is_allowed_host(host_name(host).as_deref(), allowed))?;
+    let name = host_name(refused).unwrap_or_else(|| refused.to_owned());
+    Some(Problem::new(
+        Code::HostNotAllowed,
+        format!("This emulator does not answer to the host {refused:?}."),
+        format!(
+            "Open it as http://127.0.0.1:<port>/ or http://localhost:<port>/. To reach it by this \
+             name (behind a proxy or in a container), start it with --allowed-host {name}. Other \
+             names are refused so that no web page can reach the emulator through DNS rebinding."
+        ),
+    ))
+}
+
+fn no_host(message: &str) -> Problem {
+    Problem::new(
+        Code::HostNotAllowed,
+        message,
+        "Send exactly one Host header naming 127.0.0.1, localhost or an --allowed-host (every \
+         HTTP/1.1 client does).",
+    )
+}
+
+/// The name in a `Host` value: without the port, brackets, trailing dot, in lower case.
+/// `None` when it cannot be a host at all.
+fn host_name(host: &str) -> Option<String> {
+    let name = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.split_once(']')?.0,
+        None => match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        },
+    };
+    let name = name.strip_suffix('.').unwrap_or(name);
+    (!name.is_empty()).then(|| name.to_ascii_lowercase())
+}
+
+/// Loopback names resolve locally in every browser and IP literals are never looked up, so
+/// neither can be rebound; any other name must be one the operator allowed.
+fn is_allowed_host(name: Option<&str>, allowed: &[AllowedHost]) -> bool {
+    let Some(name) = name else {
+        return false;
+    };
+    name.parse::<IpAddr>().is_ok()
+        || name == "localhost"
+        || name.ends_with(".localhost")
+        || allowed.iter().any(|host| host.matches(name))
+}
+
+/// Why this request looks sent by a page on another origin, or `None`.
+fn cross_site_refusal(request: &HttpRequest) -> Option<Problem> {
+    let headers = request.headers();
+    let site = headers.get(SEC_FETCH_SITE).and_then(|v| v.to_str().ok());
+    let origin = headers
+        .get(ORIGIN)
+        .map(|v| v.to_str().unwrap_or("\u{fffd}"));
+    let from = match (site, origin) {
+        // Another port on 127.0.0.1 is the same *site*: SameSite cookies ride along, so only
+        // same-origin counts.
+        (Some(site @ ("cross-site" | "same-site")), _) => {
+            origin.map_or_else(|| format!("a {site} page"), |o| format!("a page on {o}"))
+        }
+        (_, Some(origin)) if !is_own_origin(request, origin) => format!("a page on {origin}"),
+        _ => return None,
+    };
+    Some(Problem::new(
+        Code::CrossSiteRequest,
+        format!(
+            "This request was sent by {from}; the management API only takes requests from \
+             scripts and from the portal's own origin."
+        ),
+        "Call the management API from your test runner or a shell (curl, fetch in Node), not from \
+         a web page. Pages may only call POST /api/v1/verify (the widget shim does).",
+    ))
+}
+
+/// Whether `origin` is this server as the request reached it (scheme and `Host`, default port
+/// elided as browsers elide it).
+fn is_own_origin(request: &HttpRequest, origin: &str) -> bool {
+    let Some(host) = request.headers().get(HOST).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let scheme = request.connection_info().scheme().to_ascii_lowercase();
+    let host = host.to_ascii_lowercase();
+    let host = match (scheme.as_str(), host.rsplit_once(':')) {
+        ("http", Some((name, "80"))) | ("https", Some((name, "443"))) => name,
+        _ => &host,
+    };
+    origin.eq_ignore_ascii_case(&format!("{scheme}://{host}"))
+}
+
+/// Writes must be JSON: `POST`, `PUT` and `PATCH` with `Content-Type: application/json`; a
+/// `DELETE` may have no body, but if it declares one it must be JSON too. (A `DELETE` is not a
+/// method any page can send without a preflight, which this server never grants.)
+fn media_type_refusal(method: &Method, headers: &HeaderMap) -> Option<Problem> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return None;
+    }
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap_or("\u{fffd}"));
+    let needs_body = *method != Method::DELETE;
+    match content_type {
+        Some(value) if is_json(value) => None,
+        None if !needs_body => None,
+        declared => Some(Problem::new(
+            Code::UnsupportedMediaType,
+            match declared {
+                Some(value) => {
+                    format!("The Content-Type is {value:?}; the management API takes only JSON.")
+                }
+                None => "The request has no Content-Type; the management API takes only JSON."
+                    .to_owned(),
+            },
+            "Send the body as JSON with `Content-Type: application/json` (curl: -H \
+             'Content-Type: application/json'). POST /api/v1/reset takes an empty body or {}.",
+        )),
+    }
+}
+
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::StatusCode;
+
+    use super::*;
+    use crate::error::status_for;
+
+    #[test]
+    fn host_names_are_read_without_port_brackets_or_trailing_dot() {
+        for (host, name) in [
+            ("127.0.0.1:8080", Some("127.0.0.1")),
+            ("LocalHost", Some("localhost")),
+            ("localhost.:8080", Some("localhost")),
+            ("[::1]:8080", Some("::1")),
+            ("[::1]", Some("::1")),
+            ("example.com:", Some("example.com")),
+            (":8080", None),
+            ("[::1", None),
+        ] {
+            assert_eq!(host_name(host).as_deref(), name, "{host}");
+        }
+    }
+
+    #[test]
+    fn only_loopback_names_ip_literals_and_allowed_names_pass() {
+        let allowed: Vec<AllowedHost> = vec!["proxy.example".parse().unwrap()];
+        for name in [
+            "127.0.0.1",
+            "::1",
+            "192.168.1.20",
+            "localhost",
+            "app.localhost",
+            "proxy.example",
+        ] {
+            assert!(is_allowed_host(Some(name), &allowed), "{name}");
+        }
+        for name in [
+            "evil.example",
+            "localhost.evil.example",
+            "sub.proxy.example",
+            "notlocalhost",
+            "127.0.0.1.nip.io",
+        ] {
+            assert!(!is_allowed_host(Some(name), &allowed), "{name}");
+        }
+        assert!(!is_allowed_host(None, &allowed));
+    }
+
+    #[test]
+    fn writes_must_declare_json_and_deletes_may_declare_nothing() {
+        let mut json = HeaderMap::new();
+        json.insert(
+            CONTENT_TYPE,
+            "Application/JSON; charset=utf-8".parse().unwrap(),
+        );
+        let mut form = HeaderMap::new();
+        form.insert(
+            CONTENT_TYPE,
+            "application/x-www-form-urlencoded".parse().unwrap(),
+        );
+        let none = HeaderMap::new();
+        for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+            assert_eq!(media_type_refusal(&method, &json), None, "{method}");
+            let refused = media_type_refusal(&method, &form).unwrap();
+            assert_eq!(status_for(refused.code), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        }
+        assert!(media_type_refusal(&Method::POST, &none).is_some());
+        assert!(media_type_refusal(&Method::DELETE, &none).is_none());
+        assert!(media_type_refusal(&Method::GET, &form).is_none());
+    }
+}
