@@ -37,6 +37,15 @@ impl AdminCredential {
         if password.is_empty() {
             return Err(anyhow!("the admin password is empty"));
         }
+        if password.trim_end() != password {
+            // RFC 9110 strips whitespace around header values, so `Authorization: Bearer …`
+            // could never carry it, and every API call would fail with a puzzling 401.
+            return Err(anyhow!(
+                "the admin password ends with whitespace, which no HTTP header can carry: API \
+                 clients could never send it. Remove the trailing whitespace (leading and inner \
+                 spaces are fine)"
+            ));
+        }
         let mut salt = [0u8; 16];
         SystemRandom::new()
             .fill(&mut salt)
@@ -197,6 +206,9 @@ mod tests {
     #[test]
     fn malformed_or_foreign_hashes_are_refused() {
         assert!(AdminCredential::from_password("").is_err());
+        assert!(AdminCredential::from_password("pw ").is_err());
+        assert!(AdminCredential::from_password("pw\t").is_err());
+        assert!(AdminCredential::from_password(" p w").is_ok());
         assert!(AdminCredential::from_phc("hunter2").is_err());
         assert!(AdminCredential::from_phc("$pbkdf2-sha256$i=1000$c2FsdA$aGFzaA").is_err());
     }

@@ -42,6 +42,38 @@ impl RateLimiter {
     }
 
     pub fn check_at(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
+        self.with_bucket(client, now, |bucket| {
+            let ready = self.ready(bucket);
+            if ready.is_ok() {
+                bucket.tokens -= 1.0;
+            }
+            ready
+        })
+    }
+
+    /// Whether `client` has a request left, without taking it: for limits that only count
+    /// failures (a wrong password), checked before the attempt and charged after.
+    pub fn peek(&self, client: IpAddr) -> Result<(), Duration> {
+        self.with_bucket(client, Instant::now(), |bucket| self.ready(bucket))
+    }
+
+    fn ready(&self, bucket: &Bucket) -> Result<(), Duration> {
+        if bucket.tokens >= 1.0 {
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64(
+                (1.0 - bucket.tokens) / self.per_second,
+            ))
+        }
+    }
+
+    /// Runs `use_bucket` on `client`'s bucket, refilled up to `now`.
+    fn with_bucket<T>(
+        &self,
+        client: IpAddr,
+        now: Instant,
+        use_bucket: impl FnOnce(&mut Bucket) -> T,
+    ) -> T {
         let key = bucket_key(client);
         // A poisoned lock only means another request panicked mid-update; the counts are still
         // usable, and refusing every client forever would be worse.
@@ -59,14 +91,7 @@ impl RateLimiter {
         let earned = now.saturating_duration_since(bucket.updated).as_secs_f64() * self.per_second;
         bucket.tokens = (bucket.tokens + earned).min(self.burst);
         bucket.updated = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64(
-                (1.0 - bucket.tokens) / self.per_second,
-            ))
-        }
+        use_bucket(bucket)
     }
 
     fn forget_idle(&self, buckets: &mut HashMap<IpAddr, Bucket>, now: Instant) {
@@ -122,6 +147,19 @@ mod tests {
             assert_eq!(limiter.check_at(client, t2), Ok(()));
         }
         assert!(limiter.check_at(client, t2).is_err());
+    }
+
+    #[test]
+    fn peeking_takes_nothing() {
+        let limiter = RateLimiter::new(1.0, 2);
+        let client = ip("203.0.113.9");
+        for _ in 0..5 {
+            assert_eq!(limiter.peek(client), Ok(()));
+        }
+        let t0 = Instant::now();
+        limiter.check_at(client, t0).unwrap();
+        limiter.check_at(client, t0).unwrap();
+        assert!(limiter.peek(client).is_err());
     }
 
     #[test]

@@ -79,6 +79,7 @@ pub fn decide(
         }
         SignedInput::Failed(failure) => {
             verdict.signature.status = SignatureStatus::Invalid;
+            verdict.signature.key_id = failure.key_id;
             verdict.signature.failed_at = Some(failure.stage);
             verdict.signature.header = failure.header;
             verdict.warnings.extend(failure.warnings);
@@ -295,6 +296,7 @@ mod tests {
         let failed = SignedInput::Failed(Box::new(Failure {
             problem: crate::problem::Problem::new(Code::SignatureMismatch, "m", "h"),
             stage: crate::jws::Stage::Signature,
+            key_id: None,
             header: None,
             unverified_items: vec![item("email")],
             warnings: vec![],

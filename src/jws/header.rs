@@ -32,6 +32,12 @@ pub fn parse(bytes: &[u8]) -> Result<Map<String, Value>, Problem> {
             "The header needs only {\"alg\":\"ES256\"} and optionally \"kid\"; do not embed keys or certificate chains.",
         ));
     }
+    if bytes.is_empty() {
+        return Err(invalid(
+            "The header is empty (zero bytes).",
+            "The first part of the token must be base64url of a JSON object such as {\"alg\":\"ES256\"}.",
+        ));
+    }
     let text = std::str::from_utf8(bytes).map_err(|_| {
         invalid(
             "The header is not UTF-8 text.",

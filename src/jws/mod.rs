@@ -102,6 +102,8 @@ pub struct Verified {
 pub struct Failure {
     pub problem: Problem,
     pub stage: Stage,
+    /// The key whose signature verified, when the token was refused after that (its payload).
+    pub key_id: Option<Uuid>,
     pub header: Option<Map<String, Value>>,
     pub unverified_items: Vec<InteractionItem>,
     pub warnings: Vec<Warning>,
@@ -119,6 +121,7 @@ pub fn verify(token: &str, keys: &KeyRing) -> Result<Verified, Box<Failure>> {
         Err((stage, problem)) => Err(Box::new(Failure {
             problem,
             stage,
+            key_id: diagnosis.verified_by,
             header: diagnosis.header,
             unverified_items: match diagnosis.payload {
                 Some(Ok((items, _))) => items,
@@ -132,7 +135,11 @@ pub fn verify(token: &str, keys: &KeyRing) -> Result<Verified, Box<Failure>> {
 #[derive(Default)]
 struct Diagnosis {
     header: Option<Map<String, Value>>,
+    /// The payload segment read as items, whenever it decodes: a refusal lists them as dropped,
+    /// whatever stage refused the token.
     payload: Option<Result<payload::ParsedItems, Problem>>,
+    /// The key whose signature verified, when what failed came after (the payload).
+    verified_by: Option<Uuid>,
     warnings: Vec<Warning>,
 }
 
@@ -146,14 +153,18 @@ impl Diagnosis {
     fn run(&mut self, token: &str, keys: &KeyRing) -> StageResult<(Uuid, Vec<InteractionItem>)> {
         at(Stage::Size, check_size(token))?;
         let (header_b64, payload_b64, signature_b64) = at(Stage::Segments, split(token))?;
+        // Decode what the token claims to carry before judging it, so that a refusal at any
+        // later stage can show it. Parsed once: the same result is used after the signature
+        // checks out. Its own decoding error is reported in turn, after the header's.
+        let payload_bytes = decode_segment("payload", payload_b64);
+        if let Ok(bytes) = &payload_bytes {
+            self.payload = Some(payload::parse(bytes));
+        }
         let header_bytes = at(Stage::Base64url, decode_segment("header", header_b64))?;
-        let payload_bytes = at(Stage::Base64url, decode_segment("payload", payload_b64))?;
+        at(Stage::Base64url, payload_bytes)?;
         let signature = at(Stage::Base64url, decode_segment("signature", signature_b64))?;
 
         let parameters = at(Stage::Header, header::parse(&header_bytes))?;
-        // Decode what the token claims to carry before judging it, so a refusal can show it.
-        // Parsed once: the same result is used after the signature checks out.
-        self.payload = Some(payload::parse(&payload_bytes));
         let header = self.header.insert(parameters);
         self.warnings = at(Stage::Header, header::check_parameters(header))?;
         let kid = at(Stage::Header, header::key_id(header))?;
@@ -168,6 +179,7 @@ impl Diagnosis {
             .find(|key| key.verifier.verifies(signing_input, signature))
             .map(|key| key.id)
             .ok_or((Stage::Signature, signature::mismatch()))?;
+        self.verified_by = Some(key_id);
 
         let payload = self.payload.take().expect("payload parsed above");
         let (items, payload_warnings) = at(Stage::Payload, payload)?;
@@ -214,13 +226,6 @@ fn split(token: &str) -> Result<(&str, &str, &str), Problem> {
 }
 
 fn decode_segment(name: &str, segment: &str) -> Result<Vec<u8>, Problem> {
-    if segment.is_empty() && name == "header" {
-        return Err(Problem::new(
-            Code::InvalidBase64url,
-            "The header part is empty.",
-            "The first part of the token must be base64url of {\"alg\":\"ES256\"}.",
-        ));
-    }
     base64url::decode(segment).map_err(|e| {
         Problem::new(
             Code::InvalidBase64url,

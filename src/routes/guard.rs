@@ -67,25 +67,29 @@ async fn authenticate(request: &ServiceRequest, state: &AppState) -> Result<(), 
     if access.is_recently_accepted(password) {
         return Ok(());
     }
-    if let Some(peer) = request.peer_addr()
-        && let Err(wait) = state.password_attempts.check(peer.ip())
+    // Only wrong passwords count against the allowance: checked now, charged below.
+    let peer = request.peer_addr().map(|peer| peer.ip());
+    if let Some(peer) = peer
+        && let Err(wait) = state.password_attempts.peek(peer)
     {
-        tracing::warn!(client = %peer.ip(), "admin password attempts throttled");
+        tracing::warn!(client = %peer, "admin password attempts throttled");
         return Err(ApiError::Throttled(wait).error_response());
     }
     if access.check_password(password).await {
         Ok(())
     } else {
+        if let Some(peer) = peer {
+            let _ = state.password_attempts.check(peer);
+        }
         Err(unauthorized("The admin password is wrong."))
     }
 }
 
+/// The credentials after `Bearer `, exactly as sent: a password may begin or end with spaces.
 fn bearer(request: &ServiceRequest) -> Option<&str> {
     let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, credentials) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| credentials.trim())
+    scheme.eq_ignore_ascii_case("bearer").then_some(credentials)
 }
 
 fn unauthorized(message: &str) -> HttpResponse {

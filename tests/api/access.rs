@@ -258,6 +258,47 @@ async fn password_guessing_is_throttled_per_client() {
 }
 
 #[tokio::test]
+async fn only_wrong_passwords_count_against_the_login_limit() {
+    let app = spawn_locked().await;
+    let mut browser = FormSession::open(&app, "/login").await;
+    for login in 0..12 {
+        let response = log_in(&mut browser, &app, PASSWORD).await;
+        assert_eq!(response.status(), 303, "good login {login} was refused");
+    }
+    // The allowance is still whole: ten wrong guesses, then the limit.
+    for attempt in 0..10 {
+        let response = log_in(&mut browser, &app, "wrong").await;
+        assert_eq!(response.status(), 401, "attempt {attempt}");
+    }
+    assert_eq!(
+        log_in(&mut browser, &app, "wrong").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn a_bearer_password_is_taken_exactly_as_sent() {
+    const SPACED: &str = "  spaced out";
+    let app =
+        spawn_app_with(|s| s.admin = Some(AdminCredential::from_password(SPACED).unwrap())).await;
+    let get = |credentials: &str| {
+        app.client
+            .get(app.url("/api/v1/signing-keys"))
+            .header("Authorization", format!("Bearer {credentials}"))
+            .send()
+    };
+    assert_eq!(get(SPACED).await.unwrap().status(), 200);
+    assert_eq!(get(SPACED.trim()).await.unwrap().status(), 401);
+    // Trailing whitespace cannot cross HTTP (RFC 9110 strips it from header values), so such a
+    // password is refused at start rather than failing every API call.
+    let error = AdminCredential::from_password("spaced out  ").unwrap_err();
+    assert!(
+        error.to_string().contains("no HTTP header can carry"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
 async fn login_is_not_needed_or_offered_without_a_password() {
     let app = spawn_app_with(|_| {}).await;
     let client = no_redirects();

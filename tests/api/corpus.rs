@@ -73,7 +73,9 @@ fn expected(tc_id: u32) -> (&'static str, &'static str) {
         20 => ("signature", "invalid_signature_length"),
         21 | 24 | 27 | 29 => ("segments", "invalid_segments"),
         25 => ("keyId", "unknown_key_id"),
-        26 | 28 => ("base64url", "invalid_base64url"),
+        // An empty header segment is zero bytes of valid base64url, which are not a JSON object
+        // (28 also lacks the signature, checked later).
+        26 | 28 => ("header", "invalid_header"),
         30 => ("absent", "empty_signed_interaction_data"),
         31 => ("algorithm", "unsupported_algorithm"),
         379..=384 => ("signature", "invalid_signature_length"),

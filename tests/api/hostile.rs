@@ -15,6 +15,32 @@ fn hex(s: &str) -> Vec<u8> {
         .collect()
 }
 
+/// The labels a token's payload segment carries, read independently of the engine: exactly
+/// three segments, the middle one canonical base64url of a JSON array of items. Empty otherwise.
+fn payload_items(token: &str) -> Vec<String> {
+    use base64::Engine;
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Item {
+        label: String,
+        #[allow(dead_code)]
+        data: String,
+        #[serde(rename = "type")]
+        #[allow(dead_code)]
+        kind: String,
+    }
+    let segments: Vec<&str> = token.split('.').collect();
+    if segments.len() != 3 || token.len() > 64 * 1024 {
+        return Vec::new();
+    }
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(segments[1])
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Vec<Item>>(&bytes).ok())
+        .map(|items| items.into_iter().map(|i| i.label).collect())
+        .unwrap_or_default()
+}
+
 fn with_signature(header: &str, payload: &str, signature: &[u8]) -> String {
     format!(
         "{}.{}.{}",
@@ -187,9 +213,10 @@ async fn hostile_tokens_are_refused_with_their_code() {
         ),
         ("stray bits", stray_bits, "invalid_base64url"),
         (
+            // Zero bytes is valid base64url; what is wrong is that they are not a JSON object.
             "empty header",
             format!(".{}", &valid[valid.find('.').unwrap() + 1..]),
-            "invalid_base64url",
+            "invalid_header",
         ),
         ("two segments", input(es256), "invalid_segments"),
         ("four segments", format!("{valid}.e30"), "invalid_segments"),
@@ -309,10 +336,53 @@ async fn hostile_tokens_are_refused_with_their_code() {
                 && !error["hint"].as_str().unwrap().is_empty(),
             "{description}"
         );
+        // Whatever the stage that refused the signature, items the payload carried are listed
+        // as dropped, so "something dropped" finds every such interaction.
+        let rejected: Vec<_> = verdict["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| (i["label"].clone(), i["reason"]["code"].clone()))
+            .collect();
+        let expected_rejected: Vec<_> = payload_items(&token)
+            .iter()
+            .map(|label| (json!(label), json!("invalid_signature")))
+            .collect();
+        assert_eq!(rejected, expected_rejected, "{description}: {verdict}");
     }
     // The genuine token still verifies after all that.
     let verdict = app.verify(Some(&valid), json!([])).await;
     assert_eq!(verdict["signature"]["status"], "valid");
+}
+
+/// A signature that verified is credited to its key even when the payload it signed is refused,
+/// so the user sees that only the payload is wrong; a signature that did not verify names none.
+#[tokio::test]
+async fn the_key_that_verified_is_named_even_when_the_payload_is_refused() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    let key = app.add_key("backend", &signer.public_pem()).await;
+    let es256 = r#"{"alg":"ES256"}"#;
+    for payload in [
+        r#"{"email":"a@b.c"}"#,
+        r#"[{"label":"a","data":"b"}]"#,
+        "not json",
+    ] {
+        let verdict = app
+            .verify(Some(&signer.token(es256, payload)), json!([]))
+            .await;
+        assert_eq!(code(&verdict), "invalid_payload", "{verdict}");
+        assert_eq!(verdict["signature"]["status"], "invalid");
+        assert_eq!(
+            verdict["signature"]["keyId"], key["id"],
+            "{payload}: {verdict}"
+        );
+        assert_eq!(verdict["signature"]["failedAt"], "payload");
+    }
+    let forged = TestSigner::generate().token(es256, r#"{"email":"a@b.c"}"#);
+    let verdict = app.verify(Some(&forged), json!([])).await;
+    assert_eq!(code(&verdict), "signature_mismatch");
+    assert_eq!(verdict["signature"]["keyId"], json!(null));
 }
 
 /// Found by the strict_json fuzz target: serde_json (with its raw_value feature) treats the member

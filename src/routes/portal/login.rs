@@ -62,8 +62,9 @@ pub async fn submit(
     let form = form.into_inner();
     check_csrf(&request, &state, &form.csrf_token)?;
     let next = safe_next(form.next.as_deref()).to_owned();
+    // Only wrong passwords count against the allowance: checked now, charged below.
     if let Some(peer) = request.peer_addr()
-        && let Err(wait) = state.password_attempts.check(peer.ip())
+        && let Err(wait) = state.password_attempts.peek(peer.ip())
     {
         tracing::warn!(client = %peer.ip(), "login attempts throttled");
         let problem = Problem::new(
@@ -83,6 +84,9 @@ pub async fn submit(
         );
     }
     if !access.check_password(&form.password).await {
+        if let Some(peer) = request.peer_addr() {
+            let _ = state.password_attempts.check(peer.ip());
+        }
         let problem = Problem::new(
             Code::Unauthorized,
             "That is not the admin password.",
