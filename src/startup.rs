@@ -42,7 +42,8 @@ const PASSWORD_ATTEMPTS_PER_SECOND: f64 = 1.0 / 6.0;
 pub struct Application {
     address: SocketAddr,
     server: Server,
-    pool: SqlitePool,
+    /// Its pool and the lock on the file, released when the server has stopped.
+    database: storage::Database,
     recorder: Recorder,
     recorder_task: JoinHandle<()>,
 }
@@ -50,7 +51,8 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.check_exposure()?;
-        let pool = storage::connect(&settings.database_url).await?;
+        let database = storage::open_exclusive(&settings.database_url).await?;
+        let pool = database.pool.clone();
         let cache = PolicyCache::load(&pool).await?;
         let (recorder, recorder_task) =
             Recorder::spawn(pool.clone(), settings.interaction_retention);
@@ -119,7 +121,7 @@ impl Application {
         Ok(Self {
             address,
             server,
-            pool,
+            database,
             recorder,
             recorder_task,
         })
@@ -145,7 +147,7 @@ impl Application {
             tracing::warn!("interaction recorder did not stop within 10 s");
         }
         // Closing checkpoints the WAL, so the database file is complete on its own.
-        self.pool.close().await;
+        self.database.pool.close().await;
         tracing::info!("stopped; interaction log flushed");
         Ok(())
     }

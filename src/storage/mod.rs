@@ -5,6 +5,8 @@ pub mod seeding;
 pub mod signing_keys;
 pub mod unsigned_fields;
 
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -12,10 +14,59 @@ use anyhow::Context;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-/// Opens (creating if missing) and migrates the database.
-pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
+/// The database a server owns: its pool, and the lock that keeps a second server off the file.
+pub struct Database {
+    pub pool: SqlitePool,
+    /// Held for the server's life; the kernel releases it however the process ends.
+    _lock: Option<File>,
+}
+
+/// Opens (creating if missing) and migrates the database, after taking the lock that makes this
+/// server its only one: each server keeps the keys and fields in memory, so a second server on
+/// the same file would go on verifying with a key deleted through the first.
+pub async fn open_exclusive(database_url: &str) -> anyhow::Result<Database> {
     let options = SqliteConnectOptions::from_str(database_url)
-        .with_context(|| format!("parsing DATABASE_URL {database_url:?}"))?
+        .with_context(|| format!("parsing DATABASE_URL {database_url:?}"))?;
+    let lock = lock_database_file(database_url, options.get_filename())?;
+    let pool = connect(options).await?;
+    Ok(Database { pool, _lock: lock })
+}
+
+/// An exclusive lock on `<database file>.lock`, or an error naming the server that holds it.
+/// A lock file beside the database, not the database itself: SQLite's own locks are on that.
+/// `None` for in-memory databases, which no other process can open.
+fn lock_database_file(database_url: &str, filename: &Path) -> anyhow::Result<Option<File>> {
+    let name = filename.as_os_str().to_string_lossy();
+    if name == ":memory:" || name.starts_with("file:sqlx-in-memory") {
+        return Ok(None);
+    }
+    let mut lock_path = filename.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let lock_path = PathBuf::from(lock_path);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("opening the lock file {}", lock_path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(TryLockError::WouldBlock) => anyhow::bail!(
+            "another talkative-emulator is already serving {database_url} (it holds {}). Stop \
+             it, or give this one its own --database-url: two servers on one file would each \
+             keep their own copy of the keys, so a key deleted through one would still verify \
+             on the other",
+            lock_path.display()
+        ),
+        Err(TryLockError::Error(error)) => {
+            Err(error).with_context(|| format!("locking {}", lock_path.display()))
+        }
+    }
+}
+
+async fn connect(options: SqliteConnectOptions) -> anyhow::Result<SqlitePool> {
+    let database_url = options.get_filename().display().to_string();
+    let options = options
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         // FULL: an acknowledged write survives power loss, not only a process crash.

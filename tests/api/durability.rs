@@ -203,3 +203,60 @@ async fn graceful_shutdown_writes_the_whole_interaction_log() {
         .unwrap();
     assert_eq!(count, 25);
 }
+
+/// Each server keeps keys and fields in memory, so two on one file would disagree: a key deleted
+/// through one would still verify on the other. The second refuses to start, in-process and as
+/// a binary, and the file is free again once the first has stopped (or been killed).
+#[tokio::test]
+async fn one_database_is_served_by_one_server_at_a_time() {
+    use talkative_emulator::configuration::Settings;
+    use talkative_emulator::startup::Application;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("emulator.db");
+    let url = format!("sqlite://{}", db.display());
+    let first = start(&db).await;
+
+    let error = Application::build(Settings::ephemeral(url.clone()))
+        .await
+        .err()
+        .expect("a second server on the same file must not start")
+        .to_string();
+    assert!(error.contains("already serving"), "{error}");
+    assert!(error.contains("--database-url"), "{error}");
+
+    let output = Command::new(env!("CARGO_BIN_EXE_talkative-emulator"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", &url])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("another talkative-emulator is already serving"),
+        "{stderr}"
+    );
+
+    // The first one is unaffected.
+    let client = reqwest::Client::new();
+    let health = client
+        .get(format!("{}/health", first.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+
+    // Killed, it leaves the file free: the kernel drops the lock with the process.
+    let Server { mut child, .. } = first;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let second = start(&db).await;
+    let health = client
+        .get(format!("{}/health", second.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let Server { mut child, .. } = second;
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
