@@ -12,6 +12,9 @@ use crate::seed::Seed;
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://talkative-emulator.db";
 pub const DEFAULT_INTERACTION_RETENTION: u32 = 10_000;
+/// The interaction log's disk budget. A row can hold ~500 KB (request and verdict echo), so a
+/// row count alone let 10,000 of them take 5 GB.
+pub const DEFAULT_INTERACTION_RETENTION_BYTES: &str = "256MiB";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
 /// Verifications per second per client address, with bursts of twice that.
 pub const DEFAULT_VERIFY_RATE_LIMIT: u32 = 100;
@@ -58,6 +61,10 @@ pub struct ServeArgs {
     /// How many recorded interactions to keep (oldest are pruned).
     #[arg(long, env = "TALKATIVE_INTERACTION_RETENTION", default_value_t = DEFAULT_INTERACTION_RETENTION)]
     pub interaction_retention: u32,
+    /// Most disk the interaction log may take (database file and write-ahead log), e.g. 256MiB,
+    /// 1GiB or a number of bytes; the oldest interactions are pruned to stay under it.
+    #[arg(long, env = "TALKATIVE_INTERACTION_RETENTION_BYTES", default_value = DEFAULT_INTERACTION_RETENTION_BYTES)]
+    pub interaction_retention_bytes: ByteSize,
     /// TOML file with signing keys and unsigned fields to install at start and on reset.
     #[arg(long, env = "TALKATIVE_CONFIG")]
     pub config: Option<PathBuf>,
@@ -100,6 +107,7 @@ pub struct Settings {
     pub bind: SocketAddr,
     pub database_url: String,
     pub interaction_retention: u32,
+    pub interaction_retention_bytes: ByteSize,
     pub max_body_bytes: usize,
     pub report_only: bool,
     /// Keys and fields installed at start and on `POST /api/v1/reset`.
@@ -129,6 +137,7 @@ impl Settings {
             bind: args.bind,
             database_url: args.database_url,
             interaction_retention: args.interaction_retention,
+            interaction_retention_bytes: args.interaction_retention_bytes,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             report_only: args.report_only || seed.report_only.unwrap_or(false),
             seed,
@@ -156,12 +165,25 @@ impl Settings {
 }
 
 impl Settings {
+    /// What the interaction log keeps: rows, and bytes of rows. The bytes are three quarters of
+    /// the disk budget: the rest is SQLite's (the row overhead and indexes, free pages, and the
+    /// write-ahead log while a batch is written).
+    pub fn retention(&self) -> crate::storage::interactions::Retention {
+        crate::storage::interactions::Retention {
+            rows: self.interaction_retention,
+            bytes: self.interaction_retention_bytes.bytes() / 4 * 3,
+        }
+    }
+
     /// Settings for a throwaway instance: a random loopback port and the given database.
     pub fn ephemeral(database_url: impl Into<String>) -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: database_url.into(),
             interaction_retention: DEFAULT_INTERACTION_RETENTION,
+            interaction_retention_bytes: DEFAULT_INTERACTION_RETENTION_BYTES
+                .parse()
+                .expect("the default parses"),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             report_only: false,
             seed: Seed::default(),
@@ -222,5 +244,91 @@ impl std::str::FromStr for AllowedHost {
             ));
         }
         Ok(Self { name, subdomains })
+    }
+}
+
+/// A size in bytes, written as a number with an optional unit: `1048576`, `512KiB`, `256MiB`,
+/// `1GiB` (or KB, MB, GB in powers of 1000). At least [`ByteSize::MIN`]: the log must hold a
+/// few of the largest interactions (~500 KB each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(u64);
+
+impl ByteSize {
+    pub const MIN: u64 = 4 * 1024 * 1024;
+
+    pub fn bytes(self) -> u64 {
+        self.0
+    }
+}
+
+impl std::str::FromStr for ByteSize {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        let text = raw.trim();
+        let split = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 1,
+            "kib" => 1 << 10,
+            "mib" => 1 << 20,
+            "gib" => 1 << 30,
+            "kb" => 1_000,
+            "mb" => 1_000_000,
+            "gb" => 1_000_000_000,
+            _ => {
+                return Err(format!(
+                    "{raw:?}: unknown unit; write a number of bytes or use KiB, MiB, GiB (KB, MB, GB)"
+                ));
+            }
+        };
+        let bytes = number
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| n.checked_mul(multiplier))
+            .ok_or_else(|| format!("{raw:?} is not a size such as 256MiB"))?;
+        if bytes < Self::MIN {
+            return Err(format!(
+                "{raw:?} is below the minimum of 4MiB: the log must hold a few of the largest \
+                 interactions (~500 KB each)"
+            ));
+        }
+        Ok(Self(bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ByteSize;
+
+    #[test]
+    fn sizes_read_with_or_without_units() {
+        for (text, bytes) in [
+            ("4194304", 4 << 20),
+            ("256MiB", 256 << 20),
+            ("256 mib", 256 << 20),
+            ("1GiB", 1 << 30),
+            ("5MB", 5_000_000),
+            ("8192KiB", 8 << 20),
+        ] {
+            assert_eq!(
+                text.parse::<ByteSize>().map(ByteSize::bytes),
+                Ok(bytes),
+                "{text}"
+            );
+        }
+        for bad in [
+            "",
+            "MiB",
+            "1.5GiB",
+            "-1MiB",
+            "10 parsecs",
+            "1MiB",
+            "99999999999999999999GiB",
+        ] {
+            assert!(bad.parse::<ByteSize>().is_err(), "{bad}");
+        }
     }
 }

@@ -16,6 +16,12 @@
 //! (WAL and checkpoint) and cost ~3% of the server's CPU per request, besides the kernel's
 //! writeback. Flushes for readers and the final write are unaffected.
 //!
+//! The buffer is also bounded in bytes ([`Recorder::max_pending_bytes`]): a record can be
+//! ~500 KB (a request at the body limit and its verdict echo), and 1,500 of them once took RSS
+//! to 800 MiB between two timed writes. A record that would pass the bound waits for a write
+//! instead (backpressure on the verify request that made it), so memory stays bounded and no
+//! record a reader should see is dropped. Small records never come near it.
+//!
 //! Why a locked buffer and not a channel to a writer task: the record pushed out is dropped by
 //! the request's own thread, which allocates records of the same sizes and recycles the memory
 //! at once. Handed to a task that only ever frees, each record's memory went back through
@@ -32,7 +38,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use crate::storage::interactions::{NewInteraction, insert_batch};
+use crate::storage::interactions::{NewInteraction, Retention, insert_batch};
 
 /// How often buffered records are written when nobody asks. Also the most of the log a crash
 /// (not a graceful stop) can lose.
@@ -41,6 +47,9 @@ pub const WRITE_INTERVAL: Duration = Duration::from_secs(2);
 /// write would replace the whole log. Also the most a crash can lose then.
 pub const OVERLOADED_WRITE_INTERVAL: Duration = Duration::from_secs(10);
 const WRITE_ATTEMPTS: u32 = 3;
+/// The unwritten buffer's byte bound, at most: with the batch being written beside it, two of
+/// these plus the server's own ~20 MiB stay well under 128 MiB.
+const MAX_PENDING_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct Recorder {
@@ -49,9 +58,11 @@ pub struct Recorder {
 
 struct Shared {
     pool: SqlitePool,
-    retention: u32,
-    /// Most records `pending` holds: `retention`, at least 1.
+    retention: Retention,
+    /// Most records `pending` holds: `retention.rows`, at least 1.
     capacity: usize,
+    /// Most bytes `pending` holds before a new record waits for a write (one record always fits).
+    max_pending_bytes: usize,
     pending: Mutex<Pending>,
     /// Held for the whole of a write, so writes land in the order their records were taken;
     /// holds when the last one was.
@@ -61,11 +72,12 @@ struct Shared {
 
 impl Recorder {
     /// Starts the timed writer. It runs until [`Recorder::close`].
-    pub fn spawn(pool: SqlitePool, retention: u32) -> (Self, JoinHandle<()>) {
+    pub fn spawn(pool: SqlitePool, retention: Retention) -> (Self, JoinHandle<()>) {
         let shared = Arc::new(Shared {
             pool,
             retention,
-            capacity: usize::try_from(retention.max(1)).unwrap_or(usize::MAX),
+            capacity: usize::try_from(retention.rows.max(1)).unwrap_or(usize::MAX),
+            max_pending_bytes: Self::max_pending_bytes(retention),
             pending: Mutex::new(Pending::default()),
             writing: tokio::sync::Mutex::new(Instant::now()),
             closing: Notify::new(),
@@ -74,14 +86,37 @@ impl Recorder {
         (Self { shared }, handle)
     }
 
-    /// Buffers a record for the next write. Never waits on SQLite.
-    pub fn record(&self, interaction: NewInteraction) {
-        let pushed_out = self
-            .shared
-            .pending()
-            .push(interaction, self.shared.capacity);
-        // Dropped here, after the lock is released, by the thread that made records like it.
-        drop(pushed_out);
+    /// The unwritten buffer's byte bound: 16 MiB, or an eighth of the log's byte budget when
+    /// that is smaller, so one write never takes a large share of the disk budget.
+    pub fn max_pending_bytes(retention: Retention) -> usize {
+        let eighth = usize::try_from(retention.bytes / 8).unwrap_or(usize::MAX);
+        eighth.min(MAX_PENDING_BYTES)
+    }
+
+    /// Buffers a record for the next write. Waits on SQLite only when the buffer's byte bound
+    /// is reached, i.e. while huge records arrive faster than the disk takes them.
+    pub async fn record(&self, interaction: NewInteraction) {
+        let mut interaction = Some(interaction);
+        loop {
+            let pushed_out = {
+                let mut pending = self.shared.pending();
+                let size = interaction.as_ref().map_or(0, NewInteraction::bytes);
+                if !pending.records.is_empty()
+                    && pending.bytes.saturating_add(size) > self.shared.max_pending_bytes
+                {
+                    None
+                } else {
+                    let record = interaction.take().expect("pushed at most once");
+                    Some(pending.push(record, self.shared.capacity))
+                }
+            };
+            match pushed_out {
+                // Dropped here, after the lock is released, by the thread that made records
+                // like it.
+                Some(pushed_out) => return drop(pushed_out),
+                None => self.flush().await,
+            }
+        }
     }
 
     /// Returns once everything recorded before this call is committed.
@@ -117,6 +152,8 @@ impl Shared {
 #[derive(Default)]
 struct Pending {
     records: VecDeque<NewInteraction>,
+    /// What `records` take, as [`NewInteraction::bytes`] counts.
+    bytes: usize,
     last_use: HashMap<Uuid, i64>,
     /// Some record was pushed out unwritten: the next write replaces the whole log.
     overflowed: bool,
@@ -135,6 +172,8 @@ impl Pending {
         } else {
             None
         };
+        self.bytes =
+            self.bytes + record.bytes() - pushed_out.as_ref().map_or(0, NewInteraction::bytes);
         self.records.push_back(record);
         pushed_out
     }
@@ -150,7 +189,7 @@ impl Pending {
     }
 }
 
-async fn write(pool: &SqlitePool, mut pending: Pending, retention: u32) {
+async fn write(pool: &SqlitePool, mut pending: Pending, retention: Retention) {
     let batch = pending.records.make_contiguous();
     for attempt in 1..=WRITE_ATTEMPTS {
         match insert_batch(pool, batch, &pending.last_use, retention).await {

@@ -54,8 +54,7 @@ impl Application {
         let database = storage::open_exclusive(&settings.database_url).await?;
         let pool = database.pool.clone();
         let cache = PolicyCache::load(&pool).await?;
-        let (recorder, recorder_task) =
-            Recorder::spawn(pool.clone(), settings.interaction_retention);
+        let (recorder, recorder_task) = Recorder::spawn(pool.clone(), settings.retention());
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let address = listener.local_addr().context("reading the bound address")?;

@@ -20,8 +20,9 @@ pub struct Outcome {
 }
 
 /// Verifies against the current in-memory keys and allowlist (no database read) and queues the
-/// interaction for the recorder. `request` is the request as received, kept in the log.
-pub fn verify_and_record(
+/// interaction for the recorder (which waits only when its byte bound is reached). `request` is
+/// the request as received, kept in the log.
+pub async fn verify_and_record(
     state: &AppState,
     token: Option<&str>,
     unsigned: Vec<InteractionItem>,
@@ -53,15 +54,18 @@ pub fn verify_and_record(
     };
     verdict.warnings.extend(extra_warnings);
     let json = verdict_json(&verdict)?;
-    state.recorder.record(NewInteraction {
-        id: verdict.id,
-        received_at,
-        status: verdict.signature.status.as_str(),
-        rejected: i64::try_from(verdict.rejected.len()).unwrap_or(i64::MAX),
-        request,
-        verdict: json.clone(),
-        key_used: verdict.signature.key_id,
-    });
+    state
+        .recorder
+        .record(NewInteraction {
+            id: verdict.id,
+            received_at,
+            status: verdict.signature.status.as_str(),
+            rejected: i64::try_from(verdict.rejected.len()).unwrap_or(i64::MAX),
+            request,
+            verdict: json.clone(),
+            key_used: verdict.signature.key_id,
+        })
+        .await;
     Ok(Outcome { verdict, json })
 }
 

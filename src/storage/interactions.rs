@@ -20,8 +20,17 @@ pub struct NewInteraction {
     pub key_used: Option<Uuid>,
 }
 
+impl NewInteraction {
+    /// What the row's request and verdict take, the unit both retention and paging count in.
+    pub fn bytes(&self) -> usize {
+        self.request.len() + self.verdict.len()
+    }
+}
+
 #[derive(Debug, Clone, FromRow)]
 pub struct StoredInteraction {
+    /// Insertion order: newer rows have larger values. Paging cursors are made of it.
+    pub seq: i64,
     pub id: String,
     pub received_at: i64,
     pub status: String,
@@ -30,8 +39,19 @@ pub struct StoredInteraction {
     pub verdict: String,
 }
 
+/// How much the log may keep: rows, and bytes of request and verdict.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    pub rows: u32,
+    pub bytes: u64,
+}
+
 /// Writes a batch in one transaction: the interactions, the keys' last use (`last_use`, latest
-/// time per key), and the pruning of rows beyond `retention`. Either all of it lands or none of it.
+/// time per key), and the pruning of what `retention` does not keep. Either all of it lands or
+/// none of it.
+///
+/// Room is made before inserting, so the pages the oldest rows free are reused by this very
+/// transaction and the file stays near its bound instead of growing by a batch each time.
 ///
 /// Rows go in multi-row INSERTs rather than one statement per row: sqlx runs SQLite on a worker
 /// thread, and a round trip per row cost more in thread hand-offs than the insert itself. The
@@ -41,9 +61,15 @@ pub async fn insert_batch(
     pool: &SqlitePool,
     batch: &[NewInteraction],
     last_use: &HashMap<Uuid, i64>,
-    retention: u32,
+    retention: Retention,
 ) -> sqlx::Result<()> {
+    let budget = i64::try_from(retention.bytes).unwrap_or(i64::MAX);
+    let incoming: i64 = batch
+        .iter()
+        .map(|r| i64::try_from(r.bytes()).unwrap_or(i64::MAX))
+        .fold(0, i64::saturating_add);
     let mut tx = pool.begin().await?;
+    prune_to_bytes(&mut tx, budget.saturating_sub(incoming)).await?;
     let mut rest = batch;
     while !rest.is_empty() {
         let rows = INSERT_SIZES
@@ -60,7 +86,8 @@ pub async fn insert_batch(
                 .bind(record.status)
                 .bind(record.rejected)
                 .bind(&*record.request)
-                .bind(&*record.verdict);
+                .bind(&*record.verdict)
+                .bind(i64::try_from(record.bytes()).unwrap_or(i64::MAX));
         }
         insert.execute(&mut *tx).await?;
         rest = remaining;
@@ -74,34 +101,111 @@ pub async fn insert_batch(
         .execute(&mut *tx)
         .await?;
     }
-    // seq only grows, so everything more than `retention` behind the newest row is old.
+    // seq only grows, so everything more than `retention.rows` behind the newest row is old.
     sqlx::query("DELETE FROM interactions WHERE seq <= (SELECT MAX(seq) FROM interactions) - ?")
-        .bind(i64::from(retention))
+        .bind(i64::from(retention.rows))
         .execute(&mut *tx)
         .await?;
+    // A batch larger than the whole budget keeps only its newest rows.
+    if incoming > budget {
+        prune_to_bytes(&mut tx, budget).await?;
+    }
     tx.commit().await
 }
 
-const COLUMNS: &str = "id, received_at, status, rejected, request, verdict";
+/// Deletes the oldest rows until the rest take at most `allowance` bytes. Reads only the
+/// (seq, bytes) index: a running total from the newest row down finds the first row that does
+/// not fit, and it and everything older go.
+async fn prune_to_bytes(tx: &mut sqlx::SqliteConnection, allowance: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM interactions WHERE seq <= ( \
+           SELECT seq FROM ( \
+             SELECT seq, SUM(bytes) OVER (ORDER BY seq DESC) AS newer FROM interactions \
+           ) WHERE newer > ?1 ORDER BY seq DESC LIMIT 1)",
+    )
+    .bind(allowance)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
 
-/// Newest first. `status` filters on the signature status; `rejected_only` keeps interactions
-/// where something was dropped.
-pub async fn list(
+const COLUMNS: &str = "seq, id, received_at, status, rejected, request, verdict";
+
+/// The most request and verdict bytes one list page carries (it always carries one row): a
+/// page of 500 of the largest interactions was 250 MB.
+pub const PAGE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Which interactions a list shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Filter<'a> {
+    /// Signature status: valid, invalid or absent.
+    pub status: Option<&'a str>,
+    /// Only interactions where something was dropped.
+    pub rejected_only: bool,
+}
+
+/// One page of a list, newest first, and where the next page starts (older rows remain).
+#[derive(Debug)]
+pub struct Page {
+    pub rows: Vec<StoredInteraction>,
+    pub next: Option<i64>,
+}
+
+/// At most `limit` rows older than `before` (a `Page::next`), and no more than `max_bytes` of
+/// request and verdict, though always at least one row: sizes are read from the index first,
+/// so a page of 500 KB rows never loads more rows than it returns.
+pub async fn page(
     pool: &SqlitePool,
+    filter: Filter<'_>,
     limit: u32,
-    status: Option<&str>,
-    rejected_only: bool,
-) -> sqlx::Result<Vec<StoredInteraction>> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM interactions \
-         WHERE (?1 IS NULL OR status = ?1) AND (?2 = 0 OR rejected > 0) \
-         ORDER BY seq DESC LIMIT ?3"
+    before: Option<i64>,
+    max_bytes: u64,
+) -> sqlx::Result<Page> {
+    const MATCHES: &str = "(?1 IS NULL OR status = ?1) AND (?2 = 0 OR rejected > 0)";
+    let sizes: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT seq, bytes FROM interactions WHERE {MATCHES} AND (?3 IS NULL OR seq < ?3) \
+         ORDER BY seq DESC LIMIT ?4"
     ))
-    .bind(status)
-    .bind(rejected_only)
-    .bind(i64::from(limit))
+    .bind(filter.status)
+    .bind(filter.rejected_only)
+    .bind(before)
+    .bind(i64::from(limit) + 1)
     .fetch_all(pool)
-    .await
+    .await?;
+    let max_bytes = i64::try_from(max_bytes).unwrap_or(i64::MAX);
+    let mut taken = 0;
+    let mut total: i64 = 0;
+    for (_, bytes) in sizes
+        .iter()
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+    {
+        total = total.saturating_add(*bytes);
+        if taken > 0 && total > max_bytes {
+            break;
+        }
+        taken += 1;
+    }
+    let (Some((newest, _)), Some((oldest, _))) = (sizes.first(), sizes.get(taken.max(1) - 1))
+    else {
+        return Ok(Page {
+            rows: Vec::new(),
+            next: None,
+        });
+    };
+    let rows = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM interactions WHERE {MATCHES} AND seq BETWEEN ?3 AND ?4 \
+         ORDER BY seq DESC"
+    ))
+    .bind(filter.status)
+    .bind(filter.rejected_only)
+    .bind(oldest)
+    .bind(newest)
+    .fetch_all(pool)
+    .await?;
+    Ok(Page {
+        rows,
+        next: (sizes.len() > taken).then_some(*oldest),
+    })
 }
 
 pub async fn get(pool: &SqlitePool, id: Uuid) -> sqlx::Result<Option<StoredInteraction>> {
@@ -121,9 +225,9 @@ fn insert_sql(rows: usize) -> &'static str {
         INSERT_SIZES
             .iter()
             .map(|&n| {
-                let values = vec!["(?, ?, ?, ?, ?, ?)"; n].join(", ");
+                let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; n].join(", ");
                 format!(
-                    "INSERT INTO interactions (id, received_at, status, rejected, request, verdict) VALUES {values}"
+                    "INSERT INTO interactions (id, received_at, status, rejected, request, verdict, bytes) VALUES {values}"
                 )
             })
             .collect()

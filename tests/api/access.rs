@@ -378,6 +378,7 @@ async fn hash_password_output_is_a_usable_credential() {
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         database_url: format!("sqlite://{}", dir.path().join("h.db").display()),
         interaction_retention: 100,
+        interaction_retention_bytes: "64MiB".parse().unwrap(),
         config: None,
         report_only: false,
         admin_password: None,

@@ -116,3 +116,108 @@ async fn concurrent_verifies_are_all_recorded_in_batches() {
     recorded.sort_by_key(|v| v.to_string());
     assert_eq!(sent, recorded);
 }
+
+#[tokio::test]
+async fn pages_follow_the_cursor_to_the_oldest_without_overlap() {
+    let app = spawn_app().await;
+    let mut sent = Vec::new();
+    for i in 0..7 {
+        let verdict = app.verify(None, items(&[("n", &i.to_string())])).await;
+        sent.push(verdict["id"].clone());
+    }
+    sent.reverse();
+    let mut listed = Vec::new();
+    let mut path = "/api/v1/interactions?limit=3".to_owned();
+    let mut pages = 0;
+    loop {
+        let (status, page) = app.get(&path).await;
+        assert_eq!(status, 200, "{page}");
+        pages += 1;
+        listed.extend(
+            page["interactions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].clone()),
+        );
+        match page["next"].as_str() {
+            Some(next) => path = format!("/api/v1/interactions?limit=3&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(listed, sent, "newest first, each once");
+
+    // Filters hold across pages; a cursor this server did not give is refused.
+    let (_, valid) = app.get("/api/v1/interactions?status=valid&limit=2").await;
+    assert_eq!(valid["interactions"], json!([]));
+    assert_eq!(valid["next"], json!(null));
+    for bad in ["abc", "-5", "0", "1.5"] {
+        let (status, body) = app.get(&format!("/api/v1/interactions?cursor={bad}")).await;
+        assert_eq!((status, code(&body)), (400, "invalid_request"), "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn retention_by_bytes_keeps_the_newest_that_fit() {
+    // 4 MiB of disk: three quarters, 3 MiB, for rows of ~400 KB (request and verdict echo).
+    let app = spawn_app_with(|s| s.interaction_retention_bytes = "4MiB".parse().unwrap()).await;
+    let data = "x".repeat(8 * 1024);
+    let big: Vec<(String, &str)> = (0..24).map(|i| (format!("f{i}"), data.as_str())).collect();
+    let big: Vec<(&str, &str)> = big.iter().map(|(l, d)| (l.as_str(), *d)).collect();
+    let mut ids = Vec::new();
+    for _ in 0..12 {
+        // One at a time, each read back, so every write is its own batch.
+        let verdict = app.verify(None, items(&big)).await;
+        ids.push(verdict["id"].clone());
+        let (status, _) = app.get("/api/v1/interactions?limit=1").await;
+        assert_eq!(status, 200);
+    }
+    let mut kept = Vec::new();
+    let mut path = "/api/v1/interactions?limit=500".to_owned();
+    loop {
+        let (_, page) = app.get(&path).await;
+        kept.extend(
+            page["interactions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].clone()),
+        );
+        match page["next"].as_str() {
+            Some(next) => path = format!("/api/v1/interactions?limit=500&cursor={next}"),
+            None => break,
+        }
+    }
+    let row_bytes = {
+        let (_, one) = app
+            .get(&format!(
+                "/api/v1/interactions/{}",
+                ids[11].as_str().unwrap()
+            ))
+            .await;
+        one["request"].to_string().len() + one["verdict"].to_string().len()
+    };
+    let fit = 3 * 1024 * 1024 / row_bytes;
+    assert!((4..12).contains(&fit), "{row_bytes} bytes a row");
+    let newest: Vec<_> = ids.iter().rev().take(fit).cloned().collect();
+    assert_eq!(
+        kept, newest,
+        "the newest {fit} of 12 rows of {row_bytes} bytes"
+    );
+}
+
+#[tokio::test]
+async fn a_retention_below_four_mebibytes_is_refused() {
+    for bad in ["1MiB", "0", "lots"] {
+        let parsed = bad.parse::<talkative_emulator::configuration::ByteSize>();
+        assert!(parsed.is_err(), "{bad}");
+    }
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_talkative-emulator"))
+        .args(["serve", "--interaction-retention-bytes", "1MiB"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "a usage error");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("minimum of 4MiB"), "{stderr}");
+}

@@ -2,6 +2,7 @@
 //! SQLite database.
 
 mod access;
+mod bounded;
 mod browser;
 mod cli;
 mod config;

@@ -22,6 +22,8 @@ pub struct ListParams {
     status: Option<String>,
     /// Only interactions where something was dropped.
     rejected: Option<bool>,
+    /// Where a page starts: the previous page's `next`.
+    cursor: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -42,6 +44,8 @@ struct InteractionView {
 #[derive(Serialize)]
 struct InteractionList {
     interactions: Vec<InteractionView>,
+    /// Pass as `cursor` for the next (older) page; `null` on the last page.
+    next: Option<String>,
 }
 
 impl TryFrom<StoredInteraction> for InteractionView {
@@ -76,22 +80,35 @@ pub async fn list(
             "Use status=valid, status=invalid or status=absent.",
         ));
     }
+    let before = params
+        .cursor
+        .as_deref()
+        .map(|cursor| {
+            cursor.parse::<i64>().ok().filter(|seq| *seq > 0).ok_or_else(|| {
+                ApiError::invalid_request(
+                    format!("The cursor {cursor:?} is not one this server gave."),
+                    "Pass the previous page's \"next\" value as it was, or leave cursor out for the newest page.",
+                )
+            })
+        })
+        .transpose()?;
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     // Read-your-writes: whatever was verified before this request is in the log.
     state.recorder.flush().await;
-    let rows = interactions::list(
-        &state.pool,
-        limit,
-        params.status.as_deref(),
-        params.rejected.unwrap_or(false),
-    )
-    .await?;
-    let views = rows
+    let filter = interactions::Filter {
+        status: params.status.as_deref(),
+        rejected_only: params.rejected.unwrap_or(false),
+    };
+    let page =
+        interactions::page(&state.pool, filter, limit, before, interactions::PAGE_BYTES).await?;
+    let views = page
+        .rows
         .into_iter()
         .map(InteractionView::try_from)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(HttpResponse::Ok().json(InteractionList {
         interactions: views,
+        next: page.next.map(|seq| seq.to_string()),
     }))
 }
 

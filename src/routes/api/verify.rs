@@ -53,7 +53,7 @@ pub async fn verify(
         .map_err(|_| {
             ApiError::invalid_request("The request body is not UTF-8.", "Send UTF-8 JSON.")
         })?;
-    let outcome = verify_and_record(&state, token.as_deref(), unsigned, warnings, request)?;
+    let outcome = verify_and_record(&state, token.as_deref(), unsigned, warnings, request).await?;
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
         .body(outcome.json.into_bytes()))

@@ -29,7 +29,15 @@ pub async fn show(
     let keys = signing_keys::list(&state.pool).await?;
     let active_keys = keys.iter().filter(|k| k.active).count();
     let allowlist = unsigned_fields::list(&state.pool).await?.len();
-    let recent = rows(interactions::list(&state.pool, 5, None, false).await?)?;
+    let recent = interactions::page(
+        &state.pool,
+        interactions::Filter::default(),
+        5,
+        None,
+        interactions::PAGE_BYTES,
+    )
+    .await?;
+    let recent = rows(recent.rows)?;
     let (next_step, next_link) = if keys.is_empty() {
         (
             "Paste your ec_public.pem on the Signing Keys page to turn signing on.",

@@ -49,6 +49,8 @@ const FILTERS: &[(&str, &str)] = &[
 #[derive(Deserialize)]
 pub struct ListQuery {
     filter: Option<String>,
+    /// Where the page starts: the previous page's "older" link.
+    cursor: Option<i64>,
 }
 
 pub struct FilterLink {
@@ -62,7 +64,10 @@ pub struct FilterLink {
 struct InteractionsPage {
     layout: Layout,
     filters: Vec<FilterLink>,
+    filter: String,
     recent: Vec<Row>,
+    /// The cursor of the next, older page, if any.
+    older: Option<i64>,
 }
 
 pub async fn list(
@@ -70,10 +75,8 @@ pub async fn list(
     query: Query<ListQuery>,
     state: Data<AppState>,
 ) -> Result<HttpResponse, PortalError> {
-    let filter = query
-        .into_inner()
-        .filter
-        .unwrap_or_else(|| "all".to_owned());
+    let ListQuery { filter, cursor } = query.into_inner();
+    let filter = filter.unwrap_or_else(|| "all".to_owned());
     let (status, dropped) = match filter.as_str() {
         "all" => (None, false),
         "valid" | "invalid" | "absent" => (Some(filter.as_str()), false),
@@ -85,7 +88,19 @@ pub async fn list(
         }
     };
     state.recorder.flush().await;
-    let recent = rows(interactions::list(&state.pool, 200, status, dropped).await?)?;
+    let page = interactions::page(
+        &state.pool,
+        interactions::Filter {
+            status,
+            rejected_only: dropped,
+        },
+        200,
+        cursor,
+        interactions::PAGE_BYTES,
+    )
+    .await?;
+    let older = page.next;
+    let recent = rows(page.rows)?;
     let (layout, cookies) = layout(&request, &state, "interactions");
     let filters = FILTERS
         .iter()
@@ -99,6 +114,8 @@ pub async fn list(
         layout,
         filters,
         recent,
+        older,
+        filter,
     };
     render(&page, StatusCode::OK, cookies)
 }

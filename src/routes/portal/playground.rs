@@ -115,7 +115,7 @@ pub async fn run(
         interaction_data: &unsigned_json,
     })
     .map_err(|e| PortalError::Internal(anyhow::Error::new(e).context("recording a run")))?;
-    let outcome = verify_and_record(&state, token, unsigned, warnings, recorded.into())?;
+    let outcome = verify_and_record(&state, token, unsigned, warnings, recorded.into()).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((LOCATION, format!("/playground/{}", outcome.verdict.id)))
         .finish())

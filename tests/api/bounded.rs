@@ -1,0 +1,212 @@
+//! Memory and disk stay bounded whatever clients send: the interaction log is pruned by bytes as
+//! well as by rows, the unwritten queue is bounded in bytes, and list pages are bounded in rows
+//! and bytes. Runs the real binary, as an operator would, and reads its peak RSS from /proc.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestSigner, items};
+
+const MIB: u64 = 1024 * 1024;
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start(db: &Path, extra: &[&str]) -> Server {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_talkative-emulator"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .args(extra)
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client
+            .get(format!("{}/health", server.base))
+            .send()
+            .await
+            .is_ok()
+        {
+            return server;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the emulator did not start");
+}
+
+/// The most the server's resident memory has been, from /proc (VmHWM).
+fn peak_rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .expect("VmHWM in /proc/PID/status");
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+/// The database file and its write-ahead log, as they sit on disk.
+fn database_bytes(db: &Path) -> u64 {
+    let size = |suffix: &str| {
+        let mut path = db.as_os_str().to_owned();
+        path.push(suffix);
+        std::fs::metadata(path).map_or(0, |m| m.len())
+    };
+    size("") + size("-wal") + size("-shm")
+}
+
+/// A verify request as large as the server takes: a 64 KiB-class signed token whose payload
+/// carries five 8 KiB items, and 24 unsigned 8 KiB items beside it, under the 256 KiB body
+/// limit. Its verdict echoes every item, so the request and verdict together are ~470 KB.
+fn largest_request(signer: &TestSigner) -> String {
+    let data = "x".repeat(8 * 1024);
+    let signed: Vec<(String, String)> = (0..5).map(|i| (format!("s{i}"), data.clone())).collect();
+    let signed: Vec<(&str, &str)> = signed
+        .iter()
+        .map(|(l, d)| (l.as_str(), d.as_str()))
+        .collect();
+    let unsigned: Vec<(String, String)> =
+        (0..24).map(|i| (format!("u{i}"), data.clone())).collect();
+    let unsigned: Vec<(&str, &str)> = unsigned
+        .iter()
+        .map(|(l, d)| (l.as_str(), d.as_str()))
+        .collect();
+    let body = json!({
+        "signedInteractionData": signer.sign_items(&items(&signed)),
+        "interactionData": items(&unsigned),
+    })
+    .to_string();
+    assert!(
+        body.len() > 240 * 1024 && body.len() <= 256 * 1024,
+        "{} bytes",
+        body.len()
+    );
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_thousand_largest_verifications_keep_memory_and_disk_bounded() {
+    const VERIFICATIONS: usize = 2_000;
+    const RETENTION_BYTES: u64 = 64 * MIB;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("emulator.db");
+    let server = start(
+        &db,
+        &[
+            "--interaction-retention-bytes",
+            &RETENTION_BYTES.to_string(),
+        ],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let signer = TestSigner::generate();
+    let key = client
+        .post(format!("{}/api/v1/signing-keys", server.base))
+        .json(&json!({ "name": "k", "pem": signer.public_pem() }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(key.status(), 201);
+    let body = Arc::new(largest_request(&signer));
+
+    // Eight clients at once, as a CI suite in parallel would.
+    let mut last_ids = Vec::new();
+    let mut sent = 0;
+    let mut most_on_disk = 0;
+    while sent < VERIFICATIONS {
+        let mut batch = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let (client, url, body) = (
+                client.clone(),
+                format!("{}/api/v1/verify", server.base),
+                Arc::clone(&body),
+            );
+            batch.spawn(async move {
+                let response = client
+                    .post(url)
+                    .header("Content-Type", "application/json")
+                    .body(body.as_str().to_owned())
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 200);
+                let verdict: Value = response.json().await.unwrap();
+                assert_eq!(verdict["signature"]["status"], "valid");
+                verdict["id"].as_str().unwrap().to_owned()
+            });
+        }
+        last_ids = batch.join_all().await;
+        sent += 8;
+        most_on_disk = most_on_disk.max(database_bytes(&db));
+    }
+
+    // Read-your-writes still holds: the last verifications are listed, newest first, and each
+    // page stays under its byte bound, with a cursor to the next.
+    let mut url = format!("{}/api/v1/interactions?limit=500", server.base);
+    let mut listed = Vec::new();
+    for _ in 0..3 {
+        let response = client.get(&url).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let text = response.text().await.unwrap();
+        assert!(
+            (text.len() as u64) < 5 * MIB,
+            "a page of {} bytes",
+            text.len()
+        );
+        let page: Value = serde_json::from_str(&text).unwrap();
+        let rows = page["interactions"].as_array().unwrap();
+        assert!(!rows.is_empty());
+        listed.extend(rows.iter().map(|r| r["id"].as_str().unwrap().to_owned()));
+        let next = page["next"].as_str().expect("more pages remain");
+        url = format!(
+            "{}/api/v1/interactions?limit=500&cursor={next}",
+            server.base
+        );
+    }
+    for id in &last_ids {
+        assert!(listed.contains(id), "{id} is not listed");
+    }
+    let unique: std::collections::HashSet<_> = listed.iter().collect();
+    assert_eq!(unique.len(), listed.len(), "pages overlap");
+
+    let peak = peak_rss_bytes(server.child.id());
+    let on_disk = most_on_disk.max(database_bytes(&db));
+    eprintln!(
+        "after {VERIFICATIONS} verifications of {} KiB: peak RSS {} MiB, database at most {} MiB",
+        body.len() / 1024,
+        peak / MIB,
+        on_disk / MIB
+    );
+    assert!(peak < 128 * MIB, "peak RSS {} MiB", peak / MIB);
+    assert!(
+        on_disk <= RETENTION_BYTES,
+        "the database takes {} MiB",
+        on_disk / MIB
+    );
+}
