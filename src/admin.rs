@@ -1,13 +1,15 @@
 //! The management operations behind both the JSON API and the portal pages: one implementation
 //! of "add a key", "allow a label", … so the two front ends cannot drift apart. Each change is
-//! made under the policy cache's change lock and the cache is reloaded before returning, so the
+//! made under the policy cache's change lock and applied to the cache before returning, so the
 //! next verification sees it.
 
 use uuid::Uuid;
 
 use crate::domain::{SigningKey, UnsignedFieldLabel};
+use crate::jws::{KeyEntry, KeyRing, MAX_ACTIVE_KEYS};
 use crate::problem::{Code, Problem};
 use crate::startup::AppState;
+use crate::storage::seeding::SeedError;
 use crate::storage::signing_keys::{self, StoredKey};
 use crate::storage::unsigned_fields::{self, StoredField};
 use crate::storage::{is_unique_violation, now_millis};
@@ -50,13 +52,14 @@ pub async fn add_signing_key(
     {
         return Err(duplicate_key(Some(&existing)).into());
     }
+    check_room_for_an_active_key(&change.current().keys)?;
     let id = Uuid::new_v4();
     match signing_keys::insert(&state.pool, id, &name, &key, now_millis()).await {
         Ok(()) => {}
         Err(e) if is_unique_violation(&e) => return Err(duplicate_key(None).into()),
         Err(e) => return Err(e.into()),
     }
-    change.reload(&state.pool).await?;
+    change.put_key(KeyEntry::new(id, name, &key, true));
     signing_keys::get(&state.pool, id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("key {id} vanished after insert").into())
@@ -71,8 +74,11 @@ pub async fn update_signing_key(
 ) -> Result<StoredKey, AdminError> {
     let name = name.map(|n| parse_key_name(Some(n))).transpose()?;
     let change = state.cache.change().await;
-    if signing_keys::get(&state.pool, id).await?.is_none() {
+    let Some(stored) = signing_keys::get(&state.pool, id).await? else {
         return Err(key_not_found(&id.to_string()).into());
+    };
+    if active == Some(true) && !stored.active {
+        check_room_for_an_active_key(&change.current().keys)?;
     }
     if let Some(active) = active {
         signing_keys::set_active(&state.pool, id, active).await?;
@@ -80,16 +86,25 @@ pub async fn update_signing_key(
     if let Some(name) = &name {
         signing_keys::rename(&state.pool, id, name).await?;
     }
-    change.reload(&state.pool).await?;
-    signing_keys::get(&state.pool, id)
+    let updated = signing_keys::get(&state.pool, id)
         .await?
-        .ok_or_else(|| key_not_found(&id.to_string()).into())
+        .ok_or_else(|| key_not_found(&id.to_string()))?;
+    match change.current().keys.get(id).cloned() {
+        Some(mut entry) => {
+            entry.active = updated.active;
+            entry.name.clone_from(&updated.name);
+            change.put_key(entry);
+        }
+        // Not in the cache: its stored PEM did not parse when loaded. Nothing to update.
+        None => drop(change),
+    }
+    Ok(updated)
 }
 
 pub async fn delete_signing_key(state: &AppState, id: Uuid) -> Result<(), AdminError> {
     let change = state.cache.change().await;
     let deleted = signing_keys::delete(&state.pool, id).await?;
-    change.reload(&state.pool).await?;
+    change.remove_key(id);
     if deleted {
         Ok(())
     } else {
@@ -116,7 +131,7 @@ pub async fn add_unsigned_field(state: &AppState, raw: &str) -> Result<StoredFie
         }
         Err(e) => return Err(e.into()),
     }
-    change.reload(&state.pool).await?;
+    change.allow(label.as_str());
     Ok(StoredField {
         label: label.as_str().to_owned(),
         created_at,
@@ -126,7 +141,7 @@ pub async fn add_unsigned_field(state: &AppState, raw: &str) -> Result<StoredFie
 pub async fn remove_unsigned_field(state: &AppState, label: &str) -> Result<(), AdminError> {
     let change = state.cache.change().await;
     let deleted = unsigned_fields::delete(&state.pool, label).await?;
-    change.reload(&state.pool).await?;
+    change.disallow(label);
     if deleted {
         Ok(())
     } else {
@@ -137,6 +152,22 @@ pub async fn remove_unsigned_field(state: &AppState, label: &str) -> Result<(), 
         )
         .into())
     }
+}
+
+/// Refuses to make another key active once [`MAX_ACTIVE_KEYS`] are.
+fn check_room_for_an_active_key(keys: &KeyRing) -> Result<(), Problem> {
+    if keys.active_count() < MAX_ACTIVE_KEYS {
+        return Ok(());
+    }
+    Err(Problem::new(
+        Code::TooManyActiveKeys,
+        format!(
+            "{} signing keys are active; at most {MAX_ACTIVE_KEYS} may be.",
+            keys.active_count()
+        ),
+        "Deactivate or delete a key you no longer sign with first. A token without \"kid\" is \
+         tried against every active key, so their number is bounded.",
+    ))
 }
 
 /// Parses a key id from a URL; anything that is not a UUID cannot name a key.
@@ -197,10 +228,30 @@ pub async fn apply_seed(
     state: &AppState,
     wipe: bool,
 ) -> Result<crate::storage::seeding::Seeded, AdminError> {
-    // Records queued before a reset must not land after it.
-    state.recorder.flush().await;
+    if wipe {
+        // Records queued before a reset must not land after it, and it wipes them anyway.
+        state.recorder.discard().await;
+    }
     let change = state.cache.change().await;
-    let seeded = crate::storage::seeding::apply(&state.pool, &state.settings.seed, wipe).await?;
+    let seeded =
+        crate::storage::seeding::apply(&state.pool, &state.settings.seed, wipe, MAX_ACTIVE_KEYS)
+            .await;
+    let seeded = match seeded {
+        Ok(seeded) => seeded,
+        Err(SeedError::TooManyActiveKeys { active }) => {
+            return Err(Problem::new(
+                Code::TooManyActiveKeys,
+                format!(
+                    "The config file's keys would make {active} signing keys active; at most \
+                     {MAX_ACTIVE_KEYS} may be."
+                ),
+                "Deactivate or delete stored keys you no longer sign with, or list fewer keys \
+                 in the config file.",
+            )
+            .into());
+        }
+        Err(SeedError::Database(error)) => return Err(error.into()),
+    };
     change.reload(&state.pool).await?;
     Ok(seeded)
 }

@@ -34,6 +34,21 @@ impl From<crate::admin::AdminError> for ApiError {
     }
 }
 
+impl From<crate::recorder::LogUnavailable> for ApiError {
+    fn from(unavailable: crate::recorder::LogUnavailable) -> Self {
+        Self::Rejected(unavailable.problem())
+    }
+}
+
+impl From<crate::recorder::LogReadError> for ApiError {
+    fn from(error: crate::recorder::LogReadError) -> Self {
+        match error {
+            crate::recorder::LogReadError::Unavailable(unavailable) => unavailable.into(),
+            crate::recorder::LogReadError::Database(error) => error.into(),
+        }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         Self::Internal(anyhow::Error::new(error).context("database operation"))
@@ -54,12 +69,13 @@ pub fn status_for(code: Code) -> StatusCode {
         Code::NotFound | Code::SigningKeyNotFound | Code::UnsignedFieldNotFound => {
             StatusCode::NOT_FOUND
         }
-        Code::AlreadyAllowlisted => StatusCode::CONFLICT,
+        Code::AlreadyAllowlisted | Code::TooManyActiveKeys => StatusCode::CONFLICT,
         Code::CsrfRejected | Code::HostNotAllowed | Code::CrossSiteRequest => StatusCode::FORBIDDEN,
         Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Code::Unauthorized => StatusCode::UNAUTHORIZED,
         Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         Code::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+        Code::LogUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }

@@ -22,6 +22,12 @@
 //! instead (backpressure on the verify request that made it), so memory stays bounded and no
 //! record a reader should see is dropped. Small records never come near it.
 //!
+//! A write that fails (a full disk, typically) keeps its records: they go back in front of the
+//! buffer, within the same bounds, to be written by the next attempt. While the last write
+//! failed, readers get [`LogUnavailable`] instead of a log that silently lacks verifications,
+//! a new record no longer waits for room (that would stall verification on a dead disk), and
+//! what the byte bound then pushes out is counted as lost; [`Recorder::health`] reports both.
+//!
 //! Why a locked buffer and not a channel to a writer task: the record pushed out is dropped by
 //! the request's own thread, which allocates records of the same sizes and recycles the memory
 //! at once. Handed to a task that only ever frees, each record's memory went back through
@@ -29,6 +35,7 @@
 //! The lock is held for a push and a pop; the writer holds it only to take the whole buffer.
 
 use std::collections::{HashMap, VecDeque};
+use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -38,6 +45,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use uuid::Uuid;
 
+use crate::problem::{Code, Problem};
 use crate::storage::interactions::{NewInteraction, Retention, insert_batch};
 
 /// How often buffered records are written when nobody asks. Also the most of the log a crash
@@ -64,6 +72,8 @@ struct Shared {
     /// Most bytes `pending` holds before a new record waits for a write (one record always fits).
     max_pending_bytes: usize,
     pending: Mutex<Pending>,
+    /// Whether the last write failed, and how many records were lost to it since start.
+    outage: Mutex<Outage>,
     /// Held for the whole of a write, so writes land in the order their records were taken;
     /// holds when the last one was.
     writing: tokio::sync::Mutex<Instant>,
@@ -79,6 +89,7 @@ impl Recorder {
             capacity: usize::try_from(retention.rows.max(1)).unwrap_or(usize::MAX),
             max_pending_bytes: Self::max_pending_bytes(retention),
             pending: Mutex::new(Pending::default()),
+            outage: Mutex::new(Outage::default()),
             writing: tokio::sync::Mutex::new(Instant::now()),
             closing: Notify::new(),
         });
@@ -94,46 +105,180 @@ impl Recorder {
     }
 
     /// Buffers a record for the next write. Waits on SQLite only when the buffer's byte bound
-    /// is reached, i.e. while huge records arrive faster than the disk takes them.
+    /// is reached, i.e. while huge records arrive faster than the disk takes them, and never
+    /// while the log cannot be written (the oldest unwritten records are shed instead).
     pub async fn record(&self, interaction: NewInteraction) {
         let mut interaction = Some(interaction);
         loop {
+            let failing = self.shared.outage().failing.is_some();
             let pushed_out = {
                 let mut pending = self.shared.pending();
                 let size = interaction.as_ref().map_or(0, NewInteraction::bytes);
-                if !pending.records.is_empty()
+                if !failing
+                    && !pending.records.is_empty()
                     && pending.bytes.saturating_add(size) > self.shared.max_pending_bytes
                 {
                     None
                 } else {
                     let record = interaction.take().expect("pushed at most once");
-                    Some(pending.push(record, self.shared.capacity))
+                    let mut out: Vec<NewInteraction> = Vec::new();
+                    out.extend(pending.push(record, self.shared.capacity));
+                    if failing {
+                        out.extend(pending.shed_bytes(self.shared.max_pending_bytes));
+                    }
+                    Some(out)
                 }
             };
             match pushed_out {
-                // Dropped here, after the lock is released, by the thread that made records
-                // like it.
-                Some(pushed_out) => return drop(pushed_out),
-                None => self.flush().await,
+                Some(out) => {
+                    if failing && !out.is_empty() {
+                        self.shared.count_lost(&out);
+                    }
+                    // Dropped here, after the lock is released, by the thread that made records
+                    // like it.
+                    return drop(out);
+                }
+                // Room is made by writing; if that fails, the next turn sheds instead.
+                None => {
+                    let _ = self.flush().await;
+                }
             }
         }
     }
 
-    /// Returns once everything recorded before this call is committed.
-    pub async fn flush(&self) {
+    /// Returns once everything recorded before this call is committed, or says why it could
+    /// not be (the records stay buffered for the next attempt).
+    pub async fn flush(&self) -> Result<(), LogUnavailable> {
         let mut last_write = self.shared.writing.lock().await;
         let batch = self.shared.take_pending();
-        if !batch.is_empty() {
-            write(&self.shared.pool, batch, self.shared.retention).await;
-            *last_write = Instant::now();
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let written = self.shared.write(batch).await;
+        *last_write = Instant::now();
+        written
+    }
+
+    /// Drops what is buffered unwritten: a reset is about to wipe the log anyway, and records
+    /// queued before it must not land after it.
+    pub async fn discard(&self) {
+        let _writing = self.shared.writing.lock().await;
+        drop(self.shared.take_pending());
+        self.shared.outage().failing = None;
+    }
+
+    /// The log's state for `/health`.
+    pub fn health(&self) -> LogHealth {
+        let unwritten = self.shared.pending().records.len();
+        let outage = self.shared.outage();
+        LogHealth {
+            failing: outage.failing.clone(),
+            unwritten,
+            lost: outage.lost,
         }
     }
 
     /// Writes what is buffered and stops the timed writer (its task then ends).
     pub async fn close(&self) {
-        self.flush().await;
+        if let Err(unavailable) = self.flush().await {
+            tracing::error!(
+                error = %unavailable.error,
+                lost = unavailable.unwritten,
+                "stopping with interactions the log could not write; they are lost"
+            );
+        }
         self.shared.closing.notify_one();
     }
+}
+
+/// The interaction log cannot be read in full: its last write failed, and what it could not
+/// write waits in memory for the next attempt.
+#[derive(Debug, Clone)]
+pub struct LogUnavailable {
+    /// What SQLite said, e.g. "database or disk is full".
+    pub error: String,
+    /// Records waiting in memory.
+    pub unwritten: usize,
+}
+
+/// A read of the log that failed: because of the disk (reported like a write that failed, and
+/// marking the log unavailable until a write or a read succeeds), or for any other reason (a
+/// bug: a 500).
+#[derive(Debug)]
+pub enum LogReadError {
+    Unavailable(LogUnavailable),
+    Database(sqlx::Error),
+}
+
+impl Recorder {
+    /// Reads the log: first writes everything recorded before this call (so a reader sees every
+    /// verification made before its request), then runs `read`. Storage failures, writing or
+    /// reading, come back as [`LogReadError::Unavailable`].
+    pub async fn read<T>(
+        &self,
+        read: impl Future<Output = sqlx::Result<T>>,
+    ) -> Result<T, LogReadError> {
+        self.flush().await.map_err(LogReadError::Unavailable)?;
+        match read.await {
+            Ok(value) => {
+                self.read_succeeded();
+                Ok(value)
+            }
+            Err(error) => Err(self.read_failed(error)),
+        }
+    }
+
+    fn read_failed(&self, error: sqlx::Error) -> LogReadError {
+        if !crate::storage::is_storage_failure(&error) {
+            return LogReadError::Database(error);
+        }
+        tracing::error!(%error, "reading the interaction log failed");
+        let error = error.to_string();
+        self.shared.outage().failing = Some(error.clone());
+        LogReadError::Unavailable(LogUnavailable {
+            error,
+            unwritten: self.shared.pending().records.len(),
+        })
+    }
+
+    /// A read of the log succeeded: with nothing left unwritten, the log is whole again.
+    fn read_succeeded(&self) {
+        if self.shared.pending().records.is_empty() {
+            self.shared.outage().failing = None;
+        }
+    }
+}
+
+impl LogUnavailable {
+    pub fn problem(&self) -> Problem {
+        Problem::new(
+            Code::LogUnavailable,
+            format!(
+                "The interaction log cannot be written ({}), so it would not show every \
+                 verification made so far; {} wait in memory.",
+                self.error, self.unwritten
+            ),
+            "Free disk space where the database lives; the log catches up by itself. \
+             Verification goes on meanwhile, and /health shows the log's state.",
+        )
+    }
+}
+
+/// The interaction log's state.
+#[derive(Debug, Clone)]
+pub struct LogHealth {
+    /// The last write's error, while writes fail.
+    pub failing: Option<String>,
+    /// Records verified but not yet written.
+    pub unwritten: usize,
+    /// Records shed since start because writes failed for longer than the buffer could hold.
+    pub lost: u64,
+}
+
+#[derive(Debug, Default)]
+struct Outage {
+    failing: Option<String>,
+    lost: u64,
 }
 
 impl Shared {
@@ -145,6 +290,58 @@ impl Shared {
 
     fn take_pending(&self) -> Pending {
         std::mem::take(&mut *self.pending())
+    }
+
+    fn outage(&self) -> MutexGuard<'_, Outage> {
+        self.outage.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn count_lost(&self, records: &[NewInteraction]) {
+        self.outage().lost += records.len() as u64;
+        tracing::error!(
+            lost = records.len(),
+            "the interaction log cannot be written and its buffer is full; oldest records dropped"
+        );
+    }
+
+    /// Writes `batch` (a few attempts). On failure its records go back in front of the buffer.
+    async fn write(&self, mut batch: Pending) -> Result<(), LogUnavailable> {
+        let mut error = String::new();
+        for attempt in 1..=WRITE_ATTEMPTS {
+            let records = batch.records.make_contiguous();
+            match insert_batch(&self.pool, records, &batch.last_use, self.retention).await {
+                Ok(()) => {
+                    self.outage().failing = None;
+                    return Ok(());
+                }
+                Err(failure) => {
+                    tracing::warn!(error = %failure, attempt, "recording interactions failed");
+                    error = failure.to_string();
+                }
+            }
+            if attempt < WRITE_ATTEMPTS {
+                tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+            }
+        }
+        let (unwritten, shed) = {
+            let mut pending = self.pending();
+            let newer = std::mem::take(&mut *pending);
+            batch.append(newer);
+            *pending = batch;
+            // Past the row bound, the oldest would be pruned by the write anyway; past the
+            // byte bound, they are lost.
+            while pending.records.len() > self.capacity {
+                pending.pop_oldest();
+            }
+            let shed = pending.shed_bytes(self.max_pending_bytes);
+            (pending.records.len(), shed)
+        };
+        self.outage().failing = Some(error.clone());
+        if !shed.is_empty() {
+            self.count_lost(&shed);
+        }
+        tracing::error!(%error, unwritten, "the interaction log cannot be written; kept in memory");
+        Err(LogUnavailable { error, unwritten })
     }
 }
 
@@ -182,26 +379,36 @@ impl Pending {
         self.records.is_empty() && self.last_use.is_empty()
     }
 
+    fn pop_oldest(&mut self) -> Option<NewInteraction> {
+        let oldest = self.records.pop_front()?;
+        self.bytes -= oldest.bytes();
+        Some(oldest)
+    }
+
+    /// Drops the oldest records until the rest take at most `max_bytes` (one always stays).
+    fn shed_bytes(&mut self, max_bytes: usize) -> Vec<NewInteraction> {
+        let mut shed = Vec::new();
+        while self.bytes > max_bytes && self.records.len() > 1 {
+            shed.extend(self.pop_oldest());
+        }
+        shed
+    }
+
+    /// Puts `newer` (recorded after these) behind these records.
+    fn append(&mut self, newer: Pending) {
+        for (key, used) in newer.last_use {
+            let latest = self.last_use.entry(key).or_insert(used);
+            *latest = (*latest).max(used);
+        }
+        self.bytes += newer.bytes;
+        self.records.extend(newer.records);
+        self.overflowed |= newer.overflowed;
+    }
+
     /// Whether the timed write (every [`WRITE_INTERVAL`]) should take these records now,
     /// `since_last_write` after the last write.
     fn timed_write_due(&self, since_last_write: Duration) -> bool {
         !self.is_empty() && (!self.overflowed || since_last_write >= OVERLOADED_WRITE_INTERVAL)
-    }
-}
-
-async fn write(pool: &SqlitePool, mut pending: Pending, retention: Retention) {
-    let batch = pending.records.make_contiguous();
-    for attempt in 1..=WRITE_ATTEMPTS {
-        match insert_batch(pool, batch, &pending.last_use, retention).await {
-            Ok(()) => return,
-            Err(error) if attempt < WRITE_ATTEMPTS => {
-                tracing::warn!(%error, attempt, "recording interactions failed; retrying");
-                tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
-            }
-            Err(error) => {
-                tracing::error!(%error, lost = batch.len(), "recording interactions failed; batch dropped");
-            }
-        }
     }
 }
 
@@ -221,7 +428,8 @@ async fn timed_writes(shared: Arc<Shared>) {
             }
             std::mem::take(&mut *pending)
         };
-        write(&shared.pool, batch, shared.retention).await;
+        // A failure is logged and its records kept; the next tick or reader tries again.
+        let _ = shared.write(batch).await;
         // The tick's own instant, so that five ticks later is exactly 10 s later.
         *last_write = tick;
     }

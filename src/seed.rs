@@ -75,6 +75,14 @@ impl Seed {
                 .unwrap_or_else(|| crate::admin::DEFAULT_KEY_NAME.to_owned());
             seed.signing_keys.push((name, parsed));
         }
+        if seed.signing_keys.len() > crate::jws::MAX_ACTIVE_KEYS {
+            bail!(
+                "too_many_active_keys: the file has {} signing keys; at most {} may be active \
+                 (a token without \"kid\" is tried against every active key)",
+                seed.signing_keys.len(),
+                crate::jws::MAX_ACTIVE_KEYS
+            );
+        }
         for (index, label) in config.unsigned_fields.iter().enumerate() {
             let label = UnsignedFieldLabel::parse(label)
                 .map_err(|problem| anyhow::anyhow!("unsigned_fields[{index}]: {problem}"))?;
@@ -111,6 +119,21 @@ mod tests {
         assert_eq!(seed.report_only, Some(true));
     }
 
+    fn eleven_keys() -> String {
+        (0..11)
+            .map(|_| {
+                use aws_lc_rs::encoding::AsDer;
+                use aws_lc_rs::signature::{
+                    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair,
+                };
+                let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
+                let der = pair.public_key().as_der().unwrap();
+                let pem = SigningKey::from_spki_der(der.as_ref()).unwrap().to_pem();
+                format!("[[signing_keys]]\npem = \"\"\"\n{pem}\"\"\"\n")
+            })
+            .collect()
+    }
+
     #[test]
     fn refuses_bad_files_precisely() {
         for (text, expected) in [
@@ -122,6 +145,7 @@ mod tests {
                 "[[signing_keys]]\npem_file = \"missing.pem\"",
                 "reading signing_keys[0].pem_file",
             ),
+            (&eleven_keys(), "too_many_active_keys"),
         ] {
             let error = format!("{:#}", load(text).unwrap_err());
             assert!(error.contains(expected), "{text}: {error}");

@@ -17,6 +17,7 @@ const P256_ORDER: [u8; 32] = [
 /// It verifies DER signatures, which we encode from R||S on the stack ([`der_from_fixed`]):
 /// aws-lc verifies DER natively, and aws-lc-rs's own R||S path converts through two bignums and
 /// a heap-allocated DER buffer on every call (~1% of the verify endpoint's CPU).
+#[derive(Clone)]
 pub struct VerifyingKey(ParsedPublicKey);
 
 impl VerifyingKey {

@@ -1,11 +1,47 @@
+//! `GET /health`: whether the emulator can do all its jobs. 200 `ok`, or 503 `degraded` while
+//! the interaction log cannot be written (verification still works then; reading the log does
+//! not), so `curl -f` in a CI job notices a full disk.
+
 use actix_web::HttpResponse;
+use actix_web::web::Data;
 use serde::Serialize;
 
+use crate::startup::AppState;
+
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Health {
     status: &'static str,
+    interaction_log: LogView,
 }
 
-pub async fn health() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok" })
+#[derive(Serialize)]
+struct LogView {
+    status: &'static str,
+    /// The last write's error, while writes fail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    /// Verified but not yet written.
+    unwritten: usize,
+    /// Shed since start because writes failed for longer than memory could hold them.
+    lost: u64,
+}
+
+pub async fn health(state: Data<AppState>) -> HttpResponse {
+    let log = state.recorder.health();
+    let failing = log.failing.is_some();
+    let body = Health {
+        status: if failing { "degraded" } else { "ok" },
+        interaction_log: LogView {
+            status: if failing { "unavailable" } else { "ok" },
+            error: log.failing,
+            unwritten: log.unwritten,
+            lost: log.lost,
+        },
+    };
+    if failing {
+        HttpResponse::ServiceUnavailable().json(body)
+    } else {
+        HttpResponse::Ok().json(body)
+    }
 }

@@ -68,49 +68,51 @@ pub async fn insert_batch(
         .iter()
         .map(|r| i64::try_from(r.bytes()).unwrap_or(i64::MAX))
         .fold(0, i64::saturating_add);
-    let mut tx = pool.begin().await?;
-    prune_to_bytes(&mut tx, budget.saturating_sub(incoming)).await?;
-    let mut rest = batch;
-    while !rest.is_empty() {
-        let rows = INSERT_SIZES
-            .iter()
-            .copied()
-            .find(|size| *size <= rest.len())
-            .unwrap_or(1);
-        let (chunk, remaining) = rest.split_at(rows);
-        let mut insert = sqlx::query(insert_sql(rows));
-        for record in chunk {
-            insert = insert
-                .bind(record.id.to_string())
-                .bind(record.received_at)
-                .bind(record.status)
-                .bind(record.rejected)
-                .bind(&*record.request)
-                .bind(&*record.verdict)
-                .bind(i64::try_from(record.bytes()).unwrap_or(i64::MAX));
+    super::write_transaction(pool, async |tx| {
+        prune_to_bytes(tx, budget.saturating_sub(incoming)).await?;
+        let mut rest = batch;
+        while !rest.is_empty() {
+            let rows = INSERT_SIZES
+                .iter()
+                .copied()
+                .find(|size| *size <= rest.len())
+                .unwrap_or(1);
+            let (chunk, remaining) = rest.split_at(rows);
+            let mut insert = sqlx::query(insert_sql(rows));
+            for record in chunk {
+                insert = insert
+                    .bind(record.id.to_string())
+                    .bind(record.received_at)
+                    .bind(record.status)
+                    .bind(record.rejected)
+                    .bind(&*record.request)
+                    .bind(&*record.verdict)
+                    .bind(i64::try_from(record.bytes()).unwrap_or(i64::MAX));
+            }
+            insert.execute(&mut *tx).await?;
+            rest = remaining;
         }
-        insert.execute(&mut *tx).await?;
-        rest = remaining;
-    }
-    for (key, used_at) in last_use {
-        sqlx::query(
-            "UPDATE signing_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?",
-        )
-        .bind(*used_at)
-        .bind(key.to_string())
-        .execute(&mut *tx)
-        .await?;
-    }
-    // seq only grows, so everything more than `retention.rows` behind the newest row is old.
-    sqlx::query("DELETE FROM interactions WHERE seq <= (SELECT MAX(seq) FROM interactions) - ?")
-        .bind(i64::from(retention.rows))
-        .execute(&mut *tx)
-        .await?;
-    // A batch larger than the whole budget keeps only its newest rows.
-    if incoming > budget {
-        prune_to_bytes(&mut tx, budget).await?;
-    }
-    tx.commit().await
+        for (key, used_at) in last_use {
+            sqlx::query(
+                "UPDATE signing_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?",
+            )
+            .bind(*used_at)
+            .bind(key.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        // seq only grows, so everything more than `retention.rows` behind the newest row is old.
+        sqlx::query("DELETE FROM interactions WHERE seq <= (SELECT MAX(seq) FROM interactions) - ?")
+            .bind(i64::from(retention.rows))
+            .execute(&mut *tx)
+            .await?;
+        // A batch larger than the whole budget keeps only its newest rows.
+        if incoming > budget {
+            prune_to_bytes(tx, budget).await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Deletes the oldest rows until the rest take at most `allowance` bytes. Reads only the

@@ -11,8 +11,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Connection, SqliteConnection, SqlitePool};
 
 /// The database a server owns: its pool, and the lock that keeps a second server off the file.
 pub struct Database {
@@ -88,6 +88,36 @@ async fn connect(options: SqliteConnectOptions) -> anyhow::Result<SqlitePool> {
     Ok(pool)
 }
 
+/// Runs `write` in a transaction on a connection of its own, committed if `write` succeeds and
+/// rolled back if it returns an error.
+///
+/// When anything fails, that connection is closed instead of going back to the pool. After a
+/// failed COMMIT (SQLITE_FULL, an I/O error), sqlx's count of the connection's open
+/// transactions can be out of step with SQLite's: its ROLLBACK counts down only when the
+/// statement succeeds. The next BEGIN on that connection then became a SAVEPOINT inside the
+/// stale transaction, reported success, and was thrown away by the rollback that followed: the
+/// interaction log silently lost what it retried after a full disk. Closing a connection rolls
+/// back whatever it still holds.
+pub async fn write_transaction<T, E: From<sqlx::Error>>(
+    pool: &SqlitePool,
+    write: impl AsyncFnOnce(&mut SqliteConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    let mut connection = pool.acquire().await?;
+    let result = async {
+        let mut tx = connection.begin().await?;
+        let value = write(&mut tx).await?;
+        tx.commit().await?;
+        Ok(value)
+    }
+    .await;
+    if result.is_err()
+        && let Err(error) = connection.detach().close().await
+    {
+        tracing::warn!(%error, "closing a connection after a failed write");
+    }
+    result
+}
+
 /// Milliseconds since the Unix epoch, the unit every timestamp column uses.
 pub fn now_millis() -> i64 {
     std::time::SystemTime::now()
@@ -100,6 +130,20 @@ pub fn format_millis(millis: i64) -> String {
     let time =
         std::time::UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or_default());
     humantime::format_rfc3339_millis(time).to_string()
+}
+
+/// True for SQLite's I/O-class failures (SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN, with their
+/// extended codes): the disk, not the query, is at fault.
+pub fn is_storage_failure(error: &sqlx::Error) -> bool {
+    const IOERR: i32 = 10;
+    const FULL: i32 = 13;
+    const CANTOPEN: i32 = 14;
+    let sqlx::Error::Database(e) = error else {
+        return matches!(error, sqlx::Error::Io(_));
+    };
+    e.code()
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|extended| matches!(extended & 0xff, IOERR | FULL | CANTOPEN))
 }
 
 /// True if the error is a UNIQUE or PRIMARY KEY constraint violation.

@@ -13,49 +13,75 @@ pub struct Seeded {
     pub unsigned_fields: i64,
 }
 
-pub async fn apply(pool: &SqlitePool, seed: &Seed, wipe: bool) -> sqlx::Result<Seeded> {
-    let mut tx = pool.begin().await?;
-    if wipe {
-        for table in ["interactions", "signing_keys", "unsigned_fields"] {
-            // Table names are constants, not input.
-            sqlx::query(&format!("DELETE FROM {table}"))
-                .execute(&mut *tx)
-                .await?;
+/// Why seeding was not applied (the transaction was rolled back).
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    /// The seed would have made more than `max_active_keys` keys active.
+    #[error("seeding would make {active} signing keys active")]
+    TooManyActiveKeys { active: i64 },
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Installs `seed`, first wiping everything when `wipe`. Refused, with nothing changed, when it
+/// would raise the number of active keys above `max_active_keys` (a database already above it,
+/// from before the cap, may stay as it is).
+pub async fn apply(
+    pool: &SqlitePool,
+    seed: &Seed,
+    wipe: bool,
+    max_active_keys: usize,
+) -> Result<Seeded, SeedError> {
+    const ACTIVE: &str = "SELECT COUNT(*) FROM signing_keys WHERE active = 1";
+    super::write_transaction(pool, async |tx| {
+        if wipe {
+            for table in ["interactions", "signing_keys", "unsigned_fields"] {
+                // Table names are constants, not input.
+                sqlx::query(&format!("DELETE FROM {table}"))
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
-    }
-    let now = now_millis();
-    for (name, key) in &seed.signing_keys {
-        // A key already stored (same fingerprint) keeps its id, name and state.
-        sqlx::query(
-            "INSERT INTO signing_keys (id, name, public_key_pem, fingerprint, created_at, active) \
-             VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (fingerprint) DO NOTHING",
-        )
-        .bind(Uuid::new_v4().to_string())
-        .bind(name)
-        .bind(key.to_pem())
-        .bind(key.fingerprint())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    }
-    for label in &seed.unsigned_fields {
-        sqlx::query(
-            "INSERT INTO unsigned_fields (label, created_at) VALUES (?, ?) ON CONFLICT (label) DO NOTHING",
-        )
-        .bind(label.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    }
-    let signing_keys = sqlx::query_scalar("SELECT COUNT(*) FROM signing_keys")
-        .fetch_one(&mut *tx)
-        .await?;
-    let unsigned_fields = sqlx::query_scalar("SELECT COUNT(*) FROM unsigned_fields")
-        .fetch_one(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(Seeded {
-        signing_keys,
-        unsigned_fields,
+        let active_before: i64 = sqlx::query_scalar(ACTIVE).fetch_one(&mut *tx).await?;
+        let now = now_millis();
+        for (name, key) in &seed.signing_keys {
+            // A key already stored (same fingerprint) keeps its id, name and state.
+            sqlx::query(
+                "INSERT INTO signing_keys (id, name, public_key_pem, fingerprint, created_at, active) \
+                 VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (fingerprint) DO NOTHING",
+            )
+            .bind(Uuid::new_v4().to_string())
+            .bind(name)
+            .bind(key.to_pem())
+            .bind(key.fingerprint())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for label in &seed.unsigned_fields {
+            sqlx::query(
+                "INSERT INTO unsigned_fields (label, created_at) VALUES (?, ?) ON CONFLICT (label) DO NOTHING",
+            )
+            .bind(label.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let signing_keys = sqlx::query_scalar("SELECT COUNT(*) FROM signing_keys")
+            .fetch_one(&mut *tx)
+            .await?;
+        let active: i64 = sqlx::query_scalar(ACTIVE).fetch_one(&mut *tx).await?;
+        let limit = i64::try_from(max_active_keys).unwrap_or(i64::MAX);
+        if active > limit && active > active_before {
+            return Err(SeedError::TooManyActiveKeys { active });
+        }
+        let unsigned_fields = sqlx::query_scalar("SELECT COUNT(*) FROM unsigned_fields")
+            .fetch_one(&mut *tx)
+            .await?;
+        Ok(Seeded {
+            signing_keys,
+            unsigned_fields,
+        })
     })
+    .await
 }

@@ -93,14 +93,20 @@ pub async fn list(
         })
         .transpose()?;
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    // Read-your-writes: whatever was verified before this request is in the log.
-    state.recorder.flush().await;
     let filter = interactions::Filter {
         status: params.status.as_deref(),
         rejected_only: params.rejected.unwrap_or(false),
     };
-    let page =
-        interactions::page(&state.pool, filter, limit, before, interactions::PAGE_BYTES).await?;
+    let page = state
+        .recorder
+        .read(interactions::page(
+            &state.pool,
+            filter,
+            limit,
+            before,
+            interactions::PAGE_BYTES,
+        ))
+        .await?;
     let views = page
         .rows
         .into_iter()
@@ -121,8 +127,9 @@ pub async fn get(path: Path<String>, state: Data<AppState>) -> Result<HttpRespon
         ))
     };
     let id = Uuid::try_parse(&path).map_err(|_| not_found())?;
-    state.recorder.flush().await;
-    let row = interactions::get(&state.pool, id)
+    let row = state
+        .recorder
+        .read(interactions::get(&state.pool, id))
         .await?
         .ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(InteractionView::try_from(row)?))

@@ -25,18 +25,19 @@ pub async fn show(
     request: HttpRequest,
     state: Data<AppState>,
 ) -> Result<HttpResponse, PortalError> {
-    state.recorder.flush().await;
     let keys = signing_keys::list(&state.pool).await?;
     let active_keys = keys.iter().filter(|k| k.active).count();
     let allowlist = unsigned_fields::list(&state.pool).await?.len();
-    let recent = interactions::page(
-        &state.pool,
-        interactions::Filter::default(),
-        5,
-        None,
-        interactions::PAGE_BYTES,
-    )
-    .await?;
+    let recent = state
+        .recorder
+        .read(interactions::page(
+            &state.pool,
+            interactions::Filter::default(),
+            5,
+            None,
+            interactions::PAGE_BYTES,
+        ))
+        .await?;
     let recent = rows(recent.rows)?;
     let (next_step, next_link) = if keys.is_empty() {
         (

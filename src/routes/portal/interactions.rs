@@ -87,18 +87,20 @@ pub async fn list(
             )));
         }
     };
-    state.recorder.flush().await;
-    let page = interactions::page(
-        &state.pool,
-        interactions::Filter {
-            status,
-            rejected_only: dropped,
-        },
-        200,
-        cursor,
-        interactions::PAGE_BYTES,
-    )
-    .await?;
+    let shown = interactions::Filter {
+        status,
+        rejected_only: dropped,
+    };
+    let page = state
+        .recorder
+        .read(interactions::page(
+            &state.pool,
+            shown,
+            200,
+            cursor,
+            interactions::PAGE_BYTES,
+        ))
+        .await?;
     let older = page.next;
     let recent = rows(page.rows)?;
     let (layout, cookies) = layout(&request, &state, "interactions");
@@ -154,8 +156,9 @@ pub async fn load(
     raw_id: &str,
 ) -> Result<(StoredInteraction, VerdictView), PortalError> {
     let id = Uuid::try_parse(raw_id).map_err(|_| PortalError::NotFound)?;
-    state.recorder.flush().await;
-    let stored = interactions::get(&state.pool, id)
+    let stored = state
+        .recorder
+        .read(interactions::get(&state.pool, id))
         .await?
         .ok_or(PortalError::NotFound)?;
     let verdict = VerdictView::parse(&stored.verdict)?;

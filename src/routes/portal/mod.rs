@@ -169,6 +169,21 @@ pub enum PortalError {
     Internal(#[from] anyhow::Error),
 }
 
+impl From<crate::recorder::LogUnavailable> for PortalError {
+    fn from(unavailable: crate::recorder::LogUnavailable) -> Self {
+        Self::Refused(unavailable.problem())
+    }
+}
+
+impl From<crate::recorder::LogReadError> for PortalError {
+    fn from(error: crate::recorder::LogReadError) -> Self {
+        match error {
+            crate::recorder::LogReadError::Unavailable(unavailable) => unavailable.into(),
+            crate::recorder::LogReadError::Database(error) => error.into(),
+        }
+    }
+}
+
 impl From<sqlx::Error> for PortalError {
     fn from(error: sqlx::Error) -> Self {
         Self::Internal(anyhow::Error::new(error).context("database operation"))
