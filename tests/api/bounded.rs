@@ -2,63 +2,14 @@
 //! well as by rows, the unwritten queue is bounded in bytes, and list pages are bounded in rows
 //! and bytes. Runs the real binary, as an operator would, and reads its peak RSS from /proc.
 
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestSigner, items};
+use crate::helpers::{TestSigner, items, start_binary};
 
 const MIB: u64 = 1024 * 1024;
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start(db: &Path, extra: &[&str]) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_talkative-emulator"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .args(extra)
-        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let server = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client
-            .get(format!("{}/health", server.base))
-            .send()
-            .await
-            .is_ok()
-        {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("the emulator did not start");
-}
 
 /// The most the server's resident memory has been, from /proc (VmHWM).
 fn peak_rss_bytes(pid: u32) -> u64 {
@@ -116,7 +67,7 @@ async fn two_thousand_largest_verifications_keep_memory_and_disk_bounded() {
     const RETENTION_BYTES: u64 = 64 * MIB;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("emulator.db");
-    let server = start(
+    let server = start_binary(
         &db,
         &[
             "--interaction-retention-bytes",

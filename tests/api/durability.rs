@@ -1,9 +1,8 @@
 //! Durability: concurrent writers, SIGKILL in the middle of writes, graceful shutdown. The last
 //! two run the real binary, as an operator would.
 
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -11,7 +10,7 @@ use serde_json::json;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
-use crate::helpers::{TestSigner, items, spawn_app};
+use crate::helpers::{BinaryServer, TestSigner, items, spawn_app, start_binary};
 
 #[tokio::test]
 async fn concurrent_writers_and_verifiers_lose_nothing() {
@@ -64,36 +63,8 @@ async fn concurrent_writers_and_verifiers_lose_nothing() {
     assert_eq!(log["interactions"].as_array().unwrap().len(), 20);
 }
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-async fn start(db: &Path) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_talkative-emulator"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client.get(format!("{base}/health")).send().await.is_ok() {
-            return Server { child, base };
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("the emulator did not start");
+async fn start(db: &Path) -> BinaryServer {
+    start_binary(db, &[]).await
 }
 
 async fn integrity_check(db: &Path) -> String {
@@ -249,9 +220,7 @@ async fn one_database_is_served_by_one_server_at_a_time() {
     assert_eq!(health.status(), 200);
 
     // Killed, it leaves the file free: the kernel drops the lock with the process.
-    let Server { mut child, .. } = first;
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(first);
     let second = start(&db).await;
     let health = client
         .get(format!("{}/health", second.base))
@@ -259,7 +228,5 @@ async fn one_database_is_served_by_one_server_at_a_time() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
-    let Server { mut child, .. } = second;
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(second);
 }

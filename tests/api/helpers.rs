@@ -1,8 +1,10 @@
 //! Spawns the real application on a random port with a fresh SQLite file, plus key and token
 //! helpers that sign with aws-lc (independently of the engine under test).
 
+use std::net::TcpListener;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
@@ -41,6 +43,55 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         client: reqwest::Client::new(),
         db_dir,
     }
+}
+
+/// The real binary serving `db` on a free loopback port, as an operator runs it; killed (if
+/// still running) when dropped.
+pub struct BinaryServer {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Drop for BinaryServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the binary on `db` with `extra` arguments and waits until it answers.
+pub async fn start_binary(db: &Path, extra: &[&str]) -> BinaryServer {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_talkative-emulator"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .args(extra)
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = BinaryServer {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client
+            .get(format!("{}/health", server.base))
+            .send()
+            .await
+            .is_ok()
+        {
+            return server;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the emulator did not start");
 }
 
 impl TestApp {
@@ -117,6 +168,25 @@ impl TestApp {
             .post("/api/v1/unsigned-fields", &json!({ "label": label }))
             .await;
         assert_eq!(status, 201, "adding field failed: {body}");
+    }
+
+    /// The ids of every interaction `query` lists (e.g. `limit=3&status=valid`), newest first,
+    /// following each page's `next` cursor; and how many pages that took.
+    pub async fn list_all(&self, query: &str) -> (Vec<Value>, usize) {
+        let mut ids = Vec::new();
+        let mut pages = 0;
+        let mut path = format!("/api/v1/interactions?{query}");
+        loop {
+            let (status, page) = self.get(&path).await;
+            assert_eq!(status, 200, "{page}");
+            pages += 1;
+            let rows = page["interactions"].as_array().unwrap();
+            ids.extend(rows.iter().map(|i| i["id"].clone()));
+            match page["next"].as_str() {
+                Some(next) => path = format!("/api/v1/interactions?{query}&cursor={next}"),
+                None => return (ids, pages),
+            }
+        }
     }
 
     /// Verifies a token (and optional unsigned items); panics unless 200.

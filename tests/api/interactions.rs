@@ -126,25 +126,7 @@ async fn pages_follow_the_cursor_to_the_oldest_without_overlap() {
         sent.push(verdict["id"].clone());
     }
     sent.reverse();
-    let mut listed = Vec::new();
-    let mut path = "/api/v1/interactions?limit=3".to_owned();
-    let mut pages = 0;
-    loop {
-        let (status, page) = app.get(&path).await;
-        assert_eq!(status, 200, "{page}");
-        pages += 1;
-        listed.extend(
-            page["interactions"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i["id"].clone()),
-        );
-        match page["next"].as_str() {
-            Some(next) => path = format!("/api/v1/interactions?limit=3&cursor={next}"),
-            None => break,
-        }
-    }
+    let (listed, pages) = app.list_all("limit=3").await;
     assert_eq!(pages, 3);
     assert_eq!(listed, sent, "newest first, each once");
 
@@ -173,22 +155,7 @@ async fn retention_by_bytes_keeps_the_newest_that_fit() {
         let (status, _) = app.get("/api/v1/interactions?limit=1").await;
         assert_eq!(status, 200);
     }
-    let mut kept = Vec::new();
-    let mut path = "/api/v1/interactions?limit=500".to_owned();
-    loop {
-        let (_, page) = app.get(&path).await;
-        kept.extend(
-            page["interactions"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i["id"].clone()),
-        );
-        match page["next"].as_str() {
-            Some(next) => path = format!("/api/v1/interactions?limit=500&cursor={next}"),
-            None => break,
-        }
-    }
+    let (kept, _) = app.list_all("limit=500").await;
     let row_bytes = {
         let (_, one) = app
             .get(&format!(
