@@ -86,19 +86,21 @@ pub async fn update_signing_key(
     if let Some(name) = &name {
         signing_keys::rename(&state.pool, id, name).await?;
     }
-    let updated = signing_keys::get(&state.pool, id)
-        .await?
-        .ok_or_else(|| key_not_found(&id.to_string()))?;
+    // The cache takes what was written before anything else can fail.
     match change.current().keys.get(id).cloned() {
         Some(mut entry) => {
-            entry.active = updated.active;
-            entry.name.clone_from(&updated.name);
+            entry.active = active.unwrap_or(entry.active);
+            if let Some(name) = name {
+                entry.name = name;
+            }
             change.put_key(entry);
         }
         // Not in the cache: its stored PEM did not parse when loaded. Nothing to update.
         None => drop(change),
     }
-    Ok(updated)
+    signing_keys::get(&state.pool, id)
+        .await?
+        .ok_or_else(|| key_not_found(&id.to_string()).into())
 }
 
 pub async fn delete_signing_key(state: &AppState, id: Uuid) -> Result<(), AdminError> {

@@ -36,6 +36,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -74,6 +75,8 @@ struct Shared {
     pending: Mutex<Pending>,
     /// Whether the last write failed, and how many records were lost to it since start.
     outage: Mutex<Outage>,
+    /// `outage.failing.is_some()`, readable on the verify path without taking a lock.
+    failing: AtomicBool,
     /// Held for the whole of a write, so writes land in the order their records were taken;
     /// holds when the last one was.
     writing: tokio::sync::Mutex<Instant>,
@@ -90,6 +93,7 @@ impl Recorder {
             max_pending_bytes: Self::max_pending_bytes(retention),
             pending: Mutex::new(Pending::default()),
             outage: Mutex::new(Outage::default()),
+            failing: AtomicBool::new(false),
             writing: tokio::sync::Mutex::new(Instant::now()),
             closing: Notify::new(),
         });
@@ -110,8 +114,8 @@ impl Recorder {
     pub async fn record(&self, interaction: NewInteraction) {
         let mut interaction = Some(interaction);
         loop {
-            let failing = self.shared.outage().failing.is_some();
-            let pushed_out = {
+            let failing = self.shared.failing.load(Ordering::Relaxed);
+            let pushed = {
                 let mut pending = self.shared.pending();
                 let size = interaction.as_ref().map_or(0, NewInteraction::bytes);
                 if !failing
@@ -121,22 +125,24 @@ impl Recorder {
                     None
                 } else {
                     let record = interaction.take().expect("pushed at most once");
-                    let mut out: Vec<NewInteraction> = Vec::new();
-                    out.extend(pending.push(record, self.shared.capacity));
-                    if failing {
-                        out.extend(pending.shed_bytes(self.shared.max_pending_bytes));
-                    }
-                    Some(out)
+                    let pushed_out = pending.push(record, self.shared.capacity);
+                    let shed = if failing {
+                        pending.shed_bytes(self.shared.max_pending_bytes)
+                    } else {
+                        Vec::new()
+                    };
+                    Some((pushed_out, shed))
                 }
             };
-            match pushed_out {
-                Some(out) => {
-                    if failing && !out.is_empty() {
-                        self.shared.count_lost(&out);
+            match pushed {
+                // Dropped here, after the lock is released, by the thread that made records
+                // like them.
+                Some((pushed_out, shed)) => {
+                    if !shed.is_empty() {
+                        self.shared.count_lost(&shed);
                     }
-                    // Dropped here, after the lock is released, by the thread that made records
-                    // like it.
-                    return drop(out);
+                    drop((pushed_out, shed));
+                    return;
                 }
                 // Room is made by writing; if that fails, the next turn sheds instead.
                 None => {
@@ -164,7 +170,7 @@ impl Recorder {
     pub async fn discard(&self) {
         let _writing = self.shared.writing.lock().await;
         drop(self.shared.take_pending());
-        self.shared.outage().failing = None;
+        self.shared.set_failing(None);
     }
 
     /// The log's state for `/health`.
@@ -234,7 +240,7 @@ impl Recorder {
         }
         tracing::error!(%error, "reading the interaction log failed");
         let error = error.to_string();
-        self.shared.outage().failing = Some(error.clone());
+        self.shared.set_failing(Some(error.clone()));
         LogReadError::Unavailable(LogUnavailable {
             error,
             unwritten: self.shared.pending().records.len(),
@@ -243,8 +249,8 @@ impl Recorder {
 
     /// A read of the log succeeded: with nothing left unwritten, the log is whole again.
     fn read_succeeded(&self) {
-        if self.shared.pending().records.is_empty() {
-            self.shared.outage().failing = None;
+        if self.shared.failing.load(Ordering::Relaxed) && self.shared.pending().records.is_empty() {
+            self.shared.set_failing(None);
         }
     }
 }
@@ -296,6 +302,13 @@ impl Shared {
         self.outage.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Records whether (and why) the log cannot be written.
+    fn set_failing(&self, error: Option<String>) {
+        let mut outage = self.outage();
+        self.failing.store(error.is_some(), Ordering::Relaxed);
+        outage.failing = error;
+    }
+
     fn count_lost(&self, records: &[NewInteraction]) {
         self.outage().lost += records.len() as u64;
         tracing::error!(
@@ -311,7 +324,7 @@ impl Shared {
             let records = batch.records.make_contiguous();
             match insert_batch(&self.pool, records, &batch.last_use, self.retention).await {
                 Ok(()) => {
-                    self.outage().failing = None;
+                    self.set_failing(None);
                     return Ok(());
                 }
                 Err(failure) => {
@@ -336,7 +349,7 @@ impl Shared {
             let shed = pending.shed_bytes(self.max_pending_bytes);
             (pending.records.len(), shed)
         };
-        self.outage().failing = Some(error.clone());
+        self.set_failing(Some(error.clone()));
         if !shed.is_empty() {
             self.count_lost(&shed);
         }
