@@ -8,6 +8,7 @@
 #
 #   bash bench/load.sh                     # 60 s at 64 connections (about 1 M verifications)
 #   DURATION=20s CONNECTIONS=64 bash bench/load.sh
+#   EMULATOR_BIN=/tmp/old/talkative-emulator bash bench/load.sh   # another build, for an A/B
 #
 # Needs wrk (Debian package `wrk`, installed when run as root), openssl, python3, curl.
 # Traffic goes to 127.0.0.1 only, and wrk stops after DURATION.
@@ -26,6 +27,7 @@ if ! command -v wrk >/dev/null; then
 fi
 
 cargo build --release --quiet --bin talkative-emulator --example bare_verify_endpoint
+emulator=${EMULATOR_BIN:-./target/release/talkative-emulator}
 tmp=$(mktemp -d)
 server=""
 bare=""
@@ -73,7 +75,7 @@ echo "openssl verify/s: $openssl_verify"
 
 echo "== cold start"
 t0=$(date +%s%N)
-DATABASE_URL="sqlite://$tmp/load.db" RUST_LOG=warn ./target/release/talkative-emulator --bind "127.0.0.1:$PORT" &
+DATABASE_URL="sqlite://$tmp/load.db" RUST_LOG=warn "$emulator" --bind "127.0.0.1:$PORT" &
 server=$!
 until curl -sf "http://127.0.0.1:$PORT/health" >/dev/null; do sleep 0.002; done
 t1=$(date +%s%N)

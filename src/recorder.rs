@@ -77,9 +77,8 @@ struct Shared {
     outage: Mutex<Outage>,
     /// `outage.failing.is_some()`, readable on the verify path without taking a lock.
     failing: AtomicBool,
-    /// Held for the whole of a write, so writes land in the order their records were taken;
-    /// holds when the last one was.
-    writing: tokio::sync::Mutex<Instant>,
+    /// Held for the whole of a write, so writes land in the order their records were taken.
+    writing: tokio::sync::Mutex<Writer>,
     closing: Notify,
 }
 
@@ -94,7 +93,10 @@ impl Recorder {
             pending: Mutex::new(Pending::default()),
             outage: Mutex::new(Outage::default()),
             failing: AtomicBool::new(false),
-            writing: tokio::sync::Mutex::new(Instant::now()),
+            writing: tokio::sync::Mutex::new(Writer {
+                last_write: Instant::now(),
+                log_bytes: None,
+            }),
             closing: Notify::new(),
         });
         let handle = tokio::spawn(timed_writes(Arc::clone(&shared)));
@@ -155,20 +157,22 @@ impl Recorder {
     /// Returns once everything recorded before this call is committed, or says why it could
     /// not be (the records stay buffered for the next attempt).
     pub async fn flush(&self) -> Result<(), LogUnavailable> {
-        let mut last_write = self.shared.writing.lock().await;
+        let mut writer = self.shared.writing.lock().await;
         let batch = self.shared.take_pending();
         if batch.is_empty() {
             return Ok(());
         }
-        let written = self.shared.write(batch).await;
-        *last_write = Instant::now();
+        let written = self.shared.write(batch, &mut writer.log_bytes).await;
+        writer.last_write = Instant::now();
         written
     }
 
     /// Drops what is buffered unwritten: a reset is about to wipe the log anyway, and records
     /// queued before it must not land after it.
     pub async fn discard(&self) {
-        let _writing = self.shared.writing.lock().await;
+        let mut writer = self.shared.writing.lock().await;
+        // The reset that follows changes the log's size behind the writer's back.
+        writer.log_bytes = None;
         drop(self.shared.take_pending());
         self.shared.set_failing(None);
     }
@@ -281,6 +285,14 @@ pub struct LogHealth {
     pub lost: u64,
 }
 
+/// What the one writer keeps between writes.
+struct Writer {
+    /// When the last write was.
+    last_write: Instant,
+    /// An upper bound of the log's bytes, or `None` when unknown (see `insert_batch`).
+    log_bytes: Option<i64>,
+}
+
 #[derive(Debug, Default)]
 struct Outage {
     failing: Option<String>,
@@ -318,11 +330,22 @@ impl Shared {
     }
 
     /// Writes `batch` (a few attempts). On failure its records go back in front of the buffer.
-    async fn write(&self, mut batch: Pending) -> Result<(), LogUnavailable> {
+    async fn write(
+        &self,
+        mut batch: Pending,
+        log_bytes: &mut Option<i64>,
+    ) -> Result<(), LogUnavailable> {
         let mut error = String::new();
         for attempt in 1..=WRITE_ATTEMPTS {
             let records = batch.records.make_contiguous();
-            match insert_batch(&self.pool, records, &batch.last_use, self.retention).await {
+            let inserted = insert_batch(
+                &self.pool,
+                records,
+                &batch.last_use,
+                self.retention,
+                log_bytes,
+            );
+            match inserted.await {
                 Ok(()) => {
                     self.set_failing(None);
                     return Ok(());
@@ -433,18 +456,18 @@ async fn timed_writes(shared: Arc<Shared>) {
             tick = ticker.tick() => tick,
             () = shared.closing.notified() => return,
         };
-        let mut last_write = shared.writing.lock().await;
+        let mut writer = shared.writing.lock().await;
         let batch = {
             let mut pending = shared.pending();
-            if !pending.timed_write_due(tick.saturating_duration_since(*last_write)) {
+            if !pending.timed_write_due(tick.saturating_duration_since(writer.last_write)) {
                 continue;
             }
             std::mem::take(&mut *pending)
         };
         // A failure is logged and its records kept; the next tick or reader tries again.
-        let _ = shared.write(batch).await;
+        let _ = shared.write(batch, &mut writer.log_bytes).await;
         // The tick's own instant, so that five ticks later is exactly 10 s later.
-        *last_write = tick;
+        writer.last_write = tick;
     }
 }
 

@@ -51,7 +51,12 @@ pub struct Retention {
 /// none of it.
 ///
 /// Room is made before inserting, so the pages the oldest rows free are reused by this very
-/// transaction and the file stays near its bound instead of growing by a batch each time.
+/// transaction and the file stays near its bound instead of growing by a batch each time. The
+/// size check scans an index, which every write paying for it made recording ~3% of the verify
+/// path's instructions; `log_bytes` is an upper bound of what the log holds, kept by the one
+/// writer across batches (`None` when unknown), and the scan runs only when the bound says the
+/// batch might not fit. Rows the row bound deletes leave it high, which is safe: the next scan
+/// makes it exact again.
 ///
 /// Rows go in multi-row INSERTs rather than one statement per row: sqlx runs SQLite on a worker
 /// thread, and a round trip per row cost more in thread hand-offs than the insert itself. The
@@ -62,14 +67,24 @@ pub async fn insert_batch(
     batch: &[NewInteraction],
     last_use: &HashMap<Uuid, i64>,
     retention: Retention,
+    log_bytes: &mut Option<i64>,
 ) -> sqlx::Result<()> {
     let budget = i64::try_from(retention.bytes).unwrap_or(i64::MAX);
     let incoming: i64 = batch
         .iter()
         .map(|r| i64::try_from(r.bytes()).unwrap_or(i64::MAX))
         .fold(0, i64::saturating_add);
-    super::write_transaction(pool, async |tx| {
-        prune_to_bytes(tx, budget.saturating_sub(incoming)).await?;
+    let known = *log_bytes;
+    let written = super::write_transaction(pool, async |tx| {
+        let kept = match known {
+            Some(bytes) if bytes.saturating_add(incoming) <= budget => bytes,
+            _ => {
+                prune_to_bytes(tx, budget.saturating_sub(incoming)).await?;
+                sqlx::query_scalar("SELECT COALESCE(SUM(bytes), 0) FROM interactions")
+                    .fetch_one(&mut *tx)
+                    .await?
+            }
+        };
         let mut rest = batch;
         while !rest.is_empty() {
             let rows = INSERT_SIZES
@@ -110,9 +125,11 @@ pub async fn insert_batch(
         if incoming > budget {
             prune_to_bytes(tx, budget).await?;
         }
-        Ok(())
+        Ok::<_, sqlx::Error>(kept.saturating_add(incoming))
     })
-    .await
+    .await?;
+    *log_bytes = Some(written);
+    Ok(())
 }
 
 /// Deletes the oldest rows until the rest take at most `allowance` bytes. Reads only the
