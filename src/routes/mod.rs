@@ -3,6 +3,7 @@ pub mod catch_panic;
 pub mod guard;
 pub mod health;
 pub mod portal;
+pub mod same_origin;
 pub mod security_headers;
 pub mod static_files;
 pub mod trust_boundary;

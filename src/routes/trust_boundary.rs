@@ -9,8 +9,7 @@
 //!    a loopback name (`localhost`, `*.localhost`), an IP literal, or an `--allowed-host`. A
 //!    rebound page's requests carry the attacker's name, and an IP literal cannot be rebound.
 //! 2. [`require_same_origin_json`], on the management API: a request a page on another origin
-//!    sent (`Sec-Fetch-Site: cross-site`/`same-site`, or an `Origin` that is not this server's)
-//!    is refused, and every write must be `Content-Type: application/json`, which neither a
+//!    sent (`same_origin.rs`, the check the portal's CSRF protection uses too) is refused, and every write must be `Content-Type: application/json`, which neither a
 //!    form nor a `no-cors` fetch can send. Scripts (curl, test runners) send neither header.
 //!
 //! This is what Vite and webpack-dev-server do since the same class of bug was found in them.
@@ -23,7 +22,7 @@ use std::net::IpAddr;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
-use actix_web::http::header::{CONTENT_TYPE, HOST, HeaderMap, ORIGIN};
+use actix_web::http::header::{CONTENT_TYPE, HOST, HeaderMap};
 use actix_web::middleware::Next;
 use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
@@ -32,9 +31,8 @@ use crate::configuration::AllowedHost;
 use crate::error::ApiError;
 use crate::problem::{Code, Problem};
 use crate::routes::portal::{PortalError, accepts_html};
+use crate::routes::same_origin::foreign_sender;
 use crate::startup::AppState;
-
-const SEC_FETCH_SITE: &str = "sec-fetch-site";
 
 /// Refuses requests whose `Host` (or absolute-form URI) names a host this server was not told
 /// to answer to: JSON for scripts and the API, the error page for a browser opening a page.
@@ -152,20 +150,7 @@ fn is_allowed_host(name: Option<&str>, allowed: &[AllowedHost]) -> bool {
 
 /// Why this request looks sent by a page on another origin, or `None`.
 fn cross_site_refusal(request: &HttpRequest) -> Option<Problem> {
-    let headers = request.headers();
-    let site = headers.get(SEC_FETCH_SITE).and_then(|v| v.to_str().ok());
-    let origin = headers
-        .get(ORIGIN)
-        .map(|v| v.to_str().unwrap_or("\u{fffd}"));
-    let from = match (site, origin) {
-        // Another port on 127.0.0.1 is the same *site*: SameSite cookies ride along, so only
-        // same-origin counts.
-        (Some(site @ ("cross-site" | "same-site")), _) => {
-            origin.map_or_else(|| format!("a {site} page"), |o| format!("a page on {o}"))
-        }
-        (_, Some(origin)) if !is_own_origin(request, origin) => format!("a page on {origin}"),
-        _ => return None,
-    };
+    let from = foreign_sender(request)?;
     Some(Problem::new(
         Code::CrossSiteRequest,
         format!(
@@ -175,21 +160,6 @@ fn cross_site_refusal(request: &HttpRequest) -> Option<Problem> {
         "Call the management API from your test runner or a shell (curl, fetch in Node), not from \
          a web page. Pages may only call POST /api/v1/verify (the widget shim does).",
     ))
-}
-
-/// Whether `origin` is this server as the request reached it (scheme and `Host`, default port
-/// elided as browsers elide it).
-fn is_own_origin(request: &HttpRequest, origin: &str) -> bool {
-    let Some(host) = request.headers().get(HOST).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    let scheme = request.connection_info().scheme().to_ascii_lowercase();
-    let host = host.to_ascii_lowercase();
-    let host = match (scheme.as_str(), host.rsplit_once(':')) {
-        ("http", Some((name, "80"))) | ("https", Some((name, "443"))) => name,
-        _ => &host,
-    };
-    origin.eq_ignore_ascii_case(&format!("{scheme}://{host}"))
 }
 
 /// Writes must be JSON: `POST`, `PUT` and `PATCH` with `Content-Type: application/json`; a

@@ -4,7 +4,8 @@
 //!    and every form carries HMAC-SHA256(server secret, cookie). The server keeps no per-session
 //!    state, yet a page on another origin can neither read the cookie nor compute the token.
 //! 2. Fetch metadata: a POST whose `Sec-Fetch-Site` is not same-origin, or whose `Origin` is not
-//!    this host, is refused before the token is even looked at.
+//!    this host, is refused before the token is even looked at (`routes/same_origin.rs`, the
+//!    check the management API uses too).
 
 use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite};
@@ -12,6 +13,7 @@ use aws_lc_rs::hmac;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 
 use crate::jws::base64url;
+use crate::routes::same_origin::foreign_sender;
 
 pub const COOKIE: &str = "te_csrf";
 
@@ -61,19 +63,8 @@ pub enum Refusal {
 
 /// Checks a form POST. Constant-time token comparison (hmac::verify).
 pub fn verify(request: &HttpRequest, secret: &CsrfSecret, form_token: &str) -> Result<(), Refusal> {
-    let headers = request.headers();
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
-        && site != "same-origin"
-        && site != "none"
-    {
+    if foreign_sender(request).is_some() {
         return Err(Refusal::CrossSite);
-    }
-    if let Some(origin) = headers.get("origin").and_then(|v| v.to_str().ok()) {
-        let info = request.connection_info();
-        let expected = format!("{}://{}", info.scheme(), info.host());
-        if origin != expected {
-            return Err(Refusal::CrossSite);
-        }
     }
     let cookie = request.cookie(COOKIE).ok_or(Refusal::MissingCookie)?;
     let tag = base64url::decode(form_token).map_err(|_| Refusal::BadToken)?;
