@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::items;
+use crate::helpers::{answers_soon, items};
 
 const INSTALL_HINT: &str = "This test mounts a small tmpfs in a private mount namespace: it \
     needs util-linux's unshare and either root (as in CI) or unprivileged user namespaces.";
@@ -99,19 +99,11 @@ async fn start_on_small_disk() -> Server {
         control,
         _mount: mount,
     };
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client
-            .get(format!("{}/api/v1/signing-keys", server.base))
-            .send()
-            .await
-            .is_ok()
-        {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("the emulator did not start on a tmpfs. {INSTALL_HINT}");
+    assert!(
+        answers_soon(&server.base).await,
+        "the emulator did not start on a tmpfs. {INSTALL_HINT}"
+    );
+    server
 }
 
 fn is_root() -> bool {
