@@ -290,6 +290,9 @@ async fn a_foreign_host_is_refused_everywhere_but_the_open_verify_endpoint() {
         (Method::GET, "/static/portal.css"),
         (Method::GET, "/no-such-page"),
         (Method::POST, "/api/v1/reset"),
+        // Portal forms too (their CSRF token never gets looked at).
+        (Method::POST, "/unsigned-fields"),
+        (Method::POST, "/signing-keys"),
         // A percent-encoded letter routes like the letter; it is refused like it.
         (Method::POST, "/%61pi/v1/reset"),
     ] {
