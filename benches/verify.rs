@@ -21,11 +21,11 @@ use aws_lc_rs::signature::{
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, criterion_group, criterion_main};
+use talkative_emulator::app::verification::verdict_json;
 use talkative_emulator::domain::SigningKey;
-use talkative_emulator::domain::policy::{Policy, SignedInput, decide};
-use talkative_emulator::domain::verdict::Enforcement;
 use talkative_emulator::jws::{self, KeyEntry, KeyRing};
-use talkative_emulator::verification::verdict_json;
+use talkative_emulator::verdict::Enforcement;
+use talkative_emulator::verdict::policy::{Policy, SignedInput, decide};
 
 /// A JSON array of interaction items of roughly `target` bytes.
 fn payload(target: usize) -> String {

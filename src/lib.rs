@@ -1,21 +1,26 @@
 //! talkative-emulator: a local emulator of Talkative's *Signed Interaction Data* and a verifier
 //! that explains exactly why a payload passes or fails.
+//!
+//! Layers, from the bottom; each imports only those below it (`scripts/module-graph.py` checks):
+//! - [`encoding`]: strict base64url and JSON.
+//! - [`domain`]: pure types that parse their input (keys, labels, items) and the problem codes.
+//! - [`jws`]: the verification engine, pure code with no I/O.
+//! - [`verdict`]: Talkative's policy applied to the engine's result, and the verdict it yields.
+//! - [`configuration`]: typed settings and the config file.
+//! - [`storage`]: SQLite through sqlx.
+//! - [`app`]: the operations both front ends share: management, verification, recording.
+//! - [`auth`]: the admin password, sessions and the middleware that requires them.
+//! - [`routes`]: HTTP: the JSON API, the portal, the trust boundary.
+//! - [`startup`]: wires it all into a server; [`cli`]: the command line and offline tools.
 
-pub mod access;
-pub mod admin;
+pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod configuration;
 pub mod domain;
-pub mod error;
+pub mod encoding;
 pub mod jws;
-pub mod policy_cache;
-pub mod problem;
-pub mod rate_limit;
-pub mod recorder;
 pub mod routes;
-pub mod seed;
 pub mod startup;
 pub mod storage;
-pub mod strict_json;
-pub mod telemetry;
-pub mod verification;
+pub mod verdict;

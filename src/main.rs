@@ -2,8 +2,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use talkative_emulator::cli;
-use talkative_emulator::configuration::{Cli, Command, ServeArgs, Settings};
+use talkative_emulator::cli::{self, Cli, Command, ServeArgs};
 use talkative_emulator::startup::Application;
 
 fn main() -> ExitCode {
@@ -20,9 +19,9 @@ fn main() -> ExitCode {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
-    talkative_emulator::telemetry::init();
+    talkative_emulator::startup::init_telemetry();
     let result = actix_web::rt::System::new().block_on(async {
-        let settings = Settings::from_args(args).context("reading settings")?;
+        let settings = args.into_settings().context("reading settings")?;
         let app = Application::build(settings)
             .await
             .context("starting the emulator")?;

@@ -8,32 +8,19 @@ use actix_web::dev::Server;
 use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use sqlx::SqlitePool;
 use tokio::task::JoinHandle;
 
-use crate::access::AdminAccess;
+use crate::app::Core;
+use crate::app::management;
+use crate::app::policy_cache::PolicyCache;
+use crate::app::recorder::Recorder;
+use crate::auth::AdminAccess;
+use crate::auth::rate_limit::RateLimiter;
 use crate::configuration::Settings;
-use crate::policy_cache::PolicyCache;
-use crate::rate_limit::RateLimiter;
-use crate::recorder::Recorder;
 use crate::routes;
-use crate::routes::portal::CsrfSecret;
+use crate::routes::csrf::CsrfSecret;
+use crate::routes::state::WebState;
 use crate::storage;
-
-/// Everything a request handler may need.
-pub struct AppState {
-    pub pool: SqlitePool,
-    pub cache: PolicyCache,
-    pub recorder: Recorder,
-    pub settings: Settings,
-    pub csrf: CsrfSecret,
-    /// Set when an admin password is configured: the portal and management API require it.
-    pub access: Option<AdminAccess>,
-    /// Per-client limit on the open verify endpoint; `None` when switched off.
-    pub verify_limiter: Option<RateLimiter>,
-    /// Per-client limit on admin password attempts (login form and API bearer).
-    pub password_attempts: RateLimiter,
-}
 
 /// Password attempts per client: ten at once, then one every six seconds.
 const PASSWORD_ATTEMPTS_BURST: u32 = 10;
@@ -58,10 +45,26 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let address = listener.local_addr().context("reading the bound address")?;
-        let state = web::Data::new(AppState {
+        let core = Core {
             pool: pool.clone(),
             cache,
             recorder: recorder.clone(),
+            settings,
+        };
+        if !core.settings.config_file.is_empty() {
+            let seeded = management::apply_config_file(&core, false)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!("installing the config file's keys and fields: {e}")
+                })?;
+            tracing::info!(
+                signing_keys = seeded.signing_keys,
+                unsigned_fields = seeded.unsigned_fields,
+                "config file applied"
+            );
+        }
+        let settings = &core.settings;
+        let state = web::Data::new(WebState {
             access: settings.admin.clone().map(AdminAccess::new),
             verify_limiter: (settings.verify_rate_limit > 0).then(|| {
                 RateLimiter::new(
@@ -73,19 +76,9 @@ impl Application {
                 PASSWORD_ATTEMPTS_PER_SECOND,
                 PASSWORD_ATTEMPTS_BURST,
             ),
-            settings,
             csrf: CsrfSecret::generate(),
+            core,
         });
-        if !state.settings.seed.is_empty() {
-            let seeded = crate::admin::apply_seed(&state, false).await.map_err(|e| {
-                anyhow::anyhow!("installing the config file's keys and fields: {e}")
-            })?;
-            tracing::info!(
-                signing_keys = seeded.signing_keys,
-                unsigned_fields = seeded.unsigned_fields,
-                "config file applied"
-            );
-        }
         let locked = state.access.is_some();
         let server = HttpServer::new(move || {
             let app = App::new()
@@ -100,7 +93,7 @@ impl Application {
                         // nothing for it.
                         .wrap(Condition::new(
                             locked,
-                            from_fn(routes::guard::require_admin),
+                            from_fn(routes::require_admin::require_admin),
                         ))
                         // Outermost, so a page on a rebound name is refused before any check
                         // (or argon2 run) that depends on what it sent.
@@ -150,4 +143,15 @@ impl Application {
         tracing::info!("stopped; interaction log flushed");
         Ok(())
     }
+}
+
+/// Logging: human-readable lines on stderr, level from `RUST_LOG` (default `info`).
+pub fn init_telemetry() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // A second init (several apps in one test binary) is harmless; ignore it.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

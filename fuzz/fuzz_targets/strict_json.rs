@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use talkative_emulator::strict_json;
+use talkative_emulator::encoding::strict_json;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(strict) = strict_json::parse(data) else {

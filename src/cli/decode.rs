@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use serde_json::Value;
 
 use super::{DecodeArgs, REJECTED, token_argument};
-use crate::jws::base64url;
-use crate::strict_json;
+use crate::encoding::base64url;
+use crate::encoding::strict_json;
 
 pub fn run(args: DecodeArgs) -> anyhow::Result<ExitCode> {
     let token = token_argument(args.token.as_deref())?;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::access::AdminCredential;
+use crate::auth::AdminCredential;
 
 pub fn run() -> anyhow::Result<ExitCode> {
     let mut line = String::new();

@@ -9,12 +9,14 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 
+mod args;
 mod decode;
 mod hash_password;
 mod keygen;
 mod sign;
 mod verify;
 
+pub use args::{Cli, Command, ServeArgs};
 pub use decode::run as decode;
 pub use hash_password::run as hash_password;
 pub use keygen::run as keygen;

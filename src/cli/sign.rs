@@ -8,7 +8,8 @@ use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 
 use super::{REJECTED, SignArgs, read_file, read_stdin};
 use crate::domain::pem::parse_blocks;
-use crate::jws::{base64url, payload};
+use crate::encoding::base64url;
+use crate::jws::payload;
 
 pub fn run(args: SignArgs) -> anyhow::Result<ExitCode> {
     let pair = load_private_key(&args.key)?;

@@ -52,5 +52,5 @@ struct Report<'a> {
     fingerprint: &'a str,
     header: &'a serde_json::Map<String, serde_json::Value>,
     interaction_data: &'a [crate::domain::InteractionItem],
-    warnings: &'a [crate::problem::Warning],
+    warnings: &'a [crate::domain::problem::Warning],
 }

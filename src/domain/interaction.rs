@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::problem::{Code, Problem};
 use crate::domain::unsigned_field_label::MAX_LABEL_CHARS;
-use crate::problem::{Code, Problem};
 
 /// Items per list (signed payload or unsigned data). A chat widget carries a handful.
 pub const MAX_ITEMS: usize = 100;

@@ -1,12 +1,14 @@
-//! Pure types and rules: no I/O here.
+//! Pure types and rules: no I/O here. Each type parses its input or refuses it with a
+//! [`problem::Problem`] that names a stable [`problem::Code`] and says how to fix it.
 
 pub mod interaction;
+pub mod key_name;
 pub mod pem;
-pub mod policy;
+pub mod problem;
 pub mod signing_key;
 pub mod unsigned_field_label;
-pub mod verdict;
 
 pub use interaction::InteractionItem;
+pub use key_name::KeyName;
 pub use signing_key::SigningKey;
 pub use unsigned_field_label::UnsignedFieldLabel;

@@ -11,7 +11,7 @@ use p256::pkcs8::spki::SubjectPublicKeyInfoRef;
 use p256::pkcs8::{EncodePublicKey, LineEnding};
 
 use super::pem::{PemError, parse_blocks};
-use crate::problem::{Code, Problem};
+use crate::domain::problem::{Code, Problem};
 
 const ID_EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
 const PRIME256V1: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
@@ -247,7 +247,7 @@ fn pem_problem(error: PemError) -> Problem {
 }
 
 fn reject_jwk(text: &str) -> Problem {
-    let is_private = crate::strict_json::parse(text.as_bytes())
+    let is_private = crate::encoding::strict_json::parse(text.as_bytes())
         .ok()
         .and_then(|v| v.as_object().map(|o| o.contains_key("d")))
         .unwrap_or(false);

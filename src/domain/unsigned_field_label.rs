@@ -2,7 +2,7 @@
 //! refuses anything whose bytes would not be what the person meant to type: empty labels,
 //! surrounding whitespace, control characters and invisible format characters.
 
-use crate::problem::{Code, Problem};
+use crate::domain::problem::{Code, Problem};
 
 pub const MAX_LABEL_CHARS: usize = 255;
 

@@ -4,8 +4,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::problem::{Code, Problem, Warning};
-use crate::strict_json;
+use crate::domain::problem::{Code, Problem, Warning};
+use crate::encoding::strict_json;
 
 /// Header parameters that name or carry a key. We always verify with stored keys only.
 const EMBEDDED_KEY_PARAMETERS: &[&str] = &["jwk", "jku", "x5u", "x5c", "x5t", "x5t#S256"];

@@ -4,19 +4,19 @@
 //! Checks run in the order a person debugging a token would want them reported:
 //! size → segments → base64url → header → alg → kid → signature → payload.
 
-pub mod base64url;
 pub mod header;
 pub mod payload;
 pub mod signature;
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::domain::problem::{Code, Problem, Warning};
 use crate::domain::{InteractionItem, SigningKey};
-use crate::problem::{Code, Problem, Warning};
+use crate::encoding::base64url;
 pub use signature::{VerifyingKey, verify_es256};
 
 /// Larger tokens are refused before any decoding. Interaction data is small; 64 KiB of it is
@@ -24,7 +24,8 @@ pub use signature::{VerifyingKey, verify_es256};
 pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
 
 /// Which check a token failed at (or `Policy` once the signature is settled).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Ordered as the engine runs them, so `a < b` means `a` is checked first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Stage {
     Size,
@@ -35,6 +36,20 @@ pub enum Stage {
     KeyId,
     Signature,
     Payload,
+}
+
+impl Stage {
+    /// Every check, in the order the engine runs them.
+    pub const ALL: [Stage; 8] = [
+        Self::Size,
+        Self::Segments,
+        Self::Base64url,
+        Self::Header,
+        Self::Algorithm,
+        Self::KeyId,
+        Self::Signature,
+        Self::Payload,
+    ];
 }
 
 /// The most keys that may be active at once. A token without `kid` is tried against every

@@ -5,8 +5,8 @@ use serde_json::Value;
 use super::header::kind;
 use crate::domain::InteractionItem;
 use crate::domain::interaction::check_limits;
-use crate::problem::{Code, Problem, Warning};
-use crate::strict_json;
+use crate::domain::problem::{Code, Problem, Warning};
+use crate::encoding::strict_json;
 
 const SHAPE_HINT: &str = "Sign a JSON array such as [{\"label\":\"email\",\"data\":\"a@b.c\",\"type\":\"string\"}], as Talkative's article shows.";
 

@@ -4,7 +4,7 @@
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1, ParsedPublicKey};
 
 use crate::domain::SigningKey;
-use crate::problem::{Code, Problem};
+use crate::domain::problem::{Code, Problem};
 
 /// The order n of the P-256 group, big-endian.
 const P256_ORDER: [u8; 32] = [

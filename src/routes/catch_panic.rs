@@ -18,8 +18,8 @@ use actix_web::ResponseError;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Response, Service, ServiceResponse};
 
-use crate::error::ApiError;
-use crate::problem::{Code, Problem};
+use crate::domain::problem::{Code, Problem};
+use crate::routes::error::ApiError;
 
 /// For `actix_service::apply_fn_factory` over the App: calls the app, and turns a panic while
 /// serving the request into a 500.

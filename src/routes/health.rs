@@ -6,7 +6,7 @@ use actix_web::HttpResponse;
 use actix_web::web::Data;
 use serde::Serialize;
 
-use crate::startup::AppState;
+use crate::routes::state::WebState;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -27,8 +27,8 @@ struct LogView {
     lost: u64,
 }
 
-pub async fn health(state: Data<AppState>) -> HttpResponse {
-    let log = state.recorder.health();
+pub async fn health(state: Data<WebState>) -> HttpResponse {
+    let log = state.core.recorder.health();
     let failing = log.failing.is_some();
     let body = Health {
         status: if failing { "degraded" } else { "ok" },

@@ -1,9 +1,15 @@
+//! HTTP: the JSON API ([`api`]), the portal pages ([`portal`]), and what every response passes
+//! through: the trust boundary, security headers, the panic catcher and the one error mapping.
+
 pub mod api;
 pub mod catch_panic;
-pub mod guard;
+pub mod csrf;
+pub mod error;
 pub mod health;
 pub mod portal;
+pub mod require_admin;
 pub mod same_origin;
 pub mod security_headers;
+pub mod state;
 pub mod static_files;
 pub mod trust_boundary;

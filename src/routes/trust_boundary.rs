@@ -28,11 +28,11 @@ use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
 use crate::configuration::AllowedHost;
-use crate::error::ApiError;
-use crate::problem::{Code, Problem};
+use crate::domain::problem::{Code, Problem};
+use crate::routes::error::ApiError;
 use crate::routes::portal::{PortalError, accepts_html};
 use crate::routes::same_origin::foreign_sender;
-use crate::startup::AppState;
+use crate::routes::state::WebState;
 
 /// Refuses requests whose `Host` (or absolute-form URI) names a host this server was not told
 /// to answer to: JSON for scripts and the API, the error page for a browser opening a page.
@@ -41,8 +41,8 @@ pub async fn require_allowed_host(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let allowed = request
-        .app_data::<Data<AppState>>()
-        .map_or(&[][..], |state| &state.settings.allowed_hosts[..]);
+        .app_data::<Data<WebState>>()
+        .map_or(&[][..], |state| &state.core.settings.allowed_hosts[..]);
     match host_refusal(request.headers(), request.uri(), allowed) {
         None => Ok(next.call(request).await?.map_into_left_body()),
         Some(problem) => {
@@ -201,7 +201,7 @@ mod tests {
     use actix_web::http::StatusCode;
 
     use super::*;
-    use crate::error::status_for;
+    use crate::routes::error::status_for;
 
     #[test]
     fn host_names_are_read_without_port_brackets_or_trailing_dot() {

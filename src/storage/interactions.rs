@@ -3,6 +3,7 @@ use std::collections::HashMap;
 
 use std::sync::OnceLock;
 
+use crate::verdict::SignatureStatus;
 use sqlx::{FromRow, SqlitePool};
 use uuid::Uuid;
 
@@ -156,9 +157,8 @@ pub const PAGE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Which interactions a list shows.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Filter<'a> {
-    /// Signature status: valid, invalid or absent.
-    pub status: Option<&'a str>,
+pub struct Filter {
+    pub status: Option<SignatureStatus>,
     /// Only interactions where something was dropped.
     pub rejected_only: bool,
 }
@@ -175,7 +175,7 @@ pub struct Page {
 /// so a page of 500 KB rows never loads more rows than it returns.
 pub async fn page(
     pool: &SqlitePool,
-    filter: Filter<'_>,
+    filter: Filter,
     limit: u32,
     before: Option<i64>,
     max_bytes: u64,
@@ -185,7 +185,7 @@ pub async fn page(
         "SELECT seq, bytes FROM interactions WHERE {MATCHES} AND (?3 IS NULL OR seq < ?3) \
          ORDER BY seq DESC LIMIT ?4"
     ))
-    .bind(filter.status)
+    .bind(filter.status.map(SignatureStatus::as_str))
     .bind(filter.rejected_only)
     .bind(before)
     .bind(i64::from(limit) + 1)
@@ -215,7 +215,7 @@ pub async fn page(
         "SELECT {COLUMNS} FROM interactions WHERE {MATCHES} AND seq BETWEEN ?3 AND ?4 \
          ORDER BY seq DESC"
     ))
-    .bind(filter.status)
+    .bind(filter.status.map(SignatureStatus::as_str))
     .bind(filter.rejected_only)
     .bind(oldest)
     .bind(newest)

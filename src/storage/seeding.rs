@@ -4,7 +4,7 @@
 use sqlx::SqlitePool;
 use uuid::Uuid;
 
-use crate::seed::Seed;
+use crate::domain::{KeyName, SigningKey, UnsignedFieldLabel};
 use crate::storage::now_millis;
 
 /// What the database holds after seeding.
@@ -23,12 +23,13 @@ pub enum SeedError {
     Database(#[from] sqlx::Error),
 }
 
-/// Installs `seed`, first wiping everything when `wipe`. Refused, with nothing changed, when it
+/// Installs these keys and fields, first wiping everything when `wipe`. Refused, with nothing changed, when it
 /// would raise the number of active keys above `max_active_keys` (a database already above it,
 /// from before the cap, may stay as it is).
 pub async fn apply(
     pool: &SqlitePool,
-    seed: &Seed,
+    signing_keys: &[(KeyName, SigningKey)],
+    unsigned_fields: &[UnsignedFieldLabel],
     wipe: bool,
     max_active_keys: usize,
 ) -> Result<Seeded, SeedError> {
@@ -44,21 +45,21 @@ pub async fn apply(
         }
         let active_before: i64 = sqlx::query_scalar(ACTIVE).fetch_one(&mut *tx).await?;
         let now = now_millis();
-        for (name, key) in &seed.signing_keys {
+        for (name, key) in signing_keys {
             // A key already stored (same fingerprint) keeps its id, name and state.
             sqlx::query(
                 "INSERT INTO signing_keys (id, name, public_key_pem, fingerprint, created_at, active) \
                  VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (fingerprint) DO NOTHING",
             )
             .bind(Uuid::new_v4().to_string())
-            .bind(name)
+            .bind(name.as_str())
             .bind(key.to_pem())
             .bind(key.fingerprint())
             .bind(now)
             .execute(&mut *tx)
             .await?;
         }
-        for label in &seed.unsigned_fields {
+        for label in unsigned_fields {
             sqlx::query(
                 "INSERT INTO unsigned_fields (label, created_at) VALUES (?, ?) ON CONFLICT (label) DO NOTHING",
             )

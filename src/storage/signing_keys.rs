@@ -1,7 +1,7 @@
 use sqlx::{FromRow, SqlitePool};
 use uuid::Uuid;
 
-use crate::domain::SigningKey;
+use crate::domain::{KeyName, SigningKey};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct StoredKey {
@@ -47,7 +47,7 @@ pub async fn find_by_fingerprint(
 pub async fn insert(
     pool: &SqlitePool,
     id: Uuid,
-    name: &str,
+    name: &KeyName,
     key: &SigningKey,
     created_at: i64,
 ) -> sqlx::Result<()> {
@@ -56,7 +56,7 @@ pub async fn insert(
          VALUES (?, ?, ?, ?, ?, 1)",
     )
     .bind(id.to_string())
-    .bind(name)
+    .bind(name.as_str())
     .bind(key.to_pem())
     .bind(key.fingerprint())
     .bind(created_at)
@@ -75,9 +75,9 @@ pub async fn set_active(pool: &SqlitePool, id: Uuid, active: bool) -> sqlx::Resu
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn rename(pool: &SqlitePool, id: Uuid, name: &str) -> sqlx::Result<bool> {
+pub async fn rename(pool: &SqlitePool, id: Uuid, name: &KeyName) -> sqlx::Result<bool> {
     let done = sqlx::query("UPDATE signing_keys SET name = ? WHERE id = ?")
-        .bind(name)
+        .bind(name.as_str())
         .bind(id.to_string())
         .execute(pool)
         .await?;

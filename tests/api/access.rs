@@ -9,8 +9,9 @@ use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION};
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
-use talkative_emulator::access::AdminCredential;
-use talkative_emulator::configuration::{ServeArgs, Settings};
+use talkative_emulator::auth::AdminCredential;
+use talkative_emulator::cli::ServeArgs;
+use talkative_emulator::configuration::Settings;
 use talkative_emulator::startup::Application;
 
 use crate::helpers::{FormSession, TestApp, TestSigner, code, items, set_cookie, spawn_app_with};
@@ -387,7 +388,7 @@ async fn hash_password_output_is_a_usable_credential() {
         rate_limit_loopback: false,
         allowed_hosts: Vec::new(),
     };
-    let app = Application::build(Settings::from_args(args).unwrap())
+    let app = Application::build(args.into_settings().unwrap())
         .await
         .unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());

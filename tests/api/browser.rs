@@ -445,9 +445,8 @@ fn serve_page(html: String) -> String {
 #[tokio::test]
 async fn with_a_password_a_person_logs_in_lands_where_they_were_going_and_logs_out() {
     let app = crate::helpers::spawn_app_with(|s| {
-        s.admin = Some(
-            talkative_emulator::access::AdminCredential::from_password("open sesame").unwrap(),
-        );
+        s.admin =
+            Some(talkative_emulator::auth::AdminCredential::from_password("open sesame").unwrap());
     })
     .await;
     let browser = browser().await;
@@ -675,8 +674,7 @@ async fn pages_on_other_origins_can_neither_change_nor_read_the_emulator() {
 async fn a_logged_in_portal_session_does_not_lend_itself_to_other_origins() {
     const PASSWORD: &str = "open sesame";
     let app = crate::helpers::spawn_app_with(|s| {
-        s.admin =
-            Some(talkative_emulator::access::AdminCredential::from_password(PASSWORD).unwrap());
+        s.admin = Some(talkative_emulator::auth::AdminCredential::from_password(PASSWORD).unwrap());
     })
     .await;
     let signer = crate::helpers::TestSigner::generate();

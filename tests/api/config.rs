@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use serde_json::json;
-use talkative_emulator::seed::Seed;
+use talkative_emulator::configuration::config_file::ConfigFile;
 
 use crate::helpers::{TestSigner, code, items, pairs, sources, spawn_app_with};
 
@@ -26,8 +26,8 @@ fn config(signer: &TestSigner, extra: &str) -> tempfile::TempDir {
 async fn config_file_seeds_keys_and_fields_and_reset_restores_them() {
     let signer = TestSigner::generate();
     let dir = config(&signer, "");
-    let seed = Seed::load(&dir.path().join("emulator.toml")).unwrap();
-    let app = spawn_app_with(|s| s.seed = seed).await;
+    let seed = ConfigFile::load(&dir.path().join("emulator.toml")).unwrap();
+    let app = spawn_app_with(|s| s.config_file = seed).await;
 
     let (_, keys) = app.get("/api/v1/signing-keys").await;
     assert_eq!(keys["signingKeys"][0]["name"], "ci backend");
@@ -76,10 +76,10 @@ async fn config_file_seeds_keys_and_fields_and_reset_restores_them() {
 async fn report_only_accepts_everything_and_lists_what_would_drop() {
     let signer = TestSigner::generate();
     let dir = config(&signer, "report_only = true");
-    let seed = Seed::load(&dir.path().join("emulator.toml")).unwrap();
+    let seed = ConfigFile::load(&dir.path().join("emulator.toml")).unwrap();
     let app = spawn_app_with(|s| {
         s.report_only = seed.report_only.unwrap_or(false);
-        s.seed = seed;
+        s.config_file = seed;
     })
     .await;
     let forged = TestSigner::generate().sign_items(&items(&[("email", "spoof@evil")]));

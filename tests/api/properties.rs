@@ -5,8 +5,8 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use talkative_emulator::domain::SigningKey;
+use talkative_emulator::encoding::strict_json;
 use talkative_emulator::jws::{self, KeyEntry, KeyRing};
-use talkative_emulator::strict_json;
 
 use crate::helpers::{TestSigner, items};
 

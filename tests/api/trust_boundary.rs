@@ -13,7 +13,7 @@ use std::io::{Read, Write};
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use talkative_emulator::access::AdminCredential;
+use talkative_emulator::auth::AdminCredential;
 
 use crate::helpers::{FormSession, TestApp, TestSigner, code, items, spawn_app, spawn_app_with};
 

@@ -9,9 +9,9 @@ use actix_web::web::{Bytes, BytesMut, Payload};
 use actix_web::{HttpMessage, HttpRequest};
 use serde_json::{Map, Value};
 
-use crate::error::ApiError;
-use crate::problem::{Code, Problem};
-use crate::strict_json;
+use crate::domain::problem::{Code, Problem};
+use crate::encoding::strict_json;
+use crate::routes::error::ApiError;
 
 pub async fn read_object(
     request: &HttpRequest,

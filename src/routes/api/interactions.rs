@@ -4,12 +4,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
-use crate::domain::verdict::SignatureStatus;
-use crate::error::ApiError;
-use crate::problem::{Code, Problem};
-use crate::startup::AppState;
+use crate::domain::problem::{Code, Problem};
+use crate::routes::error::ApiError;
+use crate::routes::state::WebState;
 use crate::storage::format_millis;
 use crate::storage::interactions::{self, StoredInteraction};
+use crate::verdict::SignatureStatus;
 
 const DEFAULT_LIMIT: u32 = 50;
 const MAX_LIMIT: u32 = 500;
@@ -69,17 +69,21 @@ impl TryFrom<StoredInteraction> for InteractionView {
 
 pub async fn list(
     params: Query<ListParams>,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
-    if let Some(status) = params.status.as_deref()
-        && !SignatureStatus::ALL.iter().any(|s| s.as_str() == status)
-    {
-        return Err(ApiError::invalid_request(
-            format!("Unknown status {status:?}."),
-            "Use status=valid, status=invalid or status=absent.",
-        ));
-    }
+    let status = params
+        .status
+        .as_deref()
+        .map(|status| {
+            status.parse::<SignatureStatus>().map_err(|()| {
+                ApiError::invalid_request(
+                    format!("Unknown status {status:?}."),
+                    "Use status=valid, status=invalid or status=absent.",
+                )
+            })
+        })
+        .transpose()?;
     let before = params
         .cursor
         .as_deref()
@@ -94,13 +98,14 @@ pub async fn list(
         .transpose()?;
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     let filter = interactions::Filter {
-        status: params.status.as_deref(),
+        status,
         rejected_only: params.rejected.unwrap_or(false),
     };
     let page = state
+        .core
         .recorder
         .read(interactions::page(
-            &state.pool,
+            &state.core.pool,
             filter,
             limit,
             before,
@@ -118,7 +123,7 @@ pub async fn list(
     }))
 }
 
-pub async fn get(path: Path<String>, state: Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn get(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, ApiError> {
     let not_found = || {
         ApiError::Rejected(Problem::new(
             Code::NotFound,
@@ -128,8 +133,9 @@ pub async fn get(path: Path<String>, state: Data<AppState>) -> Result<HttpRespon
     };
     let id = Uuid::try_parse(&path).map_err(|_| not_found())?;
     let row = state
+        .core
         .recorder
-        .read(interactions::get(&state.pool, id))
+        .read(interactions::get(&state.core.pool, id))
         .await?
         .ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(InteractionView::try_from(row)?))

@@ -10,10 +10,10 @@ use actix_web::middleware::from_fn;
 use actix_web::web::{self, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 
-use crate::error::ApiError;
-use crate::problem::{Code, Problem};
+use crate::domain::problem::{Code, Problem};
+use crate::routes::error::ApiError;
+use crate::routes::state::WebState;
 use crate::routes::trust_boundary;
-use crate::startup::AppState;
 
 /// The open endpoint: customer pages on any origin call it through the widget shim, through
 /// whatever name points at the emulator, so it sits outside the trust boundary. It takes no
@@ -74,17 +74,17 @@ struct ResetView {
 async fn reset(
     request: HttpRequest,
     payload: Payload,
-    state: web::Data<AppState>,
+    state: web::Data<WebState>,
 ) -> Result<HttpResponse, ApiError> {
-    let raw = body::read_json_body(&request, payload, state.settings.max_body_bytes).await?;
+    let raw = body::read_json_body(&request, payload, state.core.settings.max_body_bytes).await?;
     if !raw.iter().all(u8::is_ascii_whitespace) {
         body::parse_object(&raw, &[])?;
     }
-    let seeded = crate::admin::apply_seed(&state, true).await?;
+    let seeded = crate::app::management::apply_config_file(&state.core, true).await?;
     Ok(HttpResponse::Ok().json(ResetView {
         signing_keys: seeded.signing_keys,
         unsigned_fields: seeded.unsigned_fields,
-        report_only: state.settings.report_only,
+        report_only: state.core.settings.report_only,
     }))
 }
 

@@ -4,9 +4,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::body::{optional_string, read_object, required_string};
-use crate::admin;
-use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::app::management;
+use crate::routes::error::ApiError;
+use crate::routes::state::WebState;
 use crate::storage::format_millis;
 use crate::storage::signing_keys::{self, StoredKey};
 
@@ -42,11 +42,11 @@ impl From<StoredKey> for KeyView {
     }
 }
 
-pub async fn list(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
     // last_used_at is written by the recorder; flush so the list reflects verifications so far.
     // Keys are readable whatever the interaction log's state, so its failure is ignored here.
-    let _ = state.recorder.flush().await;
-    let keys: Vec<KeyView> = signing_keys::list(&state.pool)
+    let _ = state.core.recorder.flush().await;
+    let keys: Vec<KeyView> = signing_keys::list(&state.core.pool)
         .await?
         .into_iter()
         .map(KeyView::from)
@@ -54,31 +54,31 @@ pub async fn list(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(KeyList { signing_keys: keys }))
 }
 
-pub async fn get(path: Path<String>, state: Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let id = admin::parse_key_id(&path)?;
+pub async fn get(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, ApiError> {
+    let id = management::parse_key_id(&path)?;
     // For lastUsedAt only: keys are readable whatever the interaction log's state.
-    let _ = state.recorder.flush().await;
-    let key = signing_keys::get(&state.pool, id)
+    let _ = state.core.recorder.flush().await;
+    let key = signing_keys::get(&state.core.pool, id)
         .await?
-        .ok_or_else(|| admin::key_not_found(&path))?;
+        .ok_or_else(|| management::key_not_found(&path))?;
     Ok(HttpResponse::Ok().json(KeyView::from(key)))
 }
 
 pub async fn create(
     request: HttpRequest,
     payload: Payload,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, ApiError> {
     let mut body = read_object(
         &request,
         payload,
-        state.settings.max_body_bytes,
+        state.core.settings.max_body_bytes,
         &["name", "pem"],
     )
     .await?;
     let name = optional_string(&mut body, "name")?;
     let pem = required_string(&mut body, "pem")?;
-    let stored = admin::add_signing_key(&state, name.as_deref(), &pem).await?;
+    let stored = management::add_signing_key(&state.core, name.as_deref(), &pem).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/signing-keys/{}", stored.id)))
         .json(KeyView::from(stored)))
@@ -88,13 +88,13 @@ pub async fn update(
     request: HttpRequest,
     path: Path<String>,
     payload: Payload,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = admin::parse_key_id(&path)?;
+    let id = management::parse_key_id(&path)?;
     let mut body = read_object(
         &request,
         payload,
-        state.settings.max_body_bytes,
+        state.core.settings.max_body_bytes,
         &["active", "name"],
     )
     .await?;
@@ -109,12 +109,12 @@ pub async fn update(
         }
     };
     let name = optional_string(&mut body, "name")?;
-    let updated = admin::update_signing_key(&state, id, active, name.as_deref()).await?;
+    let updated = management::update_signing_key(&state.core, id, active, name.as_deref()).await?;
     Ok(HttpResponse::Ok().json(KeyView::from(updated)))
 }
 
-pub async fn delete(path: Path<String>, state: Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let id = admin::parse_key_id(&path)?;
-    admin::delete_signing_key(&state, id).await?;
+pub async fn delete(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, ApiError> {
+    let id = management::parse_key_id(&path)?;
+    management::delete_signing_key(&state.core, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

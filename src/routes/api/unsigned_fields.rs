@@ -3,9 +3,9 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::body::{read_object, required_string};
-use crate::admin;
-use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::app::management;
+use crate::routes::error::ApiError;
+use crate::routes::state::WebState;
 use crate::storage::format_millis;
 use crate::storage::unsigned_fields::{self, StoredField};
 
@@ -31,8 +31,8 @@ impl From<StoredField> for FieldView {
     }
 }
 
-pub async fn list(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let fields: Vec<FieldView> = unsigned_fields::list(&state.pool)
+pub async fn list(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
+    let fields: Vec<FieldView> = unsigned_fields::list(&state.core.pool)
         .await?
         .into_iter()
         .map(FieldView::from)
@@ -45,16 +45,21 @@ pub async fn list(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
 pub async fn create(
     request: HttpRequest,
     payload: Payload,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut body =
-        read_object(&request, payload, state.settings.max_body_bytes, &["label"]).await?;
+    let mut body = read_object(
+        &request,
+        payload,
+        state.core.settings.max_body_bytes,
+        &["label"],
+    )
+    .await?;
     let label = required_string(&mut body, "label")?;
-    let stored = admin::add_unsigned_field(&state, &label).await?;
+    let stored = management::add_unsigned_field(&state.core, &label).await?;
     Ok(HttpResponse::Created().json(FieldView::from(stored)))
 }
 
-pub async fn delete(path: Path<String>, state: Data<AppState>) -> Result<HttpResponse, ApiError> {
-    admin::remove_unsigned_field(&state, &path).await?;
+pub async fn delete(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, ApiError> {
+    management::remove_unsigned_field(&state.core, &path).await?;
     Ok(HttpResponse::NoContent().finish())
 }

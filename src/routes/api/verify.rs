@@ -10,13 +10,13 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::body::{optional_string, parse_object, read_json_body};
+use crate::app::verification::verify_and_record;
 use crate::domain::InteractionItem;
 use crate::domain::interaction::check_limits;
-use crate::error::ApiError;
+use crate::domain::problem::Warning;
 use crate::jws::payload::items_from_json;
-use crate::problem::Warning;
-use crate::startup::AppState;
-use crate::verification::verify_and_record;
+use crate::routes::error::ApiError;
+use crate::routes::state::WebState;
 
 const MEMBERS: &[&str] = &["signedInteractionData", "interactionData"];
 
@@ -32,10 +32,10 @@ struct VerifyRequest {
 pub async fn verify(
     request: HttpRequest,
     payload: Payload,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, ApiError> {
     throttle(&request, &state)?;
-    let raw = read_json_body(&request, payload, state.settings.max_body_bytes).await?;
+    let raw = read_json_body(&request, payload, state.core.settings.max_body_bytes).await?;
     let (token, unsigned, warnings) = match serde_json::from_slice::<VerifyRequest>(&raw) {
         Ok(parsed) => (
             parsed.signed_interaction_data,
@@ -53,7 +53,8 @@ pub async fn verify(
         .map_err(|_| {
             ApiError::invalid_request("The request body is not UTF-8.", "Send UTF-8 JSON.")
         })?;
-    let outcome = verify_and_record(&state, token.as_deref(), unsigned, warnings, request).await?;
+    let outcome =
+        verify_and_record(&state.core, token.as_deref(), unsigned, warnings, request).await?;
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
         .body(outcome.json.into_bytes()))
@@ -61,12 +62,12 @@ pub async fn verify(
 
 /// The per-client limit. Loopback clients (local test suites, load tests) are exempt unless
 /// `--rate-limit-loopback` says otherwise.
-fn throttle(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+fn throttle(request: &HttpRequest, state: &WebState) -> Result<(), ApiError> {
     let (Some(limiter), Some(peer)) = (&state.verify_limiter, request.peer_addr()) else {
         return Ok(());
     };
     let client = peer.ip().to_canonical();
-    if client.is_loopback() && !state.settings.rate_limit_loopback {
+    if client.is_loopback() && !state.core.settings.rate_limit_loopback {
         return Ok(());
     }
     limiter.check(client).map_err(ApiError::Throttled)

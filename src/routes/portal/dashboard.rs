@@ -5,8 +5,9 @@ use askama::Template;
 
 use super::interactions::{Row, rows};
 use super::{Layout, PortalError, layout, render};
-use crate::startup::AppState;
+use crate::routes::state::WebState;
 use crate::storage::{interactions, signing_keys, unsigned_fields};
+use crate::verdict::{Enforcement, SignatureStatus};
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
@@ -16,22 +17,28 @@ struct DashboardPage {
     total_keys: usize,
     allowlist: usize,
     recent: Vec<Row>,
-    report_only: bool,
+    enforcement: Enforcement,
     next_step: &'static str,
     next_link: &'static str,
 }
 
 pub async fn show(
     request: HttpRequest,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
-    let keys = signing_keys::list(&state.pool).await?;
+    let keys = signing_keys::list(&state.core.pool).await?;
     let active_keys = keys.iter().filter(|k| k.active).count();
-    let allowlist = unsigned_fields::list(&state.pool).await?.len();
+    let enforcement = state
+        .core
+        .cache
+        .current()
+        .enforcement(state.core.settings.report_only);
+    let allowlist = unsigned_fields::list(&state.core.pool).await?.len();
     let recent = state
+        .core
         .recorder
         .read(interactions::page(
-            &state.pool,
+            &state.core.pool,
             interactions::Filter::default(),
             5,
             None,
@@ -44,7 +51,7 @@ pub async fn show(
             "Paste your ec_public.pem on the Signing Keys page to turn signing on.",
             "/signing-keys",
         )
-    } else if active_keys == 0 {
+    } else if enforcement == Enforcement::Off {
         (
             "Every key is inactive, so signing is off: re-activate a key to enforce it.",
             "/signing-keys",
@@ -72,7 +79,7 @@ pub async fn show(
         total_keys: keys.len(),
         allowlist,
         recent,
-        report_only: state.settings.report_only,
+        enforcement,
         next_step,
         next_link,
     };

@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::{Layout, PortalError, layout, render};
-use crate::startup::AppState;
+use crate::routes::state::WebState;
 
 #[derive(Template)]
 #[template(path = "demo.html")]
@@ -15,7 +15,7 @@ struct DemoPage {
 
 pub async fn show(
     request: HttpRequest,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     let info = request.connection_info().clone();
     let shim_url = format!(

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::{Layout, PortalError, layout, render};
-use crate::startup::AppState;
+use crate::routes::state::WebState;
 
 pub struct Snippet {
     pub id: &'static str,
@@ -62,7 +62,7 @@ struct DocsPage {
 
 pub async fn signing(
     request: HttpRequest,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     let (layout, cookies) = layout(&request, &state, "docs");
     let page = DocsPage {

@@ -5,7 +5,7 @@ use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite};
 use serde::{Deserialize, Serialize};
 
-use crate::jws::base64url;
+use crate::encoding::base64url;
 
 const COOKIE: &str = "te_flash";
 

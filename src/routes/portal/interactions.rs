@@ -5,18 +5,18 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::verdict_view::VerdictView;
 use super::{Layout, PortalError, layout, render};
-use crate::startup::AppState;
+use crate::encoding::strict_json;
+use crate::routes::state::WebState;
 use crate::storage::interactions::{self, StoredInteraction};
-use crate::strict_json;
+use crate::verdict::{SignatureStatus, Verdict};
 
 /// One line of the interactions table.
 pub struct Row {
     pub id: String,
     pub received_at: String,
-    pub status: String,
-    pub error_code: String,
+    pub status: SignatureStatus,
+    pub error_code: &'static str,
     pub accepted: usize,
     pub rejected: usize,
 }
@@ -25,12 +25,12 @@ pub fn rows(stored: Vec<StoredInteraction>) -> Result<Vec<Row>, PortalError> {
     stored
         .into_iter()
         .map(|s| {
-            let verdict = VerdictView::parse(&s.verdict)?;
+            let verdict = parse_verdict(&s.verdict)?;
             Ok(Row {
                 id: s.id,
-                received_at: verdict.received_at.clone(),
-                status: s.status,
-                error_code: verdict.signature.error.map(|e| e.code).unwrap_or_default(),
+                received_at: verdict.received_at,
+                status: verdict.signature.status,
+                error_code: verdict.signature.error.map_or("", |e| e.code.as_str()),
                 accepted: verdict.accepted.len(),
                 rejected: verdict.rejected.len(),
             })
@@ -38,13 +38,53 @@ pub fn rows(stored: Vec<StoredInteraction>) -> Result<Vec<Row>, PortalError> {
         .collect()
 }
 
-const FILTERS: &[(&str, &str)] = &[
-    ("all", "All"),
-    ("valid", "Valid signature"),
-    ("invalid", "Invalid signature"),
-    ("absent", "Unsigned only"),
-    ("dropped", "Something dropped"),
-];
+/// What the list shows, from `?filter=`: everything, one signature status, or only
+/// interactions where something was dropped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    All,
+    Status(SignatureStatus),
+    Dropped,
+}
+
+impl Shown {
+    const ALL: [Shown; 5] = [
+        Self::All,
+        Self::Status(SignatureStatus::Valid),
+        Self::Status(SignatureStatus::Invalid),
+        Self::Status(SignatureStatus::Absent),
+        Self::Dropped,
+    ];
+
+    /// The `?filter=` value: a signature status by its wire name.
+    fn value(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Status(status) => status.as_str(),
+            Self::Dropped => "dropped",
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::All => "All",
+            Self::Status(SignatureStatus::Valid) => "Valid signature",
+            Self::Status(SignatureStatus::Invalid) => "Invalid signature",
+            Self::Status(SignatureStatus::Absent) => "Unsigned only",
+            Self::Dropped => "Something dropped",
+        }
+    }
+
+    fn filter(self) -> interactions::Filter {
+        interactions::Filter {
+            status: match self {
+                Self::Status(status) => Some(status),
+                Self::All | Self::Dropped => None,
+            },
+            rejected_only: self == Self::Dropped,
+        }
+    }
+}
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -64,7 +104,7 @@ pub struct FilterLink {
 struct InteractionsPage {
     layout: Layout,
     filters: Vec<FilterLink>,
-    filter: String,
+    filter: &'static str,
     recent: Vec<Row>,
     /// The cursor of the next, older page, if any.
     older: Option<i64>,
@@ -73,29 +113,22 @@ struct InteractionsPage {
 pub async fn list(
     request: HttpRequest,
     query: Query<ListQuery>,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     let ListQuery { filter, cursor } = query.into_inner();
-    let filter = filter.unwrap_or_else(|| "all".to_owned());
-    let (status, dropped) = match filter.as_str() {
-        "all" => (None, false),
-        "valid" | "invalid" | "absent" => (Some(filter.as_str()), false),
-        "dropped" => (None, true),
-        other => {
-            return Err(PortalError::BadRequest(format!(
-                "Unknown filter {other:?}."
-            )));
-        }
-    };
-    let shown = interactions::Filter {
-        status,
-        rejected_only: dropped,
+    let shown = match filter.as_deref() {
+        None => Shown::All,
+        Some(value) => Shown::ALL
+            .into_iter()
+            .find(|shown| shown.value() == value)
+            .ok_or_else(|| PortalError::BadRequest(format!("Unknown filter {value:?}.")))?,
     };
     let page = state
+        .core
         .recorder
         .read(interactions::page(
-            &state.pool,
-            shown,
+            &state.core.pool,
+            shown.filter(),
             200,
             cursor,
             interactions::PAGE_BYTES,
@@ -104,12 +137,12 @@ pub async fn list(
     let older = page.next;
     let recent = rows(page.rows)?;
     let (layout, cookies) = layout(&request, &state, "interactions");
-    let filters = FILTERS
-        .iter()
-        .map(|(value, name)| FilterLink {
-            value,
-            name,
-            current: *value == filter,
+    let filters = Shown::ALL
+        .into_iter()
+        .map(|link| FilterLink {
+            value: link.value(),
+            name: link.name(),
+            current: link == shown,
         })
         .collect();
     let page = InteractionsPage {
@@ -117,7 +150,7 @@ pub async fn list(
         filters,
         recent,
         older,
-        filter,
+        filter: shown.value(),
     };
     render(&page, StatusCode::OK, cookies)
 }
@@ -126,14 +159,15 @@ pub async fn list(
 #[template(path = "interaction.html")]
 struct InteractionPage {
     layout: Layout,
-    verdict: VerdictView,
+    verdict: Verdict,
+    header_pretty: Option<String>,
     request_pretty: String,
 }
 
 pub async fn detail(
     request: HttpRequest,
     path: Path<String>,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     let (stored, verdict) = load(&state, &path).await?;
     let request_pretty = strict_json::parse(stored.request.as_bytes())
@@ -143,6 +177,7 @@ pub async fn detail(
     let (layout, cookies) = layout(&request, &state, "interactions");
     let page = InteractionPage {
         layout,
+        header_pretty: header_pretty(&verdict),
         verdict,
         request_pretty,
     };
@@ -152,15 +187,29 @@ pub async fn detail(
 /// One recorded interaction and its verdict, by the id in the URL (flushing the recorder first,
 /// so an interaction verified a moment ago is there).
 pub async fn load(
-    state: &AppState,
+    state: &WebState,
     raw_id: &str,
-) -> Result<(StoredInteraction, VerdictView), PortalError> {
+) -> Result<(StoredInteraction, Verdict), PortalError> {
     let id = Uuid::try_parse(raw_id).map_err(|_| PortalError::NotFound)?;
     let stored = state
+        .core
         .recorder
-        .read(interactions::get(&state.pool, id))
+        .read(interactions::get(&state.core.pool, id))
         .await?
         .ok_or(PortalError::NotFound)?;
-    let verdict = VerdictView::parse(&stored.verdict)?;
+    let verdict = parse_verdict(&stored.verdict)?;
     Ok((stored, verdict))
+}
+
+/// A verdict as the interaction log stored it: the same type the API wrote.
+fn parse_verdict(json: &str) -> Result<Verdict, PortalError> {
+    serde_json::from_str(json).map_err(|e| {
+        PortalError::Internal(anyhow::Error::new(e).context("reading a stored verdict"))
+    })
+}
+
+/// The decoded JOSE header, indented for display.
+pub fn header_pretty(verdict: &Verdict) -> Option<String> {
+    let header = verdict.signature.header.as_ref()?;
+    serde_json::to_string_pretty(header).ok()
 }

@@ -11,11 +11,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Layout, PortalError, check_csrf, layout, render};
-use crate::access::SESSION_LIFETIME;
-use crate::error::retry_seconds;
-use crate::problem::{Code, Problem};
-use crate::routes::guard::{SESSION_COOKIE, safe_next};
-use crate::startup::AppState;
+use crate::auth::SESSION_LIFETIME;
+use crate::domain::problem::{Code, Problem};
+use crate::routes::error::retry_seconds;
+use crate::routes::require_admin::{SESSION_COOKIE, safe_next};
+use crate::routes::state::WebState;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -33,7 +33,7 @@ pub struct LoginQuery {
 pub async fn show(
     request: HttpRequest,
     query: Query<LoginQuery>,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     if state.access.is_none() {
         // Nothing to log in to: the portal is open.
@@ -54,7 +54,7 @@ pub struct LoginForm {
 pub async fn submit(
     request: HttpRequest,
     form: Form<LoginForm>,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     let Some(access) = state.access.as_ref() else {
         return Ok(see_other("/"));
@@ -117,7 +117,7 @@ pub struct LogoutForm {
 pub async fn logout(
     request: HttpRequest,
     form: Form<LogoutForm>,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     check_csrf(&request, &state, &form.csrf_token)?;
     if let (Some(access), Some(cookie)) = (state.access.as_ref(), request.cookie(SESSION_COOKIE)) {
@@ -134,7 +134,7 @@ pub async fn logout(
 
 fn page(
     request: &HttpRequest,
-    state: &AppState,
+    state: &WebState,
     next: String,
     error: Option<Problem>,
     status: StatusCode,

@@ -1,7 +1,6 @@
 //! The admin portal: server-rendered askama pages that work without JavaScript. Every form
 //! POSTs with CSRF protection and redirects after success; errors render inline.
 
-mod csrf;
 mod dashboard;
 mod demo;
 mod docs;
@@ -11,7 +10,6 @@ mod login;
 mod playground;
 mod signing_keys;
 mod unsigned_fields;
-mod verdict_view;
 
 use actix_web::cookie::Cookie;
 use actix_web::error::UrlencodedError;
@@ -20,11 +18,10 @@ use actix_web::http::header::{ContentType, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use askama::Template;
 
-pub use csrf::CsrfSecret;
 use flash::Flash;
 
-use crate::problem::Code;
-use crate::startup::AppState;
+use crate::domain::problem::Code;
+use crate::routes::state::WebState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
@@ -33,7 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .error_handler(|err, request| match err {
                 // A script posting a form gets the API's JSON error; a browser gets the page.
                 UrlencodedError::Overflow { .. } if !accepts_html(request) => {
-                    crate::error::ApiError::Rejected(crate::problem::Problem::new(
+                    crate::routes::error::ApiError::Rejected(crate::domain::problem::Problem::new(
                         Code::PayloadTooLarge,
                         FORM_TOO_LARGE,
                         FORM_TOO_LARGE_HINT,
@@ -104,10 +101,10 @@ pub struct Layout {
 /// Layout for a page, plus the cookies the response must carry (new CSRF cookie, flash removal).
 pub fn layout(
     request: &HttpRequest,
-    state: &AppState,
+    state: &WebState,
     page: &'static str,
 ) -> (Layout, Vec<Cookie<'static>>) {
-    let (csrf_token, csrf_cookie) = csrf::issue(request, &state.csrf);
+    let (csrf_token, csrf_cookie) = crate::routes::csrf::issue(request, &state.csrf);
     let (flash, flash_removal) = flash::take(request);
     let cookies = csrf_cookie.into_iter().chain(flash_removal).collect();
     (
@@ -146,10 +143,10 @@ pub fn redirect_with_flash(to: &str, message: impl Into<String>) -> HttpResponse
 
 pub fn check_csrf(
     request: &HttpRequest,
-    state: &AppState,
+    state: &WebState,
     form_token: &str,
 ) -> Result<(), PortalError> {
-    csrf::verify(request, &state.csrf, form_token).map_err(PortalError::Csrf)
+    crate::routes::csrf::verify(request, &state.csrf, form_token).map_err(PortalError::Csrf)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -157,29 +154,29 @@ pub enum PortalError {
     #[error("not found")]
     NotFound,
     #[error("CSRF check failed: {0:?}")]
-    Csrf(csrf::Refusal),
+    Csrf(crate::routes::csrf::Refusal),
     #[error("bad request: {0}")]
     BadRequest(String),
     #[error("form too large")]
     TooLarge,
     /// Refused before reaching any page, e.g. a host this server does not answer to.
     #[error("{0}")]
-    Refused(crate::problem::Problem),
+    Refused(crate::domain::problem::Problem),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
-impl From<crate::recorder::LogUnavailable> for PortalError {
-    fn from(unavailable: crate::recorder::LogUnavailable) -> Self {
+impl From<crate::app::recorder::LogUnavailable> for PortalError {
+    fn from(unavailable: crate::app::recorder::LogUnavailable) -> Self {
         Self::Refused(unavailable.problem())
     }
 }
 
-impl From<crate::recorder::LogReadError> for PortalError {
-    fn from(error: crate::recorder::LogReadError) -> Self {
+impl From<crate::app::recorder::LogReadError> for PortalError {
+    fn from(error: crate::app::recorder::LogReadError) -> Self {
         match error {
-            crate::recorder::LogReadError::Unavailable(unavailable) => unavailable.into(),
-            crate::recorder::LogReadError::Database(error) => error.into(),
+            crate::app::recorder::LogReadError::Unavailable(unavailable) => unavailable.into(),
+            crate::app::recorder::LogReadError::Database(error) => error.into(),
         }
     }
 }
@@ -207,7 +204,7 @@ impl ResponseError for PortalError {
             Self::Csrf(_) => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Refused(problem) => crate::error::status_for(problem.code),
+            Self::Refused(problem) => crate::routes::error::status_for(problem.code),
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

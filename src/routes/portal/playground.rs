@@ -10,34 +10,30 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::interactions;
-use super::verdict_view::VerdictView;
 use super::{Layout, PortalError, check_csrf, layout, render};
+use crate::app::verification::verify_and_record;
 use crate::domain::interaction::check_limits;
-use crate::jws::{base64url, payload::items_from_json};
-use crate::problem::{Code, Problem};
-use crate::startup::AppState;
-use crate::strict_json;
-use crate::verification::verify_and_record;
+use crate::domain::problem::{Code, Problem};
+use crate::encoding::base64url;
+use crate::encoding::strict_json;
+use crate::jws::Stage;
+use crate::jws::payload::items_from_json;
+use crate::routes::state::WebState;
+use crate::verdict::{SignatureStatus, Verdict};
 
-const STEPS: &[(&str, &str)] = &[
-    ("size", "Size within 64 KiB"),
-    ("segments", "Three dot-separated segments"),
-    ("base64url", "Strict base64url in every segment"),
-    (
-        "header",
-        "Header is a JSON object (no crit, no b64, kid a string)",
-    ),
-    ("algorithm", "alg is exactly ES256"),
-    ("keyId", "kid (if any) names a stored, active key"),
-    (
-        "signature",
-        "64-byte R||S signature verifies with a stored key",
-    ),
-    (
-        "payload",
-        "Payload is an array of {label, data, type} strings",
-    ),
-];
+/// What each check of the engine means.
+fn step_title(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Size => "Size within 64 KiB",
+        Stage::Segments => "Three dot-separated segments",
+        Stage::Base64url => "Strict base64url in every segment",
+        Stage::Header => "Header is a JSON object (no crit, no b64, kid a string)",
+        Stage::Algorithm => "alg is exactly ES256",
+        Stage::KeyId => "kid (if any) names a stored, active key",
+        Stage::Signature => "64-byte R||S signature verifies with a stored key",
+        Stage::Payload => "Payload is an array of {label, data, type} strings",
+    }
+}
 
 pub struct Step {
     pub title: &'static str,
@@ -56,7 +52,7 @@ struct PlaygroundPage {
 }
 
 struct RunResult {
-    verdict: VerdictView,
+    verdict: Verdict,
     steps: Vec<Step>,
     header: Option<String>,
     payload: Option<String>,
@@ -64,7 +60,7 @@ struct RunResult {
 
 pub async fn show(
     request: HttpRequest,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     let (layout, cookies) = layout(&request, &state, "playground");
     let page = PlaygroundPage {
@@ -89,7 +85,7 @@ pub struct RunForm {
 pub async fn run(
     request: HttpRequest,
     form: Form<RunForm>,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     let form = form.into_inner();
     check_csrf(&request, &state, &form.csrf_token)?;
@@ -115,7 +111,8 @@ pub async fn run(
         interaction_data: &unsigned_json,
     })
     .map_err(|e| PortalError::Internal(anyhow::Error::new(e).context("recording a run")))?;
-    let outcome = verify_and_record(&state, token, unsigned, warnings, recorded.into()).await?;
+    let outcome =
+        verify_and_record(&state.core, token, unsigned, warnings, recorded.into()).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((LOCATION, format!("/playground/{}", outcome.verdict.id)))
         .finish())
@@ -133,7 +130,7 @@ struct RecordedRun<'a> {
 type ParsedUnsigned = (
     Value,
     Vec<crate::domain::InteractionItem>,
-    Vec<crate::problem::Warning>,
+    Vec<crate::domain::problem::Warning>,
 );
 
 fn parse_unsigned(text: &str) -> Result<ParsedUnsigned, Problem> {
@@ -164,7 +161,7 @@ fn parse_unsigned(text: &str) -> Result<ParsedUnsigned, Problem> {
 pub async fn result(
     request: HttpRequest,
     path: Path<String>,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     let (stored, verdict) = interactions::load(&state, &path).await?;
     let request_json = strict_json::parse(stored.request.as_bytes()).unwrap_or(Value::Null);
@@ -177,7 +174,7 @@ pub async fn result(
         _ => String::new(),
     };
     let steps = steps(&verdict);
-    let header = verdict.header_pretty();
+    let header = interactions::header_pretty(&verdict);
     let payload = decode_payload(&token);
     let (layout, cookies) = layout(&request, &state, "playground");
     let page = PlaygroundPage {
@@ -195,20 +192,21 @@ pub async fn result(
     render(&page, StatusCode::OK, cookies)
 }
 
-fn steps(verdict: &VerdictView) -> Vec<Step> {
-    let failed_at = verdict.signature.failed_at.as_deref();
-    let failed_index = failed_at.and_then(|f| STEPS.iter().position(|(name, _)| *name == f));
-    STEPS
-        .iter()
-        .enumerate()
-        .map(|(index, (_, title))| {
-            let state = match (verdict.signature.status.as_str(), failed_index) {
-                ("absent", _) => "skipped",
-                (_, Some(failed)) if index == failed => "failed",
-                (_, Some(failed)) if index > failed => "skipped",
+fn steps(verdict: &Verdict) -> Vec<Step> {
+    let failed_at = verdict.signature.failed_at;
+    Stage::ALL
+        .into_iter()
+        .map(|stage| {
+            let state = match (verdict.signature.status, failed_at) {
+                (SignatureStatus::Absent, _) => "skipped",
+                (_, Some(failed)) if stage == failed => "failed",
+                (_, Some(failed)) if stage > failed => "skipped",
                 _ => "passed",
             };
-            Step { title, state }
+            Step {
+                title: step_title(stage),
+                state,
+            }
         })
         .collect()
 }

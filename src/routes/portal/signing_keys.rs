@@ -5,9 +5,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Layout, PortalError, check_csrf, layout, redirect_with_flash, render};
-use crate::admin::{self, AdminError};
-use crate::problem::{Code, Problem};
-use crate::startup::AppState;
+use crate::app::management::{self, AdminError};
+use crate::domain::problem::{Code, Problem};
+use crate::routes::state::WebState;
 use crate::storage::format_millis;
 use crate::storage::signing_keys::{self, StoredKey};
 
@@ -48,15 +48,15 @@ struct SigningKeysPage {
 
 async fn page(
     request: &HttpRequest,
-    state: &AppState,
+    state: &WebState,
     status: StatusCode,
     error: Option<Problem>,
     name: String,
     pem: String,
 ) -> Result<HttpResponse, PortalError> {
     // For lastUsedAt only: keys are readable whatever the interaction log's state.
-    let _ = state.recorder.flush().await;
-    let keys = signing_keys::list(&state.pool)
+    let _ = state.core.recorder.flush().await;
+    let keys = signing_keys::list(&state.core.pool)
         .await?
         .into_iter()
         .map(KeyRow::from)
@@ -74,7 +74,7 @@ async fn page(
 
 pub async fn show(
     request: HttpRequest,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     page(
         &request,
@@ -99,11 +99,11 @@ pub struct AddKeyForm {
 pub async fn add(
     request: HttpRequest,
     form: Form<AddKeyForm>,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     let form = form.into_inner();
     check_csrf(&request, &state, &form.csrf_token)?;
-    match admin::add_signing_key(&state, Some(&form.name), &form.pem).await {
+    match management::add_signing_key(&state.core, Some(&form.name), &form.pem).await {
         Ok(key) => Ok(redirect_with_flash(
             "/signing-keys",
             format!("Added key {:?}. Signing is now enforced.", key.name),
@@ -139,12 +139,12 @@ pub async fn set_active(
     request: HttpRequest,
     path: Path<String>,
     form: Form<ActiveForm>,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     check_csrf(&request, &state, &form.csrf_token)?;
-    let id = admin::parse_key_id(&path).map_err(|_| PortalError::NotFound)?;
+    let id = management::parse_key_id(&path).map_err(|_| PortalError::NotFound)?;
     let active = form.active == "true";
-    let key = admin::update_signing_key(&state, id, Some(active), None)
+    let key = management::update_signing_key(&state.core, id, Some(active), None)
         .await
         .map_err(not_found_or_internal)?;
     let word = if active { "activated" } else { "deactivated" };
@@ -165,13 +165,13 @@ struct ConfirmDeletePage {
 pub async fn confirm_delete(
     request: HttpRequest,
     path: Path<String>,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
-    let id = admin::parse_key_id(&path).map_err(|_| PortalError::NotFound)?;
-    let key = signing_keys::get(&state.pool, id)
+    let id = management::parse_key_id(&path).map_err(|_| PortalError::NotFound)?;
+    let key = signing_keys::get(&state.core.pool, id)
         .await?
         .ok_or(PortalError::NotFound)?;
-    let active_keys = signing_keys::list(&state.pool)
+    let active_keys = signing_keys::list(&state.core.pool)
         .await?
         .iter()
         .filter(|k| k.active)
@@ -195,11 +195,11 @@ pub async fn delete(
     request: HttpRequest,
     path: Path<String>,
     form: Form<CsrfOnlyForm>,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     check_csrf(&request, &state, &form.csrf_token)?;
-    let id = admin::parse_key_id(&path).map_err(|_| PortalError::NotFound)?;
-    admin::delete_signing_key(&state, id)
+    let id = management::parse_key_id(&path).map_err(|_| PortalError::NotFound)?;
+    management::delete_signing_key(&state.core, id)
         .await
         .map_err(not_found_or_internal)?;
     Ok(redirect_with_flash("/signing-keys", "Key deleted."))

@@ -5,9 +5,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Layout, PortalError, check_csrf, layout, redirect_with_flash, render};
-use crate::admin::{self, AdminError};
-use crate::problem::Problem;
-use crate::startup::AppState;
+use crate::app::management::{self, AdminError};
+use crate::domain::problem::Problem;
+use crate::routes::state::WebState;
 use crate::storage::format_millis;
 use crate::storage::unsigned_fields;
 
@@ -28,12 +28,12 @@ struct UnsignedFieldsPage {
 
 async fn page(
     request: &HttpRequest,
-    state: &AppState,
+    state: &WebState,
     status: StatusCode,
     error: Option<Problem>,
     label: String,
 ) -> Result<HttpResponse, PortalError> {
-    let fields = unsigned_fields::list(&state.pool)
+    let fields = unsigned_fields::list(&state.core.pool)
         .await?
         .into_iter()
         .map(|f| FieldRow {
@@ -41,7 +41,7 @@ async fn page(
             created_at: format_millis(f.created_at),
         })
         .collect();
-    let signing_on = state.cache.current().keys.has_active();
+    let signing_on = state.core.cache.current().keys.has_active();
     let (layout, cookies) = layout(request, state, "unsigned-fields");
     let page = UnsignedFieldsPage {
         layout,
@@ -55,7 +55,7 @@ async fn page(
 
 pub async fn show(
     request: HttpRequest,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     page(&request, &state, StatusCode::OK, None, String::new()).await
 }
@@ -70,11 +70,11 @@ pub struct LabelForm {
 pub async fn add(
     request: HttpRequest,
     form: Form<LabelForm>,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     let form = form.into_inner();
     check_csrf(&request, &state, &form.csrf_token)?;
-    match admin::add_unsigned_field(&state, &form.label).await {
+    match management::add_unsigned_field(&state.core, &form.label).await {
         Ok(field) => Ok(redirect_with_flash(
             "/unsigned-fields",
             format!("{:?} may now pass unsigned.", field.label),
@@ -96,11 +96,11 @@ pub async fn add(
 pub async fn remove(
     request: HttpRequest,
     form: Form<LabelForm>,
-    state: Data<AppState>,
+    state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     let form = form.into_inner();
     check_csrf(&request, &state, &form.csrf_token)?;
-    match admin::remove_unsigned_field(&state, &form.label).await {
+    match management::remove_unsigned_field(&state.core, &form.label).await {
         Ok(()) => Ok(redirect_with_flash(
             "/unsigned-fields",
             format!(

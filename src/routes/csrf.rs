@@ -12,7 +12,7 @@ use actix_web::cookie::{Cookie, SameSite};
 use aws_lc_rs::hmac;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 
-use crate::jws::base64url;
+use crate::encoding::base64url;
 use crate::routes::same_origin::foreign_sender;
 
 pub const COOKIE: &str = "te_csrf";

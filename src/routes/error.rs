@@ -6,7 +6,7 @@ use actix_web::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
-use crate::problem::{Code, Problem};
+use crate::domain::problem::{Code, Problem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -25,26 +25,26 @@ impl From<Problem> for ApiError {
     }
 }
 
-impl From<crate::admin::AdminError> for ApiError {
-    fn from(error: crate::admin::AdminError) -> Self {
+impl From<crate::app::management::AdminError> for ApiError {
+    fn from(error: crate::app::management::AdminError) -> Self {
         match error {
-            crate::admin::AdminError::Rejected(problem) => Self::Rejected(problem),
-            crate::admin::AdminError::Internal(error) => Self::Internal(error),
+            crate::app::management::AdminError::Rejected(problem) => Self::Rejected(problem),
+            crate::app::management::AdminError::Internal(error) => Self::Internal(error),
         }
     }
 }
 
-impl From<crate::recorder::LogUnavailable> for ApiError {
-    fn from(unavailable: crate::recorder::LogUnavailable) -> Self {
+impl From<crate::app::recorder::LogUnavailable> for ApiError {
+    fn from(unavailable: crate::app::recorder::LogUnavailable) -> Self {
         Self::Rejected(unavailable.problem())
     }
 }
 
-impl From<crate::recorder::LogReadError> for ApiError {
-    fn from(error: crate::recorder::LogReadError) -> Self {
+impl From<crate::app::recorder::LogReadError> for ApiError {
+    fn from(error: crate::app::recorder::LogReadError) -> Self {
         match error {
-            crate::recorder::LogReadError::Unavailable(unavailable) => unavailable.into(),
-            crate::recorder::LogReadError::Database(error) => error.into(),
+            crate::app::recorder::LogReadError::Unavailable(unavailable) => unavailable.into(),
+            crate::app::recorder::LogReadError::Database(error) => error.into(),
         }
     }
 }

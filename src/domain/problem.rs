@@ -4,7 +4,7 @@
 //! The codes are the public contract (integrators match on them in CI), so they are listed here and
 //! nowhere else, and never renamed once released.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Stable, snake_case error codes. `as_str()` is what goes on the wire.
@@ -185,8 +185,28 @@ impl Serialize for Code {
     }
 }
 
+impl std::str::FromStr for Code {
+    type Err = String;
+
+    /// The code with this wire name (what [`Code::as_str`] gives).
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|code| code.as_str() == name)
+            .ok_or_else(|| format!("unknown code {name:?}"))
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// A rejection with everything an integrator needs to fix it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     pub code: Code,
     pub message: String,
@@ -212,7 +232,7 @@ impl fmt::Display for Problem {
 impl std::error::Error for Problem {}
 
 /// A note that does not change the verdict but that an integrator should know about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Warning {
     pub code: Code,
     pub message: String,
@@ -249,7 +269,7 @@ mod tests {
 
     #[test]
     fn every_code_is_documented_in_the_readme() {
-        let readme = include_str!("../README.md");
+        let readme = include_str!("../../README.md");
         for code in Code::ALL {
             let row = format!("| `{}` |", code.as_str());
             assert!(readme.contains(&row), "README has no table row for {code}");

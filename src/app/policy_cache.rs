@@ -16,9 +16,9 @@ use tokio::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
 use crate::domain::SigningKey;
-use crate::domain::verdict::Enforcement;
 use crate::jws::{KeyEntry, KeyRing, MAX_ACTIVE_KEYS};
 use crate::storage;
+use crate::verdict::Enforcement;
 
 #[derive(Debug, Default, Clone)]
 pub struct Snapshot {

@@ -18,18 +18,18 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
-use crate::domain::{SigningKey, UnsignedFieldLabel};
+use crate::domain::{KeyName, SigningKey, UnsignedFieldLabel};
 
 #[derive(Debug, Clone, Default)]
-pub struct Seed {
-    pub signing_keys: Vec<(String, SigningKey)>,
+pub struct ConfigFile {
+    pub signing_keys: Vec<(KeyName, SigningKey)>,
     pub unsigned_fields: Vec<UnsignedFieldLabel>,
     pub report_only: Option<bool>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ConfigFile {
+struct RawConfigFile {
     report_only: Option<bool>,
     #[serde(default)]
     unsigned_fields: Vec<String>,
@@ -45,18 +45,20 @@ struct ConfigKey {
     pem: Option<String>,
 }
 
-impl Seed {
+impl ConfigFile {
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading the config file {}", path.display()))?;
-        let config: ConfigFile = toml::from_str(&text)
+        let config: RawConfigFile = toml::from_str(&text)
             .with_context(|| format!("parsing the config file {}", path.display()))?;
         let base = path.parent().unwrap_or(Path::new("."));
-        let mut seed = Seed {
+        let mut seed = ConfigFile {
             report_only: config.report_only,
-            ..Seed::default()
+            ..ConfigFile::default()
         };
         for (index, key) in config.signing_keys.into_iter().enumerate() {
+            let name = KeyName::parse(key.name.as_deref().unwrap_or_default())
+                .map_err(|problem| anyhow::anyhow!("signing_keys[{index}].name: {problem}"))?;
             let (pem, source) = match (key.pem, key.pem_file) {
                 (Some(pem), None) => (pem, format!("signing_keys[{index}].pem")),
                 (None, Some(file)) => {
@@ -70,9 +72,6 @@ impl Seed {
             };
             let parsed = SigningKey::parse_pem(&pem)
                 .map_err(|problem| anyhow::anyhow!("{source}: {problem}"))?;
-            let name = key
-                .name
-                .unwrap_or_else(|| crate::admin::DEFAULT_KEY_NAME.to_owned());
             seed.signing_keys.push((name, parsed));
         }
         if seed.signing_keys.len() > crate::jws::MAX_ACTIVE_KEYS {
@@ -100,11 +99,11 @@ impl Seed {
 mod tests {
     use super::*;
 
-    fn load(text: &str) -> anyhow::Result<Seed> {
+    fn load(text: &str) -> anyhow::Result<ConfigFile> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("emulator.toml");
         std::fs::write(&path, text).unwrap();
-        Seed::load(&path)
+        ConfigFile::load(&path)
     }
 
     #[test]
@@ -114,7 +113,7 @@ mod tests {
             "report_only = true\nunsigned_fields = [\"page\"]\n[[signing_keys]]\nname = \"rfc\"\npem = \"\"\"\n{pem}\n\"\"\"\n"
         ))
         .unwrap();
-        assert_eq!(seed.signing_keys[0].0, "rfc");
+        assert_eq!(seed.signing_keys[0].0.as_str(), "rfc");
         assert_eq!(seed.unsigned_fields[0].as_str(), "page");
         assert_eq!(seed.report_only, Some(true));
     }
@@ -146,6 +145,18 @@ mod tests {
                 "reading signing_keys[0].pem_file",
             ),
             (&eleven_keys(), "too_many_active_keys"),
+            // Names get the API's rules and code, not a free pass.
+            (
+                "[[signing_keys]]\nname = \"a\\nb\"\npem = \"x\"",
+                "signing_keys[0].name: invalid_key_name",
+            ),
+            (
+                &format!(
+                    "[[signing_keys]]\nname = \"{}\"\npem = \"x\"",
+                    "n".repeat(10_000)
+                ),
+                "invalid_key_name",
+            ),
         ] {
             let error = format!("{:#}", load(text).unwrap_err());
             assert!(error.contains(expected), "{text}: {error}");

@@ -5,17 +5,14 @@
 
 use uuid::Uuid;
 
-use crate::domain::{SigningKey, UnsignedFieldLabel};
+use super::Core;
+use crate::domain::problem::{Code, Problem};
+use crate::domain::{KeyName, SigningKey, UnsignedFieldLabel};
 use crate::jws::{KeyEntry, KeyRing, MAX_ACTIVE_KEYS};
-use crate::problem::{Code, Problem};
-use crate::startup::AppState;
 use crate::storage::seeding::SeedError;
 use crate::storage::signing_keys::{self, StoredKey};
 use crate::storage::unsigned_fields::{self, StoredField};
 use crate::storage::{is_unique_violation, now_millis};
-
-pub const DEFAULT_KEY_NAME: &str = "Signing key";
-pub const MAX_KEY_NAME_CHARS: usize = 100;
 
 /// A refusal the user can act on, or a failure that is ours.
 #[derive(Debug, thiserror::Error)]
@@ -40,72 +37,71 @@ impl From<sqlx::Error> for AdminError {
 
 /// Parses and stores a public key. The PEM is never stored or echoed unless it parsed as one.
 pub async fn add_signing_key(
-    state: &AppState,
+    core: &Core,
     name: Option<&str>,
     pem: &str,
 ) -> Result<StoredKey, AdminError> {
-    let name = parse_key_name(name)?;
+    let name = KeyName::parse(name.unwrap_or_default())?;
     let key = SigningKey::parse_pem(pem)?;
-    let change = state.cache.change().await;
-    if let Some(existing) =
-        signing_keys::find_by_fingerprint(&state.pool, key.fingerprint()).await?
+    let change = core.cache.change().await;
+    if let Some(existing) = signing_keys::find_by_fingerprint(&core.pool, key.fingerprint()).await?
     {
         return Err(duplicate_key(Some(&existing)).into());
     }
     check_room_for_an_active_key(&change.current().keys)?;
     let id = Uuid::new_v4();
-    match signing_keys::insert(&state.pool, id, &name, &key, now_millis()).await {
+    match signing_keys::insert(&core.pool, id, &name, &key, now_millis()).await {
         Ok(()) => {}
         Err(e) if is_unique_violation(&e) => return Err(duplicate_key(None).into()),
         Err(e) => return Err(e.into()),
     }
-    change.put_key(KeyEntry::new(id, name, &key, true));
-    signing_keys::get(&state.pool, id)
+    change.put_key(KeyEntry::new(id, name.into_string(), &key, true));
+    signing_keys::get(&core.pool, id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("key {id} vanished after insert").into())
 }
 
 /// Changes a key's active flag and/or name; returns the updated key.
 pub async fn update_signing_key(
-    state: &AppState,
+    core: &Core,
     id: Uuid,
     active: Option<bool>,
     name: Option<&str>,
 ) -> Result<StoredKey, AdminError> {
-    let name = name.map(|n| parse_key_name(Some(n))).transpose()?;
-    let change = state.cache.change().await;
-    let Some(stored) = signing_keys::get(&state.pool, id).await? else {
+    let name = name.map(KeyName::parse).transpose()?;
+    let change = core.cache.change().await;
+    let Some(stored) = signing_keys::get(&core.pool, id).await? else {
         return Err(key_not_found(&id.to_string()).into());
     };
     if active == Some(true) && !stored.active {
         check_room_for_an_active_key(&change.current().keys)?;
     }
     if let Some(active) = active {
-        signing_keys::set_active(&state.pool, id, active).await?;
+        signing_keys::set_active(&core.pool, id, active).await?;
     }
     if let Some(name) = &name {
-        signing_keys::rename(&state.pool, id, name).await?;
+        signing_keys::rename(&core.pool, id, name).await?;
     }
     // The cache takes what was written before anything else can fail.
     match change.current().keys.get(id).cloned() {
         Some(mut entry) => {
             entry.active = active.unwrap_or(entry.active);
             if let Some(name) = name {
-                entry.name = name;
+                entry.name = name.into_string();
             }
             change.put_key(entry);
         }
         // Not in the cache: its stored PEM did not parse when loaded. Nothing to update.
         None => drop(change),
     }
-    signing_keys::get(&state.pool, id)
+    signing_keys::get(&core.pool, id)
         .await?
         .ok_or_else(|| key_not_found(&id.to_string()).into())
 }
 
-pub async fn delete_signing_key(state: &AppState, id: Uuid) -> Result<(), AdminError> {
-    let change = state.cache.change().await;
-    let deleted = signing_keys::delete(&state.pool, id).await?;
+pub async fn delete_signing_key(core: &Core, id: Uuid) -> Result<(), AdminError> {
+    let change = core.cache.change().await;
+    let deleted = signing_keys::delete(&core.pool, id).await?;
     change.remove_key(id);
     if deleted {
         Ok(())
@@ -114,11 +110,11 @@ pub async fn delete_signing_key(state: &AppState, id: Uuid) -> Result<(), AdminE
     }
 }
 
-pub async fn add_unsigned_field(state: &AppState, raw: &str) -> Result<StoredField, AdminError> {
+pub async fn add_unsigned_field(core: &Core, raw: &str) -> Result<StoredField, AdminError> {
     let label = UnsignedFieldLabel::parse(raw)?;
     let created_at = now_millis();
-    let change = state.cache.change().await;
-    match unsigned_fields::insert(&state.pool, &label, created_at).await {
+    let change = core.cache.change().await;
+    match unsigned_fields::insert(&core.pool, &label, created_at).await {
         Ok(()) => {}
         Err(e) if is_unique_violation(&e) => {
             return Err(Problem::new(
@@ -140,9 +136,9 @@ pub async fn add_unsigned_field(state: &AppState, raw: &str) -> Result<StoredFie
     })
 }
 
-pub async fn remove_unsigned_field(state: &AppState, label: &str) -> Result<(), AdminError> {
-    let change = state.cache.change().await;
-    let deleted = unsigned_fields::delete(&state.pool, label).await?;
+pub async fn remove_unsigned_field(core: &Core, label: &str) -> Result<(), AdminError> {
+    let change = core.cache.change().await;
+    let deleted = unsigned_fields::delete(&core.pool, label).await?;
     change.disallow(label);
     if deleted {
         Ok(())
@@ -200,44 +196,25 @@ fn duplicate_key(existing: Option<&StoredKey>) -> Problem {
     )
 }
 
-/// Blank means the default name; otherwise trimmed, at most 100 characters, no control characters.
-fn parse_key_name(raw: Option<&str>) -> Result<String, Problem> {
-    let name = raw.map(str::trim).unwrap_or_default();
-    if name.is_empty() {
-        return Ok(DEFAULT_KEY_NAME.to_owned());
-    }
-    let problem = |message: String| {
-        Problem::new(
-            Code::InvalidKeyName,
-            message,
-            "Use a short, plain name such as \"production backend\".",
-        )
-    };
-    if name.chars().count() > MAX_KEY_NAME_CHARS {
-        return Err(problem(format!(
-            "The name is longer than {MAX_KEY_NAME_CHARS} characters."
-        )));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(problem("The name contains control characters.".to_owned()));
-    }
-    Ok(name.to_owned())
-}
-
 /// Installs the config file's keys and fields; with `wipe`, first deletes every key, field and
 /// recorded interaction (the reset test suites call between runs).
-pub async fn apply_seed(
-    state: &AppState,
+pub async fn apply_config_file(
+    core: &Core,
     wipe: bool,
 ) -> Result<crate::storage::seeding::Seeded, AdminError> {
     if wipe {
         // Records queued before a reset must not land after it, and it wipes them anyway.
-        state.recorder.discard().await;
+        core.recorder.discard().await;
     }
-    let change = state.cache.change().await;
-    let seeded =
-        crate::storage::seeding::apply(&state.pool, &state.settings.seed, wipe, MAX_ACTIVE_KEYS)
-            .await;
+    let change = core.cache.change().await;
+    let seeded = crate::storage::seeding::apply(
+        &core.pool,
+        &core.settings.config_file.signing_keys,
+        &core.settings.config_file.unsigned_fields,
+        wipe,
+        MAX_ACTIVE_KEYS,
+    )
+    .await;
     let seeded = match seeded {
         Ok(seeded) => seeded,
         Err(SeedError::TooManyActiveKeys { active }) => {
@@ -254,6 +231,6 @@ pub async fn apply_seed(
         }
         Err(SeedError::Database(error)) => return Err(error.into()),
     };
-    change.reload(&state.pool).await?;
+    change.reload(&core.pool).await?;
     Ok(seeded)
 }

@@ -1,24 +1,20 @@
-//! The admin credential and the sessions it opens.
+//! The sessions the admin password opens, and the password check that guards them.
 //!
-//! The password is only ever held as an argon2id PHC string: hashed at start when given in clear,
-//! or given already hashed (`talkative-emulator hash-password`). Sessions are random 256-bit
+//! Sessions are random 256-bit
 //! tokens in an HttpOnly, SameSite=Strict cookie; the server keeps only their SHA-256, so the
 //! table it holds cannot be replayed. A new session is issued at every login.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, anyhow};
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use aws_lc_rs::constant_time::verify_slices_are_equal;
 use aws_lc_rs::digest::{SHA256, digest};
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use tokio::sync::Semaphore;
 
-use crate::jws::base64url;
+use super::credential::AdminCredential;
+use crate::encoding::base64url;
 
 /// How long a session lasts without a new login.
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
@@ -26,71 +22,6 @@ pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
 const MAX_SESSIONS: usize = 256;
 /// Password checks (argon2) running at once.
 const CONCURRENT_PASSWORD_CHECKS: usize = 2;
-
-/// An argon2id hash of the admin password, in PHC string form. Never printed.
-#[derive(Clone)]
-pub struct AdminCredential(String);
-
-impl AdminCredential {
-    /// Hashes a password given in clear (argon2id, default parameters, random salt).
-    pub fn from_password(password: &str) -> anyhow::Result<Self> {
-        if password.is_empty() {
-            return Err(anyhow!("the admin password is empty"));
-        }
-        if password.trim_end() != password {
-            // RFC 9110 strips whitespace around header values, so `Authorization: Bearer …`
-            // could never carry it, and every API call would fail with a puzzling 401.
-            return Err(anyhow!(
-                "the admin password ends with whitespace, which no HTTP header can carry: API \
-                 clients could never send it. Remove the trailing whitespace (leading and inner \
-                 spaces are fine)"
-            ));
-        }
-        let mut salt = [0u8; 16];
-        SystemRandom::new()
-            .fill(&mut salt)
-            .map_err(|_| anyhow!("the system RNG failed"))?;
-        let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow!("encoding a salt: {e}"))?;
-        let hash = Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map_err(|e| anyhow!("hashing the admin password: {e}"))?;
-        Ok(Self(hash.to_string()))
-    }
-
-    /// Takes an existing PHC string, checking that it is an argon2 hash we can verify against.
-    pub fn from_phc(phc: &str) -> anyhow::Result<Self> {
-        let phc = phc.trim();
-        let parsed = PasswordHash::new(phc)
-            .map_err(|e| anyhow!("the admin password hash is not a PHC string: {e}"))
-            .context("expected the output of `talkative-emulator hash-password` ($argon2id$…)")?;
-        if !parsed.algorithm.as_str().starts_with("argon2") {
-            return Err(anyhow!(
-                "the admin password hash uses {}, not argon2",
-                parsed.algorithm
-            ));
-        }
-        Ok(Self(phc.to_owned()))
-    }
-
-    pub fn phc(&self) -> &str {
-        &self.0
-    }
-
-    /// Slow on purpose (argon2): call from a blocking thread.
-    pub fn matches(&self, candidate: &str) -> bool {
-        PasswordHash::new(&self.0).is_ok_and(|hash| {
-            Argon2::default()
-                .verify_password(candidate.as_bytes(), &hash)
-                .is_ok()
-        })
-    }
-}
-
-impl fmt::Debug for AdminCredential {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AdminCredential(<argon2 hash>)")
-    }
-}
 
 /// The credential plus the live sessions, shared by every worker.
 pub struct AdminAccess {
@@ -190,28 +121,6 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_credential_matches_its_password_only_and_never_prints_it() {
-        let credential = AdminCredential::from_password("correct horse").unwrap();
-        assert!(credential.phc().starts_with("$argon2id$"));
-        assert!(credential.matches("correct horse"));
-        assert!(!credential.matches("correct horse "));
-        assert!(!credential.matches(""));
-        assert_eq!(format!("{credential:?}"), "AdminCredential(<argon2 hash>)");
-        let again = AdminCredential::from_phc(credential.phc()).unwrap();
-        assert!(again.matches("correct horse"));
-    }
-
-    #[test]
-    fn malformed_or_foreign_hashes_are_refused() {
-        assert!(AdminCredential::from_password("").is_err());
-        assert!(AdminCredential::from_password("pw ").is_err());
-        assert!(AdminCredential::from_password("pw\t").is_err());
-        assert!(AdminCredential::from_password(" p w").is_ok());
-        assert!(AdminCredential::from_phc("hunter2").is_err());
-        assert!(AdminCredential::from_phc("$pbkdf2-sha256$i=1000$c2FsdA$aGFzaA").is_err());
-    }
 
     #[test]
     fn sessions_are_new_at_each_login_and_close() {

@@ -4,14 +4,14 @@
 use bytestring::ByteString;
 use uuid::Uuid;
 
+use super::Core;
 use crate::domain::InteractionItem;
-use crate::domain::policy::{Policy, SignedInput, decide};
-use crate::domain::verdict::Verdict;
+use crate::domain::problem::Warning;
 use crate::jws;
-use crate::problem::Warning;
-use crate::startup::AppState;
 use crate::storage::interactions::NewInteraction;
 use crate::storage::{format_millis, now_millis};
+use crate::verdict::Verdict;
+use crate::verdict::policy::{Policy, SignedInput, decide};
 
 /// The verdict and its JSON (serialized once, shared by the response and the log).
 pub struct Outcome {
@@ -23,7 +23,7 @@ pub struct Outcome {
 /// interaction for the recorder (which waits only when its byte bound is reached). `request` is
 /// the request as received, kept in the log.
 pub async fn verify_and_record(
-    state: &AppState,
+    core: &Core,
     token: Option<&str>,
     unsigned: Vec<InteractionItem>,
     extra_warnings: Vec<Warning>,
@@ -31,7 +31,7 @@ pub async fn verify_and_record(
 ) -> anyhow::Result<Outcome> {
     let received_at = now_millis();
     let mut verdict = {
-        let snapshot = state.cache.current();
+        let snapshot = core.cache.current();
         let signed = match token {
             None => SignedInput::Absent,
             Some("") => SignedInput::Empty,
@@ -41,7 +41,7 @@ pub async fn verify_and_record(
             },
         };
         let policy = Policy {
-            enforcement: snapshot.enforcement(state.settings.report_only),
+            enforcement: snapshot.enforcement(core.settings.report_only),
             allowlist: &snapshot.allowlist,
         };
         decide(
@@ -54,8 +54,7 @@ pub async fn verify_and_record(
     };
     verdict.warnings.extend(extra_warnings);
     let json = verdict_json(&verdict)?;
-    state
-        .recorder
+    core.recorder
         .record(NewInteraction {
             id: verdict.id,
             received_at,

@@ -46,7 +46,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use crate::problem::{Code, Problem};
+use crate::domain::problem::{Code, Problem};
 use crate::storage::interactions::{NewInteraction, Retention, insert_batch};
 
 /// How often buffered records are written when nobody asks. Also the most of the log a crash

@@ -28,6 +28,17 @@ pub fn deserialize_optional<'de, D: Deserializer<'de>>(
     Option::<StrictValue>::deserialize(deserializer).map(|v| v.map(|v| v.0))
 }
 
+/// For `#[serde(deserialize_with)]` on an optional JSON object field.
+pub fn deserialize_optional_object<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Map<String, Value>>, D::Error> {
+    match deserialize_optional(deserializer)? {
+        None => Ok(None),
+        Some(Value::Object(map)) => Ok(Some(map)),
+        Some(_) => Err(de::Error::custom("expected a JSON object")),
+    }
+}
+
 impl<'de> Deserialize<'de> for StrictValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(StrictVisitor).map(StrictValue)

@@ -13,9 +13,9 @@ use actix_web::middleware::Next;
 use actix_web::web::Data;
 use actix_web::{HttpResponse, ResponseError};
 
-use crate::error::ApiError;
-use crate::problem::{Code, Problem};
-use crate::startup::AppState;
+use crate::domain::problem::{Code, Problem};
+use crate::routes::error::ApiError;
+use crate::routes::state::WebState;
 
 /// The portal's session cookie.
 pub const SESSION_COOKIE: &str = "te_session";
@@ -33,7 +33,7 @@ pub async fn require_admin(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let refusal = match request.app_data::<Data<AppState>>().cloned() {
+    let refusal = match request.app_data::<Data<WebState>>().cloned() {
         Some(state) if !is_open(request.method(), request.match_info().as_str()) => {
             authenticate(&request, &state).await.err()
         }
@@ -47,7 +47,7 @@ pub async fn require_admin(
 
 /// `Ok` when no password is configured, or the request carries a valid session (portal) or the
 /// admin password as a Bearer credential (API).
-async fn authenticate(request: &ServiceRequest, state: &AppState) -> Result<(), HttpResponse> {
+async fn authenticate(request: &ServiceRequest, state: &WebState) -> Result<(), HttpResponse> {
     let Some(access) = state.access.as_ref() else {
         return Ok(());
     };

@@ -8,13 +8,13 @@
 
 use std::collections::HashSet;
 
-use super::InteractionItem;
-use super::verdict::{
+use super::{
     AcceptedItem, AcceptedSource, Enforcement, Reason, RejectedItem, RejectedSource,
     SignatureStatus, SignatureVerdict, Verdict,
 };
+use crate::domain::InteractionItem;
+use crate::domain::problem::{Code, Warning};
 use crate::jws::{Failure, Verified};
-use crate::problem::{Code, Warning};
 
 pub struct Policy<'a> {
     pub enforcement: Enforcement,
@@ -294,7 +294,7 @@ mod tests {
     #[test]
     fn report_only_accepts_everything_and_lists_what_would_drop() {
         let failed = SignedInput::Failed(Box::new(Failure {
-            problem: crate::problem::Problem::new(Code::SignatureMismatch, "m", "h"),
+            problem: crate::domain::problem::Problem::new(Code::SignatureMismatch, "m", "h"),
             stage: crate::jws::Stage::Signature,
             key_id: None,
             header: None,

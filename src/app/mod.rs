@@ -1,0 +1,23 @@
+//! The application's operations, shared by the JSON API, the portal and start-up: managing keys
+//! and fields ([`management`]), verifying and recording ([`verification`], [`recorder`]), over
+//! an in-memory copy of the policy ([`policy_cache`]). Nothing here knows HTTP.
+
+pub mod management;
+pub mod policy_cache;
+pub mod recorder;
+pub mod verification;
+
+use sqlx::SqlitePool;
+
+use crate::configuration::Settings;
+use policy_cache::PolicyCache;
+use recorder::Recorder;
+
+/// What every operation works on: the database, the in-memory policy, the interaction log's
+/// writer and the settings. Built once by `startup`; the web layer holds it in its state.
+pub struct Core {
+    pub pool: SqlitePool,
+    pub cache: PolicyCache,
+    pub recorder: Recorder,
+    pub settings: Settings,
+}

@@ -1,0 +1,126 @@
+//! The command line: the server's flags (`ServeArgs`, turned into [`Settings`]) and the offline
+//! subcommands' arguments.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::AdminCredential;
+use crate::configuration::config_file::ConfigFile;
+use crate::configuration::{
+    AllowedHost, ByteSize, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_INTERACTION_RETENTION,
+    DEFAULT_INTERACTION_RETENTION_BYTES, DEFAULT_MAX_BODY_BYTES, DEFAULT_VERIFY_RATE_LIMIT,
+    Settings,
+};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "talkative-emulator",
+    version,
+    args_conflicts_with_subcommands = true,
+    about = "Local emulator of Talkative's Signed Interaction Data, with a verifier that explains every verdict."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Server settings when no subcommand is given (`serve` is the default).
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the emulator's HTTP server (the default).
+    Serve(ServeArgs),
+    /// Write ec_private.pem and ec_public.pem, as the article's two openssl commands do.
+    Keygen(super::KeygenArgs),
+    /// Sign a JSON array of interaction data into a compact ES256 JWS.
+    Sign(super::SignArgs),
+    /// Verify a token offline against a public key (exit 1 when refused).
+    Verify(super::VerifyArgs),
+    /// Print a token's header and payload, without verifying.
+    Decode(super::DecodeArgs),
+    /// Read a password on stdin and print its argon2id hash for TALKATIVE_ADMIN_PASSWORD_HASH.
+    HashPassword,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TALKATIVE_BIND", default_value = DEFAULT_BIND)]
+    pub bind: SocketAddr,
+    /// SQLite database; the file is created and migrated at start.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+    /// How many recorded interactions to keep (oldest are pruned).
+    #[arg(long, env = "TALKATIVE_INTERACTION_RETENTION", default_value_t = DEFAULT_INTERACTION_RETENTION)]
+    pub interaction_retention: u32,
+    /// Most disk the interaction log may take (database file and write-ahead log), e.g. 256MiB,
+    /// 1GiB or a number of bytes; the oldest interactions are pruned to stay under it.
+    #[arg(long, env = "TALKATIVE_INTERACTION_RETENTION_BYTES", default_value = DEFAULT_INTERACTION_RETENTION_BYTES)]
+    pub interaction_retention_bytes: ByteSize,
+    /// TOML file with signing keys and unsigned fields to install at start and on reset.
+    #[arg(long, env = "TALKATIVE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Verify and record, but accept everything, listing what enforcement would drop.
+    #[arg(long, env = "TALKATIVE_REPORT_ONLY")]
+    pub report_only: bool,
+    /// Admin password for the portal and management API. Required to listen beyond loopback;
+    /// when set, it is required on loopback too.
+    #[arg(
+        long,
+        env = "TALKATIVE_ADMIN_PASSWORD",
+        hide_env_values = true,
+        conflicts_with = "admin_password_hash"
+    )]
+    pub admin_password: Option<String>,
+    /// The admin password as an argon2 PHC string (from `talkative-emulator hash-password`).
+    #[arg(long, env = "TALKATIVE_ADMIN_PASSWORD_HASH", hide_env_values = true)]
+    pub admin_password_hash: Option<String>,
+    /// Verifications per second per client address on POST /api/v1/verify (bursts of twice
+    /// that); 0 turns the limit off.
+    #[arg(long, env = "TALKATIVE_VERIFY_RATE_LIMIT", default_value_t = DEFAULT_VERIFY_RATE_LIMIT)]
+    pub verify_rate_limit: u32,
+    /// Apply the verify rate limit to loopback clients too (they are exempt by default, so local
+    /// test suites and load tests are not throttled).
+    #[arg(long, env = "TALKATIVE_RATE_LIMIT_LOOPBACK")]
+    pub rate_limit_loopback: bool,
+    /// A host name this server may be reached by besides loopback names and IP addresses, e.g.
+    /// behind a proxy (repeatable; `.example.com` allows its subdomains too). Requests naming
+    /// any other host are refused, so a web page cannot reach the emulator by DNS rebinding.
+    #[arg(
+        long = "allowed-host",
+        env = "TALKATIVE_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<AllowedHost>,
+}
+
+impl ServeArgs {
+    /// Settings from the command line, reading and validating the config file if one is named.
+    pub fn into_settings(self) -> anyhow::Result<Settings> {
+        let config_file = match &self.config {
+            Some(path) => ConfigFile::load(path)?,
+            None => ConfigFile::default(),
+        };
+        let admin = match (&self.admin_password, &self.admin_password_hash) {
+            (Some(password), _) => Some(AdminCredential::from_password(password)?),
+            (None, Some(phc)) => Some(AdminCredential::from_phc(phc)?),
+            (None, None) => None,
+        };
+        Ok(Settings {
+            bind: self.bind,
+            database_url: self.database_url,
+            interaction_retention: self.interaction_retention,
+            interaction_retention_bytes: self.interaction_retention_bytes,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            report_only: self.report_only || config_file.report_only.unwrap_or(false),
+            config_file,
+            admin,
+            verify_rate_limit: self.verify_rate_limit,
+            rate_limit_loopback: self.rate_limit_loopback,
+            allowed_hosts: self.allowed_hosts,
+        })
+    }
+}

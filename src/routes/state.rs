@@ -1,0 +1,17 @@
+//! What request handlers share: the application's [`Core`] plus the parts only HTTP needs.
+
+use crate::app::Core;
+use crate::auth::AdminAccess;
+use crate::auth::rate_limit::RateLimiter;
+use crate::routes::csrf::CsrfSecret;
+
+pub struct WebState {
+    pub core: Core,
+    pub csrf: CsrfSecret,
+    /// Set when an admin password is configured: the portal and management API require it.
+    pub access: Option<AdminAccess>,
+    /// Per-client limit on the open verify endpoint; `None` when switched off.
+    pub verify_limiter: Option<RateLimiter>,
+    /// Per-client limit on admin password attempts (login form and API bearer).
+    pub password_attempts: RateLimiter,
+}

@@ -1,0 +1,252 @@
+//! What the agent would see for one interaction: which items passed, which were dropped and why.
+//! Serialized camelCase; this shape is the public contract of `POST /api/v1/verify`.
+//! [`policy`] applies Talkative's rules to the engine's result to build it.
+
+pub mod policy;
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::domain::problem::{Code, Problem, Warning};
+use crate::jws::Stage;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Enforcement {
+    On,
+    Off,
+    /// Keys are configured but the emulator runs in report-only mode: everything is accepted
+    /// and `wouldReject` lists what enforcement would have dropped.
+    ReportOnly,
+}
+
+impl Enforcement {
+    /// The wire name, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::On => "on",
+            Self::Off => "off",
+            Self::ReportOnly => "report_only",
+        }
+    }
+
+    /// Whether unsigned items off the allowlist are dropped.
+    pub fn is_on(self) -> bool {
+        self == Self::On
+    }
+}
+
+impl fmt::Display for Enforcement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureStatus {
+    Valid,
+    Invalid,
+    Absent,
+}
+
+impl std::str::FromStr for SignatureStatus {
+    type Err = ();
+
+    fn from_str(name: &str) -> Result<Self, ()> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name).ok_or(())
+    }
+}
+
+impl SignatureStatus {
+    pub const ALL: [SignatureStatus; 3] = [Self::Valid, Self::Invalid, Self::Absent];
+
+    /// The wire name, as serialized; also what the interaction log stores and filters on.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::Invalid => "invalid",
+            Self::Absent => "absent",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignatureVerdict {
+    pub status: SignatureStatus,
+    pub key_id: Option<Uuid>,
+    pub error: Option<Problem>,
+    /// The check the token failed at, for the step-by-step diagnosis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_at: Option<Stage>,
+    /// The decoded JOSE header, when it could be decoded. Read back strictly: it came from the
+    /// token, so its member names are anyone's (see `encoding::strict_json`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::encoding::strict_json::deserialize_optional_object"
+    )]
+    pub header: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AcceptedSource {
+    Signed,
+    UnsignedAllowlisted,
+    UnsignedNotEnforced,
+    /// Accepted only because of report-only mode; also listed in `wouldReject`.
+    ReportOnly,
+}
+
+impl AcceptedSource {
+    /// Why the agent sees this item, in the portal's words.
+    pub fn provenance(self) -> &'static str {
+        match self {
+            Self::Signed => "signed",
+            Self::UnsignedAllowlisted => "allowlisted",
+            Self::UnsignedNotEnforced => "unsigned (not enforced)",
+            Self::ReportOnly => "accepted (report-only)",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectedSource {
+    Signed,
+    Unsigned,
+}
+
+impl RejectedSource {
+    /// The wire name, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Signed => "signed",
+            Self::Unsigned => "unsigned",
+        }
+    }
+}
+
+impl fmt::Display for RejectedSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AcceptedItem {
+    pub label: String,
+    pub data: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub source: AcceptedSource,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Reason {
+    pub code: Code,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RejectedItem {
+    pub label: String,
+    pub data: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub source: RejectedSource,
+    pub reason: Reason,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    pub id: Uuid,
+    pub received_at: String,
+    pub enforcement: Enforcement,
+    pub signature: SignatureVerdict,
+    pub accepted: Vec<AcceptedItem>,
+    pub rejected: Vec<RejectedItem>,
+    /// Report-only mode: what enforcement would have dropped (empty otherwise).
+    #[serde(default)]
+    pub would_reject: Vec<RejectedItem>,
+    pub warnings: Vec<Warning>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_match_serialization() {
+        for status in SignatureStatus::ALL {
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+        for enforcement in [Enforcement::On, Enforcement::Off, Enforcement::ReportOnly] {
+            assert_eq!(
+                serde_json::to_value(enforcement).unwrap(),
+                enforcement.as_str()
+            );
+        }
+        for source in [RejectedSource::Signed, RejectedSource::Unsigned] {
+            assert_eq!(serde_json::to_value(source).unwrap(), source.as_str());
+        }
+    }
+
+    #[test]
+    fn a_verdict_reads_back_as_it_was_written() {
+        let verdict = Verdict {
+            id: Uuid::new_v4(),
+            received_at: "2026-11-27T00:00:00.000Z".to_owned(),
+            enforcement: Enforcement::ReportOnly,
+            signature: SignatureVerdict {
+                status: SignatureStatus::Invalid,
+                key_id: None,
+                error: Some(Problem::new(Code::SignatureMismatch, "m", "h")),
+                failed_at: Some(Stage::Signature),
+                header: serde_json::from_str(r#"{"alg":"ES256","kid":"k"}"#).unwrap(),
+            },
+            accepted: vec![AcceptedItem {
+                label: "page".to_owned(),
+                data: "/x".to_owned(),
+                kind: "string".to_owned(),
+                source: AcceptedSource::ReportOnly,
+            }],
+            rejected: Vec::new(),
+            would_reject: vec![RejectedItem {
+                label: "page".to_owned(),
+                data: "/x".to_owned(),
+                kind: "string".to_owned(),
+                source: RejectedSource::Unsigned,
+                reason: Reason {
+                    code: Code::NotAllowlisted,
+                    message: "m".to_owned(),
+                },
+            }],
+            warnings: vec![Warning {
+                code: Code::UnknownItemField,
+                message: "w".to_owned(),
+            }],
+        };
+        let json = serde_json::to_string(&verdict).unwrap();
+        let back: Verdict = serde_json::from_str(&json).unwrap();
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+    }
+
+    #[test]
+    fn a_stored_header_with_a_hostile_member_name_still_reads() {
+        let json = r#"{"status":"invalid","keyId":null,"error":null,"header":{"$serde_json::private::RawValue":1}}"#;
+        let signature: SignatureVerdict = serde_json::from_str(json).unwrap();
+        assert!(
+            signature
+                .header
+                .unwrap()
+                .contains_key("$serde_json::private::RawValue")
+        );
+    }
+}
