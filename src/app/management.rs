@@ -5,7 +5,7 @@
 
 use uuid::Uuid;
 
-use super::Core;
+use super::{AppError, Core};
 use crate::domain::problem::{Code, Problem};
 use crate::domain::{KeyName, SigningKey, UnsignedFieldLabel};
 use crate::jws::{KeyEntry, KeyRing, MAX_ACTIVE_KEYS};
@@ -14,25 +14,24 @@ use crate::storage::signing_keys::{self, StoredKey};
 use crate::storage::unsigned_fields::{self, StoredField};
 use crate::storage::{is_unique_violation, now_millis};
 
-/// A refusal the user can act on, or a failure that is ours.
-#[derive(Debug, thiserror::Error)]
-pub enum AdminError {
-    #[error("{0}")]
-    Rejected(Problem),
-    #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+/// Every stored key, oldest first. Waits for the recorder first, so `last_used_at` counts the
+/// verifications so far; keys stay readable whatever the interaction log's state.
+pub async fn list_signing_keys(core: &Core) -> Result<Vec<StoredKey>, AppError> {
+    let _ = core.recorder.flush().await;
+    Ok(signing_keys::list(&core.pool).await?)
 }
 
-impl From<Problem> for AdminError {
-    fn from(problem: Problem) -> Self {
-        Self::Rejected(problem)
-    }
+/// The key with the id in a URL, or `signing_key_not_found`.
+pub async fn get_signing_key(core: &Core, raw_id: &str) -> Result<StoredKey, AppError> {
+    let id = parse_key_id(raw_id)?;
+    let _ = core.recorder.flush().await;
+    signing_keys::get(&core.pool, id)
+        .await?
+        .ok_or_else(|| key_not_found(raw_id).into())
 }
 
-impl From<sqlx::Error> for AdminError {
-    fn from(error: sqlx::Error) -> Self {
-        Self::Internal(anyhow::Error::new(error).context("database operation"))
-    }
+pub async fn list_unsigned_fields(core: &Core) -> Result<Vec<StoredField>, AppError> {
+    Ok(unsigned_fields::list(&core.pool).await?)
 }
 
 /// Parses and stores a public key. The PEM is never stored or echoed unless it parsed as one.
@@ -40,7 +39,7 @@ pub async fn add_signing_key(
     core: &Core,
     name: Option<&str>,
     pem: &str,
-) -> Result<StoredKey, AdminError> {
+) -> Result<StoredKey, AppError> {
     let name = KeyName::parse(name.unwrap_or_default())?;
     let key = SigningKey::parse_pem(pem)?;
     let change = core.cache.change().await;
@@ -67,7 +66,7 @@ pub async fn update_signing_key(
     id: Uuid,
     active: Option<bool>,
     name: Option<&str>,
-) -> Result<StoredKey, AdminError> {
+) -> Result<StoredKey, AppError> {
     let name = name.map(KeyName::parse).transpose()?;
     let change = core.cache.change().await;
     let Some(stored) = signing_keys::get(&core.pool, id).await? else {
@@ -99,7 +98,7 @@ pub async fn update_signing_key(
         .ok_or_else(|| key_not_found(&id.to_string()).into())
 }
 
-pub async fn delete_signing_key(core: &Core, id: Uuid) -> Result<(), AdminError> {
+pub async fn delete_signing_key(core: &Core, id: Uuid) -> Result<(), AppError> {
     let change = core.cache.change().await;
     let deleted = signing_keys::delete(&core.pool, id).await?;
     change.remove_key(id);
@@ -110,7 +109,7 @@ pub async fn delete_signing_key(core: &Core, id: Uuid) -> Result<(), AdminError>
     }
 }
 
-pub async fn add_unsigned_field(core: &Core, raw: &str) -> Result<StoredField, AdminError> {
+pub async fn add_unsigned_field(core: &Core, raw: &str) -> Result<StoredField, AppError> {
     let label = UnsignedFieldLabel::parse(raw)?;
     let created_at = now_millis();
     let change = core.cache.change().await;
@@ -136,7 +135,7 @@ pub async fn add_unsigned_field(core: &Core, raw: &str) -> Result<StoredField, A
     })
 }
 
-pub async fn remove_unsigned_field(core: &Core, label: &str) -> Result<(), AdminError> {
+pub async fn remove_unsigned_field(core: &Core, label: &str) -> Result<(), AppError> {
     let change = core.cache.change().await;
     let deleted = unsigned_fields::delete(&core.pool, label).await?;
     change.disallow(label);
@@ -201,7 +200,7 @@ fn duplicate_key(existing: Option<&StoredKey>) -> Problem {
 pub async fn apply_config_file(
     core: &Core,
     wipe: bool,
-) -> Result<crate::storage::seeding::Seeded, AdminError> {
+) -> Result<crate::storage::seeding::Seeded, AppError> {
     if wipe {
         // Records queued before a reset must not land after it, and it wipes them anyway.
         core.recorder.discard().await;

@@ -1,11 +1,16 @@
 //! The application's operations, shared by the JSON API, the portal and start-up: managing keys
-//! and fields ([`management`]), verifying and recording ([`verification`], [`recorder`]), over
+//! and fields ([`management`]), verifying, recording and reading the log
+//! ([`verification`], [`recorder`], [`interaction_log`]), over
 //! an in-memory copy of the policy ([`policy_cache`]). Nothing here knows HTTP.
 
+mod error;
+pub mod interaction_log;
 pub mod management;
 pub mod policy_cache;
 pub mod recorder;
 pub mod verification;
+
+pub use error::AppError;
 
 use sqlx::SqlitePool;
 

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
+use crate::app::interaction_log;
 use crate::domain::problem::{Code, Problem};
 use crate::routes::error::ApiError;
 use crate::routes::state::WebState;
@@ -101,17 +102,7 @@ pub async fn list(
         status,
         rejected_only: params.rejected.unwrap_or(false),
     };
-    let page = state
-        .core
-        .recorder
-        .read(interactions::page(
-            &state.core.pool,
-            filter,
-            limit,
-            before,
-            interactions::PAGE_BYTES,
-        ))
-        .await?;
+    let page = interaction_log::page(&state.core, filter, limit, before).await?;
     let views = page
         .rows
         .into_iter()
@@ -132,10 +123,7 @@ pub async fn get(path: Path<String>, state: Data<WebState>) -> Result<HttpRespon
         ))
     };
     let id = Uuid::try_parse(&path).map_err(|_| not_found())?;
-    let row = state
-        .core
-        .recorder
-        .read(interactions::get(&state.core.pool, id))
+    let row = interaction_log::get(&state.core, id)
         .await?
         .ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(InteractionView::try_from(row)?))

@@ -8,7 +8,7 @@ use crate::app::management;
 use crate::routes::error::ApiError;
 use crate::routes::state::WebState;
 use crate::storage::format_millis;
-use crate::storage::signing_keys::{self, StoredKey};
+use crate::storage::signing_keys::StoredKey;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -43,10 +43,7 @@ impl From<StoredKey> for KeyView {
 }
 
 pub async fn list(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
-    // last_used_at is written by the recorder; flush so the list reflects verifications so far.
-    // Keys are readable whatever the interaction log's state, so its failure is ignored here.
-    let _ = state.core.recorder.flush().await;
-    let keys: Vec<KeyView> = signing_keys::list(&state.core.pool)
+    let keys: Vec<KeyView> = management::list_signing_keys(&state.core)
         .await?
         .into_iter()
         .map(KeyView::from)
@@ -55,12 +52,7 @@ pub async fn list(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
 }
 
 pub async fn get(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, ApiError> {
-    let id = management::parse_key_id(&path)?;
-    // For lastUsedAt only: keys are readable whatever the interaction log's state.
-    let _ = state.core.recorder.flush().await;
-    let key = signing_keys::get(&state.core.pool, id)
-        .await?
-        .ok_or_else(|| management::key_not_found(&path))?;
+    let key = management::get_signing_key(&state.core, &path).await?;
     Ok(HttpResponse::Ok().json(KeyView::from(key)))
 }
 

@@ -7,7 +7,7 @@ use crate::app::management;
 use crate::routes::error::ApiError;
 use crate::routes::state::WebState;
 use crate::storage::format_millis;
-use crate::storage::unsigned_fields::{self, StoredField};
+use crate::storage::unsigned_fields::StoredField;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -32,7 +32,7 @@ impl From<StoredField> for FieldView {
 }
 
 pub async fn list(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
-    let fields: Vec<FieldView> = unsigned_fields::list(&state.core.pool)
+    let fields: Vec<FieldView> = management::list_unsigned_fields(&state.core)
         .await?
         .into_iter()
         .map(FieldView::from)

@@ -5,8 +5,9 @@ use askama::Template;
 
 use super::interactions::{Row, rows};
 use super::{Layout, PortalError, layout, render};
+use crate::app::{interaction_log, management};
 use crate::routes::state::WebState;
-use crate::storage::{interactions, signing_keys, unsigned_fields};
+use crate::storage::interactions::Filter;
 use crate::verdict::{Enforcement, SignatureStatus};
 
 #[derive(Template)]
@@ -26,25 +27,15 @@ pub async fn show(
     request: HttpRequest,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
-    let keys = signing_keys::list(&state.core.pool).await?;
+    let keys = management::list_signing_keys(&state.core).await?;
     let active_keys = keys.iter().filter(|k| k.active).count();
     let enforcement = state
         .core
         .cache
         .current()
         .enforcement(state.core.settings.report_only);
-    let allowlist = unsigned_fields::list(&state.core.pool).await?.len();
-    let recent = state
-        .core
-        .recorder
-        .read(interactions::page(
-            &state.core.pool,
-            interactions::Filter::default(),
-            5,
-            None,
-            interactions::PAGE_BYTES,
-        ))
-        .await?;
+    let allowlist = management::list_unsigned_fields(&state.core).await?.len();
+    let recent = interaction_log::page(&state.core, Filter::default(), 5, None).await?;
     let recent = rows(recent.rows)?;
     let (next_step, next_link) = if keys.is_empty() {
         (

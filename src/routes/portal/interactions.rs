@@ -6,6 +6,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Layout, PortalError, layout, render};
+use crate::app::interaction_log;
 use crate::encoding::strict_json;
 use crate::routes::state::WebState;
 use crate::storage::interactions::{self, StoredInteraction};
@@ -123,17 +124,7 @@ pub async fn list(
             .find(|shown| shown.value() == value)
             .ok_or_else(|| PortalError::BadRequest(format!("Unknown filter {value:?}.")))?,
     };
-    let page = state
-        .core
-        .recorder
-        .read(interactions::page(
-            &state.core.pool,
-            shown.filter(),
-            200,
-            cursor,
-            interactions::PAGE_BYTES,
-        ))
-        .await?;
+    let page = interaction_log::page(&state.core, shown.filter(), 200, cursor).await?;
     let older = page.next;
     let recent = rows(page.rows)?;
     let (layout, cookies) = layout(&request, &state, "interactions");
@@ -191,10 +182,7 @@ pub async fn load(
     raw_id: &str,
 ) -> Result<(StoredInteraction, Verdict), PortalError> {
     let id = Uuid::try_parse(raw_id).map_err(|_| PortalError::NotFound)?;
-    let stored = state
-        .core
-        .recorder
-        .read(interactions::get(&state.core.pool, id))
+    let stored = interaction_log::get(&state.core, id)
         .await?
         .ok_or(PortalError::NotFound)?;
     let verdict = parse_verdict(&stored.verdict)?;

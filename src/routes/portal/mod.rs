@@ -20,7 +20,8 @@ use askama::Template;
 
 use flash::Flash;
 
-use crate::domain::problem::Code;
+use crate::app::AppError;
+use crate::domain::problem::{Code, Problem};
 use crate::routes::state::WebState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -30,7 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .error_handler(|err, request| match err {
                 // A script posting a form gets the API's JSON error; a browser gets the page.
                 UrlencodedError::Overflow { .. } if !accepts_html(request) => {
-                    crate::routes::error::ApiError::Rejected(crate::domain::problem::Problem::new(
+                    crate::routes::error::ApiError::Rejected(Problem::new(
                         Code::PayloadTooLarge,
                         FORM_TOO_LARGE,
                         FORM_TOO_LARGE_HINT,
@@ -141,6 +142,26 @@ pub fn redirect_with_flash(to: &str, message: impl Into<String>) -> HttpResponse
         .finish()
 }
 
+/// What every portal form does: check the CSRF token, then run `operation` (a future does
+/// nothing until awaited, so nothing runs before the check). Success answers what `done` makes
+/// of the result, usually [`redirect_with_flash`]; a refusal goes to `refused`, which shows the
+/// page again with the problem beside the form; a failure of ours is a 500 page.
+pub async fn submit_form<T>(
+    request: &HttpRequest,
+    state: &WebState,
+    csrf_token: &str,
+    operation: impl Future<Output = Result<T, AppError>>,
+    done: impl FnOnce(T) -> HttpResponse,
+    refused: impl AsyncFnOnce(Problem) -> Result<HttpResponse, PortalError>,
+) -> Result<HttpResponse, PortalError> {
+    check_csrf(request, state, csrf_token)?;
+    match operation.await {
+        Ok(value) => Ok(done(value)),
+        Err(AppError::Rejected(problem)) => refused(problem).await,
+        Err(AppError::Internal(error)) => Err(PortalError::Internal(error)),
+    }
+}
+
 pub fn check_csrf(
     request: &HttpRequest,
     state: &WebState,
@@ -161,29 +182,21 @@ pub enum PortalError {
     TooLarge,
     /// Refused before reaching any page, e.g. a host this server does not answer to.
     #[error("{0}")]
-    Refused(crate::domain::problem::Problem),
+    Refused(Problem),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
-impl From<crate::app::recorder::LogUnavailable> for PortalError {
-    fn from(unavailable: crate::app::recorder::LogUnavailable) -> Self {
-        Self::Refused(unavailable.problem())
-    }
-}
-
-impl From<crate::app::recorder::LogReadError> for PortalError {
-    fn from(error: crate::app::recorder::LogReadError) -> Self {
+impl From<AppError> for PortalError {
+    fn from(error: AppError) -> Self {
         match error {
-            crate::app::recorder::LogReadError::Unavailable(unavailable) => unavailable.into(),
-            crate::app::recorder::LogReadError::Database(error) => error.into(),
+            // A key or interaction named in the URL that does not exist: the page is not there.
+            AppError::Rejected(problem) if problem.code.status() == StatusCode::NOT_FOUND => {
+                Self::NotFound
+            }
+            AppError::Rejected(problem) => Self::Refused(problem),
+            AppError::Internal(error) => Self::Internal(error),
         }
-    }
-}
-
-impl From<sqlx::Error> for PortalError {
-    fn from(error: sqlx::Error) -> Self {
-        Self::Internal(anyhow::Error::new(error).context("database operation"))
     }
 }
 
@@ -204,7 +217,7 @@ impl ResponseError for PortalError {
             Self::Csrf(_) => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Refused(problem) => crate::routes::error::status_for(problem.code),
+            Self::Refused(problem) => problem.code.status(),
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

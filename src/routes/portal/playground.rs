@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::interactions;
-use super::{Layout, PortalError, check_csrf, layout, render};
+use super::{Layout, PortalError, layout, render, submit_form};
 use crate::app::verification::verify_and_record;
 use crate::domain::interaction::check_limits;
 use crate::domain::problem::{Code, Problem};
@@ -88,34 +88,43 @@ pub async fn run(
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     let form = form.into_inner();
-    check_csrf(&request, &state, &form.csrf_token)?;
-    let (unsigned_json, unsigned, warnings) = match parse_unsigned(&form.unsigned) {
-        Ok(parsed) => parsed,
-        Err(problem) => {
+    let run = async {
+        let (unsigned_json, unsigned, warnings) = parse_unsigned(&form.unsigned)?;
+        // A token pasted from a terminal usually ends with a newline; the widget would not carry it.
+        let token = form.token.trim();
+        let token = (!token.is_empty()).then_some(token);
+        let recorded = serde_json::to_string(&RecordedRun {
+            signed_interaction_data: token,
+            interaction_data: &unsigned_json,
+        })
+        .map_err(|e| anyhow::Error::new(e).context("recording a run"))?;
+        let outcome =
+            verify_and_record(&state.core, token, unsigned, warnings, recorded.into()).await?;
+        Ok(outcome.verdict.id)
+    };
+    submit_form(
+        &request,
+        &state,
+        &form.csrf_token,
+        run,
+        |id| {
+            HttpResponse::SeeOther()
+                .insert_header((LOCATION, format!("/playground/{id}")))
+                .finish()
+        },
+        async |problem| {
             let (layout, cookies) = layout(&request, &state, "playground");
             let page = PlaygroundPage {
                 layout,
-                token: form.token,
-                unsigned: form.unsigned,
+                token: form.token.clone(),
+                unsigned: form.unsigned.clone(),
                 error: Some(problem),
                 result: None,
             };
-            return render(&page, StatusCode::UNPROCESSABLE_ENTITY, cookies);
-        }
-    };
-    // A token pasted from a terminal usually ends with a newline; the widget would not carry it.
-    let token = form.token.trim();
-    let token = (!token.is_empty()).then_some(token);
-    let recorded = serde_json::to_string(&RecordedRun {
-        signed_interaction_data: token,
-        interaction_data: &unsigned_json,
-    })
-    .map_err(|e| PortalError::Internal(anyhow::Error::new(e).context("recording a run")))?;
-    let outcome =
-        verify_and_record(&state.core, token, unsigned, warnings, recorded.into()).await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((LOCATION, format!("/playground/{}", outcome.verdict.id)))
-        .finish())
+            render(&page, StatusCode::UNPROCESSABLE_ENTITY, cookies)
+        },
+    )
+    .await
 }
 
 /// A playground run as the interaction log keeps it: the request the widget would have sent.

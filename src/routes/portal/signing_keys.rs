@@ -3,13 +3,15 @@ use actix_web::web::{Data, Form, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
+use uuid::Uuid;
 
-use super::{Layout, PortalError, check_csrf, layout, redirect_with_flash, render};
-use crate::app::management::{self, AdminError};
+use super::{Layout, PortalError, layout, redirect_with_flash, render, submit_form};
+use crate::app::AppError;
+use crate::app::management;
 use crate::domain::problem::{Code, Problem};
 use crate::routes::state::WebState;
 use crate::storage::format_millis;
-use crate::storage::signing_keys::{self, StoredKey};
+use crate::storage::signing_keys::StoredKey;
 
 pub struct KeyRow {
     pub id: String,
@@ -54,9 +56,7 @@ async fn page(
     name: String,
     pem: String,
 ) -> Result<HttpResponse, PortalError> {
-    // For lastUsedAt only: keys are readable whatever the interaction log's state.
-    let _ = state.core.recorder.flush().await;
-    let keys = signing_keys::list(&state.core.pool)
+    let keys = management::list_signing_keys(&state.core)
         .await?
         .into_iter()
         .map(KeyRow::from)
@@ -102,31 +102,37 @@ pub async fn add(
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     let form = form.into_inner();
-    check_csrf(&request, &state, &form.csrf_token)?;
-    match management::add_signing_key(&state.core, Some(&form.name), &form.pem).await {
-        Ok(key) => Ok(redirect_with_flash(
-            "/signing-keys",
-            format!("Added key {:?}. Signing is now enforced.", key.name),
-        )),
-        Err(AdminError::Rejected(problem)) => {
+    submit_form(
+        &request,
+        &state,
+        &form.csrf_token,
+        management::add_signing_key(&state.core, Some(&form.name), &form.pem),
+        |key| {
+            redirect_with_flash(
+                "/signing-keys",
+                format!("Added key {:?}. Signing is now enforced.", key.name),
+            )
+        },
+        async |problem| {
             // A private key is never shown again, not even back in the form it came from.
             let pem = if problem.code == Code::PrivateKeyNotAccepted {
                 String::new()
             } else {
-                form.pem
+                form.pem.clone()
             };
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
             page(
                 &request,
                 &state,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
                 Some(problem),
-                form.name,
+                form.name.clone(),
                 pem,
             )
             .await
-        }
-        Err(AdminError::Internal(error)) => Err(PortalError::Internal(error)),
-    }
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -141,17 +147,30 @@ pub async fn set_active(
     form: Form<ActiveForm>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
-    check_csrf(&request, &state, &form.csrf_token)?;
-    let id = management::parse_key_id(&path).map_err(|_| PortalError::NotFound)?;
     let active = form.active == "true";
-    let key = management::update_signing_key(&state.core, id, Some(active), None)
-        .await
-        .map_err(not_found_or_internal)?;
     let word = if active { "activated" } else { "deactivated" };
-    Ok(redirect_with_flash(
-        "/signing-keys",
-        format!("Key {:?} {word}.", key.name),
-    ))
+    let update = |id| management::update_signing_key(&state.core, id, Some(active), None);
+    let message = |key: StoredKey| format!("Key {:?} {word}.", key.name);
+    key_action(&request, &state, &form.csrf_token, &path, update, message).await
+}
+
+/// A button on one key's row: the CSRF check, the id from the URL, the change, and back to the
+/// list with `message`; a refusal (no such key, too many active keys) is an error page.
+async fn key_action<T, Change: Future<Output = Result<T, AppError>>>(
+    request: &HttpRequest,
+    state: &WebState,
+    csrf_token: &str,
+    raw_id: &str,
+    action: impl FnOnce(Uuid) -> Change,
+    message: impl FnOnce(T) -> String,
+) -> Result<HttpResponse, PortalError> {
+    let change = async {
+        let id = management::parse_key_id(raw_id)?;
+        action(id).await
+    };
+    let done = |value| redirect_with_flash("/signing-keys", message(value));
+    let refused = async |problem| Err(AppError::Rejected(problem).into());
+    submit_form(request, state, csrf_token, change, done, refused).await
 }
 
 #[derive(Template)]
@@ -167,16 +186,8 @@ pub async fn confirm_delete(
     path: Path<String>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
-    let id = management::parse_key_id(&path).map_err(|_| PortalError::NotFound)?;
-    let key = signing_keys::get(&state.core.pool, id)
-        .await?
-        .ok_or(PortalError::NotFound)?;
-    let active_keys = signing_keys::list(&state.core.pool)
-        .await?
-        .iter()
-        .filter(|k| k.active)
-        .count();
-    let last_active_key = key.active && active_keys == 1;
+    let key = management::get_signing_key(&state.core, &path).await?;
+    let last_active_key = key.active && state.core.cache.current().keys.active_count() == 1;
     let (layout, cookies) = layout(&request, &state, "signing-keys");
     let page = ConfirmDeletePage {
         layout,
@@ -197,20 +208,7 @@ pub async fn delete(
     form: Form<CsrfOnlyForm>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
-    check_csrf(&request, &state, &form.csrf_token)?;
-    let id = management::parse_key_id(&path).map_err(|_| PortalError::NotFound)?;
-    management::delete_signing_key(&state.core, id)
-        .await
-        .map_err(not_found_or_internal)?;
-    Ok(redirect_with_flash("/signing-keys", "Key deleted."))
-}
-
-fn not_found_or_internal(error: AdminError) -> PortalError {
-    match error {
-        AdminError::Rejected(problem) if problem.code == Code::SigningKeyNotFound => {
-            PortalError::NotFound
-        }
-        AdminError::Rejected(problem) => PortalError::BadRequest(problem.to_string()),
-        AdminError::Internal(error) => PortalError::Internal(error),
-    }
+    let delete = |id| management::delete_signing_key(&state.core, id);
+    let message = |()| "Key deleted.".to_owned();
+    key_action(&request, &state, &form.csrf_token, &path, delete, message).await
 }

@@ -4,12 +4,12 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Layout, PortalError, check_csrf, layout, redirect_with_flash, render};
-use crate::app::management::{self, AdminError};
+use super::{Layout, PortalError, layout, redirect_with_flash, render, submit_form};
+use crate::app::{AppError, management};
 use crate::domain::problem::Problem;
 use crate::routes::state::WebState;
 use crate::storage::format_millis;
-use crate::storage::unsigned_fields;
+use crate::storage::unsigned_fields::StoredField;
 
 pub struct FieldRow {
     pub label: String,
@@ -33,7 +33,7 @@ async fn page(
     error: Option<Problem>,
     label: String,
 ) -> Result<HttpResponse, PortalError> {
-    let fields = unsigned_fields::list(&state.core.pool)
+    let fields = management::list_unsigned_fields(&state.core)
         .await?
         .into_iter()
         .map(|f| FieldRow {
@@ -72,25 +72,12 @@ pub async fn add(
     form: Form<LabelForm>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
-    let form = form.into_inner();
-    check_csrf(&request, &state, &form.csrf_token)?;
-    match management::add_unsigned_field(&state.core, &form.label).await {
-        Ok(field) => Ok(redirect_with_flash(
-            "/unsigned-fields",
-            format!("{:?} may now pass unsigned.", field.label),
-        )),
-        Err(AdminError::Rejected(problem)) => {
-            page(
-                &request,
-                &state,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(problem),
-                form.label,
-            )
-            .await
-        }
-        Err(AdminError::Internal(error)) => Err(PortalError::Internal(error)),
-    }
+    let LabelForm { csrf_token, label } = form.into_inner();
+    let add = management::add_unsigned_field(&state.core, &label);
+    let done = |field: StoredField| format!("{:?} may now pass unsigned.", field.label);
+    // Refused: the page again, with the label as typed so it can be corrected.
+    let refused = (StatusCode::UNPROCESSABLE_ENTITY, label.clone());
+    label_action(&request, &state, &csrf_token, add, done, refused).await
 }
 
 pub async fn remove(
@@ -98,26 +85,31 @@ pub async fn remove(
     form: Form<LabelForm>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
-    let form = form.into_inner();
-    check_csrf(&request, &state, &form.csrf_token)?;
-    match management::remove_unsigned_field(&state.core, &form.label).await {
-        Ok(()) => Ok(redirect_with_flash(
-            "/unsigned-fields",
-            format!(
-                "{:?} removed; it is dropped when sent unsigned.",
-                form.label
-            ),
-        )),
-        Err(AdminError::Rejected(problem)) => {
-            page(
-                &request,
-                &state,
-                StatusCode::NOT_FOUND,
-                Some(problem),
-                String::new(),
-            )
-            .await
-        }
-        Err(AdminError::Internal(error)) => Err(PortalError::Internal(error)),
-    }
+    let LabelForm { csrf_token, label } = form.into_inner();
+    let remove = management::remove_unsigned_field(&state.core, &label);
+    let done = |()| format!("{label:?} removed; it is dropped when sent unsigned.");
+    label_action(
+        &request,
+        &state,
+        &csrf_token,
+        remove,
+        done,
+        (StatusCode::NOT_FOUND, String::new()),
+    )
+    .await
+}
+
+/// Adding or removing a label: back to the list with a message, or, when refused, the list
+/// again with the problem beside the form, answered with `refused`'s status and label.
+async fn label_action<T>(
+    request: &HttpRequest,
+    state: &WebState,
+    csrf_token: &str,
+    change: impl Future<Output = Result<T, AppError>>,
+    message: impl FnOnce(T) -> String,
+    (status, label): (StatusCode, String),
+) -> Result<HttpResponse, PortalError> {
+    let done = |value| redirect_with_flash("/unsigned-fields", message(value));
+    let refused = async |problem| page(request, state, status, Some(problem), label).await;
+    submit_form(request, state, csrf_token, change, done, refused).await
 }
