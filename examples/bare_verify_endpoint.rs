@@ -1,4 +1,4 @@
-//! The performance baseline `bench/load.sh` measures beside the emulator: the least an actix-web
+//! The performance baseline `benches/load.sh` measures beside the emulator: the least an actix-web
 //! endpoint can do to verify an ES256 compact JWS with aws-lc (typed JSON body, base64url, one
 //! pre-parsed key, a tiny JSON answer). No header checks, policy, verdict, log or security
 //! headers. Not part of the emulator.

@@ -4,8 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${FUZZ_SECONDS:-10}"
+# cargo-fuzz from its prebuilt PyPI wheel (scripts/requirements-fuzz.txt), unless one is installed.
 if ! command -v cargo-fuzz >/dev/null; then
-  cargo install cargo-fuzz --locked --version 0.13.2
+  venv=target/fuzz-tools-venv
+  if [ ! -x "$venv/bin/cargo-fuzz" ]; then
+    python3 -m venv "$venv"
+    PIP_ROOT_USER_ACTION=ignore "$venv/bin/pip" install --quiet --disable-pip-version-check \
+      --require-hashes -r scripts/requirements-fuzz.txt
+  fi
+  export PATH="$PWD/$venv/bin:$PATH"
 fi
 python3 fuzz/seed.py
 # cargo-fuzz passes nightly-only sanitizer flags; RUSTC_BOOTSTRAP lets the stable toolchain take them.

@@ -1,3 +1,5 @@
+//! The binary: parses the command line, then serves (the default) or runs an offline tool.
+
 use std::process::ExitCode;
 
 use anyhow::Context;

@@ -1,38 +1,24 @@
 //! Records interactions off the request path. A verify handler pushes its record into a shared
 //! buffer and returns; it never waits on SQLite. Writes happen in one transaction every
 //! [`WRITE_INTERVAL`], at once when a reader asks for a flush, and at shutdown, one at a time.
+//! Readers call [`Recorder::flush`] (or [`Recorder::read`]) first, so they always see every
+//! verification made before their request.
 //!
-//! The buffer keeps at most `retention` unwritten records. A record pushed out of it is one the
-//! write's own pruning would have deleted in the same transaction, so no reader could ever have
-//! seen it: skipping it changes nothing observable and caps SQLite work at `retention` rows per
-//! write, however heavy the load. (Under a verify load test this was the difference between
-//! SQLite taking a quarter of the CPU and almost none.) Readers call [`Recorder::flush`] first,
-//! so they always see every verification made before their request.
+//! Bounds: the buffer keeps at most `retention` unwritten records (one pushed out is one the
+//! write's pruning would have deleted unseen, so SQLite work per write is capped under load), and
+//! at most [`Recorder::max_pending_bytes`]: a record that would pass it waits for a write
+//! (backpressure) rather than being dropped. While traffic outruns the log, timed writes come
+//! every [`OVERLOADED_WRITE_INTERVAL`] instead, since each would only refresh the copy on disk.
 //!
-//! While traffic outruns the log (records were pushed out since the last write), each timed
-//! write replaces the whole log, and the only thing it buys is a fresher copy on disk should the
-//! process be killed. Those writes then come every [`OVERLOADED_WRITE_INTERVAL`] instead: at
-//! ~30k verifications/s, writing 10,000 rows every 2 s meant two pwrite calls per verification
-//! (WAL and checkpoint) and cost ~3% of the server's CPU per request, besides the kernel's
-//! writeback. Flushes for readers and the final write are unaffected.
+//! A write that fails (a full disk, typically) keeps its records for the next attempt, within the
+//! same bounds. While the last write failed, readers get [`LogUnavailable`] instead of a log that
+//! silently lacks verifications, new records no longer wait for room (that would stall
+//! verification on a dead disk), and what the bound then pushes out is counted as lost;
+//! [`Recorder::health`] reports both.
 //!
-//! The buffer is also bounded in bytes ([`Recorder::max_pending_bytes`]): a record can be
-//! ~500 KB (a request at the body limit and its verdict echo), and 1,500 of them once took RSS
-//! to 800 MiB between two timed writes. A record that would pass the bound waits for a write
-//! instead (backpressure on the verify request that made it), so memory stays bounded and no
-//! record a reader should see is dropped. Small records never come near it.
-//!
-//! A write that fails (a full disk, typically) keeps its records: they go back in front of the
-//! buffer, within the same bounds, to be written by the next attempt. While the last write
-//! failed, readers get [`LogUnavailable`] instead of a log that silently lacks verifications,
-//! a new record no longer waits for room (that would stall verification on a dead disk), and
-//! what the byte bound then pushes out is counted as lost; [`Recorder::health`] reports both.
-//!
-//! Why a locked buffer and not a channel to a writer task: the record pushed out is dropped by
-//! the request's own thread, which allocates records of the same sizes and recycles the memory
-//! at once. Handed to a task that only ever frees, each record's memory went back through
-//! glibc's arena lock and bin consolidation: ~3% of CPU under load, most of what recording cost.
-//! The lock is held for a push and a pop; the writer holds it only to take the whole buffer.
+//! A locked buffer rather than a channel to a writer task: a record pushed out is freed by the
+//! request's own thread, which reuses the memory at once. What each of these choices saved under
+//! load is in benches/README.md, *Why the recorder is built this way*.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;

@@ -268,11 +268,14 @@ mod tests {
     }
 
     #[test]
-    fn every_code_is_documented_in_the_readme() {
-        let readme = include_str!("../../README.md");
+    fn every_code_is_documented_in_the_api_reference() {
+        let readme = include_str!("../../docs/api.md");
         for code in Code::ALL {
             let row = format!("| `{}` |", code.as_str());
-            assert!(readme.contains(&row), "README has no table row for {code}");
+            assert!(
+                readme.contains(&row),
+                "docs/api.md has no table row for {code}"
+            );
         }
     }
 }

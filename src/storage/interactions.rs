@@ -1,3 +1,6 @@
+//! The `interactions` table, the interaction log: batch inserts with pruning to the retention
+//! bounds, and pages read newest first within a byte budget.
+
 use bytestring::ByteString;
 use std::collections::HashMap;
 

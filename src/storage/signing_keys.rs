@@ -1,3 +1,5 @@
+//! The `signing_keys` table: public keys as PEM, with name, fingerprint, state and last use.
+
 use sqlx::{FromRow, SqlitePool};
 use uuid::Uuid;
 

@@ -1,3 +1,5 @@
+//! The `unsigned_fields` table: the labels that may pass unsigned.
+
 use sqlx::{FromRow, SqlitePool};
 
 use crate::domain::UnsignedFieldLabel;

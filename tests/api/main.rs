@@ -1,26 +1,26 @@
-//! One integration-test binary: every test spawns the real app on a random port with a fresh
-//! SQLite database.
+//! The hermetic integration tests: every test spawns the real app on a random port with a fresh
+//! SQLite database, and needs nothing beyond the Rust toolchain and openssl (`cargo test`). The
+//! tests that drive Chromium, PHP, Node and Python are in `tests/e2e`.
+
+#[path = "../helpers/mod.rs"]
+mod helpers;
 
 mod access;
 mod bounded;
-mod browser;
 mod cli;
 mod config;
 mod corpus;
 mod durability;
 mod full_disk;
 mod health;
-mod helpers;
 mod hostile;
 mod interactions;
-mod interop;
 mod limits;
 mod log_roundtrip;
 mod policy_cache;
 mod portal;
 mod properties;
 mod signing_keys;
-mod snippets;
 mod trust_boundary;
 mod unsigned_fields;
 mod verify;

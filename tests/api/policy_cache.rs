@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestSigner, code, items, spawn_app};
+use crate::helpers::{FormSession, TestApp, TestSigner, code, items, spawn_app};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -245,4 +245,42 @@ async fn at_most_ten_keys_are_active_at_once() {
         )
         .await;
     assert_eq!(verdict["signature"]["status"], "valid");
+}
+
+#[tokio::test]
+async fn the_portal_says_why_a_key_cannot_be_activated_as_the_api_does() {
+    let app = spawn_app().await;
+    for i in 0..10 {
+        app.add_key(&format!("k{i}"), &TestSigner::generate().public_pem())
+            .await;
+    }
+    let (status, body) = app
+        .post(
+            "/api/v1/signing-keys",
+            &json!({ "name": "spare", "pem": TestSigner::generate().public_pem() }),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let first = app.get("/api/v1/signing-keys").await.1["signingKeys"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let session = FormSession::open(&app, "/signing-keys").await;
+    let path = format!("/signing-keys/{first}/active");
+    let off = session.submit(&app, &path, &[("active", "false")]).await;
+    assert_eq!(off.status(), 303);
+    app.add_key("k10", &TestSigner::generate().public_pem())
+        .await;
+
+    // Ten are active again: switching the first one back on is refused with the API's status,
+    // code and hint, not a generic bad request.
+    let on = session.submit(&app, &path, &[("active", "true")]).await;
+    assert_eq!(on.status(), 409);
+    let html = on.text().await.unwrap();
+    assert!(
+        html.contains("too_many_active_keys") && html.contains("Deactivate or delete"),
+        "{html}"
+    );
+    let (_, key) = app.get(&format!("/api/v1/signing-keys/{first}")).await;
+    assert_eq!(key["active"], false, "nothing changed");
 }

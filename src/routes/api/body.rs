@@ -117,7 +117,7 @@ pub fn parse_object(raw: &[u8], allowed: &[&str]) -> Result<Map<String, Value>, 
     let Value::Object(fields) = value else {
         return Err(ApiError::invalid_request(
             "The request body must be a JSON object.",
-            "Wrap the fields in {...}; see the README for this endpoint's fields.",
+            "Wrap the fields in {...}; see docs/api.md for this endpoint's fields.",
         ));
     };
     if let Some(unknown) = fields.keys().find(|k| !allowed.contains(&k.as_str())) {
@@ -139,7 +139,7 @@ pub fn optional_string(
         Some(Value::String(s)) => Ok(Some(s)),
         Some(_) => Err(ApiError::invalid_request(
             format!("Field {name:?} must be a string."),
-            "See the README for this endpoint's fields.",
+            "See docs/api.md for this endpoint's fields.",
         )),
     }
 }
@@ -148,7 +148,7 @@ pub fn required_string(fields: &mut Map<String, Value>, name: &str) -> Result<St
     optional_string(fields, name)?.ok_or_else(|| {
         ApiError::invalid_request(
             format!("Field {name:?} is required."),
-            "See the README for this endpoint's fields.",
+            "See docs/api.md for this endpoint's fields.",
         )
     })
 }

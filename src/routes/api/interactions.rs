@@ -1,3 +1,5 @@
+//! `/api/v1/interactions`: the interaction log, paged and filtered, and one interaction by id.
+
 use actix_web::HttpResponse;
 use actix_web::web::{Data, Path, Query};
 use serde::{Deserialize, Serialize};
@@ -41,7 +43,7 @@ struct InteractionView {
 /// Serialized straight to the response. Never through `serde_json::to_value` or `json!`: turning
 /// a `RawValue` into a `Value` re-parses it with `Value`'s own deserializer, which refuses an
 /// object whose first member is named `$serde_json::private::RawValue` (any client can send one)
-/// and `json!` then panics (strict_json.rs explains the name).
+/// and `json!` then panics (encoding::strict_json explains the name).
 #[derive(Serialize)]
 struct InteractionList {
     interactions: Vec<InteractionView>,

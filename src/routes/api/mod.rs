@@ -39,7 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(web::QueryConfig::default().error_handler(|err, _| {
                 ApiError::invalid_request(
                     format!("The query string is invalid: {err}."),
-                    "Check the parameter names and values against the README.",
+                    "Check the parameter names and values against docs/api.md.",
                 )
                 .into()
             }))
@@ -92,6 +92,6 @@ async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::Rejected(Problem::new(
         Code::NotFound,
         "No such API route (or method).",
-        "See the README for the routes under /api/v1.",
+        "See docs/api.md for the routes under /api/v1.",
     )))
 }

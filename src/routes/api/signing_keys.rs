@@ -1,3 +1,5 @@
+//! `/api/v1/signing-keys`: list, read, add, update (active, name) and delete public keys.
+
 use actix_web::web::{Data, Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;

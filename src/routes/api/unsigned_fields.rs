@@ -1,3 +1,5 @@
+//! `/api/v1/unsigned-fields`: list, add and remove allowlisted labels.
+
 use actix_web::web::{Data, Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;

@@ -1,3 +1,6 @@
+//! The dashboard: whether signing is enforced, the allowlist's size, the last interactions and
+//! the next step to take.
+
 use actix_web::http::StatusCode;
 use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse};

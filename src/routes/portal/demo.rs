@@ -1,3 +1,5 @@
+//! `/demo`: a chat page that loads the widget shim and shows what the agent would see.
+
 use actix_web::http::StatusCode;
 use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse};

@@ -1,3 +1,5 @@
+//! The Interactions pages: the log, filtered and paged, and one interaction's verdict and request.
+
 use actix_web::http::StatusCode;
 use actix_web::web::{Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};

@@ -1,3 +1,5 @@
+//! The Signing Keys page: paste a public key, activate, deactivate, delete with confirmation.
+
 use actix_web::http::StatusCode;
 use actix_web::web::{Data, Form, Path};
 use actix_web::{HttpRequest, HttpResponse};

@@ -1,3 +1,5 @@
+//! The Unsigned fields page: the allowlist, with forms to add and remove labels.
+
 use actix_web::http::StatusCode;
 use actix_web::web::{Data, Form};
 use actix_web::{HttpRequest, HttpResponse};

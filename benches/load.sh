@@ -6,9 +6,9 @@
 # an HTTP verifier can do) driven the same way. Also the server's CPU time per request (user +
 # system, from /proc), which moves far less with the machine's other load than req/s does.
 #
-#   bash bench/load.sh                     # 60 s at 64 connections (about 1 M verifications)
-#   DURATION=20s CONNECTIONS=64 bash bench/load.sh
-#   EMULATOR_BIN=/tmp/old/talkative-emulator bash bench/load.sh   # another build, for an A/B
+#   bash benches/load.sh                     # 60 s at 64 connections (about 1 M verifications)
+#   DURATION=20s CONNECTIONS=64 bash benches/load.sh
+#   EMULATOR_BIN=/tmp/old/talkative-emulator bash benches/load.sh   # another build, for an A/B
 #
 # Needs wrk (Debian package `wrk`, installed when run as root), openssl, python3, curl.
 # Traffic goes to 127.0.0.1 only, and wrk stops after DURATION.

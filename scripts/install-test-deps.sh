@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# What the end-to-end tests (tests/e2e) need beyond the Rust toolchain: Chromium and chromedriver
+# (browser tests), php-cli, Node.js and Python 3 (signing snippets), the JOSE libraries the
+# interop tests compare against (PyJWT, jwcrypto, jose), and openssl (every suite). Installs with
+# apt-get when run as root on Debian; otherwise says what is missing. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v chromedriver >/dev/null 2>&1 && [ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver)
+command -v php >/dev/null 2>&1 || missing+=(php-cli)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-pip)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "missing: ${missing[*]} (Debian: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+fi
+
+PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check \
+  -r tests/interop/requirements.txt
+npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error >/dev/null
