@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::interactions::{Row, rows};
-use super::{Layout, PortalError, layout, render};
+use super::{Layout, PortalError, render_page};
 use crate::app::{interaction_log, management};
 use crate::routes::state::WebState;
 use crate::storage::interactions::Filter;
@@ -66,16 +66,16 @@ pub async fn show(
             "/interactions",
         )
     };
-    let (layout, cookies) = layout(&request, &state, "dashboard");
-    let page = DashboardPage {
-        layout,
-        active_keys,
-        total_keys: keys.len(),
-        allowlist,
-        recent,
-        enforcement,
-        next_step,
-        next_link,
-    };
-    render(&page, StatusCode::OK, cookies)
+    render_page(&request, &state, "dashboard", StatusCode::OK, |layout| {
+        DashboardPage {
+            layout,
+            active_keys,
+            total_keys: keys.len(),
+            allowlist,
+            recent,
+            enforcement,
+            next_step,
+            next_link,
+        }
+    })
 }

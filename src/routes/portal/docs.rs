@@ -7,7 +7,7 @@ use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{Layout, PortalError, layout, render};
+use super::{Layout, PortalError, render_page};
 use crate::routes::state::WebState;
 
 pub struct Snippet {
@@ -64,11 +64,11 @@ pub async fn signing(
     request: HttpRequest,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
-    let (layout, cookies) = layout(&request, &state, "docs");
-    let page = DocsPage {
-        layout,
-        snippets: SNIPPETS,
-        widget: WIDGET_SNIPPET,
-    };
-    render(&page, StatusCode::OK, cookies)
+    render_page(&request, &state, "docs", StatusCode::OK, |layout| {
+        DocsPage {
+            layout,
+            snippets: SNIPPETS,
+            widget: WIDGET_SNIPPET,
+        }
+    })
 }

@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Layout, PortalError, layout, render};
+use super::{Layout, PortalError, layout, render, render_page};
 use crate::app::interaction_log;
 use crate::encoding::strict_json;
 use crate::routes::state::WebState;
@@ -167,14 +167,14 @@ pub async fn detail(
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
         .unwrap_or(stored.request);
-    let (layout, cookies) = layout(&request, &state, "interactions");
-    let page = InteractionPage {
-        layout,
-        header_pretty: header_pretty(&verdict),
-        verdict,
-        request_pretty,
-    };
-    render(&page, StatusCode::OK, cookies)
+    render_page(&request, &state, "interactions", StatusCode::OK, |layout| {
+        InteractionPage {
+            layout,
+            header_pretty: header_pretty(&verdict),
+            verdict,
+            request_pretty,
+        }
+    })
 }
 
 /// One recorded interaction and its verdict, by the id in the URL (flushing the recorder first,

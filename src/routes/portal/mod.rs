@@ -134,6 +134,18 @@ pub fn render(
     Ok(response.content_type(ContentType::html()).body(html))
 }
 
+/// A page in the shared layout: `build` gets the layout (CSRF token, flash) and makes the page.
+pub fn render_page<T: Template>(
+    request: &HttpRequest,
+    state: &WebState,
+    name: &'static str,
+    status: StatusCode,
+    build: impl FnOnce(Layout) -> T,
+) -> Result<HttpResponse, PortalError> {
+    let (layout, cookies) = layout(request, state, name);
+    render(&build(layout), status, cookies)
+}
+
 /// 303 to `to` with a success message for the next page.
 pub fn redirect_with_flash(to: &str, message: impl Into<String>) -> HttpResponse {
     HttpResponse::SeeOther()

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::interactions;
-use super::{Layout, PortalError, layout, render, submit_form};
+use super::{Layout, PortalError, render_page, submit_form};
 use crate::app::verification::verify_and_record;
 use crate::domain::interaction::check_limits;
 use crate::domain::problem::{Code, Problem};
@@ -62,15 +62,15 @@ pub async fn show(
     request: HttpRequest,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
-    let (layout, cookies) = layout(&request, &state, "playground");
-    let page = PlaygroundPage {
-        layout,
-        token: String::new(),
-        unsigned: String::new(),
-        error: None,
-        result: None,
-    };
-    render(&page, StatusCode::OK, cookies)
+    render_page(&request, &state, "playground", StatusCode::OK, |layout| {
+        PlaygroundPage {
+            layout,
+            token: String::new(),
+            unsigned: String::new(),
+            error: None,
+            result: None,
+        }
+    })
 }
 
 #[derive(Deserialize)]
@@ -113,15 +113,19 @@ pub async fn run(
                 .finish()
         },
         async |problem| {
-            let (layout, cookies) = layout(&request, &state, "playground");
-            let page = PlaygroundPage {
-                layout,
-                token: form.token.clone(),
-                unsigned: form.unsigned.clone(),
-                error: Some(problem),
-                result: None,
-            };
-            render(&page, StatusCode::UNPROCESSABLE_ENTITY, cookies)
+            render_page(
+                &request,
+                &state,
+                "playground",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                |layout| PlaygroundPage {
+                    layout,
+                    token: form.token.clone(),
+                    unsigned: form.unsigned.clone(),
+                    error: Some(problem),
+                    result: None,
+                },
+            )
         },
     )
     .await
@@ -185,20 +189,20 @@ pub async fn result(
     let steps = steps(&verdict);
     let header = interactions::header_pretty(&verdict);
     let payload = decode_payload(&token);
-    let (layout, cookies) = layout(&request, &state, "playground");
-    let page = PlaygroundPage {
-        layout,
-        token,
-        unsigned,
-        error: None,
-        result: Some(RunResult {
-            verdict,
-            steps,
-            header,
-            payload,
-        }),
-    };
-    render(&page, StatusCode::OK, cookies)
+    render_page(&request, &state, "playground", StatusCode::OK, |layout| {
+        PlaygroundPage {
+            layout,
+            token,
+            unsigned,
+            error: None,
+            result: Some(RunResult {
+                verdict,
+                steps,
+                header,
+                payload,
+            }),
+        }
+    })
 }
 
 fn steps(verdict: &Verdict) -> Vec<Step> {

@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Layout, PortalError, layout, redirect_with_flash, render, submit_form};
+use super::{Layout, PortalError, redirect_with_flash, render_page, submit_form};
 use crate::app::AppError;
 use crate::app::management;
 use crate::domain::problem::{Code, Problem};
@@ -63,15 +63,15 @@ async fn page(
         .into_iter()
         .map(KeyRow::from)
         .collect();
-    let (layout, cookies) = layout(request, state, "signing-keys");
-    let page = SigningKeysPage {
-        layout,
-        keys,
-        error,
-        name,
-        pem,
-    };
-    render(&page, status, cookies)
+    render_page(request, state, "signing-keys", status, |layout| {
+        SigningKeysPage {
+            layout,
+            keys,
+            error,
+            name,
+            pem,
+        }
+    })
 }
 
 pub async fn show(
@@ -190,13 +190,13 @@ pub async fn confirm_delete(
 ) -> Result<HttpResponse, PortalError> {
     let key = management::get_signing_key(&state.core, &path).await?;
     let last_active_key = key.active && state.core.cache.current().keys.active_count() == 1;
-    let (layout, cookies) = layout(&request, &state, "signing-keys");
-    let page = ConfirmDeletePage {
-        layout,
-        key: KeyRow::from(key),
-        last_active_key,
-    };
-    render(&page, StatusCode::OK, cookies)
+    render_page(&request, &state, "signing-keys", StatusCode::OK, |layout| {
+        ConfirmDeletePage {
+            layout,
+            key: KeyRow::from(key),
+            last_active_key,
+        }
+    })
 }
 
 #[derive(Deserialize)]

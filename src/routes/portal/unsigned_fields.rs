@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Layout, PortalError, layout, redirect_with_flash, render, submit_form};
+use super::{Layout, PortalError, redirect_with_flash, render_page, submit_form};
 use crate::app::{AppError, management};
 use crate::domain::problem::Problem;
 use crate::routes::state::WebState;
@@ -44,15 +44,15 @@ async fn page(
         })
         .collect();
     let signing_on = state.core.cache.current().keys.has_active();
-    let (layout, cookies) = layout(request, state, "unsigned-fields");
-    let page = UnsignedFieldsPage {
-        layout,
-        fields,
-        signing_on,
-        error,
-        label,
-    };
-    render(&page, status, cookies)
+    render_page(request, state, "unsigned-fields", status, |layout| {
+        UnsignedFieldsPage {
+            layout,
+            fields,
+            signing_on,
+            error,
+            label,
+        }
+    })
 }
 
 pub async fn show(
