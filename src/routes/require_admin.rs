@@ -33,11 +33,17 @@ pub async fn require_admin(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let refusal = match request.app_data::<Data<WebState>>().cloned() {
-        Some(state) if !is_open(request.method(), request.match_info().as_str()) => {
-            authenticate(&request, &state).await.err()
+    let refusal = if is_open(request.method(), request.match_info().as_str()) {
+        None
+    } else {
+        match request.app_data::<Data<WebState>>().cloned() {
+            Some(state) => authenticate(&request, &state).await.err(),
+            // Fails closed: without the state there is no way to check, so nothing passes.
+            None => Some(
+                ApiError::Internal(anyhow::anyhow!("require_admin runs without WebState"))
+                    .error_response(),
+            ),
         }
-        _ => None,
     };
     match refusal {
         None => Ok(next.call(request).await?.map_into_left_body()),
@@ -160,6 +166,27 @@ mod tests {
         ] {
             assert!(!is_open(&method, path), "{method} {path}");
         }
+    }
+
+    #[actix_web::test]
+    async fn without_its_state_it_refuses_instead_of_letting_requests_through() {
+        use actix_web::{App, test, web};
+        let app = test::init_service(
+            App::new()
+                .wrap(actix_web::middleware::from_fn(require_admin))
+                .route("/signing-keys", web::get().to(HttpResponse::Ok))
+                .route("/health", web::get().to(HttpResponse::Ok)),
+        )
+        .await;
+        let guarded = test::call_service(
+            &app,
+            test::TestRequest::get().uri("/signing-keys").to_request(),
+        )
+        .await;
+        assert_eq!(guarded.status(), 500);
+        let open =
+            test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;
+        assert_eq!(open.status(), 200, "open routes need no state");
     }
 
     #[test]
