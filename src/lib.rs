@@ -3,14 +3,14 @@
 //!
 //! Layers, from the bottom; each imports only those below it (`scripts/module-graph.py` checks):
 //! - [`encoding`]: strict base64url and JSON.
-//! - [`domain`]: pure types that parse their input (keys, labels, items) and the problem codes.
+//! - [`domain`]: pure types that parse their input (keys, names, labels, items) and the codes.
 //! - [`jws`]: the verification engine, pure code with no I/O.
 //! - [`verdict`]: Talkative's policy applied to the engine's result, and the verdict it yields.
-//! - [`configuration`]: typed settings and the config file.
 //! - [`storage`]: SQLite through sqlx.
+//! - [`auth`]: the admin password, sessions and the per-client rate limiter; no HTTP.
+//! - [`configuration`]: typed settings and the config file.
 //! - [`app`]: the operations both front ends share: management, verification, recording.
-//! - [`auth`]: the admin password, sessions and the middleware that requires them.
-//! - [`routes`]: HTTP: the JSON API, the portal, the trust boundary.
+//! - [`routes`]: HTTP: the JSON API, the portal, the trust boundary, the one error mapping.
 //! - [`startup`]: wires it all into a server; [`cli`]: the command line and offline tools.
 
 pub mod app;
