@@ -58,7 +58,7 @@ async fn browser() -> Browser {
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--no-first-run", "--window-size=1280,1000",
                 // Any name under evil.example resolves to this machine, as a DNS rebinding
-                // attacker makes its own name resolve (tests/api/browser.rs, trust boundary).
+                // attacker makes its own name resolve (tests/e2e/browser.rs, trust boundary).
                 "--host-resolver-rules=MAP *.evil.example 127.0.0.1",
                 format!("--user-data-dir={}", profile.path().display()),
             ],
