@@ -99,8 +99,15 @@ impl Application {
                         // (or argon2 run) that depends on what it sent.
                         .wrap(from_fn(routes::trust_boundary::require_allowed_host))
                         .configure(routes::api::configure)
-                        .route("/health", web::get().to(routes::health::health))
-                        .route("/static/{file}", web::get().to(routes::static_files::serve))
+                        .route("/health", routes::get_or_head().to(routes::health::health))
+                        .route(
+                            "/static/{file}",
+                            routes::get_or_head().to(routes::static_files::serve),
+                        )
+                        .route(
+                            "/favicon.ico",
+                            routes::get_or_head().to(routes::static_files::favicon),
+                        )
                         .configure(routes::portal::configure)
                         .default_service(web::to(routes::portal::not_found)),
                 );

@@ -225,6 +225,10 @@ impl Diagnosis {
         // Decode what the token claims to carry before judging it, so that a refusal at any
         // later stage can show it. Parsed once: the same result is used after the signature
         // checks out. Its own decoding error is reported in turn, after the header's.
+        // Whitespace only around the token (a shell's `$(…)`, `echo`, copy-paste) gets a hint
+        // of its own: it is the one mistake a person cannot see.
+        let edges_only = token.trim() != token && !token.trim().contains(char::is_whitespace);
+        let decode_segment = |name, segment| decode_segment(name, segment, edges_only);
         let payload_bytes = decode_segment("payload", payload_b64);
         if let Ok(bytes) = &payload_bytes {
             self.payload = Some(payload::parse(bytes));
@@ -294,12 +298,20 @@ fn split(token: &str) -> Result<(&str, &str, &str), Problem> {
     ))
 }
 
-fn decode_segment(name: &str, segment: &str) -> Result<Vec<u8>, Problem> {
+fn decode_segment(name: &str, segment: &str, edges_only: bool) -> Result<Vec<u8>, Problem> {
     base64url::decode(segment).map_err(|e| {
+        let hint = match e {
+            base64url::Base64urlError::Whitespace { .. } if edges_only => {
+                "The token starts or ends with whitespace (a line break from `$(…)`, `echo` or \
+                 copy-paste): the widget would send it as is and Talkative would refuse it. Strip \
+                 surrounding whitespace before handing the token to the page."
+            }
+            _ => e.hint(),
+        };
         Problem::new(
             Code::InvalidBase64url,
             format!("The {name} part {}.", e.describe()),
-            e.hint(),
+            hint,
         )
     })
 }

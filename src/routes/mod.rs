@@ -13,3 +13,10 @@ pub mod security_headers;
 pub mod state;
 pub mod static_files;
 pub mod trust_boundary;
+
+/// A route for reading: GET, and HEAD, which actix answers with the GET's headers and no body
+/// (monitors and link checkers send it).
+pub fn get_or_head() -> actix_web::Route {
+    use actix_web::guard;
+    actix_web::web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}

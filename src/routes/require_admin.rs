@@ -25,8 +25,9 @@ pub const SESSION_COOKIE: &str = "te_session";
 /// percent-encoded letters decoded, so `/%61pi/…` is classified as the `/api/…` it routes to.
 fn is_open(method: &Method, path: &str) -> bool {
     path == "/health"
+        || path == "/favicon.ico"
         || path.starts_with("/static/")
-        || (path == "/login" && (method == Method::GET || method == Method::POST))
+        || (path == "/login" && [Method::GET, Method::HEAD, Method::POST].contains(method))
 }
 
 pub async fn require_admin(
@@ -155,6 +156,8 @@ mod tests {
     fn only_the_widget_facing_routes_are_open() {
         assert!(is_open(&Method::GET, "/static/portal.css"));
         assert!(is_open(&Method::GET, "/health"));
+        assert!(is_open(&Method::HEAD, "/health"));
+        assert!(is_open(&Method::GET, "/favicon.ico"));
         assert!(is_open(&Method::POST, "/login"));
         for (method, path) in [
             (Method::GET, "/"),

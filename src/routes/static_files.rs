@@ -15,6 +15,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../static/talkative-engage.js"),
     ),
     (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("../../static/favicon.svg"),
+    ),
+    (
         "demo.js",
         "text/javascript; charset=utf-8",
         include_str!("../../static/demo.js"),
@@ -22,7 +27,16 @@ const FILES: &[(&str, &str, &str)] = &[
 ];
 
 pub async fn serve(path: Path<String>) -> HttpResponse {
-    match FILES.iter().find(|(name, _, _)| *name == path.as_str()) {
+    file(path.as_str())
+}
+
+/// `/favicon.ico`, which browsers and tools ask for whatever the page links: the same icon.
+pub async fn favicon() -> HttpResponse {
+    file("favicon.svg")
+}
+
+fn file(name: &str) -> HttpResponse {
+    match FILES.iter().find(|(file, _, _)| *file == name) {
         Some((_, content_type, body)) => HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, *content_type))
             // The widget shim is loaded by customers' pages on other origins.

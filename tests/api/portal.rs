@@ -1,5 +1,5 @@
 //! The portal over plain HTTP: security headers, CSRF, escaping, error pages. (The browser
-//! flows themselves are in `browser.rs`.)
+//! flows themselves are in `tests/e2e/browser.rs`.)
 
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
 
@@ -159,4 +159,112 @@ async fn script_in_labels_and_key_names_renders_escaped() {
     let html = app.html(&format!("/interactions/{id}")).await;
     assert!(!html.contains("<script>"));
     assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"));
+}
+
+#[tokio::test]
+async fn the_playground_answers_what_the_api_answers_for_a_token_with_a_trailing_newline() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    let clean = signer.sign_items(&crate::helpers::items(&[("email", "a@b.c")]));
+    let cases = [
+        ("as signed", clean.clone(), "valid", None),
+        (
+            "with a trailing newline, as `$(…)` leaves it",
+            format!("{clean}\n"),
+            "invalid",
+            Some("invalid_base64url"),
+        ),
+        (
+            "with a leading space",
+            format!(" {clean}"),
+            "invalid",
+            Some("invalid_base64url"),
+        ),
+    ];
+    let session = FormSession::open(&app, "/playground").await;
+    for (description, token, status, code) in cases {
+        let api = app.verify(Some(&token), serde_json::json!([])).await;
+        assert_eq!(api["signature"]["status"], status, "API, {description}");
+        if let Some(code) = code {
+            assert_eq!(
+                api["signature"]["error"]["code"], code,
+                "API, {description}"
+            );
+            let hint = api["signature"]["error"]["hint"].as_str().unwrap();
+            assert!(
+                hint.contains("surrounding whitespace"),
+                "{description}: {hint}"
+            );
+        }
+        let run = session
+            .submit(&app, "/playground", &[("token", &token), ("unsigned", "")])
+            .await;
+        assert_eq!(run.status(), 303, "{description}");
+        let result = run.headers()[LOCATION].to_str().unwrap().to_owned();
+        let page = session.get(&app, &result).await.text().await.unwrap();
+        let (_, recorded) = app
+            .get(&format!(
+                "/api/v1/interactions/{}",
+                result.trim_start_matches("/playground/")
+            ))
+            .await;
+        assert_eq!(
+            recorded["verdict"]["signature"], api["signature"],
+            "playground and API disagree, {description}"
+        );
+        if let Some(code) = code {
+            assert!(
+                page.contains(code) && page.contains("surrounding whitespace"),
+                "{description}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn head_answers_like_get_on_pages_health_and_static_files() {
+    let app = spawn_app().await;
+    for path in [
+        "/",
+        "/signing-keys",
+        "/unsigned-fields",
+        "/playground",
+        "/interactions",
+        "/docs/signing",
+        "/demo",
+        "/login",
+        "/health",
+        "/static/portal.css",
+        "/favicon.ico",
+    ] {
+        let get = app.client.get(app.url(path)).send().await.unwrap();
+        let head = app.client.head(app.url(path)).send().await.unwrap();
+        assert_eq!(head.status(), get.status(), "{path}");
+        assert_eq!(
+            head.headers().get(CONTENT_TYPE),
+            get.headers().get(CONTENT_TYPE),
+            "{path}"
+        );
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "HEAD {path} sent a body"
+        );
+    }
+    // Writes stay writes: HEAD reaches no form handler.
+    let head = app.client.head(app.url("/logout")).send().await.unwrap();
+    assert_eq!(head.status(), 404);
+}
+
+#[tokio::test]
+async fn every_page_links_the_icon_and_favicon_ico_serves_it() {
+    let app = spawn_app().await;
+    let html = app.html("/").await;
+    assert!(html.contains(r#"<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">"#));
+    for path in ["/favicon.ico", "/static/favicon.svg"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()[CONTENT_TYPE], "image/svg+xml", "{path}");
+        assert!(response.text().await.unwrap().starts_with("<svg"), "{path}");
+    }
 }

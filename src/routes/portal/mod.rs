@@ -22,6 +22,7 @@ use flash::Flash;
 
 use crate::app::AppError;
 use crate::domain::problem::{Code, Problem};
+use crate::routes::get_or_head;
 use crate::routes::state::WebState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -44,8 +45,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 }
             }),
     )
-    .route("/", web::get().to(dashboard::show))
-    .route("/signing-keys", web::get().to(signing_keys::show))
+    .route("/", get_or_head().to(dashboard::show))
+    .route("/signing-keys", get_or_head().to(signing_keys::show))
     .route("/signing-keys", web::post().to(signing_keys::add))
     .route(
         "/signing-keys/{id}/active",
@@ -53,28 +54,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .route(
         "/signing-keys/{id}/delete",
-        web::get().to(signing_keys::confirm_delete),
+        get_or_head().to(signing_keys::confirm_delete),
     )
     .route(
         "/signing-keys/{id}/delete",
         web::post().to(signing_keys::delete),
     )
-    .route("/unsigned-fields", web::get().to(unsigned_fields::show))
+    .route("/unsigned-fields", get_or_head().to(unsigned_fields::show))
     .route("/unsigned-fields", web::post().to(unsigned_fields::add))
     .route(
         "/unsigned-fields/remove",
         web::post().to(unsigned_fields::remove),
     )
-    .route("/playground", web::get().to(playground::show))
+    .route("/playground", get_or_head().to(playground::show))
     .route("/playground", web::post().to(playground::run))
-    .route("/playground/{id}", web::get().to(playground::result))
-    .route("/interactions", web::get().to(interactions::list))
-    .route("/interactions/{id}", web::get().to(interactions::detail))
-    .route("/login", web::get().to(login::show))
+    .route("/playground/{id}", get_or_head().to(playground::result))
+    .route("/interactions", get_or_head().to(interactions::list))
+    .route("/interactions/{id}", get_or_head().to(interactions::detail))
+    .route("/login", get_or_head().to(login::show))
     .route("/login", web::post().to(login::submit))
     .route("/logout", web::post().to(login::logout))
-    .route("/demo", web::get().to(demo::show))
-    .route("/docs/signing", web::get().to(docs::signing));
+    .route("/demo", get_or_head().to(demo::show))
+    .route("/docs/signing", get_or_head().to(docs::signing));
 }
 
 const FORM_TOO_LARGE: &str = "The form is larger than 256 KiB, so it was not read.";
