@@ -53,6 +53,9 @@
       try {
         items = JSON.parse(unsignedText);
       } catch (error) {
+        // The last verdict is not this input's: clear it rather than show it beside the error.
+        rows.replaceChildren();
+        document.getElementById('agent-link').href = '/interactions';
         status.textContent = 'The unsigned data is not JSON: ' + error.message;
         view.hidden = false;
         return;

@@ -352,6 +352,12 @@ async fn the_widget_shim_posts_to_the_emulator_and_the_demo_shows_provenance() {
     );
     browser.screenshot("demo").await;
 
+    // A JSON mistake in the unsigned box replaces the last verdict: no stale fields beside it.
+    browser.fill("#demo-unsigned", "[{not json").await;
+    browser.click("#start-chat").await;
+    browser.wait_for_text("#agent-status", "not JSON").await;
+    assert_eq!(browser.text_of("#agent-fields").await.trim(), "");
+
     // 2. talkativeApi.interactionData.* then startChat().
     browser
         .client
