@@ -225,10 +225,7 @@ impl Diagnosis {
         // Decode what the token claims to carry before judging it, so that a refusal at any
         // later stage can show it. Parsed once: the same result is used after the signature
         // checks out. Its own decoding error is reported in turn, after the header's.
-        // Whitespace only around the token (a shell's `$(…)`, `echo`, copy-paste) gets a hint
-        // of its own: it is the one mistake a person cannot see.
-        let edges_only = token.trim() != token && !token.trim().contains(char::is_whitespace);
-        let decode_segment = |name, segment| decode_segment(name, segment, edges_only);
+        let decode_segment = |name, segment| decode_segment(name, segment, token);
         let payload_bytes = decode_segment("payload", payload_b64);
         if let Ok(bytes) = &payload_bytes {
             self.payload = Some(payload::parse(bytes));
@@ -298,10 +295,14 @@ fn split(token: &str) -> Result<(&str, &str, &str), Problem> {
     ))
 }
 
-fn decode_segment(name: &str, segment: &str, edges_only: bool) -> Result<Vec<u8>, Problem> {
+/// Decodes one part of `token`. Whitespace only around the token (a shell's `$(…)`, `echo`,
+/// copy-paste) gets a hint of its own: it is the one mistake a person cannot see. Looked for
+/// only once decoding failed, so a valid token pays nothing for it.
+fn decode_segment(name: &str, segment: &str, token: &str) -> Result<Vec<u8>, Problem> {
     base64url::decode(segment).map_err(|e| {
+        let edges_only = || token.trim() != token && !token.trim().contains(char::is_whitespace);
         let hint = match e {
-            base64url::Base64urlError::Whitespace { .. } if edges_only => {
+            base64url::Base64urlError::Whitespace { .. } if edges_only() => {
                 "The token starts or ends with whitespace (a line break from `$(…)`, `echo` or \
                  copy-paste): the widget would send it as is and Talkative would refuse it. Strip \
                  surrounding whitespace before handing the token to the page."
