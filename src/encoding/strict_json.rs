@@ -21,18 +21,11 @@ pub fn parse(bytes: &[u8]) -> Result<Value, serde_json::Error> {
 
 struct StrictValue(Value);
 
-/// For `#[serde(deserialize_with)]` on an optional JSON field.
-pub fn deserialize_optional<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Value>, D::Error> {
-    Option::<StrictValue>::deserialize(deserializer).map(|v| v.map(|v| v.0))
-}
-
 /// For `#[serde(deserialize_with)]` on an optional JSON object field.
 pub fn deserialize_optional_object<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Map<String, Value>>, D::Error> {
-    match deserialize_optional(deserializer)? {
+    match Option::<StrictValue>::deserialize(deserializer)?.map(|v| v.0) {
         None => Ok(None),
         Some(Value::Object(map)) => Ok(Some(map)),
         Some(_) => Err(de::Error::custom("expected a JSON object")),

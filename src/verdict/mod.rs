@@ -32,11 +32,6 @@ impl Enforcement {
             Self::ReportOnly => "report_only",
         }
     }
-
-    /// Whether unsigned items off the allowlist are dropped.
-    pub fn is_on(self) -> bool {
-        self == Self::On
-    }
 }
 
 impl fmt::Display for Enforcement {

@@ -5,17 +5,20 @@ use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
 
 use crate::helpers::{FormSession, TestSigner, spawn_app};
 
+/// The portal's pages with the shared layout and no script.
+const PAGES: [&str; 6] = [
+    "/",
+    "/signing-keys",
+    "/unsigned-fields",
+    "/playground",
+    "/interactions",
+    "/docs/signing",
+];
+
 #[tokio::test]
 async fn pages_render_with_strict_headers_and_no_inline_script() {
     let app = spawn_app().await;
-    for path in [
-        "/",
-        "/signing-keys",
-        "/unsigned-fields",
-        "/playground",
-        "/interactions",
-        "/docs/signing",
-    ] {
+    for path in PAGES {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
         let headers = response.headers().clone();
@@ -225,19 +228,14 @@ async fn the_playground_answers_what_the_api_answers_for_a_token_with_a_trailing
 #[tokio::test]
 async fn head_answers_like_get_on_pages_health_and_static_files() {
     let app = spawn_app().await;
-    for path in [
-        "/",
-        "/signing-keys",
-        "/unsigned-fields",
-        "/playground",
-        "/interactions",
-        "/docs/signing",
+    let others = [
         "/demo",
         "/login",
         "/health",
         "/static/portal.css",
         "/favicon.ico",
-    ] {
+    ];
+    for path in PAGES.iter().chain(&others) {
         let get = app.client.get(app.url(path)).send().await.unwrap();
         let head = app.client.head(app.url(path)).send().await.unwrap();
         assert_eq!(head.status(), get.status(), "{path}");
