@@ -1,6 +1,6 @@
 //! The application's operations, shared by the JSON API, the portal and start-up: managing keys
 //! and fields ([`management`]), verifying, recording and reading the log
-//! ([`verification`], [`recorder`], [`interaction_log`]), over
+//! ([`verification`], [`recorder`], [`interaction_log`]), the playground's [`sample`], over
 //! an in-memory copy of the policy ([`policy_cache`]). Nothing here knows HTTP.
 
 mod error;
@@ -8,6 +8,7 @@ pub mod interaction_log;
 pub mod management;
 pub mod policy_cache;
 pub mod recorder;
+pub mod sample;
 pub mod verification;
 
 pub use error::AppError;

@@ -30,29 +30,7 @@ pub async fn verify_and_record(
     request: ByteString,
 ) -> anyhow::Result<Outcome> {
     let received_at = now_millis();
-    let mut verdict = {
-        let snapshot = core.cache.current();
-        let signed = match token {
-            None => SignedInput::Absent,
-            Some("") => SignedInput::Empty,
-            Some(token) => match jws::verify(token, &snapshot.keys) {
-                Ok(verified) => SignedInput::Verified(verified),
-                Err(failure) => SignedInput::Failed(failure),
-            },
-        };
-        let policy = Policy {
-            enforcement: snapshot.enforcement(core.settings.report_only),
-            allowlist: &snapshot.allowlist,
-        };
-        decide(
-            new_interaction_id(),
-            format_millis(received_at),
-            signed,
-            unsigned,
-            &policy,
-        )
-    };
-    verdict.warnings.extend(extra_warnings);
+    let verdict = verify(core, received_at, token, unsigned, extra_warnings);
     let json = verdict_json(&verdict)?;
     core.recorder
         .record(NewInteraction {
@@ -66,6 +44,54 @@ pub async fn verify_and_record(
         })
         .await;
     Ok(Outcome { verdict, json })
+}
+
+/// The verdict [`verify_and_record`] would give, without recording it: the playground's
+/// preview while a person types. Its id names no interaction.
+pub fn preview(
+    core: &Core,
+    token: Option<&str>,
+    unsigned: Vec<InteractionItem>,
+    extra_warnings: Vec<Warning>,
+) -> Verdict {
+    verify(core, now_millis(), token, unsigned, extra_warnings)
+}
+
+fn verify(
+    core: &Core,
+    received_at: i64,
+    token: Option<&str>,
+    unsigned: Vec<InteractionItem>,
+    extra_warnings: Vec<Warning>,
+) -> Verdict {
+    let snapshot = core.cache.current();
+    let signed = match token {
+        None => SignedInput::Absent,
+        Some("") => SignedInput::Empty,
+        Some(token) => match jws::verify(token, &snapshot.keys) {
+            Ok(verified) => SignedInput::Verified(verified),
+            Err(failure) => SignedInput::Failed(failure),
+        },
+    };
+    let policy = Policy {
+        enforcement: snapshot.enforcement(core.settings.report_only),
+        allowlist: &snapshot.allowlist,
+    };
+    let mut verdict = decide(
+        new_interaction_id(),
+        format_millis(received_at),
+        signed,
+        unsigned,
+        &policy,
+    );
+    // Named as it was called when it verified: the name may change, the record should not.
+    verdict.signature.key_name = verdict
+        .signature
+        .key_id
+        .and_then(|id| snapshot.keys.get(id))
+        .map(|entry| entry.name.clone());
+    verdict.warnings.extend(extra_warnings);
+    verdict
 }
 
 /// Largest scratch buffer a thread keeps between verdicts; a rare huge verdict doesn't pin more.

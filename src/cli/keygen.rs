@@ -3,14 +3,10 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
-use aws_lc_rs::encoding::{AsDer, EcPrivateKeyRfc5915Der};
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
-
 use super::KeygenArgs;
-use crate::domain::SigningKey;
 use crate::domain::pem::encode_block;
+use crate::jws::sign::{generate_key_pair, private_key_sec1_der};
+use anyhow::{Context, bail};
 
 pub fn run(args: KeygenArgs) -> anyhow::Result<ExitCode> {
     let private_path = args.out_dir.join("ec_private.pem");
@@ -20,21 +16,10 @@ pub fn run(args: KeygenArgs) -> anyhow::Result<ExitCode> {
             bail!("{} exists; pass --force to overwrite it", path.display());
         }
     }
-    let pkcs8 =
-        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-            .map_err(|_| anyhow::anyhow!("generating a P-256 key failed"))?;
-    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref())
-        .map_err(|e| anyhow::anyhow!("reading the generated key failed: {e}"))?;
-    let sec1: EcPrivateKeyRfc5915Der = pair
-        .private_key()
-        .as_der()
-        .map_err(|_| anyhow::anyhow!("encoding the private key failed"))?;
-    let public = SigningKey::from_sec1_bytes(pair.public_key().as_ref())
-        .map_err(|p| anyhow::anyhow!("{p}"))?;
-
+    let (pair, public) = generate_key_pair()?;
     write_private(
         &private_path,
-        &encode_block("EC PRIVATE KEY", sec1.as_ref()),
+        &encode_block("EC PRIVATE KEY", &private_key_sec1_der(&pair)?),
     )?;
     std::fs::write(&public_path, public.to_pem())
         .with_context(|| format!("writing {}", public_path.display()))?;

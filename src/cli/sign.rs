@@ -3,13 +3,12 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 
 use super::{REJECTED, SignArgs, read_file, read_stdin};
 use crate::domain::pem::parse_blocks;
-use crate::encoding::base64url;
 use crate::jws::payload;
+use crate::jws::sign::sign_compact;
 
 pub fn run(args: SignArgs) -> anyhow::Result<ExitCode> {
     let pair = load_private_key(&args.key)?;
@@ -30,18 +29,7 @@ pub fn run(args: SignArgs) -> anyhow::Result<ExitCode> {
     if let Some(kid) = args.kid {
         header["kid"] = serde_json::Value::String(kid);
     }
-    let input = format!(
-        "{}.{}",
-        base64url::encode(header.to_string().as_bytes()),
-        base64url::encode(json.as_bytes())
-    );
-    let signature = pair
-        .sign(&SystemRandom::new(), input.as_bytes())
-        .map_err(|_| anyhow::anyhow!("signing failed"))?;
-    super::print(&format!(
-        "{input}.{}",
-        base64url::encode(signature.as_ref())
-    ))?;
+    super::print(&sign_compact(&pair, &header, json)?)?;
     Ok(ExitCode::SUCCESS)
 }
 

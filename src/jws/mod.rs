@@ -6,6 +6,7 @@
 
 pub mod header;
 pub mod payload;
+pub mod sign;
 pub mod signature;
 
 use std::collections::HashMap;

@@ -20,6 +20,16 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../static/favicon.svg"),
     ),
     (
+        "portal.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/portal.js"),
+    ),
+    (
+        "playground.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/playground.js"),
+    ),
+    (
         "demo.js",
         "text/javascript; charset=utf-8",
         include_str!("../../static/demo.js"),

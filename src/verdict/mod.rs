@@ -74,6 +74,10 @@ impl SignatureStatus {
 pub struct SignatureVerdict {
     pub status: SignatureStatus,
     pub key_id: Option<Uuid>,
+    /// The key's name on the Signing Keys page when it verified (absent in verdicts recorded
+    /// before names were kept).
+    #[serde(default)]
+    pub key_name: Option<String>,
     pub error: Option<Problem>,
     /// The check the token failed at, for the step-by-step diagnosis.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -202,6 +206,7 @@ mod tests {
             signature: SignatureVerdict {
                 status: SignatureStatus::Invalid,
                 key_id: None,
+                key_name: None,
                 error: Some(Problem::new(Code::SignatureMismatch, "m", "h")),
                 failed_at: Some(Stage::Signature),
                 header: serde_json::from_str(r#"{"alg":"ES256","kid":"k"}"#).unwrap(),

@@ -44,6 +44,7 @@ pub fn decide(
         signature: SignatureVerdict {
             status: SignatureStatus::Absent,
             key_id: None,
+            key_name: None,
             error: None,
             failed_at: None,
             header: None,

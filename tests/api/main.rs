@@ -17,6 +17,7 @@ mod hostile;
 mod interactions;
 mod limits;
 mod log_roundtrip;
+mod playground;
 mod policy_cache;
 mod portal;
 mod properties;

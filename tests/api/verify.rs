@@ -39,6 +39,7 @@ async fn signed_data_verifies_and_wins_over_unsigned() {
     assert_eq!(verdict["enforcement"], "on");
     assert_eq!(verdict["signature"]["status"], "valid");
     assert_eq!(verdict["signature"]["keyId"], key["id"]);
+    assert_eq!(verdict["signature"]["keyName"], "backend");
     assert_eq!(
         sources(&verdict["accepted"]),
         pairs(&[
@@ -360,4 +361,35 @@ async fn verify_is_readable_from_any_origin_including_errors() {
         .await
         .unwrap();
     assert!(keys.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn a_verdict_names_its_key_as_it_was_called_when_it_verified() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    let key = app.add_key("staging", &signer.public_pem()).await;
+    let token = signer.sign_items(&items(&[("email", "a@b.c")]));
+    let before = app.verify(Some(&token), json!([])).await;
+    assert_eq!(before["signature"]["keyName"], "staging");
+
+    let id = key["id"].as_str().unwrap();
+    let (status, _) = app
+        .patch(
+            &format!("/api/v1/signing-keys/{id}"),
+            &json!({"name": "production"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let after = app.verify(Some(&token), json!([])).await;
+    assert_eq!(after["signature"]["keyName"], "production");
+    let (_, recorded) = app
+        .get(&format!(
+            "/api/v1/interactions/{}",
+            before["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(recorded["verdict"]["signature"]["keyName"], "staging");
+
+    let unsigned = app.verify(None, json!([])).await;
+    assert_eq!(unsigned["signature"]["keyName"], json!(null));
 }

@@ -6,6 +6,7 @@ mod demo;
 mod docs;
 mod flash;
 mod interactions;
+mod json_view;
 mod login;
 mod playground;
 mod signing_keys;
@@ -68,6 +69,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .route("/playground", get_or_head().to(playground::show))
     .route("/playground", web::post().to(playground::run))
+    .route("/playground/preview", web::post().to(playground::preview))
+    .route("/playground/sample", web::post().to(playground::sample))
     .route("/playground/{id}", get_or_head().to(playground::result))
     .route("/interactions", get_or_head().to(interactions::list))
     .route("/interactions/{id}", get_or_head().to(interactions::detail))

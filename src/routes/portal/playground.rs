@@ -9,9 +9,16 @@ use askama::Template;
 use serde::Deserialize;
 use serde_json::Value;
 
+use uuid::Uuid;
+
 use super::interactions;
-use super::{Layout, PortalError, render_page, submit_form};
-use crate::app::verification::verify_and_record;
+use super::json_view::{self, Piece};
+use super::{
+    Layout, PortalError, check_csrf, redirect_with_flash, render, render_page, submit_form,
+};
+use crate::app::AppError;
+use crate::app::sample::{SAMPLE_KEY_NAME, SAMPLE_UNSIGNED_ITEMS, make_sample};
+use crate::app::verification::{self, verify_and_record};
 use crate::domain::interaction::check_limits;
 use crate::domain::problem::{Code, Problem};
 use crate::encoding::base64url;
@@ -47,15 +54,66 @@ struct PlaygroundPage {
     layout: Layout,
     token: String,
     unsigned: String,
+    /// Why the form was refused (shown beside the form).
     error: Option<Problem>,
     result: Option<RunResult>,
+    /// Only the live preview shows a refusal in the result panel.
+    preview_problem: Option<Problem>,
 }
 
-struct RunResult {
+/// The result panel alone: what the live preview swaps in while a person types.
+#[derive(Template)]
+#[template(path = "playground_result.html")]
+struct ResultPanel {
+    result: Option<RunResult>,
+    preview_problem: Option<Problem>,
+}
+
+/// The diagnosis of one token, as the result panel shows it.
+pub struct RunResult {
     verdict: Verdict,
     steps: Vec<Step>,
-    header: Option<String>,
-    payload: Option<String>,
+    /// The token cut at its dots, each segment classed by position (colour-coded).
+    segments: Vec<Piece>,
+    header: Option<Vec<Piece>>,
+    payload: Option<Vec<Piece>>,
+    verdict_json: String,
+    /// Recorded in the interaction log (a Verify), or a live preview (not recorded).
+    recorded: bool,
+}
+
+impl RunResult {
+    fn new(verdict: Verdict, token: &str, recorded: bool) -> Self {
+        Self {
+            steps: steps(&verdict),
+            segments: segments(token),
+            header: decode_segment(token, 0),
+            payload: decode_segment(token, 1),
+            verdict_json: serde_json::to_string_pretty(&verdict).unwrap_or_default(),
+            verdict,
+            recorded,
+        }
+    }
+
+    /// One line for the live status: what a screen reader announces after each check.
+    fn summary(&self) -> String {
+        let signature = match (
+            &self.verdict.signature.status,
+            &self.verdict.signature.error,
+        ) {
+            (SignatureStatus::Valid, _) => "signature valid".to_owned(),
+            (SignatureStatus::Invalid, Some(problem)) => {
+                format!("signature invalid: {}", problem.code)
+            }
+            (SignatureStatus::Invalid, None) => "signature invalid".to_owned(),
+            (SignatureStatus::Absent, _) => "no signed data".to_owned(),
+        };
+        format!(
+            "{signature}; {} accepted, {} dropped",
+            self.verdict.accepted.len(),
+            self.verdict.rejected.len()
+        )
+    }
 }
 
 pub async fn show(
@@ -69,6 +127,7 @@ pub async fn show(
             unsigned: String::new(),
             error: None,
             result: None,
+            preview_problem: None,
         }
     })
 }
@@ -88,45 +147,137 @@ pub async fn run(
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     let form = form.into_inner();
-    let run = async {
-        let (unsigned_json, unsigned, warnings) = parse_unsigned(&form.unsigned)?;
-        // Exactly what the API would verify: a page hands the widget the string as it is, so
-        // whitespace around it fails there too (the engine's hint says so).
-        let token = (!form.token.is_empty()).then_some(form.token.as_str());
-        let recorded = serde_json::to_string(&RecordedRun {
-            signed_interaction_data: token,
-            interaction_data: &unsigned_json,
-        })
-        .map_err(|e| anyhow::Error::new(e).context("recording a run"))?;
-        let outcome =
-            verify_and_record(&state.core, token, unsigned, warnings, recorded.into()).await?;
-        Ok(outcome.verdict.id)
-    };
     submit_form(
         &request,
         &state,
         &form.csrf_token,
-        run,
+        record_run(&state, &form.token, &form.unsigned),
         |id| {
             HttpResponse::SeeOther()
                 .insert_header((LOCATION, format!("/playground/{id}")))
                 .finish()
         },
         async |problem| {
-            render_page(
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            refused(
                 &request,
                 &state,
-                "playground",
-                StatusCode::UNPROCESSABLE_ENTITY,
-                |layout| PlaygroundPage {
-                    layout,
-                    token: form.token.clone(),
-                    unsigned: form.unsigned.clone(),
-                    error: Some(problem),
-                    result: None,
-                },
+                status,
+                &form.token,
+                &form.unsigned,
+                problem,
             )
         },
+    )
+    .await
+}
+
+/// The playground page again, with the form as it was sent and why it was refused.
+fn refused(
+    request: &HttpRequest,
+    state: &WebState,
+    status: StatusCode,
+    token: &str,
+    unsigned: &str,
+    problem: Problem,
+) -> Result<HttpResponse, PortalError> {
+    render_page(request, state, "playground", status, |layout| {
+        PlaygroundPage {
+            layout,
+            token: token.to_owned(),
+            unsigned: unsigned.to_owned(),
+            error: Some(problem),
+            result: None,
+            preview_problem: None,
+        }
+    })
+}
+
+/// Verifies and records a run, as the API would verify it; the interaction's id.
+async fn record_run(state: &WebState, token: &str, unsigned_text: &str) -> Result<Uuid, AppError> {
+    let (unsigned_json, unsigned, warnings) = parse_unsigned(unsigned_text)?;
+    // Exactly what the API would verify: a page hands the widget the string as it is, so
+    // whitespace around it fails there too (the engine's hint says so).
+    let token = (!token.is_empty()).then_some(token);
+    let recorded = serde_json::to_string(&RecordedRun {
+        signed_interaction_data: token,
+        interaction_data: &unsigned_json,
+    })
+    .map_err(|e| anyhow::Error::new(e).context("recording a run"))?;
+    let outcome =
+        verify_and_record(&state.core, token, unsigned, warnings, recorded.into()).await?;
+    Ok(outcome.verdict.id)
+}
+
+/// `POST /playground/preview`: the result panel for what the form holds now, verified exactly
+/// as Verify would but not recorded. The page's script calls it as a person types; it changes
+/// nothing, and still wants the form's CSRF token so that no other site can use it as an oracle
+/// for the stored keys.
+pub async fn preview(
+    request: HttpRequest,
+    form: Form<RunForm>,
+    state: Data<WebState>,
+) -> Result<HttpResponse, PortalError> {
+    check_csrf(&request, &state, &form.csrf_token)?;
+    let panel = match parse_unsigned(&form.unsigned) {
+        Err(problem) => ResultPanel {
+            result: None,
+            preview_problem: Some(problem),
+        },
+        Ok((_, unsigned, _)) if form.token.is_empty() && unsigned.is_empty() => ResultPanel {
+            result: None,
+            preview_problem: None,
+        },
+        Ok((_, unsigned, warnings)) => {
+            let token = (!form.token.is_empty()).then_some(form.token.as_str());
+            let verdict = verification::preview(&state.core, token, unsigned, warnings);
+            ResultPanel {
+                result: Some(RunResult::new(verdict, &form.token, false)),
+                preview_problem: None,
+            }
+        }
+    };
+    render(&panel, StatusCode::OK, Vec::new())
+}
+
+#[derive(Deserialize)]
+pub struct SampleForm {
+    csrf_token: String,
+}
+
+/// `POST /playground/sample`: a throwaway key pair, its public half stored, and the playground
+/// showing a token signed by it (see `app::sample`).
+pub async fn sample(
+    request: HttpRequest,
+    form: Form<SampleForm>,
+    state: Data<WebState>,
+) -> Result<HttpResponse, PortalError> {
+    let run = async {
+        let sample = make_sample(&state.core).await?;
+        let id = record_run(&state, &sample.token, SAMPLE_UNSIGNED_ITEMS).await?;
+        Ok((id, sample.turned_signing_on))
+    };
+    submit_form(
+        &request,
+        &state,
+        &form.csrf_token,
+        run,
+        |(id, turned_signing_on)| {
+            let mut message = format!(
+                "Made a throwaway key pair: its public half is stored as the signing key \
+                 \u{201c}{SAMPLE_KEY_NAME}\u{201d}, and its private half signed this token once \
+                 and was not kept. Delete or deactivate the key on Signing Keys when done."
+            );
+            if turned_signing_on {
+                message.push_str(
+                    " Storing it turned signing on: unsigned data is now dropped unless its label \
+                     is on the Unsigned fields page.",
+                );
+            }
+            redirect_with_flash(&format!("/playground/{id}"), message)
+        },
+        // The API's status for the same refusal (409 too_many_active_keys).
+        async |problem| refused(&request, &state, problem.code.status(), "", "", problem),
     )
     .await
 }
@@ -186,21 +337,15 @@ pub async fn result(
         Value::Array(a) if !a.is_empty() => serde_json::to_string_pretty(a).unwrap_or_default(),
         _ => String::new(),
     };
-    let steps = steps(&verdict);
-    let header = interactions::header_pretty(&verdict);
-    let payload = decode_payload(&token);
+    let result = RunResult::new(verdict, &token, true);
     render_page(&request, &state, "playground", StatusCode::OK, |layout| {
         PlaygroundPage {
             layout,
             token,
             unsigned,
             error: None,
-            result: Some(RunResult {
-                verdict,
-                steps,
-                header,
-                payload,
-            }),
+            result: Some(result),
+            preview_problem: None,
         }
     })
 }
@@ -224,15 +369,31 @@ fn steps(verdict: &Verdict) -> Vec<Step> {
         .collect()
 }
 
-/// The payload segment decoded for display (pretty JSON when it is JSON), whatever the verdict.
-fn decode_payload(token: &str) -> Option<String> {
-    let segment = token.split('.').nth(1)?;
+/// Segment `index` of the token decoded for display (highlighted JSON when it is JSON), whatever
+/// the verdict: a token refused early still shows what it carried.
+fn decode_segment(token: &str, index: usize) -> Option<Vec<Piece>> {
+    let segment = token.split('.').nth(index)?;
     let bytes = base64url::decode(segment).ok()?;
     let text = String::from_utf8(bytes).ok()?;
-    Some(
-        strict_json::parse(text.as_bytes())
-            .ok()
-            .and_then(|v| serde_json::to_string_pretty(&v).ok())
-            .unwrap_or(text),
-    )
+    Some(json_view::decoded_text(&text))
+}
+
+/// The token cut at its dots, each segment classed by its position: header, payload,
+/// signature, and anything after a third segment.
+fn segments(token: &str) -> Vec<Piece> {
+    const CLASSES: [&str; 3] = ["seg-header", "seg-payload", "seg-signature"];
+    let mut pieces = Vec::new();
+    for (index, segment) in token.split('.').enumerate() {
+        if index > 0 {
+            pieces.push(Piece {
+                class: "seg-dot",
+                text: ".".to_owned(),
+            });
+        }
+        pieces.push(Piece {
+            class: CLASSES.get(index).copied().unwrap_or("seg-extra"),
+            text: segment.to_owned(),
+        });
+    }
+    pieces
 }

@@ -1,0 +1,51 @@
+/* The playground: decode and check as the person types. Progressive: without this script the
+   form posts to /playground and the result page shows the same panel. The preview endpoint
+   verifies exactly what Verify would, without recording it. */
+(function () {
+  'use strict';
+  var form = document.getElementById('playground');
+  var panel = document.getElementById('result');
+  var status = document.getElementById('live-status');
+  if (!form || !panel || !window.fetch) return;
+
+  var DELAY_MS = 250;
+  var timer = null;
+  var inFlight = null;
+  var sequence = 0;
+
+  function check() {
+    var mine = ++sequence;
+    if (inFlight) inFlight.abort();
+    inFlight = new AbortController();
+    var body = new URLSearchParams(new FormData(form));
+    fetch('/playground/preview', {
+      method: 'POST',
+      body: body,
+      credentials: 'same-origin',
+      headers: { 'Accept': 'text/html' },
+      signal: inFlight.signal
+    }).then(function (response) {
+      if (!response.ok) {
+        throw new Error(response.status === 403
+          ? 'Live check refused (the form expired): reload the page.'
+          : 'Live check failed (' + response.status + '): press Verify.');
+      }
+      return response.text();
+    }).then(function (html) {
+      if (mine !== sequence) return;
+      // Same-origin HTML, rendered and escaped by the server's templates (as on page loads).
+      panel.innerHTML = html;
+      panel.setAttribute('data-live', String(mine));
+      var summary = document.getElementById('summary');
+      status.textContent = summary ? 'Checked: ' + summary.textContent : '';
+    }).catch(function (error) {
+      if (error.name === 'AbortError' || mine !== sequence) return;
+      status.textContent = error.message;
+    });
+  }
+
+  form.addEventListener('input', function () {
+    clearTimeout(timer);
+    timer = setTimeout(check, DELAY_MS);
+  });
+})();

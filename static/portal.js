@@ -1,0 +1,43 @@
+/* Every portal page: copy buttons. Without JavaScript they stay hidden (CSS shows them under .js). */
+(function () {
+  'use strict';
+  document.documentElement.classList.add('js');
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    return new Promise(function (resolve, reject) {
+      var area = document.createElement('textarea');
+      area.value = text;
+      area.setAttribute('readonly', '');
+      area.style.position = 'fixed';
+      area.style.opacity = '0';
+      document.body.appendChild(area);
+      area.select();
+      var done = document.execCommand('copy');
+      area.remove();
+      if (done) { resolve(); } else { reject(new Error('copy refused')); }
+    });
+  }
+
+  function say(button, text) {
+    if (!button.dataset.label) button.dataset.label = button.textContent;
+    button.textContent = text;
+    clearTimeout(button.copyTimer);
+    button.copyTimer = setTimeout(function () { button.textContent = button.dataset.label; }, 1500);
+  }
+
+  // Delegated, so buttons in panels swapped in later (the playground's live result) work too.
+  document.addEventListener('click', function (event) {
+    var button = event.target.closest('button.copy');
+    if (!button) return;
+    var source = document.getElementById(button.dataset.copy);
+    if (!source) return;
+    var text = source.tagName === 'TEXTAREA' || source.tagName === 'INPUT' ? source.value : source.textContent;
+    copyText(text).then(
+      function () { say(button, 'Copied'); },
+      function () { say(button, 'Copy failed: select and copy by hand'); }
+    );
+  });
+})();

@@ -1,0 +1,275 @@
+//! The playground over plain HTTP: it verifies exactly what the API verifies, its live preview
+//! records nothing, and the sample makes a working key and token. (Typing in a real browser is
+//! in `tests/e2e/browser.rs`.)
+
+use reqwest::header::{COOKIE, LOCATION};
+use serde_json::{Value, json};
+
+use crate::helpers::{FormSession, TestApp, TestSigner, items, set_cookie, spawn_app};
+
+async fn preview(app: &TestApp, session: &FormSession, token: &str, unsigned: &str) -> String {
+    let response = session
+        .submit(
+            app,
+            "/playground/preview",
+            &[("token", token), ("unsigned", unsigned)],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap()
+}
+
+async fn recorded_count(app: &TestApp) -> usize {
+    app.list_all("").await.0.len()
+}
+
+#[tokio::test]
+async fn the_playground_answers_what_the_api_answers_for_a_token_with_a_trailing_newline() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    let clean = signer.sign_items(&crate::helpers::items(&[("email", "a@b.c")]));
+    let cases = [
+        ("as signed", clean.clone(), "valid", None),
+        (
+            "with a trailing newline, as `$(…)` leaves it",
+            format!("{clean}\n"),
+            "invalid",
+            Some("invalid_base64url"),
+        ),
+        (
+            "with a leading space",
+            format!(" {clean}"),
+            "invalid",
+            Some("invalid_base64url"),
+        ),
+    ];
+    let session = FormSession::open(&app, "/playground").await;
+    for (description, token, status, code) in cases {
+        let api = app.verify(Some(&token), serde_json::json!([])).await;
+        assert_eq!(api["signature"]["status"], status, "API, {description}");
+        if let Some(code) = code {
+            assert_eq!(
+                api["signature"]["error"]["code"], code,
+                "API, {description}"
+            );
+            let hint = api["signature"]["error"]["hint"].as_str().unwrap();
+            assert!(
+                hint.contains("surrounding whitespace"),
+                "{description}: {hint}"
+            );
+        }
+        let run = session
+            .submit(&app, "/playground", &[("token", &token), ("unsigned", "")])
+            .await;
+        assert_eq!(run.status(), 303, "{description}");
+        let result = run.headers()[LOCATION].to_str().unwrap().to_owned();
+        let page = session.get(&app, &result).await.text().await.unwrap();
+        let (_, recorded) = app
+            .get(&format!(
+                "/api/v1/interactions/{}",
+                result.trim_start_matches("/playground/")
+            ))
+            .await;
+        assert_eq!(
+            recorded["verdict"]["signature"], api["signature"],
+            "playground and API disagree, {description}"
+        );
+        if let Some(code) = code {
+            assert!(
+                page.contains(code) && page.contains("surrounding whitespace"),
+                "{description}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_live_preview_checks_like_verify_and_records_nothing() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    app.add_field("page").await;
+    let token = signer.sign_items(&items(&[("email", "a@b.c")]));
+    let session = FormSession::open(&app, "/playground").await;
+
+    let valid = preview(
+        &app,
+        &session,
+        &token,
+        r#"[{"label":"page","data":"/p","type":"string"}]"#,
+    )
+    .await;
+    assert!(
+        valid.contains("signature valid; 2 accepted, 0 dropped"),
+        "{valid}"
+    );
+    assert!(valid.contains("id=\"not-recorded\""));
+    assert!(valid.contains("<strong class=\"key-name\">backend</strong>"));
+    // Decoded and highlighted: keys and strings classed, the segments coloured by position.
+    assert!(
+        valid.contains("<span class=\"j-key\">&#34;label&#34;</span>")
+            || valid.contains("<span class=\"j-key\">&quot;label&quot;</span>"),
+        "{valid}"
+    );
+    assert!(valid.contains("<span class=\"seg-signature\">"));
+    // A fragment for the page's result panel, not a page.
+    assert!(!valid.contains("<html"));
+
+    let newline = preview(&app, &session, &format!("{token}\n"), "").await;
+    assert!(
+        newline.contains("signature invalid: invalid_base64url"),
+        "{newline}"
+    );
+    assert!(newline.contains("surrounding whitespace"));
+
+    let bad_json = preview(&app, &session, &token, "[{").await;
+    assert!(bad_json.contains("invalid_request") && bad_json.contains("not valid JSON"));
+    let empty = preview(&app, &session, "", "").await;
+    assert!(empty.contains("id=\"waiting\""));
+
+    assert_eq!(
+        recorded_count(&app).await,
+        0,
+        "a preview is not an interaction"
+    );
+    let key = &app.get("/api/v1/signing-keys").await.1["signingKeys"][0];
+    assert_eq!(
+        key["lastUsedAt"],
+        json!(null),
+        "a preview does not use a key"
+    );
+}
+
+#[tokio::test]
+async fn the_live_preview_needs_the_forms_csrf_token() {
+    let app = spawn_app().await;
+    let session = FormSession::open(&app, "/playground").await;
+    let forged = session
+        .post_form(
+            &app,
+            "/playground/preview",
+            &[("csrf_token", "forged"), ("token", "a.b.c")],
+        )
+        .await;
+    assert_eq!(forged.status(), 403);
+    let missing = session
+        .post_form(&app, "/playground/preview", &[("token", "a.b.c")])
+        .await;
+    assert_eq!(missing.status(), 400);
+}
+
+/// Runs the sample; the result page's path, the flash message and the page as shown.
+async fn try_sample(app: &TestApp) -> (String, String, String) {
+    let session = FormSession::open(app, "/playground").await;
+    let response = session.submit(app, "/playground/sample", &[]).await;
+    assert_eq!(response.status(), 303);
+    let location = response.headers()[LOCATION].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/playground/"), "{location}");
+    let (flash, _) = set_cookie(&response, "te_flash").expect("a flash message");
+    let page = session
+        .client
+        .get(app.url(&location))
+        .header(COOKIE, format!("{}; {flash}", session.cookies()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let message = html
+        .split("role=\"status\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</div>").next())
+        .unwrap_or_default()
+        .to_owned();
+    (location, message, html)
+}
+
+fn sample_keys(keys: &Value) -> Vec<&Value> {
+    keys["signingKeys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["name"] == "Sample key (playground)")
+        .collect()
+}
+
+#[tokio::test]
+async fn a_sample_token_verifies_with_a_throwaway_key_that_the_next_sample_replaces() {
+    let app = spawn_app().await;
+    let (location, message, html) = try_sample(&app).await;
+    assert!(message.contains("throwaway key pair"), "{message}");
+    assert!(
+        message.contains("turned signing on"),
+        "signing was off before: {message}"
+    );
+    assert!(
+        html.contains("signature valid; 3 accepted, 1 dropped"),
+        "{html}"
+    );
+    assert!(html.contains("<strong class=\"key-name\">Sample key (playground)</strong>"));
+    assert!(
+        html.contains("not_allowlisted"),
+        "the unsigned page item is dropped"
+    );
+    assert!(!html.contains("PRIVATE KEY"));
+
+    let keys = app.get("/api/v1/signing-keys").await.1;
+    let first = sample_keys(&keys);
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0]["active"], true);
+    // The token is what the playground holds, and the API agrees with the page.
+    let id = location.trim_start_matches("/playground/");
+    let (_, recorded) = app.get(&format!("/api/v1/interactions/{id}")).await;
+    let token = recorded["request"]["signedInteractionData"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(html.contains(&token));
+    let api = app.verify(Some(&token), json!([])).await;
+    assert_eq!(api["signature"]["status"], "valid");
+    assert_eq!(api["signature"]["keyId"], first[0]["id"]);
+    assert_eq!(api["signature"]["header"]["kid"], first[0]["id"]);
+
+    // A key of the user's own is left alone; the previous sample key is replaced.
+    let own = TestSigner::generate();
+    app.add_key("backend", &own.public_pem()).await;
+    let (_, message, _) = try_sample(&app).await;
+    assert!(
+        !message.contains("turned signing on"),
+        "it was on: {message}"
+    );
+    let keys = app.get("/api/v1/signing-keys").await.1;
+    let second = sample_keys(&keys);
+    assert_eq!(second.len(), 1);
+    assert_ne!(second[0]["id"], first_id(&first));
+    assert_eq!(keys["signingKeys"].as_array().unwrap().len(), 2);
+    let old = app.verify(Some(&token), json!([])).await;
+    assert_eq!(old["signature"]["error"]["code"], "unknown_key_id");
+}
+
+fn first_id(keys: &[&Value]) -> Value {
+    keys[0]["id"].clone()
+}
+
+#[tokio::test]
+async fn the_sample_says_why_when_no_key_can_be_added() {
+    let app = spawn_app().await;
+    for i in 0..10 {
+        app.add_key(&format!("k{i}"), &TestSigner::generate().public_pem())
+            .await;
+    }
+    let session = FormSession::open(&app, "/playground").await;
+    let response = session.submit(&app, "/playground/sample", &[]).await;
+    assert_eq!(response.status(), 409);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("too_many_active_keys"), "{html}");
+    assert_eq!(
+        app.get("/api/v1/signing-keys").await.1["signingKeys"]
+            .as_array()
+            .unwrap()
+            .len(),
+        10
+    );
+    assert_eq!(recorded_count(&app).await, 0);
+}
