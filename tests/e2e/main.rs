@@ -8,5 +8,7 @@
 mod helpers;
 
 mod browser;
+mod chromium;
 mod interop;
+mod playground;
 mod snippets;

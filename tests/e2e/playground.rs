@@ -1,0 +1,278 @@
+//! The playground in a real Chromium: decoded and checked while typing, the same answer as the
+//! API, copy buttons, the sample token, and the page without JavaScript.
+
+use fantoccini::Locator;
+use fantoccini::key::Key;
+use serde_json::json;
+
+use crate::chromium::{browser, browser_without_javascript};
+use crate::helpers::{TestSigner, items, spawn_app};
+
+#[tokio::test]
+async fn the_playground_decodes_and_checks_while_typing_and_agrees_with_the_api() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    let token = signer.sign_items(&items(&[("email", "ann@example.com")]));
+    let browser = browser().await;
+    browser.open(&app, "/playground").await;
+    assert!(browser.text_of("#waiting").await.contains("Paste a token"));
+
+    // Typed, not submitted: the panel fills in by itself.
+    browser.fill("#token", &token).await;
+    let summary = browser.wait_for_text("#summary", "signature valid").await;
+    assert_eq!(summary, "signature valid; 1 accepted, 0 dropped");
+    assert!(
+        browser
+            .text_of("#not-recorded")
+            .await
+            .contains("not recorded")
+    );
+    assert!(
+        browser
+            .text_of("#decoded-payload")
+            .await
+            .contains("ann@example.com")
+    );
+    assert!(browser.text_of("#decoded-header").await.contains("ES256"));
+    assert_eq!(browser.text_of("#result .key-name").await, "backend");
+    let encoded = browser.text_of("#encoded").await;
+    assert_eq!(encoded, token, "the coloured segments are the token");
+    let colours: Vec<String> = browser
+        .client
+        .execute(
+            "return ['seg-header','seg-payload','seg-signature'].map(c => \
+             getComputedStyle(document.querySelector('#encoded .' + c)).color)",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(colours.len(), 3);
+    assert!(
+        colours[0] != colours[1] && colours[1] != colours[2],
+        "{colours:?}"
+    );
+    // Side by side at 1280 px: the diagnosis is beside the form, not above or below it.
+    let side_by_side: bool = browser
+        .client
+        .execute(
+            "const f = document.getElementById('playground').getBoundingClientRect(); \
+             const r = document.getElementById('result').getBoundingClientRect(); \
+             return r.left >= f.right && r.top < f.bottom;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_bool()
+        .unwrap();
+    assert!(side_by_side);
+    assert!(
+        browser
+            .text_of("#live-status")
+            .await
+            .contains("Checked: signature valid"),
+        "announced for screen readers"
+    );
+    assert_eq!(app.list_all("").await.0.len(), 0, "typing records nothing");
+    browser.screenshot("playground-live").await;
+
+    // A trailing newline, as `$(…)` leaves it: refused live, as the API refuses it.
+    browser
+        .client
+        .find(Locator::Css("#token"))
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    let refused = browser.wait_for_text("#summary", "invalid_base64url").await;
+    assert_eq!(
+        refused,
+        "signature invalid: invalid_base64url; 0 accepted, 1 dropped"
+    );
+    assert!(
+        browser
+            .text_of("#result .problem")
+            .await
+            .contains("surrounding whitespace")
+    );
+    let api = app.verify(Some(&format!("{token}\n")), json!([])).await;
+    assert_eq!(api["signature"]["error"]["code"], "invalid_base64url");
+
+    // Verify records exactly what the panel showed.
+    browser.click("#playground button[type=submit]").await;
+    let path = browser.wait_for_path("/playground/").await;
+    browser
+        .wait_for_text("#result", "Recorded as interaction")
+        .await;
+    assert!(
+        browser
+            .text_of("#summary")
+            .await
+            .contains("invalid_base64url")
+    );
+    let (_, recorded) = app
+        .get(&format!(
+            "/api/v1/interactions/{}",
+            path.trim_start_matches("/playground/")
+        ))
+        .await;
+    assert_eq!(
+        recorded["verdict"]["signature"]["error"]["code"],
+        "invalid_base64url"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn copy_buttons_put_the_text_on_the_clipboard() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    let token = signer.sign_items(&items(&[("email", "ann@example.com")]));
+    let browser = browser().await;
+    browser.open(&app, "/playground").await;
+    browser.fill("#token", &token).await;
+    browser.wait_for_text("#summary", "signature valid").await;
+
+    // Each copy, pasted into the unsigned box with Ctrl+V: what a person would get.
+    for (button, expected) in [
+        (
+            "button[data-copy=decoded-payload]",
+            browser.text_of("#decoded-payload").await,
+        ),
+        ("button[data-copy=token]", token.clone()),
+        (
+            "button[data-copy=cli-commands]",
+            browser.text_of("#cli-commands").await,
+        ),
+    ] {
+        browser.click(button).await;
+        browser.wait_for_text(button, "Copied").await;
+        let paste_box = browser
+            .client
+            .find(Locator::Css("#unsigned"))
+            .await
+            .unwrap();
+        paste_box.clear().await.unwrap();
+        paste_box
+            .send_keys(&format!("{}v", Key::Control))
+            .await
+            .unwrap();
+        let pasted = paste_box.prop("value").await.unwrap().unwrap_or_default();
+        assert_eq!(pasted, expected, "{button}");
+    }
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_person_without_a_signer_tries_the_sample_token() {
+    let app = spawn_app().await;
+    let browser = browser().await;
+    browser.open(&app, "/playground").await;
+    browser.click("#sample button[type=submit]").await;
+    let flash = browser.wait_for_text(".flash", "throwaway key pair").await;
+    assert!(flash.contains("turned signing on"), "{flash}");
+    let path = browser.wait_for_path("/playground/").await;
+    assert_eq!(
+        browser.text_of("#summary").await,
+        "signature valid; 3 accepted, 1 dropped"
+    );
+    let agent = browser.text_of("#fields").await;
+    assert!(
+        agent.contains("email ada@example.com string signed"),
+        "{agent}"
+    );
+    assert!(
+        agent.contains("page /pricing string dropped not_allowlisted"),
+        "{agent}"
+    );
+    assert!(
+        browser
+            .text_of("#result")
+            .await
+            .contains("with key Sample key (playground)")
+    );
+    browser.screenshot("playground-sample").await;
+
+    // The key is a normal key: listed, and deletable through the usual page.
+    browser.open(&app, "/signing-keys").await;
+    assert!(
+        browser
+            .text_of("#keys")
+            .await
+            .contains("Sample key (playground)")
+    );
+    browser.click("#keys a.button").await;
+    browser.click("#confirm-delete button").await;
+    browser.wait_for_text(".flash", "Key deleted.").await;
+    let (_, recorded) = app
+        .get(&format!(
+            "/api/v1/interactions/{}",
+            path.trim_start_matches("/playground/")
+        ))
+        .await;
+    assert_eq!(
+        recorded["verdict"]["signature"]["keyName"],
+        "Sample key (playground)"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn without_javascript_the_playground_still_verifies_and_the_sample_still_works() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    let token = signer.sign_items(&items(&[("email", "ann@example.com")]));
+    let browser = browser_without_javascript().await;
+    browser.open(&app, "/playground").await;
+    let scripted: bool = browser
+        .client
+        .find(Locator::Css("html"))
+        .await
+        .unwrap()
+        .attr("class")
+        .await
+        .unwrap()
+        .is_some_and(|c| c.contains("js"));
+    assert!(!scripted, "JavaScript ran");
+    // Copy buttons need the script, so they are not offered.
+    assert!(
+        !browser
+            .client
+            .find(Locator::Css("button[data-copy=token]"))
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap()
+    );
+    browser.fill("#token", &token).await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert!(
+        browser.text_of("#waiting").await.contains("Paste a token"),
+        "nothing is live without the script"
+    );
+    browser.click("#playground button[type=submit]").await;
+    browser.wait_for_path("/playground/").await;
+    assert_eq!(
+        browser.text_of("#summary").await,
+        "signature valid; 1 accepted, 0 dropped"
+    );
+    browser.open(&app, "/playground").await;
+    browser.click("#sample button[type=submit]").await;
+    browser.wait_for_text(".flash", "throwaway key pair").await;
+    assert!(
+        browser
+            .text_of("#summary")
+            .await
+            .contains("signature valid")
+    );
+    browser.close().await;
+}
