@@ -40,4 +40,20 @@
       function () { say(button, 'Copy failed: select and copy by hand'); }
     );
   });
+
+  // Relative times ("12 s ago") stay true while the page is open; the exact time is the title.
+  function ago(millis) {
+    var seconds = Math.max(0, Math.floor((Date.now() - millis) / 1000));
+    if (seconds < 5) return 'just now';
+    if (seconds < 60) return seconds + ' s ago';
+    if (seconds < 3600) return Math.floor(seconds / 60) + ' min ago';
+    if (seconds < 86400) return Math.floor(seconds / 3600) + ' h ago';
+    return Math.floor(seconds / 86400) + ' d ago';
+  }
+  function refreshTimes() {
+    document.querySelectorAll('time[data-millis]').forEach(function (time) {
+      time.textContent = ago(Number(time.dataset.millis));
+    });
+  }
+  setInterval(refreshTimes, 10000);
 })();

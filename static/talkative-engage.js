@@ -10,12 +10,15 @@
  *
  * Every start resolves to the emulator's verdict and dispatches a `talkative:verdict` event on
  * document (detail = verdict). Set data-endpoint on the script tag to verify elsewhere.
+ * Requests carry X-Talkative-Emulator-Source: widget, which only labels them in the log.
  */
 (function () {
   'use strict';
   var script = document.currentScript;
   var origin = script && script.src ? new URL(script.src).origin : window.location.origin;
   var endpoint = (script && script.dataset.endpoint) || origin + '/api/v1/verify';
+  // Names the caller in the emulator's interaction log: the demo page sets data-source="demo".
+  var source = script && script.dataset.source === 'demo' ? 'demo' : 'widget';
   var pending = { signed: null, items: [] };
 
   function send(signed, items) {
@@ -24,7 +27,7 @@
     if (items.length) body.interactionData = items;
     return fetch(endpoint, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', 'X-Talkative-Emulator-Source': source },
       body: JSON.stringify(body)
     })
       .then(function (response) { return response.json(); })

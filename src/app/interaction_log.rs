@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use super::{AppError, Core};
-use crate::storage::interactions::{self, Filter, Page, StoredInteraction};
+use crate::storage::interactions::{self, Browse, Filter, Page, Position, StoredInteraction};
 
 /// At most `limit` interactions older than `before`, newest first.
 pub async fn page(
@@ -13,7 +13,18 @@ pub async fn page(
     limit: u32,
     before: Option<i64>,
 ) -> Result<Page, AppError> {
-    let read = interactions::page(&core.pool, filter, limit, before, interactions::PAGE_BYTES);
+    let read = interactions::page(&core.pool, &filter, limit, before, interactions::PAGE_BYTES);
+    Ok(core.recorder.read(read).await?)
+}
+
+/// The portal's list: a page at `position` and the counts around it.
+pub async fn browse(
+    core: &Core,
+    filter: &Filter,
+    limit: u32,
+    position: Position,
+) -> Result<Browse, AppError> {
+    let read = interactions::browse(&core.pool, filter, limit, position);
     Ok(core.recorder.read(read).await?)
 }
 

@@ -473,6 +473,10 @@ mod tests {
             request: ByteString::from_static("{}"),
             verdict: ByteString::from_static("{}"),
             key_used: None,
+            source: crate::storage::interactions::Source::Api,
+            accepted: 0,
+            codes: String::new(),
+            summary: String::new(),
         }
     }
 

@@ -8,7 +8,7 @@ use super::Core;
 use crate::domain::InteractionItem;
 use crate::domain::problem::Warning;
 use crate::jws;
-use crate::storage::interactions::NewInteraction;
+use crate::storage::interactions::{NewInteraction, Source, codes_of, summary_of};
 use crate::storage::{format_millis, now_millis};
 use crate::verdict::Verdict;
 use crate::verdict::policy::{Policy, SignedInput, decide};
@@ -28,6 +28,7 @@ pub async fn verify_and_record(
     unsigned: Vec<InteractionItem>,
     extra_warnings: Vec<Warning>,
     request: ByteString,
+    source: Source,
 ) -> anyhow::Result<Outcome> {
     let received_at = now_millis();
     let verdict = verify(core, received_at, token, unsigned, extra_warnings);
@@ -41,6 +42,10 @@ pub async fn verify_and_record(
             request,
             verdict: json.clone(),
             key_used: verdict.signature.key_id,
+            source,
+            accepted: i64::try_from(verdict.accepted.len()).unwrap_or(i64::MAX),
+            codes: codes_of(&verdict),
+            summary: summary_of(&verdict),
         })
         .await;
     Ok(Outcome { verdict, json })

@@ -173,6 +173,41 @@ impl Code {
     }
 }
 
+impl Code {
+    /// Whether a verdict can carry this code: a signature error, a rejection reason or a
+    /// warning (as opposed to a refused request). The interaction log filters by these.
+    pub fn appears_in_verdicts(self) -> bool {
+        matches!(
+            self,
+            Code::TokenTooLarge
+                | Code::InvalidSegments
+                | Code::InvalidBase64url
+                | Code::InvalidHeader
+                | Code::UnsupportedAlgorithm
+                | Code::UnsupportedHeader
+                | Code::UnknownKeyId
+                | Code::KeyInactive
+                | Code::DerSignature
+                | Code::InvalidSignatureLength
+                | Code::SignatureOutOfRange
+                | Code::SignatureMismatch
+                | Code::NoSigningKeys
+                | Code::InvalidPayload
+                | Code::HeaderTooLarge
+                | Code::TooManyItems
+                | Code::ItemTooLarge
+                | Code::NotAllowlisted
+                | Code::OverriddenBySigned
+                | Code::InvalidSignature
+                | Code::DuplicateLabel
+                | Code::NonStringType
+                | Code::EmbeddedKeyIgnored
+                | Code::EmptySignedInteractionData
+                | Code::UnknownItemField
+        )
+    }
+}
+
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -276,6 +311,17 @@ mod tests {
                 readme.contains(&row),
                 "docs/api.md has no table row for {code}"
             );
+            // The table's "where" says the same as appears_in_verdicts.
+            let place = readme
+                .split(&row)
+                .nth(1)
+                .and_then(|rest| rest.split('|').next())
+                .unwrap()
+                .trim();
+            let in_verdicts = ["verdict", "rejected item", "warning"]
+                .iter()
+                .any(|p| place.starts_with(p));
+            assert_eq!(code.appears_in_verdicts(), in_verdicts, "{code}: {place}");
         }
     }
 }

@@ -1,12 +1,14 @@
 //! The `interactions` table, the interaction log: batch inserts with pruning to the retention
-//! bounds, and pages read newest first within a byte budget.
+//! bounds, pages read newest first within a byte budget (the API), and the portal's browsing:
+//! filtered, searched and counted over a covering index, never reading requests or verdicts.
 
 use bytestring::ByteString;
 use std::collections::HashMap;
 
 use std::sync::OnceLock;
 
-use crate::verdict::SignatureStatus;
+use crate::domain::problem::Code;
+use crate::verdict::{SignatureStatus, Verdict};
 use sqlx::{FromRow, SqlitePool};
 use uuid::Uuid;
 
@@ -22,6 +24,100 @@ pub struct NewInteraction {
     pub request: ByteString,
     pub verdict: ByteString,
     pub key_used: Option<Uuid>,
+    pub source: Source,
+    pub accepted: i64,
+    /// See [`codes_of`] and [`summary_of`].
+    pub codes: String,
+    pub summary: String,
+}
+
+/// Where a recorded interaction came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// `POST /api/v1/verify` from a test, a script or a backend.
+    Api,
+    /// The widget shim (`/static/talkative-engage.js`) on a page of the integrator's own.
+    Widget,
+    /// The widget shim on the portal's /demo page.
+    Demo,
+    Playground,
+}
+
+impl Source {
+    pub const ALL: [Source; 4] = [Self::Api, Self::Widget, Self::Demo, Self::Playground];
+
+    /// The wire name: what the log stores, the filters use and the shim sends.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Widget => "widget",
+            Self::Demo => "demo",
+            Self::Playground => "playground",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// The portal's words for it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Api => "API",
+            Self::Widget => "Widget shim",
+            Self::Demo => "Demo page",
+            Self::Playground => "Playground",
+        }
+    }
+}
+
+/// The codes an interaction's verdict carries, space-separated with a space at each end, so a
+/// filter is `codes LIKE '% code %'`: the signature's error, each rejection reason, each warning.
+pub fn codes_of(verdict: &Verdict) -> String {
+    let mut codes: Vec<&str> = Vec::new();
+    let all = (verdict.signature.error.iter().map(|p| p.code))
+        .chain(verdict.rejected.iter().map(|r| r.reason.code))
+        .chain(verdict.warnings.iter().map(|w| w.code));
+    for code in all {
+        if !codes.contains(&code.as_str()) {
+            codes.push(code.as_str());
+        }
+    }
+    format!(" {} ", codes.join(" "))
+}
+
+/// Longest data shown (and searched) per item in the list, in characters.
+pub const SUMMARY_DATA_CHARS: usize = 120;
+/// Longest summary kept: short enough that an index entry stays on its page.
+pub const SUMMARY_BYTES: usize = 480;
+
+/// What an interaction carried, for the list's previews and search: a `label<TAB>data` line per
+/// item, accepted then rejected, data cut to [`SUMMARY_DATA_CHARS`], the whole cut to
+/// [`SUMMARY_BYTES`]. Tabs and line breaks inside labels and data become spaces.
+pub fn summary_of(verdict: &Verdict) -> String {
+    let items = (verdict.accepted.iter().map(|a| (&a.label, &a.data)))
+        .chain(verdict.rejected.iter().map(|r| (&r.label, &r.data)));
+    let flat = |text: &str| text.replace(['\t', '\n', '\r'], " ");
+    let mut summary = String::new();
+    for (label, data) in items {
+        if !summary.is_empty() {
+            summary.push('\n');
+        }
+        summary.push_str(&flat(label));
+        summary.push('\t');
+        summary.extend(flat(data).chars().take(SUMMARY_DATA_CHARS));
+        if summary.len() >= SUMMARY_BYTES {
+            break;
+        }
+    }
+    if summary.len() > SUMMARY_BYTES {
+        let mut end = SUMMARY_BYTES;
+        while !summary.is_char_boundary(end) {
+            end -= 1;
+        }
+        summary.truncate(end);
+    }
+    summary
 }
 
 impl NewInteraction {
@@ -106,7 +202,11 @@ pub async fn insert_batch(
                     .bind(record.rejected)
                     .bind(&*record.request)
                     .bind(&*record.verdict)
-                    .bind(i64::try_from(record.bytes()).unwrap_or(i64::MAX));
+                    .bind(i64::try_from(record.bytes()).unwrap_or(i64::MAX))
+                    .bind(record.source.as_str())
+                    .bind(record.accepted)
+                    .bind(&record.codes)
+                    .bind(&record.summary);
             }
             insert.execute(&mut *tx).await?;
             rest = remaining;
@@ -159,11 +259,46 @@ const COLUMNS: &str = "seq, id, received_at, status, rejected, request, verdict"
 pub const PAGE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Which interactions a list shows.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub status: Option<SignatureStatus>,
     /// Only interactions where something was dropped.
     pub rejected_only: bool,
+    pub source: Option<Source>,
+    /// Only interactions whose verdict carries this code (see [`codes_of`]).
+    pub code: Option<Code>,
+    /// Only interactions with this text in a label or data (case-insensitive for ASCII), as
+    /// far as the summary keeps them.
+    pub search: Option<String>,
+}
+
+/// The filter as SQL over ?1..?5 (bound by [`bind_filter`]).
+const MATCHES: &str = "(?1 IS NULL OR status = ?1) AND (?2 = 0 OR rejected > 0) \
+     AND (?3 IS NULL OR source = ?3) AND (?4 IS NULL OR codes LIKE '% ' || ?4 || ' %') \
+     AND (?5 IS NULL OR summary LIKE '%' || ?5 || '%' ESCAPE '\\')";
+
+fn bind_filter<'q, O>(
+    query: sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
+    filter: &'q Filter,
+) -> sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>> {
+    query
+        .bind(filter.status.map(SignatureStatus::as_str))
+        .bind(filter.rejected_only)
+        .bind(filter.source.map(Source::as_str))
+        .bind(filter.code.map(Code::as_str))
+        .bind(filter.search.as_deref().map(escape_like))
+}
+
+/// `text` matched literally by `LIKE … ESCAPE` with a backslash.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }
 
 /// One page of a list, newest first, and where the next page starts (older rows remain).
@@ -178,18 +313,18 @@ pub struct Page {
 /// so a page of 500 KB rows never loads more rows than it returns.
 pub async fn page(
     pool: &SqlitePool,
-    filter: Filter,
+    filter: &Filter,
     limit: u32,
     before: Option<i64>,
     max_bytes: u64,
 ) -> sqlx::Result<Page> {
-    const MATCHES: &str = "(?1 IS NULL OR status = ?1) AND (?2 = 0 OR rejected > 0)";
-    let sizes: Vec<(i64, i64)> = sqlx::query_as(&format!(
-        "SELECT seq, bytes FROM interactions WHERE {MATCHES} AND (?3 IS NULL OR seq < ?3) \
-         ORDER BY seq DESC LIMIT ?4"
-    ))
-    .bind(filter.status.map(SignatureStatus::as_str))
-    .bind(filter.rejected_only)
+    let sizes: Vec<(i64, i64)> = bind_filter(
+        sqlx::query_as(&format!(
+            "SELECT seq, bytes FROM interactions WHERE {MATCHES} AND (?6 IS NULL OR seq < ?6) \
+             ORDER BY seq DESC LIMIT ?7"
+        )),
+        filter,
+    )
     .bind(before)
     .bind(i64::from(limit) + 1)
     .fetch_all(pool)
@@ -214,12 +349,13 @@ pub async fn page(
             next: None,
         });
     };
-    let rows = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM interactions WHERE {MATCHES} AND seq BETWEEN ?3 AND ?4 \
-         ORDER BY seq DESC"
-    ))
-    .bind(filter.status.map(SignatureStatus::as_str))
-    .bind(filter.rejected_only)
+    let rows = bind_filter(
+        sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM interactions WHERE {MATCHES} AND seq BETWEEN ?6 AND ?7 \
+             ORDER BY seq DESC"
+        )),
+        filter,
+    )
     .bind(oldest)
     .bind(newest)
     .fetch_all(pool)
@@ -227,6 +363,116 @@ pub async fn page(
     Ok(Page {
         rows,
         next: (sizes.len() > taken).then_some(*oldest),
+    })
+}
+
+/// One row of the portal's list: the browse columns only, read from the covering index.
+#[derive(Debug, Clone, FromRow)]
+pub struct BrowseRow {
+    pub seq: i64,
+    pub id: String,
+    pub received_at: i64,
+    pub status: String,
+    pub accepted: i64,
+    pub rejected: i64,
+    pub source: Option<String>,
+    pub codes: String,
+    pub summary: String,
+}
+
+/// Where a browsed page sits.
+#[derive(Debug, Clone, Copy)]
+pub enum Position {
+    Newest,
+    /// The page of rows just older than this `seq` (an "older" link).
+    Before(i64),
+    /// The page of rows just newer than this `seq` (a "newer" link).
+    After(i64),
+}
+
+/// A page of the list, newest first, and where it sits among what matches.
+#[derive(Debug)]
+pub struct Browse {
+    pub rows: Vec<BrowseRow>,
+    /// How many interactions match the filter, and how many of those are newer than this page.
+    pub matching: i64,
+    pub newer: i64,
+    /// How many interactions the log holds.
+    pub total: i64,
+}
+
+const BROWSE_COLUMNS: &str =
+    "seq, id, received_at, status, accepted, rejected, source, codes, summary";
+
+/// A page of at most `limit` rows at `position`, with the counts for "51–100 of 8,214". Every
+/// query reads only the `interactions_browse` index, so a search over the whole log does not
+/// touch the requests and verdicts, which may be hundreds of kilobytes each.
+pub async fn browse(
+    pool: &SqlitePool,
+    filter: &Filter,
+    limit: u32,
+    position: Position,
+) -> sqlx::Result<Browse> {
+    let limit = i64::from(limit);
+    let mut rows: Vec<BrowseRow> = match position {
+        Position::Newest | Position::Before(_) => {
+            let before = match position {
+                Position::Before(seq) => Some(seq),
+                _ => None,
+            };
+            bind_filter(
+                sqlx::query_as(&format!(
+                    "SELECT {BROWSE_COLUMNS} FROM interactions INDEXED BY interactions_browse \
+                     WHERE {MATCHES} AND (?6 IS NULL OR seq < ?6) ORDER BY seq DESC LIMIT ?7"
+                )),
+                filter,
+            )
+            .bind(before)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }
+        Position::After(after) => {
+            bind_filter(
+                sqlx::query_as(&format!(
+                    "SELECT {BROWSE_COLUMNS} FROM interactions INDEXED BY interactions_browse \
+                     WHERE {MATCHES} AND seq > ?6 ORDER BY seq ASC LIMIT ?7"
+                )),
+                filter,
+            )
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }
+    };
+    if matches!(position, Position::After(_)) {
+        rows.reverse();
+    }
+    // Newer than the page's newest row; with no rows, newer than where the page would start.
+    let newest_shown = rows.first().map(|r| r.seq).or(match position {
+        Position::Newest => None,
+        Position::Before(seq) => Some(seq - 1),
+        Position::After(seq) => Some(seq),
+    });
+    let (matching, newer): (i64, i64) = bind_filter(
+        sqlx::query_as(&format!(
+            "SELECT COUNT(*), COALESCE(SUM(seq > ?6), 0) FROM interactions \
+             INDEXED BY interactions_browse WHERE {MATCHES}"
+        )),
+        filter,
+    )
+    .bind(newest_shown.unwrap_or(i64::MAX))
+    .fetch_one(pool)
+    .await?;
+    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM interactions")
+        .fetch_one(pool)
+        .await?;
+    Ok(Browse {
+        rows,
+        matching,
+        newer,
+        total,
     })
 }
 
@@ -247,9 +493,10 @@ fn insert_sql(rows: usize) -> &'static str {
         INSERT_SIZES
             .iter()
             .map(|&n| {
-                let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; n].join(", ");
+                let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; n].join(", ");
                 format!(
-                    "INSERT INTO interactions (id, received_at, status, rejected, request, verdict, bytes) VALUES {values}"
+                    "INSERT INTO interactions (id, received_at, status, rejected, request, verdict, bytes, \
+                     source, accepted, codes, summary) VALUES {values}"
                 )
             })
             .collect()

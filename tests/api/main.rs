@@ -15,6 +15,7 @@ mod full_disk;
 mod health;
 mod hostile;
 mod interactions;
+mod interactions_page;
 mod limits;
 mod log_roundtrip;
 mod playground;

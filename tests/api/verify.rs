@@ -337,7 +337,7 @@ async fn verify_is_readable_from_any_origin_including_errors() {
     assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
     assert_eq!(
         preflight.headers()["access-control-allow-headers"],
-        "Content-Type"
+        "Content-Type, X-Talkative-Emulator-Source"
     );
     for body in [json!({}), json!({ "interactionData": 5 })] {
         let response = app

@@ -292,6 +292,19 @@ async fn the_widget_shim_posts_to_the_emulator_and_the_demo_shows_provenance() {
     }
     assert_eq!(title, "verdict valid");
 
+    // The log tells the two apart: the demo page's shim says demo, a page of one's own widget
+    // (through a CORS preflight for the source header).
+    for (source, title, count) in [("demo", "Demo page", 3), ("widget", "Widget shim", 1)] {
+        browser
+            .open(&app, &format!("/interactions?source={source}"))
+            .await;
+        let position = browser.text_of("#position").await;
+        assert!(
+            position.contains(&format!("of {count} matching · 4 in the log")),
+            "{source}: {position}"
+        );
+        assert_eq!(browser.text_of("td.source").await, title);
+    }
     browser.close().await;
 }
 

@@ -103,6 +103,7 @@ pub async fn list(
     let filter = interactions::Filter {
         status,
         rejected_only: params.rejected.unwrap_or(false),
+        ..interactions::Filter::default()
     };
     let page = interaction_log::page(&state.core, filter, limit, before).await?;
     let views = page

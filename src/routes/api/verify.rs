@@ -17,6 +17,7 @@ use crate::domain::problem::Warning;
 use crate::jws::payload::items_from_json;
 use crate::routes::error::ApiError;
 use crate::routes::state::WebState;
+use crate::storage::interactions::Source;
 
 const MEMBERS: &[&str] = &["signedInteractionData", "interactionData"];
 
@@ -35,6 +36,7 @@ pub async fn verify(
     state: Data<WebState>,
 ) -> Result<HttpResponse, ApiError> {
     throttle(&request, &state)?;
+    let request_head = request.clone();
     let raw = read_json_body(&request, payload, state.core.settings.max_body_bytes).await?;
     let (token, unsigned, warnings) = match serde_json::from_slice::<VerifyRequest>(&raw) {
         Ok(parsed) => (
@@ -53,8 +55,15 @@ pub async fn verify(
         .map_err(|_| {
             ApiError::invalid_request("The request body is not UTF-8.", "Send UTF-8 JSON.")
         })?;
-    let outcome =
-        verify_and_record(&state.core, token.as_deref(), unsigned, warnings, request).await?;
+    let outcome = verify_and_record(
+        &state.core,
+        token.as_deref(),
+        unsigned,
+        warnings,
+        request,
+        source(&request_head),
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
         .body(outcome.json.into_bytes()))
@@ -73,11 +82,30 @@ fn throttle(request: &HttpRequest, state: &WebState) -> Result<(), ApiError> {
     limiter.check(client).map_err(ApiError::Throttled)
 }
 
-/// CORS preflight for cross-origin `fetch` with `Content-Type: application/json`.
+/// The header the widget shim names itself with (`widget`, or `demo` on the portal's demo
+/// page); anything else, or nothing, records the interaction as the API's. Only a label for the
+/// log: it changes nothing in the verdict.
+pub const SOURCE_HEADER: &str = "x-talkative-emulator-source";
+
+fn source(request: &HttpRequest) -> Source {
+    request
+        .headers()
+        .get(SOURCE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Source::parse)
+        .filter(|s| matches!(s, Source::Widget | Source::Demo))
+        .unwrap_or(Source::Api)
+}
+
+/// CORS preflight for cross-origin `fetch` with `Content-Type: application/json` and the shim's
+/// source header.
 pub async fn preflight() -> HttpResponse {
     HttpResponse::NoContent()
         .insert_header((ACCESS_CONTROL_ALLOW_METHODS, "POST"))
-        .insert_header((ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type"))
+        .insert_header((
+            ACCESS_CONTROL_ALLOW_HEADERS,
+            "Content-Type, X-Talkative-Emulator-Source",
+        ))
         .insert_header((ACCESS_CONTROL_MAX_AGE, "600"))
         .finish()
 }

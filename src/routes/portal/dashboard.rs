@@ -10,7 +10,7 @@ use super::interactions::{Row, rows};
 use super::{Layout, PortalError, render_page};
 use crate::app::{interaction_log, management};
 use crate::routes::state::WebState;
-use crate::storage::interactions::Filter;
+use crate::storage::interactions::{Filter, Position};
 use crate::verdict::{Enforcement, SignatureStatus};
 
 #[derive(Template)]
@@ -38,8 +38,9 @@ pub async fn show(
         .current()
         .enforcement(state.core.settings.report_only);
     let allowlist = management::list_unsigned_fields(&state.core).await?.len();
-    let recent = interaction_log::page(&state.core, Filter::default(), 5, None).await?;
-    let recent = rows(recent.rows)?;
+    let recent =
+        interaction_log::browse(&state.core, &Filter::default(), 5, Position::Newest).await?;
+    let recent = rows(recent.rows);
     let (next_step, next_link) = if keys.is_empty() {
         (
             "Paste your ec_public.pem on the Signing Keys page to turn signing on.",

@@ -7,38 +7,106 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Layout, PortalError, layout, render, render_page};
+use super::{Layout, PortalError, render_page};
 use crate::app::interaction_log;
+use crate::domain::problem::Code;
 use crate::encoding::strict_json;
 use crate::routes::state::WebState;
-use crate::storage::interactions::{self, StoredInteraction};
+use crate::storage::interactions::{
+    Browse, BrowseRow, Filter, Position, Source, StoredInteraction,
+};
+use crate::storage::{format_millis, now_millis};
 use crate::verdict::{SignatureStatus, Verdict};
 
-/// One line of the interactions table.
+/// Rows per page of the list.
+const PAGE_ROWS: u32 = 50;
+/// Items previewed per row, and characters of data per item.
+const PREVIEW_ITEMS: usize = 4;
+const PREVIEW_DATA_CHARS: usize = 40;
+
+/// One line of the interactions table, from the log's browse columns (no verdict is read).
 pub struct Row {
     pub id: String,
+    /// Exact time (ISO 8601, UTC), and its Unix milliseconds for the page's clock.
     pub received_at: String,
+    pub received_millis: i64,
+    pub ago: String,
+    pub source: &'static str,
     pub status: SignatureStatus,
-    pub error_code: &'static str,
-    pub accepted: usize,
-    pub rejected: usize,
+    /// The signature's error code, when it was refused.
+    pub error_code: String,
+    /// The other codes the verdict carries (rejection reasons, warnings).
+    pub other_codes: Vec<String>,
+    pub accepted: i64,
+    pub rejected: i64,
+    /// (label, data cut short) of the first items, and how many more there were.
+    pub items: Vec<(String, String)>,
+    pub more_items: usize,
 }
 
-pub fn rows(stored: Vec<StoredInteraction>) -> Result<Vec<Row>, PortalError> {
-    stored
+pub fn rows(browsed: Vec<BrowseRow>) -> Vec<Row> {
+    let now = now_millis();
+    browsed
         .into_iter()
-        .map(|s| {
-            let verdict = parse_verdict(&s.verdict)?;
-            Ok(Row {
-                id: s.id,
-                received_at: verdict.received_at,
-                status: verdict.signature.status,
-                error_code: verdict.signature.error.map_or("", |e| e.code.as_str()),
-                accepted: verdict.accepted.len(),
-                rejected: verdict.rejected.len(),
-            })
+        .map(|row| {
+            let status = row.status.parse().unwrap_or(SignatureStatus::Invalid);
+            let mut codes = row.codes.split_whitespace().map(str::to_owned);
+            // codes_of puts the signature's error first.
+            let error_code = match status {
+                SignatureStatus::Invalid => codes.next().unwrap_or_default(),
+                _ => String::new(),
+            };
+            let lines: Vec<&str> = row.summary.lines().filter(|l| !l.is_empty()).collect();
+            let items = lines
+                .iter()
+                .take(PREVIEW_ITEMS)
+                .map(|line| {
+                    let (label, data) = line.split_once('\t').unwrap_or((line, ""));
+                    (label.to_owned(), shorten(data, PREVIEW_DATA_CHARS))
+                })
+                .collect();
+            // The summary may stop early; the counts say how many items there were.
+            let carried = usize::try_from(row.accepted + row.rejected).unwrap_or(0);
+            Row {
+                id: row.id,
+                received_at: format_millis(row.received_at),
+                received_millis: row.received_at,
+                ago: ago(now - row.received_at),
+                source: row
+                    .source
+                    .as_deref()
+                    .and_then(Source::parse)
+                    .map_or("unknown", Source::title),
+                status,
+                error_code,
+                other_codes: codes.collect(),
+                accepted: row.accepted,
+                rejected: row.rejected,
+                more_items: carried.saturating_sub(lines.len().min(PREVIEW_ITEMS)),
+                items,
+            }
         })
         .collect()
+}
+
+/// `text` cut to `max` characters, with an ellipsis when cut.
+fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// "12 s ago", as Mailpit and mail clients show it (the exact time is in the title).
+pub fn ago(elapsed_millis: i64) -> String {
+    let seconds = elapsed_millis.max(0) / 1000;
+    match seconds {
+        0..5 => "just now".to_owned(),
+        5..60 => format!("{seconds} s ago"),
+        60..3600 => format!("{} min ago", seconds / 60),
+        3600..86400 => format!("{} h ago", seconds / 3600),
+        _ => format!("{} d ago", seconds / 86400),
+    }
 }
 
 /// What the list shows, from `?filter=`: everything, one signature status, or only
@@ -77,29 +145,116 @@ impl Shown {
             Self::Dropped => "Something dropped",
         }
     }
-
-    fn filter(self) -> interactions::Filter {
-        interactions::Filter {
-            status: match self {
-                Self::Status(status) => Some(status),
-                Self::All | Self::Dropped => None,
-            },
-            rejected_only: self == Self::Dropped,
-        }
-    }
 }
 
 #[derive(Deserialize)]
 pub struct ListQuery {
     filter: Option<String>,
-    /// Where the page starts: the previous page's "older" link.
+    source: Option<String>,
+    code: Option<String>,
+    /// Text to find in labels and data.
+    q: Option<String>,
+    /// The page just older than this row (the "Older" link).
     cursor: Option<i64>,
+    /// The page just newer than this row (the "Newer" link).
+    after: Option<i64>,
+}
+
+/// The list's query, parsed: what is shown, and the links that keep it.
+struct ListRequest {
+    shown: Shown,
+    source: Option<Source>,
+    code: Option<Code>,
+    q: String,
+}
+
+impl ListRequest {
+    fn parse(query: &ListQuery) -> Result<Self, PortalError> {
+        fn given(value: &Option<String>) -> Option<&str> {
+            value.as_deref().filter(|v| !v.is_empty())
+        }
+        let unknown =
+            |what: &str, value: &str| PortalError::BadRequest(format!("Unknown {what} {value:?}."));
+        let shown = match given(&query.filter) {
+            None => Shown::All,
+            Some(value) => Shown::ALL
+                .into_iter()
+                .find(|shown| shown.value() == value)
+                .ok_or_else(|| unknown("filter", value))?,
+        };
+        let source = given(&query.source)
+            .map(|value| Source::parse(value).ok_or_else(|| unknown("source", value)))
+            .transpose()?;
+        let code = given(&query.code)
+            .map(|value| {
+                value
+                    .parse::<Code>()
+                    .ok()
+                    .filter(|code| code.appears_in_verdicts())
+                    .ok_or_else(|| unknown("code", value))
+            })
+            .transpose()?;
+        Ok(Self {
+            shown,
+            source,
+            code,
+            q: query.q.as_deref().unwrap_or_default().trim().to_owned(),
+        })
+    }
+
+    fn filter(&self) -> Filter {
+        Filter {
+            status: match self.shown {
+                Shown::Status(status) => Some(status),
+                Shown::All | Shown::Dropped => None,
+            },
+            rejected_only: self.shown == Shown::Dropped,
+            source: self.source,
+            code: self.code,
+            search: (!self.q.is_empty()).then(|| self.q.clone()),
+        }
+    }
+
+    /// `/interactions?…` with this query, `shown` in place of its own, and `extra` pairs.
+    fn link(&self, shown: Shown, extra: &[(&str, String)]) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if shown != Shown::All {
+            pairs.push(("filter", shown.value().to_owned()));
+        }
+        if let Some(source) = self.source {
+            pairs.push(("source", source.as_str().to_owned()));
+        }
+        if let Some(code) = self.code {
+            pairs.push(("code", code.as_str().to_owned()));
+        }
+        if !self.q.is_empty() {
+            pairs.push(("q", self.q.clone()));
+        }
+        pairs.extend(extra.iter().cloned());
+        match serde_urlencoded::to_string(&pairs) {
+            Ok(query) if !query.is_empty() => format!("/interactions?{query}"),
+            _ => "/interactions".to_owned(),
+        }
+    }
+
+    fn narrowed(&self) -> bool {
+        self.shown != Shown::All
+            || self.source.is_some()
+            || self.code.is_some()
+            || !self.q.is_empty()
+    }
 }
 
 pub struct FilterLink {
-    pub value: &'static str,
+    pub href: String,
     pub name: &'static str,
     pub current: bool,
+}
+
+pub struct Choice {
+    pub value: &'static str,
+    pub name: &'static str,
+    pub selected: bool,
 }
 
 #[derive(Template)]
@@ -108,9 +263,15 @@ struct InteractionsPage {
     layout: Layout,
     filters: Vec<FilterLink>,
     filter: &'static str,
+    sources: Vec<Choice>,
+    codes: Vec<Choice>,
+    q: String,
     recent: Vec<Row>,
-    /// The cursor of the next, older page, if any.
-    older: Option<i64>,
+    /// "Showing 51–100 of 8,214 matching · 10,000 in the log".
+    position: String,
+    newest: Option<String>,
+    newer: Option<String>,
+    older: Option<String>,
 }
 
 pub async fn list(
@@ -118,34 +279,107 @@ pub async fn list(
     query: Query<ListQuery>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
-    let ListQuery { filter, cursor } = query.into_inner();
-    let shown = match filter.as_deref() {
-        None => Shown::All,
-        Some(value) => Shown::ALL
-            .into_iter()
-            .find(|shown| shown.value() == value)
-            .ok_or_else(|| PortalError::BadRequest(format!("Unknown filter {value:?}.")))?,
+    let query = query.into_inner();
+    let parsed = ListRequest::parse(&query)?;
+    let position = match (query.after, query.cursor) {
+        (Some(after), _) => Position::After(after),
+        (None, Some(before)) => Position::Before(before),
+        (None, None) => Position::Newest,
     };
-    let page = interaction_log::page(&state.core, shown.filter(), 200, cursor).await?;
-    let older = page.next;
-    let recent = rows(page.rows)?;
-    let (layout, cookies) = layout(&request, &state, "interactions");
+    let browse =
+        interaction_log::browse(&state.core, &parsed.filter(), PAGE_ROWS, position).await?;
+    let shown_rows = i64::try_from(browse.rows.len()).unwrap_or(i64::MAX);
+    let older_exist = browse.matching - browse.newer - shown_rows > 0;
+    let newest_seq = browse.rows.first().map(|r| r.seq);
+    let oldest_seq = browse.rows.last().map(|r| r.seq);
+    let position_text = position_text(&browse, parsed.narrowed());
+    let newer = (browse.newer > 0)
+        .then_some(newest_seq)
+        .flatten()
+        .map(|seq| parsed.link(parsed.shown, &[("after", seq.to_string())]));
+    let newest = (browse.newer > 0).then(|| parsed.link(parsed.shown, &[]));
+    let older = older_exist
+        .then_some(oldest_seq)
+        .flatten()
+        .map(|seq| parsed.link(parsed.shown, &[("cursor", seq.to_string())]));
     let filters = Shown::ALL
         .into_iter()
         .map(|link| FilterLink {
-            value: link.value(),
+            href: parsed.link(link, &[]),
             name: link.name(),
-            current: link == shown,
+            current: link == parsed.shown,
         })
         .collect();
-    let page = InteractionsPage {
-        layout,
-        filters,
-        recent,
-        older,
-        filter: shown.value(),
+    let sources = Source::ALL
+        .into_iter()
+        .map(|source| Choice {
+            value: source.as_str(),
+            name: source.title(),
+            selected: parsed.source == Some(source),
+        })
+        .collect();
+    let codes = Code::ALL
+        .iter()
+        .copied()
+        .filter(|code| code.appears_in_verdicts())
+        .map(|code| Choice {
+            value: code.as_str(),
+            name: code.as_str(),
+            selected: parsed.code == Some(code),
+        })
+        .collect();
+    let recent = rows(browse.rows);
+    render_page(&request, &state, "interactions", StatusCode::OK, |layout| {
+        InteractionsPage {
+            layout,
+            filters,
+            filter: parsed.shown.value(),
+            sources,
+            codes,
+            q: parsed.q.clone(),
+            recent,
+            position: position_text,
+            newest,
+            newer,
+            older,
+        }
+    })
+}
+
+/// "Showing 51–100 of 8,214 matching · 10,000 in the log", or "… of 10,000" unfiltered.
+fn position_text(browse: &Browse, narrowed: bool) -> String {
+    let shown = i64::try_from(browse.rows.len()).unwrap_or(i64::MAX);
+    let range = if shown == 0 {
+        "Nothing".to_owned()
+    } else {
+        format!(
+            "Showing {}–{}",
+            thousands(browse.newer + 1),
+            thousands(browse.newer + shown)
+        )
     };
-    render(&page, StatusCode::OK, cookies)
+    if narrowed {
+        format!(
+            "{range} of {} matching · {} in the log",
+            thousands(browse.matching),
+            thousands(browse.total)
+        )
+    } else {
+        format!("{range} of {}", thousands(browse.total))
+    }
+}
+
+/// 8214 → "8,214".
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
 }
 
 #[derive(Template)]
@@ -202,4 +436,29 @@ fn parse_verdict(json: &str) -> Result<Verdict, PortalError> {
 pub fn header_pretty(verdict: &Verdict) -> Option<String> {
     let header = verdict.signature.header.as_ref()?;
     serde_json::to_string_pretty(header).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_times_read_as_a_person_would_say_them() {
+        assert_eq!(ago(-5), "just now");
+        assert_eq!(ago(4_999), "just now");
+        assert_eq!(ago(12_000), "12 s ago");
+        assert_eq!(ago(125_000), "2 min ago");
+        assert_eq!(ago(2 * 3_600_000), "2 h ago");
+        assert_eq!(ago(3 * 86_400_000), "3 d ago");
+    }
+
+    #[test]
+    fn counts_get_thousands_separators_and_data_an_ellipsis() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(8214), "8,214");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(shorten("ada@example.com", 40), "ada@example.com");
+        assert_eq!(shorten("ééééé", 3), "ééé…");
+    }
 }

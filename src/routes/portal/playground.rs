@@ -26,6 +26,7 @@ use crate::encoding::strict_json;
 use crate::jws::Stage;
 use crate::jws::payload::items_from_json;
 use crate::routes::state::WebState;
+use crate::storage::interactions::Source;
 use crate::verdict::{SignatureStatus, Verdict};
 
 /// What each check of the engine means.
@@ -204,8 +205,15 @@ async fn record_run(state: &WebState, token: &str, unsigned_text: &str) -> Resul
         interaction_data: &unsigned_json,
     })
     .map_err(|e| anyhow::Error::new(e).context("recording a run"))?;
-    let outcome =
-        verify_and_record(&state.core, token, unsigned, warnings, recorded.into()).await?;
+    let outcome = verify_and_record(
+        &state.core,
+        token,
+        unsigned,
+        warnings,
+        recorded.into(),
+        Source::Playground,
+    )
+    .await?;
     Ok(outcome.verdict.id)
 }
 

@@ -1,0 +1,269 @@
+//! The Interactions page over plain HTTP: "N of M", paging both ways through everything, search
+//! by label and data, filters by source and code, row previews, and a log recorded before the
+//! browse columns existed. (The live page in a browser is in `tests/e2e`.)
+
+use std::borrow::Cow;
+
+use serde_json::json;
+
+use crate::helpers::{FormSession, TestApp, TestSigner, items, spawn_app, spawn_app_with};
+
+/// The text of the element with this id (first match), tags stripped.
+fn text_of(html: &str, id: &str) -> String {
+    let marker = format!("id=\"{id}\"");
+    let Some(start) = html.find(&marker) else {
+        return String::new();
+    };
+    let rest = &html[start..];
+    let body = &rest[rest.find('>').unwrap() + 1..];
+    let end = body.find("</").unwrap_or(body.len());
+    body[..end].trim().to_owned()
+}
+
+/// The href of the link with this id, unescaped as a browser would.
+fn href_of(html: &str, id: &str) -> Option<String> {
+    let marker = "href=\"";
+    let at = html.find(&format!("id=\"{id}\""))?;
+    let tag_start = html[..at].rfind('<')?;
+    let tag = &html[tag_start..at];
+    let start = tag.find(marker)? + marker.len();
+    Some(
+        tag[start..start + tag[start..].find('"')?]
+            .replace("&amp;", "&")
+            .replace("&#38;", "&"),
+    )
+}
+
+fn detail_links(html: &str) -> usize {
+    html.matches("<a href=\"/interactions/").count()
+}
+
+async fn page(app: &TestApp, path: &str) -> String {
+    let response = app.client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    response.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_list_says_where_it_is_and_pages_through_everything_both_ways() {
+    let app = spawn_app().await;
+    for i in 0..120 {
+        app.verify(
+            None,
+            items(&[("email", &format!("user-{i:03}@example.com"))]),
+        )
+        .await;
+    }
+    let first = page(&app, "/interactions").await;
+    assert_eq!(text_of(&first, "position"), "Showing 1–50 of 120");
+    assert_eq!(detail_links(&first), 50);
+    assert!(first.contains("user-119@example.com"), "newest first");
+    assert!(href_of(&first, "newer").is_none() && href_of(&first, "newest").is_none());
+
+    let second = page(&app, &href_of(&first, "older").unwrap()).await;
+    assert_eq!(text_of(&second, "position"), "Showing 51–100 of 120");
+    let third = page(&app, &href_of(&second, "older").unwrap()).await;
+    assert_eq!(text_of(&third, "position"), "Showing 101–120 of 120");
+    assert_eq!(detail_links(&third), 20);
+    assert!(third.contains("user-000@example.com"));
+    assert!(href_of(&third, "older").is_none(), "the last page");
+
+    let back = page(&app, &href_of(&third, "newer").unwrap()).await;
+    assert_eq!(text_of(&back, "position"), "Showing 51–100 of 120");
+    let newest = page(&app, &href_of(&back, "newest").unwrap()).await;
+    assert_eq!(text_of(&newest, "position"), "Showing 1–50 of 120");
+}
+
+#[tokio::test]
+async fn search_and_filters_narrow_the_list_and_the_links_keep_them() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    for i in 0..60 {
+        let token = signer.sign_items(&items(&[("email", &format!("Ada-{i:02}@Example.com"))]));
+        app.verify(Some(&token), items(&[("coupon", "SAVE10")]))
+            .await;
+    }
+    app.verify(Some("only.two"), json!([])).await;
+    app.verify(None, items(&[("page", "100% off_sale")])).await;
+    // One from the playground, to filter by source.
+    let session = FormSession::open(&app, "/playground").await;
+    let token = signer.sign_items(&items(&[("email", "grace@example.com")]));
+    let run = session
+        .submit(&app, "/playground", &[("token", &token), ("unsigned", "")])
+        .await;
+    assert_eq!(run.status(), 303);
+
+    // By data, case-insensitively, across every page.
+    let found = page(&app, "/interactions?q=ada-0").await;
+    assert_eq!(
+        text_of(&found, "position"),
+        "Showing 1–10 of 10 matching · 63 in the log"
+    );
+    let found = page(&app, "/interactions?q=example.com").await;
+    assert_eq!(
+        text_of(&found, "position"),
+        "Showing 1–50 of 61 matching · 63 in the log"
+    );
+    // The older link keeps the search.
+    let older = href_of(&found, "older").unwrap();
+    assert!(older.contains("q=example.com"), "{older}");
+    assert_eq!(
+        text_of(&page(&app, &older).await, "position"),
+        "Showing 51–61 of 61 matching · 63 in the log"
+    );
+    // By label; LIKE's wildcards are literal text here.
+    let coupon = page(&app, "/interactions?q=coupon").await;
+    assert!(text_of(&coupon, "position").starts_with("Showing 1–50 of 60 matching"));
+    let percent = page(&app, "/interactions?q=100%25%20off_").await;
+    assert_eq!(
+        text_of(&percent, "position"),
+        "Showing 1–1 of 1 matching · 63 in the log"
+    );
+    let literal = page(&app, "/interactions?q=_").await;
+    assert!(
+        text_of(&literal, "position").contains("of 1 matching"),
+        "_ is not a wildcard"
+    );
+
+    // By source and by code, together with the status tabs.
+    let playground = page(&app, "/interactions?source=playground").await;
+    assert!(text_of(&playground, "position").contains("of 1 matching"));
+    assert!(playground.contains("grace@example.com"));
+    let api = page(&app, "/interactions?source=api&code=not_allowlisted").await;
+    assert!(
+        text_of(&api, "position").contains("of 61 matching"),
+        "{}",
+        text_of(&api, "position")
+    );
+    let refused = page(&app, "/interactions?code=invalid_segments").await;
+    assert!(text_of(&refused, "position").contains("of 1 matching"));
+    let tab = page(&app, "/interactions?filter=invalid&source=api").await;
+    assert!(text_of(&tab, "position").contains("of 1 matching"));
+    let none = page(&app, "/interactions?q=nobody").await;
+    assert_eq!(text_of(&none, "no-interactions"), "No interactions match.");
+
+    // Bad values are a 400 page, not an empty list.
+    for bad in [
+        "source=email",
+        "code=not_a_code",
+        "code=csrf_rejected",
+        "filter=x",
+    ] {
+        let response = app
+            .client
+            .get(app.url(&format!("/interactions?{bad}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn rows_preview_what_they_carried_their_source_and_outcome() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    let long = "x".repeat(300);
+    let token = signer.sign_items(&items(&[
+        ("email", "ada@example.com"),
+        ("name", "Ada"),
+        ("plan", &long),
+        ("team", "a"),
+        ("extra", "b"),
+    ]));
+    app.verify(Some(&token), items(&[("coupon", "FREE")])).await;
+    let html = page(&app, "/interactions").await;
+    assert!(
+        html.contains("<code>email</code> ada@example.com"),
+        "{html}"
+    );
+    assert!(html.contains(&format!("<code>plan</code> {}…", "x".repeat(40))));
+    assert!(!html.contains(&"x".repeat(41)));
+    assert!(html.contains("+2 more"), "six items, four shown");
+    assert!(html.contains("<td class=\"source\">API</td>"));
+    assert!(html.contains("<code class=\"code\">not_allowlisted</code>"));
+    assert!(html.contains("just now") || html.contains(" s ago"));
+    // The exact time is there for a pointer and for machines.
+    assert!(html.contains("<time datetime=\"20"));
+    // The link says which row it opens, for screen readers.
+    assert!(
+        html.contains("Details<span class=\"visually-hidden\"> of the interaction received 20")
+    );
+}
+
+/// A database written before this version: its rows get their source (unknown), codes and
+/// previews from their stored verdicts when the server starts.
+#[tokio::test]
+async fn a_log_recorded_before_the_browse_columns_is_searchable_after_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let mut migrator = sqlx::migrate::Migrator::new(std::path::Path::new("migrations"))
+        .await
+        .unwrap();
+    let before: Vec<_> = migrator
+        .migrations
+        .iter()
+        .filter(|m| m.version < 20261127000002)
+        .cloned()
+        .collect();
+    assert_eq!(before.len(), 2);
+    migrator.migrations = Cow::Owned(before);
+    migrator.run(&pool).await.unwrap();
+    let verdict = json!({
+        "id": "6f1d1c0e-0000-4000-8000-000000000001",
+        "receivedAt": "2026-11-20T10:00:00.000Z",
+        "enforcement": "on",
+        "signature": {"status": "invalid", "keyId": null, "error": {"code": "signature_mismatch", "message": "m", "hint": "h"}},
+        "accepted": [],
+        "rejected": [
+            {"label": "email", "data": "old@example.com", "type": "string", "source": "signed", "reason": {"code": "invalid_signature", "message": "m"}},
+            {"label": "coupon", "data": "X", "type": "string", "source": "unsigned", "reason": {"code": "not_allowlisted", "message": "m"}}
+        ],
+        "wouldReject": [],
+        "warnings": [{"code": "non_string_type", "message": "m"}]
+    });
+    sqlx::query(
+        "INSERT INTO interactions (id, received_at, status, rejected, request, verdict, bytes) \
+         VALUES ('6f1d1c0e-0000-4000-8000-000000000001', 1795000000000, 'invalid', 2, '{}', ?, 10)",
+    )
+    .bind(verdict.to_string())
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+
+    let app = spawn_app_with(|settings| settings.database_url = url.clone()).await;
+    let html = page(&app, "/interactions?q=old@example").await;
+    assert!(
+        text_of(&html, "position").contains("of 1 matching"),
+        "{html}"
+    );
+    assert!(html.contains("<td class=\"source\">unknown</td>"));
+    assert!(html.contains("<code class=\"code\">signature_mismatch</code>"));
+    assert!(html.contains("<code>email</code> old@example.com"));
+    // The signature's error first, then the reasons and the warning.
+    let codes: Vec<&str> = html
+        .split("<code class=\"code\">")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('<').unwrap()])
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "signature_mismatch",
+            "invalid_signature",
+            "not_allowlisted",
+            "non_string_type"
+        ]
+    );
+    for code in ["not_allowlisted", "non_string_type"] {
+        let filtered = page(&app, &format!("/interactions?code={code}")).await;
+        assert!(
+            text_of(&filtered, "position").contains("of 1 matching"),
+            "{code}"
+        );
+    }
+}
