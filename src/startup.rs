@@ -11,9 +11,9 @@ use anyhow::Context;
 use tokio::task::JoinHandle;
 
 use crate::app::Core;
-use crate::app::management;
 use crate::app::policy_cache::PolicyCache;
 use crate::app::recorder::Recorder;
+use crate::app::{interaction_log, management};
 use crate::auth::AdminAccess;
 use crate::auth::rate_limit::RateLimiter;
 use crate::configuration::Settings;
@@ -49,6 +49,7 @@ impl Application {
             pool: pool.clone(),
             cache,
             recorder: recorder.clone(),
+            followers: interaction_log::Followers::new(settings.max_followers),
             settings,
         };
         if !core.settings.config_file.is_empty() {

@@ -1,10 +1,21 @@
 //! Reading the interaction log. Every read waits for the recorder to write what it holds, so
 //! an interaction verified a moment ago is there, and says so when the log cannot be read.
+//! Following it live ([`wait_for_newer`]) is the same read, repeated when the recorder says
+//! something new was recorded: no polling, and nothing for the verify path to do while nobody
+//! follows.
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
+use crate::domain::problem::{Code, Problem};
+
 use super::{AppError, Core};
-use crate::storage::interactions::{self, Browse, Filter, Page, Position, StoredInteraction};
+use crate::storage::interactions::{
+    self, Browse, BrowseRow, Filter, Page, Position, StoredInteraction,
+};
 
 /// At most `limit` interactions older than `before`, newest first.
 pub async fn page(
@@ -33,4 +44,60 @@ pub async fn get(core: &Core, id: Uuid) -> Result<Option<StoredInteraction>, App
         .recorder
         .read(interactions::get(&core.pool, id))
         .await?)
+}
+
+/// Bounds how many clients follow the log at once: each holds a permit while it follows.
+pub struct Followers(Arc<Semaphore>);
+
+impl Followers {
+    pub fn new(max: usize) -> Self {
+        Self(Arc::new(Semaphore::new(max)))
+    }
+
+    pub fn admit(&self) -> Result<OwnedSemaphorePermit, AppError> {
+        Arc::clone(&self.0).try_acquire_owned().map_err(|_| {
+            Problem::new(
+                Code::TooManyFollowers,
+                "Too many clients follow the interaction log at once.",
+                "Close a stream you no longer read (an open Interactions tab is one) and retry.",
+            )
+            .into()
+        })
+    }
+}
+
+/// The newest recorded interaction's position: a follower that wants only what comes next
+/// starts here.
+pub async fn latest(core: &Core) -> Result<i64, AppError> {
+    Ok(core
+        .recorder
+        .read(interactions::latest_seq(&core.pool))
+        .await?)
+}
+
+/// Interactions matching `filter` recorded after `after` (a `seq`), oldest first, at most
+/// `limit`: at once if there are any, else as soon as one is recorded, else none after
+/// `timeout`.
+pub async fn wait_for_newer(
+    core: &Core,
+    filter: &Filter,
+    after: i64,
+    limit: u32,
+    timeout: Duration,
+) -> Result<Vec<BrowseRow>, AppError> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    // Subscribed before the first read: whatever is recorded after it wakes this wait.
+    let mut recorded = core.recorder.follow();
+    loop {
+        let read = interactions::newer_than(&core.pool, filter, after, limit);
+        let rows = core.recorder.read(read).await?;
+        if !rows.is_empty() {
+            return Ok(rows);
+        }
+        match tokio::time::timeout_at(deadline, recorded.changed()).await {
+            Ok(Ok(())) => {}
+            // Timed out, or the recorder is gone (the server is stopping).
+            Ok(Err(_)) | Err(_) => return Ok(Vec::new()),
+        }
+    }
 }

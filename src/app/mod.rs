@@ -26,4 +26,5 @@ pub struct Core {
     pub cache: PolicyCache,
     pub recorder: Recorder,
     pub settings: Settings,
+    pub followers: interaction_log::Followers,
 }

@@ -66,6 +66,10 @@ struct Shared {
     /// Held for the whole of a write, so writes land in the order their records were taken.
     writing: tokio::sync::Mutex<Writer>,
     closing: Notify,
+    /// Counts records as they are buffered, for whoever follows the log live (streams and
+    /// waits): they read what is new (a read flushes first) when it moves. Touched only while
+    /// someone follows, so the verify path pays a counter read otherwise.
+    recorded: tokio::sync::watch::Sender<u64>,
 }
 
 impl Recorder {
@@ -84,6 +88,7 @@ impl Recorder {
                 log_bytes: None,
             }),
             closing: Notify::new(),
+            recorded: tokio::sync::watch::Sender::new(0),
         });
         let handle = tokio::spawn(timed_writes(Arc::clone(&shared)));
         (Self { shared }, handle)
@@ -130,6 +135,9 @@ impl Recorder {
                         self.shared.count_lost(&shed);
                     }
                     drop((pushed_out, shed));
+                    if self.shared.recorded.receiver_count() > 0 {
+                        self.shared.recorded.send_modify(|n| *n = n.wrapping_add(1));
+                    }
                     return;
                 }
                 // Room is made by writing; if that fails, the next turn sheds instead.
@@ -138,6 +146,12 @@ impl Recorder {
                 }
             }
         }
+    }
+
+    /// Changes whenever a record is buffered from now on (its value means nothing). Subscribe
+    /// before reading the log, so that nothing recorded in between is missed.
+    pub fn follow(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.shared.recorded.subscribe()
     }
 
     /// Returns once everything recorded before this call is committed, or says why it could

@@ -121,6 +121,7 @@ impl ServeArgs {
             verify_rate_limit: self.verify_rate_limit,
             rate_limit_loopback: self.rate_limit_loopback,
             allowed_hosts: self.allowed_hosts,
+            max_followers: crate::configuration::DEFAULT_MAX_FOLLOWERS,
         })
     }
 }

@@ -16,6 +16,8 @@ pub const DEFAULT_INTERACTION_RETENTION: u32 = 10_000;
 pub const DEFAULT_INTERACTION_RETENTION_BYTES: &str = "256MiB";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
 /// Verifications per second per client address, with bursts of twice that.
+/// Each follower holds a connection and wakes on every recorded interaction.
+pub const DEFAULT_MAX_FOLLOWERS: usize = 64;
 pub const DEFAULT_VERIFY_RATE_LIMIT: u32 = 100;
 
 #[derive(Debug, Clone)]
@@ -35,6 +37,8 @@ pub struct Settings {
     pub rate_limit_loopback: bool,
     /// Names the server answers to besides loopback names and IP literals.
     pub allowed_hosts: Vec<AllowedHost>,
+    /// Most clients that may follow the interaction log live at once (streams).
+    pub max_followers: usize,
 }
 
 impl Settings {
@@ -81,6 +85,7 @@ impl Settings {
             verify_rate_limit: DEFAULT_VERIFY_RATE_LIMIT,
             rate_limit_loopback: false,
             allowed_hosts: Vec::new(),
+            max_followers: DEFAULT_MAX_FOLLOWERS,
         }
     }
 }

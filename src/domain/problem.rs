@@ -19,6 +19,8 @@ pub enum Code {
     CsrfRejected,
     Unauthorized,
     RateLimited,
+    /// Too many clients follow the interaction log at once (streams).
+    TooManyFollowers,
     // The browser trust boundary
     HostNotAllowed,
     CrossSiteRequest,
@@ -77,6 +79,7 @@ impl Code {
         Code::CsrfRejected,
         Code::Unauthorized,
         Code::RateLimited,
+        Code::TooManyFollowers,
         Code::HostNotAllowed,
         Code::CrossSiteRequest,
         Code::UnsupportedMediaType,
@@ -129,6 +132,7 @@ impl Code {
             Code::CsrfRejected => "csrf_rejected",
             Code::Unauthorized => "unauthorized",
             Code::RateLimited => "rate_limited",
+            Code::TooManyFollowers => "too_many_followers",
             Code::HostNotAllowed => "host_not_allowed",
             Code::CrossSiteRequest => "cross_site_request",
             Code::UnsupportedMediaType => "unsupported_media_type",

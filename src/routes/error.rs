@@ -59,6 +59,7 @@ impl Code {
             Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Code::Unauthorized => StatusCode::UNAUTHORIZED,
             Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Code::TooManyFollowers => StatusCode::SERVICE_UNAVAILABLE,
             Code::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
             Code::LogUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             // Input that parsed but was refused: a key or a label the user pasted.

@@ -30,6 +30,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../static/playground.js"),
     ),
     (
+        "interactions.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/interactions.js"),
+    ),
+    (
         "demo.js",
         "text/javascript; charset=utf-8",
         include_str!("../../static/demo.js"),

@@ -413,8 +413,7 @@ pub async fn browse(
     limit: u32,
     position: Position,
 ) -> sqlx::Result<Browse> {
-    let limit = i64::from(limit);
-    let mut rows: Vec<BrowseRow> = match position {
+    let rows: Vec<BrowseRow> = match position {
         Position::Newest | Position::Before(_) => {
             let before = match position {
                 Position::Before(seq) => Some(seq),
@@ -428,27 +427,16 @@ pub async fn browse(
                 filter,
             )
             .bind(before)
-            .bind(limit)
+            .bind(i64::from(limit))
             .fetch_all(pool)
             .await?
         }
         Position::After(after) => {
-            bind_filter(
-                sqlx::query_as(&format!(
-                    "SELECT {BROWSE_COLUMNS} FROM interactions INDEXED BY interactions_browse \
-                     WHERE {MATCHES} AND seq > ?6 ORDER BY seq ASC LIMIT ?7"
-                )),
-                filter,
-            )
-            .bind(after)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
+            let mut rows = newer_than(pool, filter, after, limit).await?;
+            rows.reverse();
+            rows
         }
     };
-    if matches!(position, Position::After(_)) {
-        rows.reverse();
-    }
     // Newer than the page's newest row; with no rows, newer than where the page would start.
     let newest_shown = rows.first().map(|r| r.seq).or(match position {
         Position::Newest => None,
@@ -474,6 +462,34 @@ pub async fn browse(
         newer,
         total,
     })
+}
+
+/// At most `limit` rows newer than `after` (a `seq`), oldest first: what a follower has not
+/// seen yet, in the order it happened.
+pub async fn newer_than(
+    pool: &SqlitePool,
+    filter: &Filter,
+    after: i64,
+    limit: u32,
+) -> sqlx::Result<Vec<BrowseRow>> {
+    bind_filter(
+        sqlx::query_as(&format!(
+            "SELECT {BROWSE_COLUMNS} FROM interactions INDEXED BY interactions_browse \
+             WHERE {MATCHES} AND seq > ?6 ORDER BY seq ASC LIMIT ?7"
+        )),
+        filter,
+    )
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await
+}
+
+/// The newest row's `seq`, 0 for an empty log: where a follower starts.
+pub async fn latest_seq(pool: &SqlitePool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM interactions")
+        .fetch_one(pool)
+        .await
 }
 
 pub async fn get(pool: &SqlitePool, id: Uuid) -> sqlx::Result<Option<StoredInteraction>> {

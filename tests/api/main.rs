@@ -23,6 +23,7 @@ mod policy_cache;
 mod portal;
 mod properties;
 mod signing_keys;
+mod stream;
 mod trust_boundary;
 mod unsigned_fields;
 mod verify;

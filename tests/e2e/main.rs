@@ -9,6 +9,7 @@ mod helpers;
 
 mod browser;
 mod chromium;
+mod interactions;
 mod interop;
 mod playground;
 mod snippets;

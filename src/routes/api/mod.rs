@@ -3,6 +3,7 @@
 mod body;
 mod interactions;
 mod signing_keys;
+pub mod stream;
 mod unsigned_fields;
 mod verify;
 
@@ -45,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             }))
             .route("/reset", web::post().to(reset))
             .route("/interactions", web::get().to(interactions::list))
+            .route("/interactions/stream", web::get().to(stream::stream))
             .route("/interactions/{id}", web::get().to(interactions::get))
             .route("/signing-keys", web::get().to(signing_keys::list))
             .route("/signing-keys", web::post().to(signing_keys::create))

@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Layout, PortalError, render_page};
+use super::{Layout, PortalError, render, render_page};
 use crate::app::interaction_log;
 use crate::domain::problem::Code;
 use crate::encoding::strict_json;
@@ -26,6 +26,8 @@ const PREVIEW_DATA_CHARS: usize = 40;
 
 /// One line of the interactions table, from the log's browse columns (no verdict is read).
 pub struct Row {
+    /// Its position in the log (newer rows have larger values).
+    pub seq: i64,
     pub id: String,
     /// Exact time (ISO 8601, UTC), and its Unix milliseconds for the page's clock.
     pub received_at: String,
@@ -68,6 +70,7 @@ pub fn rows(browsed: Vec<BrowseRow>) -> Vec<Row> {
             // The summary may stop early; the counts say how many items there were.
             let carried = usize::try_from(row.accepted + row.rejected).unwrap_or(0);
             Row {
+                seq: row.seq,
                 id: row.id,
                 received_at: format_millis(row.received_at),
                 received_millis: row.received_at,
@@ -257,6 +260,19 @@ pub struct Choice {
     pub selected: bool,
 }
 
+/// The list itself, its position and its pager: part of the page, and what the live page
+/// fetches again when the stream says something was recorded.
+pub struct LogSection {
+    recent: Vec<Row>,
+    /// "Showing 51–100 of 8,214 matching · 10,000 in the log".
+    position: String,
+    newest: Option<String>,
+    newer: Option<String>,
+    older: Option<String>,
+    /// Whether this is the newest page, where new interactions appear.
+    at_newest: bool,
+}
+
 #[derive(Template)]
 #[template(path = "interactions.html")]
 struct InteractionsPage {
@@ -266,21 +282,21 @@ struct InteractionsPage {
     sources: Vec<Choice>,
     codes: Vec<Choice>,
     q: String,
-    recent: Vec<Row>,
-    /// "Showing 51–100 of 8,214 matching · 10,000 in the log".
-    position: String,
-    newest: Option<String>,
-    newer: Option<String>,
-    older: Option<String>,
+    log: LogSection,
 }
 
-pub async fn list(
-    request: HttpRequest,
-    query: Query<ListQuery>,
-    state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
-    let query = query.into_inner();
-    let parsed = ListRequest::parse(&query)?;
+#[derive(Template)]
+#[template(path = "interactions_log.html")]
+struct InteractionsSection {
+    log: LogSection,
+}
+
+/// The request's query parsed, and the section it shows.
+async fn log_section(
+    state: &WebState,
+    query: &ListQuery,
+) -> Result<(ListRequest, LogSection), PortalError> {
+    let parsed = ListRequest::parse(query)?;
     let position = match (query.after, query.cursor) {
         (Some(after), _) => Position::After(after),
         (None, Some(before)) => Position::Before(before),
@@ -292,7 +308,7 @@ pub async fn list(
     let older_exist = browse.matching - browse.newer - shown_rows > 0;
     let newest_seq = browse.rows.first().map(|r| r.seq);
     let oldest_seq = browse.rows.last().map(|r| r.seq);
-    let position_text = position_text(&browse, parsed.narrowed());
+    let position = position_text(&browse, parsed.narrowed());
     let newer = (browse.newer > 0)
         .then_some(newest_seq)
         .flatten()
@@ -302,6 +318,23 @@ pub async fn list(
         .then_some(oldest_seq)
         .flatten()
         .map(|seq| parsed.link(parsed.shown, &[("cursor", seq.to_string())]));
+    let section = LogSection {
+        recent: rows(browse.rows),
+        position,
+        newest,
+        newer,
+        older,
+        at_newest: browse.newer == 0,
+    };
+    Ok((parsed, section))
+}
+
+pub async fn list(
+    request: HttpRequest,
+    query: Query<ListQuery>,
+    state: Data<WebState>,
+) -> Result<HttpResponse, PortalError> {
+    let (parsed, log) = log_section(&state, &query).await?;
     let filters = Shown::ALL
         .into_iter()
         .map(|link| FilterLink {
@@ -328,7 +361,6 @@ pub async fn list(
             selected: parsed.code == Some(code),
         })
         .collect();
-    let recent = rows(browse.rows);
     render_page(&request, &state, "interactions", StatusCode::OK, |layout| {
         InteractionsPage {
             layout,
@@ -337,13 +369,18 @@ pub async fn list(
             sources,
             codes,
             q: parsed.q.clone(),
-            recent,
-            position: position_text,
-            newest,
-            newer,
-            older,
+            log,
         }
     })
+}
+
+/// `GET /interactions/section?…`: the list section alone, for the live page.
+pub async fn section(
+    query: Query<ListQuery>,
+    state: Data<WebState>,
+) -> Result<HttpResponse, PortalError> {
+    let (_, log) = log_section(&state, &query).await?;
+    render(&InteractionsSection { log }, StatusCode::OK, Vec::new())
 }
 
 /// "Showing 51–100 of 8,214 matching · 10,000 in the log", or "… of 10,000" unfiltered.

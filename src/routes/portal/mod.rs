@@ -73,6 +73,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/playground/sample", web::post().to(playground::sample))
     .route("/playground/{id}", get_or_head().to(playground::result))
     .route("/interactions", get_or_head().to(interactions::list))
+    // The API's stream behind the portal's session: EventSource cannot send a Bearer token.
+    .route(
+        "/interactions/stream",
+        web::get().to(crate::routes::api::stream::stream),
+    )
+    .route(
+        "/interactions/section",
+        get_or_head().to(interactions::section),
+    )
     .route("/interactions/{id}", get_or_head().to(interactions::detail))
     .route("/login", get_or_head().to(login::show))
     .route("/login", web::post().to(login::submit))

@@ -1,0 +1,164 @@
+//! `GET /api/v1/interactions/stream` (and the portal's `/interactions/stream`, the same handler
+//! behind the portal's session): the interaction log as Server-Sent Events, one `interaction`
+//! event per recorded verification, for the live Interactions page and for scripts.
+//!
+//! Resumable: each event's `id` is its position in the log, so a reconnecting EventSource
+//! (which sends `Last-Event-ID`) or `?after=` continues where it stopped; without either the
+//! stream starts with what is recorded next. A comment every 3 s keeps proxies from closing an
+//! idle stream and, as importantly, is how a closed connection is noticed: actix-web drops a
+//! pending response stream only when a write to it fails (actix-web issue #1313), so without
+//! it a follower that went away would keep its place among the bounded followers. After each batch the stream pauses 250 ms, so a load test does not make every
+//! follower read the log thousands of times a second: events arrive in batches instead.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web::{Bytes, Data, Query};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use tokio::sync::OwnedSemaphorePermit;
+
+use crate::app::interaction_log;
+use crate::routes::error::ApiError;
+use crate::routes::state::WebState;
+use crate::storage::format_millis;
+use crate::storage::interactions::{BrowseRow, Filter};
+
+const KEEP_ALIVE: Duration = Duration::from_secs(3);
+const BETWEEN_BATCHES: Duration = Duration::from_millis(250);
+const BATCH_ROWS: u32 = 200;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamParams {
+    /// Start after this event id (an interaction's position in the log).
+    after: Option<i64>,
+}
+
+/// One event's data: what the list shows of an interaction. The whole interaction is at
+/// `GET /api/v1/interactions/{id}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InteractionEvent<'a> {
+    seq: i64,
+    id: &'a str,
+    received_at: String,
+    status: &'a str,
+    source: Option<&'a str>,
+    accepted: i64,
+    rejected: i64,
+    codes: Vec<&'a str>,
+    /// Labels and data as the list previews them (data cut at 120 characters).
+    items: Vec<ItemPreview<'a>>,
+}
+
+#[derive(Serialize)]
+struct ItemPreview<'a> {
+    label: &'a str,
+    data: &'a str,
+}
+
+pub async fn stream(
+    request: HttpRequest,
+    params: Query<StreamParams>,
+    state: Data<WebState>,
+) -> Result<HttpResponse, ApiError> {
+    let permit = state.core.followers.admit()?;
+    let resume = params.after.or_else(|| last_event_id(&request));
+    let after = match resume {
+        Some(seq) => seq,
+        None => interaction_log::latest(&state.core).await?,
+    };
+    let follow = Follow {
+        state: state.into_inner(),
+        after,
+        started: false,
+        _permit: permit,
+    };
+    let events = futures_util::stream::unfold(follow, |mut follow| async move {
+        let chunk = follow.next_chunk().await?;
+        Some((Ok::<_, Infallible>(chunk), follow))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        // Reverse proxies (nginx) would otherwise hold events back.
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(events))
+}
+
+/// A follower: where it is in the log, and its place among the bounded followers.
+struct Follow {
+    state: Arc<WebState>,
+    after: i64,
+    started: bool,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Follow {
+    /// The next bytes to send; `None` ends the stream (the log cannot be read).
+    async fn next_chunk(&mut self) -> Option<Bytes> {
+        if !self.started {
+            self.started = true;
+            // How long a browser waits before reconnecting after a drop.
+            return Some(Bytes::from_static(b"retry: 2000\n\n"));
+        }
+        let waited = interaction_log::wait_for_newer(
+            &self.state.core,
+            &Filter::default(),
+            self.after,
+            BATCH_ROWS,
+            KEEP_ALIVE,
+        )
+        .await;
+        match waited {
+            Ok(rows) if rows.is_empty() => Some(Bytes::from_static(b": keep-alive\n\n")),
+            Ok(rows) => {
+                self.after = rows.last().map_or(self.after, |row| row.seq);
+                let text = rows.iter().map(event).collect::<String>();
+                tokio::time::sleep(BETWEEN_BATCHES).await;
+                Some(Bytes::from(text))
+            }
+            Err(error) => {
+                // The client reconnects (retry) and resumes from its last event id.
+                tracing::warn!(error = ?error, "interaction stream stopped: the log cannot be read");
+                None
+            }
+        }
+    }
+}
+
+/// One SSE event for a row: `id` is its position, `data` one line of JSON.
+fn event(row: &BrowseRow) -> String {
+    let items = row
+        .summary
+        .lines()
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let (label, data) = line.split_once('\t').unwrap_or((line, ""));
+            ItemPreview { label, data }
+        })
+        .collect();
+    let data = InteractionEvent {
+        seq: row.seq,
+        id: &row.id,
+        received_at: format_millis(row.received_at),
+        status: &row.status,
+        source: row.source.as_deref(),
+        accepted: row.accepted,
+        rejected: row.rejected,
+        codes: row.codes.split_whitespace().collect(),
+        items,
+    };
+    // Serializing plain strings and numbers cannot fail; compact JSON has no line breaks.
+    let json = serde_json::to_string(&data).unwrap_or_else(|_| "{}".to_owned());
+    format!("id: {}\nevent: interaction\ndata: {json}\n\n", row.seq)
+}
+
+fn last_event_id(request: &HttpRequest) -> Option<i64> {
+    request
+        .headers()
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}

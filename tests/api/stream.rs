@@ -1,0 +1,172 @@
+//! The interaction log as Server-Sent Events: each recorded verification an event, resumable
+//! by event id, bounded in followers, behind the admin password like the rest of the API.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use talkative_emulator::auth::AdminCredential;
+
+use crate::helpers::{TestApp, code, items, spawn_app, spawn_app_with};
+
+/// An open stream and what it has sent so far.
+struct Events {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Events {
+    async fn open(app: &TestApp, query: &str, last_event_id: Option<&str>) -> Self {
+        let mut request = app
+            .client
+            .get(app.url(&format!("/api/v1/interactions/stream{query}")));
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        let mut events = Self {
+            response,
+            buffer: String::new(),
+        };
+        // The first chunk sets the reconnection delay: the stream is open once it arrives.
+        events.read_until(|text| text.contains("retry: 2000")).await;
+        events
+    }
+
+    async fn read_until(&mut self, done: impl Fn(&str) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !done(&self.buffer) {
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .unwrap_or_else(|_| panic!("no such event within 10 s; got {:?}", self.buffer))
+                .unwrap()
+                .expect("the stream stays open");
+            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    }
+
+    /// The `interaction` events received so far: (id, data).
+    fn interactions(&self) -> Vec<(i64, Value)> {
+        self.buffer
+            .split("\n\n")
+            .filter(|block| block.contains("event: interaction"))
+            .map(|block| {
+                let field = |name: &str| {
+                    block
+                        .lines()
+                        .find_map(|line| line.strip_prefix(name))
+                        .unwrap()
+                        .to_owned()
+                };
+                (
+                    field("id: ").parse().unwrap(),
+                    serde_json::from_str(&field("data: ")).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    async fn wait_for(&mut self, count: usize) -> Vec<(i64, Value)> {
+        self.read_until(|text| text.matches("event: interaction").count() >= count)
+            .await;
+        self.interactions()
+    }
+}
+
+#[tokio::test]
+async fn each_new_verification_arrives_as_an_event_and_a_reconnect_resumes() {
+    let app = spawn_app().await;
+    let earlier = app.verify(None, items(&[("before", "the stream")])).await;
+    let mut events = Events::open(&app, "", None).await;
+    let first = app
+        .verify(None, items(&[("email", "ada@example.com")]))
+        .await;
+    let second = app.verify(Some("only.two"), json!([])).await;
+
+    let received = events.wait_for(2).await;
+    assert_eq!(received.len(), 2, "only what was recorded after it opened");
+    let (first_id, first_event) = &received[0];
+    assert_eq!(first_event["id"], first["id"]);
+    assert_eq!(first_event["status"], "absent");
+    assert_eq!(first_event["source"], "api");
+    assert_eq!(first_event["accepted"], 1);
+    assert_eq!(
+        first_event["items"],
+        json!([{"label": "email", "data": "ada@example.com"}])
+    );
+    let (second_id, second_event) = &received[1];
+    assert!(second_id > first_id);
+    assert_eq!(second_event["id"], second["id"]);
+    assert_eq!(second_event["codes"], json!(["invalid_segments"]));
+    assert_ne!(first_event["id"], earlier["id"]);
+
+    // An EventSource reconnecting sends the last id it saw; it gets what came after.
+    let mut resumed = Events::open(&app, "", Some(&first_id.to_string())).await;
+    let again = resumed.wait_for(1).await;
+    assert_eq!(again[0].1["id"], second["id"]);
+    // ?after=0 replays the whole log, oldest first.
+    let mut replay = Events::open(&app, "?after=0", None).await;
+    let all = replay.wait_for(3).await;
+    assert_eq!(all[0].1["id"], earlier["id"]);
+    assert_eq!(all[2].1["id"], second["id"]);
+}
+
+#[tokio::test]
+async fn followers_are_bounded_and_a_closed_stream_frees_its_place() {
+    let app = spawn_app_with(|s| s.max_followers = 2).await;
+    let one = Events::open(&app, "", None).await;
+    let _two = Events::open(&app, "", None).await;
+    let (status, body) = app.get("/api/v1/interactions/stream").await;
+    assert_eq!((status, code(&body)), (503, "too_many_followers"));
+    assert!(
+        body["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("Close a stream")
+    );
+
+    // Noticed at the next keep-alive write that fails (actix-web only learns of a closed
+    // connection by writing to it): within a few seconds.
+    drop(one);
+    let mut admitted = false;
+    for _ in 0..150 {
+        let response = app
+            .client
+            .get(app.url("/api/v1/interactions/stream"))
+            .send()
+            .await
+            .unwrap();
+        if response.status() == 200 {
+            admitted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(admitted, "the closed stream's place was never freed");
+}
+
+#[tokio::test]
+async fn the_stream_needs_the_password_when_one_is_set() {
+    let app = spawn_app_with(|s| {
+        s.admin = Some(AdminCredential::from_password("correct horse battery staple").unwrap())
+    })
+    .await;
+    let (status, body) = app.get("/api/v1/interactions/stream").await;
+    assert_eq!((status, code(&body)), (401, "unauthorized"));
+    // The portal's copy needs the portal's session: a browser without one is sent to log in.
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/interactions/stream"))
+        .header("Accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status() == 401 || response.status() == 303,
+        "{}",
+        response.status()
+    );
+}

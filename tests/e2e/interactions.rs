@@ -1,0 +1,103 @@
+//! The Interactions page in a real Chromium: live without reload, and a plain list without
+//! JavaScript.
+
+use fantoccini::Locator;
+
+use crate::chromium::{browser, browser_without_javascript};
+use crate::helpers::{items, spawn_app};
+
+#[tokio::test]
+async fn a_new_verification_appears_on_an_open_interactions_page_without_reload() {
+    let app = spawn_app().await;
+    app.verify(None, items(&[("email", "first@example.com")]))
+        .await;
+    let browser = browser().await;
+    browser.open(&app, "/interactions").await;
+    assert_eq!(browser.text_of("#position").await, "Showing 1–1 of 1");
+    browser.wait_for_text("#live-note", "Live").await;
+    // Marks the document, so a reload (which would also show the row) is told apart.
+    browser
+        .client
+        .execute("window.stillTheSamePage = true;", vec![])
+        .await
+        .unwrap();
+
+    app.verify(None, items(&[("email", "second@example.com")]))
+        .await;
+    let table = browser
+        .wait_for_text("#log table", "second@example.com")
+        .await;
+    assert!(table.contains("first@example.com"), "{table}");
+    assert_eq!(browser.text_of("#position").await, "Showing 1–2 of 2");
+    assert_eq!(browser.text_of("#live-status").await, "1 new interaction.");
+    let same: bool = browser
+        .client
+        .execute("return window.stillTheSamePage === true;", vec![])
+        .await
+        .unwrap()
+        .as_bool()
+        .unwrap();
+    assert!(same, "the page was reloaded");
+    let fresh = browser
+        .client
+        .find_all(Locator::Css("tr.fresh"))
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(fresh, 1);
+
+    // A search keeps showing only what matches, live too.
+    browser.open(&app, "/interactions?q=third").await;
+    browser.wait_for_text("#live-note", "Live").await;
+    app.verify(None, items(&[("email", "other@example.com")]))
+        .await;
+    app.verify(None, items(&[("email", "third@example.com")]))
+        .await;
+    let found = browser
+        .wait_for_text("#log table", "third@example.com")
+        .await;
+    assert!(!found.contains("other@example.com"), "{found}");
+    assert_eq!(
+        browser.text_of("#position").await,
+        "Showing 1–1 of 1 matching · 4 in the log"
+    );
+    browser.screenshot("interactions-live").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn without_javascript_the_interactions_page_is_a_plain_list() {
+    let app = spawn_app().await;
+    app.verify(None, items(&[("email", "ada@example.com")]))
+        .await;
+    let browser = browser_without_javascript().await;
+    browser.open(&app, "/interactions").await;
+    assert!(
+        browser
+            .text_of("#log table")
+            .await
+            .contains("ada@example.com")
+    );
+    // Not live: the note stays hidden, and a new verification needs a reload.
+    let note = browser
+        .client
+        .find(Locator::Css("#live-note"))
+        .await
+        .unwrap();
+    assert!(!note.is_displayed().await.unwrap());
+    app.verify(None, items(&[("email", "grace@example.com")]))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert!(
+        !browser
+            .text_of("#log table")
+            .await
+            .contains("grace@example.com")
+    );
+    browser.open(&app, "/interactions?q=grace").await;
+    assert_eq!(
+        browser.text_of("#position").await,
+        "Showing 1–1 of 1 matching · 2 in the log"
+    );
+    browser.close().await;
+}
