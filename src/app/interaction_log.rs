@@ -46,6 +46,21 @@ pub async fn get(core: &Core, id: Uuid) -> Result<Option<StoredInteraction>, App
         .await?)
 }
 
+/// How many interactions the log holds (after writing what is buffered).
+pub async fn count(core: &Core) -> Result<i64, AppError> {
+    Ok(core.recorder.read(interactions::count(&core.pool)).await?)
+}
+
+/// Empties the log, including what is buffered (it was recorded before the request to clear);
+/// how many interactions that was. When the buffer cannot be written (a full disk, the very
+/// time to clear), it is dropped instead, uncounted.
+pub async fn clear(core: &Core) -> Result<u64, AppError> {
+    if core.recorder.flush().await.is_err() {
+        core.recorder.discard().await;
+    }
+    Ok(interactions::clear(&core.pool).await?)
+}
+
 /// Bounds how many clients follow the log at once: each holds a permit while it follows.
 pub struct Followers(Arc<Semaphore>);
 

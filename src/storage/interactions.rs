@@ -453,9 +453,7 @@ pub async fn browse(
     .bind(newest_shown.unwrap_or(i64::MAX))
     .fetch_one(pool)
     .await?;
-    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM interactions")
-        .fetch_one(pool)
-        .await?;
+    let total = count(pool).await?;
     Ok(Browse {
         rows,
         matching,
@@ -483,6 +481,24 @@ pub async fn newer_than(
     .bind(i64::from(limit))
     .fetch_all(pool)
     .await
+}
+
+/// Deletes every recorded interaction; how many there were.
+pub async fn clear(pool: &SqlitePool) -> sqlx::Result<u64> {
+    super::write_transaction(pool, async |tx| {
+        let done = sqlx::query("DELETE FROM interactions")
+            .execute(&mut *tx)
+            .await?;
+        Ok::<_, sqlx::Error>(done.rows_affected())
+    })
+    .await
+}
+
+/// How many interactions the log holds.
+pub async fn count(pool: &SqlitePool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM interactions")
+        .fetch_one(pool)
+        .await
 }
 
 /// The newest row's `seq`, 0 for an empty log: where a follower starts.

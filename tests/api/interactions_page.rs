@@ -267,3 +267,51 @@ async fn a_log_recorded_before_the_browse_columns_is_searchable_after_the_upgrad
         );
     }
 }
+
+#[tokio::test]
+async fn clearing_the_log_asks_first_needs_the_form_token_and_keeps_keys_and_fields() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    app.add_field("page").await;
+    for _ in 0..3 {
+        app.verify(None, items(&[("page", "/p")])).await;
+    }
+    let confirm = page(&app, "/interactions/clear").await;
+    assert!(confirm.contains("all 3 recorded interactions"), "{confirm}");
+    assert_eq!(app.list_all("").await.0.len(), 3, "asking deletes nothing");
+
+    let session = FormSession::open(&app, "/interactions/clear").await;
+    let forged = session
+        .post_form(&app, "/interactions/clear", &[("csrf_token", "forged")])
+        .await;
+    assert_eq!(forged.status(), 403);
+    assert_eq!(app.list_all("").await.0.len(), 3);
+
+    let cleared = session.submit(&app, "/interactions/clear", &[]).await;
+    assert_eq!(cleared.status(), 303);
+    assert_eq!(cleared.headers()["location"], "/interactions");
+    assert_eq!(app.list_all("").await.0.len(), 0);
+    let keys = app.get("/api/v1/signing-keys").await.1;
+    assert_eq!(keys["signingKeys"].as_array().unwrap().len(), 1);
+    let fields = app.get("/api/v1/unsigned-fields").await.1;
+    assert_eq!(fields["unsignedFields"].as_array().unwrap().len(), 1);
+
+    // The API does the same, and says how many went.
+    app.verify(None, json!([])).await;
+    let response = app
+        .client
+        .delete(app.url("/api/v1/interactions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap(),
+        json!({"cleared": 1})
+    );
+    assert_eq!(
+        text_of(&page(&app, "/interactions").await, "position"),
+        "The log is empty: verifications appear here as they are made."
+    );
+}

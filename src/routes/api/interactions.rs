@@ -131,3 +131,14 @@ pub async fn get(path: Path<String>, state: Data<WebState>) -> Result<HttpRespon
         .ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(InteractionView::try_from(row)?))
 }
+
+#[derive(Serialize)]
+struct Cleared {
+    cleared: u64,
+}
+
+/// `DELETE /api/v1/interactions`: empties the log (keys and fields stay; `/reset` wipes all).
+pub async fn clear(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
+    let cleared = interaction_log::clear(&state.core).await?;
+    Ok(HttpResponse::Ok().json(Cleared { cleared }))
+}

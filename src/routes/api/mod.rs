@@ -46,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             }))
             .route("/reset", web::post().to(reset))
             .route("/interactions", web::get().to(interactions::list))
+            .route("/interactions", web::delete().to(interactions::clear))
             .route("/interactions/stream", web::get().to(stream::stream))
             .route("/interactions/{id}", web::get().to(interactions::get))
             .route("/signing-keys", web::get().to(signing_keys::list))

@@ -1,13 +1,13 @@
 //! The Interactions pages: the log, filtered and paged, and one interaction's verdict and request.
 
 use actix_web::http::StatusCode;
-use actix_web::web::{Data, Path, Query};
+use actix_web::web::{Data, Form, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Layout, PortalError, render, render_page};
+use super::{Layout, PortalError, redirect_with_flash, render, render_page, submit_form};
 use crate::app::interaction_log;
 use crate::domain::problem::Code;
 use crate::encoding::strict_json;
@@ -374,6 +374,53 @@ pub async fn list(
     })
 }
 
+#[derive(Template)]
+#[template(path = "interactions_clear.html")]
+struct ClearPage {
+    layout: Layout,
+    count: i64,
+}
+
+/// `GET /interactions/clear`: what clearing would delete, and the button that does it.
+pub async fn confirm_clear(
+    request: HttpRequest,
+    state: Data<WebState>,
+) -> Result<HttpResponse, PortalError> {
+    let count = interaction_log::count(&state.core).await?;
+    render_page(&request, &state, "interactions", StatusCode::OK, |layout| {
+        ClearPage { layout, count }
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ClearForm {
+    csrf_token: String,
+}
+
+/// `POST /interactions/clear`: empties the log, like `DELETE /api/v1/interactions`.
+pub async fn clear(
+    request: HttpRequest,
+    form: Form<ClearForm>,
+    state: Data<WebState>,
+) -> Result<HttpResponse, PortalError> {
+    submit_form(
+        &request,
+        &state,
+        &form.csrf_token,
+        interaction_log::clear(&state.core),
+        |cleared| {
+            let message = match cleared {
+                1 => "Cleared 1 interaction.".to_owned(),
+                n => format!("Cleared {n} interactions."),
+            };
+            redirect_with_flash("/interactions", message)
+        },
+        // Nothing in clearing is the visitor's to get wrong.
+        async |problem| Err(PortalError::Refused(problem)),
+    )
+    .await
+}
+
 /// `GET /interactions/section?…`: the list section alone, for the live page.
 pub async fn section(
     query: Query<ListQuery>,
@@ -386,6 +433,9 @@ pub async fn section(
 /// "Showing 51–100 of 8,214 matching · 10,000 in the log", or "… of 10,000" unfiltered.
 fn position_text(browse: &Browse, narrowed: bool) -> String {
     let shown = i64::try_from(browse.rows.len()).unwrap_or(i64::MAX);
+    if browse.total == 0 {
+        return "The log is empty: verifications appear here as they are made.".to_owned();
+    }
     let range = if shown == 0 {
         "Nothing".to_owned()
     } else {

@@ -82,6 +82,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/interactions/section",
         get_or_head().to(interactions::section),
     )
+    .route(
+        "/interactions/clear",
+        get_or_head().to(interactions::confirm_clear),
+    )
+    .route("/interactions/clear", web::post().to(interactions::clear))
     .route("/interactions/{id}", get_or_head().to(interactions::detail))
     .route("/login", get_or_head().to(login::show))
     .route("/login", web::post().to(login::submit))
