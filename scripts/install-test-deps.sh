@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the end-to-end tests (tests/e2e) need beyond the Rust toolchain: Chromium and chromedriver
 # (browser tests), php-cli, Node.js and Python 3 (signing snippets), the JOSE libraries the
-# interop tests compare against (PyJWT, jwcrypto, jose), and openssl (every suite). Installs with
+# interop tests compare against (PyJWT, jwcrypto, jose), axe-core (the accessibility tests inject
+# it into every page), and openssl (every suite). Installs with
 # apt-get when run as root on Debian; otherwise says what is missing. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,3 +27,4 @@ fi
 PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check \
   -r tests/interop/requirements.txt
 npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error >/dev/null
+npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error >/dev/null

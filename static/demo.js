@@ -5,9 +5,10 @@
   var rows = document.getElementById('agent-fields');
   var status = document.getElementById('agent-status');
 
-  function cell(text, className) {
+  function cell(text, label, className) {
     var td = document.createElement('td');
     td.textContent = text;
+    td.setAttribute('data-label', label);
     if (className) td.className = className;
     return td;
   }
@@ -37,7 +38,7 @@
     verdict.accepted.concat(verdict.rejected).forEach(function (item) {
       var tr = document.createElement('tr');
       tr.className = item.reason ? 'rejected' : 'accepted';
-      tr.append(cell(item.label, 'mono'), cell(item.data), cell(provenance(item)));
+      tr.append(cell(item.label, 'Label', 'mono'), cell(item.data, 'Data'), cell(provenance(item), 'Provenance'));
       rows.append(tr);
     });
     var link = document.getElementById('agent-link');
@@ -46,7 +47,9 @@
   });
 
   document.getElementById('start-chat').addEventListener('click', function () {
-    var token = document.getElementById('demo-token').value.trim();
+    // Sent exactly as pasted, as a page would hand it to the widget: whitespace around it is
+    // refused here as it would be by Talkative (the verdict's hint says so).
+    var token = document.getElementById('demo-token').value;
     var unsignedText = document.getElementById('demo-unsigned').value.trim();
     var items = [];
     if (unsignedText) {
@@ -62,7 +65,7 @@
       }
     }
     window.TalkativeEngageApi.startChat({
-      signedInteractionData: token || undefined,
+      signedInteractionData: token === '' ? undefined : token,
       interactionData: items
     });
   });

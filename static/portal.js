@@ -56,4 +56,34 @@
     });
   }
   setInterval(refreshTimes, 10000);
+
+  // Theme: system → dark → light → system, remembered in localStorage (theme.js applies it
+  // before the page paints).
+  var ORDER = ['system', 'dark', 'light'];
+  function currentTheme() {
+    return document.documentElement.getAttribute('data-theme') || 'system';
+  }
+  function showTheme(button) {
+    button.textContent = 'Theme: ' + currentTheme();
+  }
+  var toggle = document.getElementById('theme-toggle');
+  if (toggle) {
+    showTheme(toggle);
+    toggle.addEventListener('click', function () {
+      var next = ORDER[(ORDER.indexOf(currentTheme()) + 1) % ORDER.length];
+      try {
+        if (next === 'system') {
+          window.localStorage.removeItem('te-theme');
+        } else {
+          window.localStorage.setItem('te-theme', next);
+        }
+      } catch (e) { /* not remembered, still applied */ }
+      if (next === 'system') {
+        document.documentElement.removeAttribute('data-theme');
+      } else {
+        document.documentElement.setAttribute('data-theme', next);
+      }
+      showTheme(toggle);
+    });
+  }
 })();

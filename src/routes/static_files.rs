@@ -20,6 +20,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../static/favicon.svg"),
     ),
     (
+        "theme.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/theme.js"),
+    ),
+    (
         "portal.js",
         "text/javascript; charset=utf-8",
         include_str!("../../static/portal.js"),

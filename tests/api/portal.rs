@@ -48,8 +48,8 @@ async fn pages_render_with_strict_headers_and_no_inline_script() {
     }
     // The demo page runs the widget shim, from files only: every script has a src.
     let demo = app.html("/demo").await;
-    assert_eq!(demo.matches("<script").count(), 3);
-    assert_eq!(demo.matches("<script src=\"/static/").count(), 3);
+    assert_eq!(demo.matches("<script").count(), 4);
+    assert_eq!(demo.matches("<script src=\"/static/").count(), 4);
     let css = app
         .client
         .get(app.url("/static/portal.css"))

@@ -7,6 +7,7 @@
 #[path = "../helpers/mod.rs"]
 mod helpers;
 
+mod accessibility;
 mod browser;
 mod chromium;
 mod interactions;

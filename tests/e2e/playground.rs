@@ -276,3 +276,25 @@ async fn without_javascript_the_playground_still_verifies_and_the_sample_still_w
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_demo_sends_the_token_as_pasted_like_a_page_would() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    let token = signer.sign_items(&items(&[("email", "ann@example.com")]));
+    let browser = browser().await;
+    browser.open(&app, "/demo").await;
+    browser.fill("#demo-token", &format!("{token}\n")).await;
+    browser.click("#start-chat").await;
+    let status = browser
+        .wait_for_text("#agent-status", "invalid_base64url")
+        .await;
+    assert!(status.contains("Signature invalid"), "{status}");
+    browser.fill("#demo-token", &token).await;
+    browser.click("#start-chat").await;
+    browser
+        .wait_for_text("#agent-status", "Signature valid")
+        .await;
+    browser.close().await;
+}

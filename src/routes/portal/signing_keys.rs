@@ -46,6 +46,8 @@ struct SigningKeysPage {
     layout: Layout,
     keys: Vec<KeyRow>,
     error: Option<Problem>,
+    /// Whether the refusal is about the name (else it is about the PEM): that field is marked.
+    name_invalid: bool,
     name: String,
     pem: String,
 }
@@ -67,6 +69,9 @@ async fn page(
         SigningKeysPage {
             layout,
             keys,
+            name_invalid: error
+                .as_ref()
+                .is_some_and(|p| p.code == crate::domain::problem::Code::InvalidKeyName),
             error,
             name,
             pem,

@@ -1,0 +1,370 @@
+//! Accessibility and small screens, on every portal page in its empty and filled states:
+//! axe-core (pinned in tests/a11y/package.json, installed by scripts/install-test-deps.sh and
+//! injected into each page) must report no violation, in the light and the dark theme, and at
+//! 360×740 no page may scroll sideways. Screenshots of every state, wide (1280 px, light and
+//! dark) and phone (360 px), land in target/tmp/screenshots/pages/ for review.
+
+use std::path::PathBuf;
+
+use fantoccini::Locator;
+use serde_json::{Value, json};
+
+use crate::chromium::{Browser, browser};
+use crate::helpers::{TestApp, TestSigner, items, spawn_app, spawn_app_with};
+
+const AXE_HINT: &str =
+    "axe-core is missing: run `npm ci --prefix tests/a11y` (scripts/install-test-deps.sh does).";
+
+fn axe_source() -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/a11y/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}. {AXE_HINT}", path.display()))
+}
+
+/// axe-core's violations on the page as it is now, one line each.
+async fn violations(browser: &Browser, axe: &str) -> Vec<String> {
+    browser
+        .client
+        .execute(&format!("{axe}\n;return true;"), vec![])
+        .await
+        .unwrap();
+    let result = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] })
+                .then(r => done(r.violations.map(v => ({
+                    id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.map(n => n.target.join(' ') + ' :: ' + n.failureSummary)
+                }))))
+                .catch(e => done([{ id: 'axe-error', impact: 'error', help: String(e), nodes: [] }]));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    result
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            format!(
+                "{} ({}): {} at {}",
+                v["id"].as_str().unwrap_or_default(),
+                v["impact"].as_str().unwrap_or_default(),
+                v["help"].as_str().unwrap_or_default(),
+                v["nodes"]
+            )
+        })
+        .collect()
+}
+
+async fn set_theme(browser: &Browser, theme: Option<&str>) {
+    browser
+        .client
+        .execute(
+            "if (arguments[0]) { document.documentElement.setAttribute('data-theme', arguments[0]); } \
+             else { document.documentElement.removeAttribute('data-theme'); }",
+            vec![json!(theme)],
+        )
+        .await
+        .unwrap();
+}
+
+async fn screenshot(browser: &Browser, size: &str, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("screenshots/pages")
+        .join(size);
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = browser.client.screenshot().await.unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+/// Checks the page as it is now; collects failures instead of stopping at the first, so one
+/// run lists everything to fix.
+async fn check(browser: &Browser, axe: &str, name: &str, failures: &mut Vec<String>) {
+    for theme in [None, Some("dark")] {
+        set_theme(browser, theme).await;
+        let label = format!("{name} [{}]", theme.unwrap_or("light"));
+        for violation in violations(browser, axe).await {
+            failures.push(format!("{label}: {violation}"));
+        }
+        screenshot(
+            browser,
+            "wide",
+            &format!("{name}-{}", theme.unwrap_or("light")),
+        )
+        .await;
+    }
+    set_theme(browser, None).await;
+
+    browser.client.set_window_size(360, 740).await.unwrap();
+    let widths = browser
+        .client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (scroll, viewport) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+    if viewport > 400 {
+        failures.push(format!("{name}: the window did not shrink ({viewport} px)"));
+    }
+    if scroll > viewport {
+        let widest = browser
+            .client
+            .execute(
+                "let w = null; for (const e of document.querySelectorAll('body *')) { \
+                   const r = e.getBoundingClientRect(); \
+                   if (r.right > window.innerWidth + 1 && (!w || r.right > w.r)) \
+                     w = { r: r.right, d: e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className }; } \
+                 return w ? w.d + ' reaches ' + Math.round(w.r) + ' px' : '';",
+                vec![],
+            )
+            .await
+            .unwrap();
+        failures.push(format!(
+            "{name}: scrolls sideways at 360 px ({scroll} > {viewport}): {widest}"
+        ));
+    }
+    screenshot(browser, "phone", name).await;
+    browser.client.set_window_size(1280, 1000).await.unwrap();
+}
+
+/// Opens `path` and checks it.
+async fn visit(
+    browser: &Browser,
+    axe: &str,
+    app: &TestApp,
+    name: &str,
+    path: &str,
+    failures: &mut Vec<String>,
+) {
+    browser.open(app, path).await;
+    check(browser, axe, name, failures).await;
+}
+
+/// A refused form puts the focus on the field at fault, marks it invalid and points it at the
+/// explanation, so a screen reader reads why.
+async fn assert_marked_invalid(browser: &Browser, field: &str) {
+    let state = browser
+        .client
+        .execute(
+            "const f = document.getElementById(arguments[0]); \
+             const why = document.getElementById(f.getAttribute('aria-describedby') || ''); \
+             return [document.activeElement === f, f.getAttribute('aria-invalid'), \
+                     why ? why.textContent.trim().length > 0 : false];",
+            vec![json!(field)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(state, json!([true, "true", true]), "#{field}");
+}
+
+fn assert_none(failures: Vec<String>) {
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn every_page_passes_axe_and_fits_a_phone_when_empty() {
+    let axe = axe_source();
+    let app = spawn_app().await;
+    let browser = browser().await;
+    let mut failures = Vec::new();
+    for (name, path) in [
+        ("dashboard-empty", "/"),
+        ("signing-keys-empty", "/signing-keys"),
+        ("unsigned-fields-empty", "/unsigned-fields"),
+        ("playground-empty", "/playground"),
+        ("interactions-empty", "/interactions"),
+        ("interactions-clear-empty", "/interactions/clear"),
+        ("demo", "/demo"),
+        ("docs-signing", "/docs/signing"),
+        ("not-found", "/no-such-page"),
+    ] {
+        visit(&browser, &axe, &app, name, path, &mut failures).await;
+    }
+    browser.close().await;
+    assert_none(failures);
+}
+
+#[tokio::test]
+async fn every_page_passes_axe_and_fits_a_phone_when_filled() {
+    let axe = axe_source();
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    let key = app
+        .add_key("production backend", &signer.public_pem())
+        .await;
+    app.add_key("old backend", &TestSigner::generate().public_pem())
+        .await;
+    app.add_field("page").await;
+    let long = "a-very-long-value-without-spaces-".repeat(8);
+    let token = signer.sign_items(&items(&[("email", "ada@example.com"), ("plan", &long)]));
+    let valid = app
+        .verify(
+            Some(&token),
+            items(&[("page", "/pricing"), ("coupon", "FREE")]),
+        )
+        .await;
+    let invalid = app
+        .verify(Some(&format!("{token}\n")), items(&[("coupon", "FREE")]))
+        .await;
+    let browser = browser().await;
+    let mut failures = Vec::new();
+    let key_id = key["id"].as_str().unwrap();
+    for (name, path) in [
+        ("dashboard", "/".to_owned()),
+        ("signing-keys", "/signing-keys".to_owned()),
+        (
+            "signing-key-delete",
+            format!("/signing-keys/{key_id}/delete"),
+        ),
+        ("unsigned-fields", "/unsigned-fields".to_owned()),
+        ("interactions", "/interactions".to_owned()),
+        ("interactions-no-match", "/interactions?q=nobody".to_owned()),
+        ("interactions-clear", "/interactions/clear".to_owned()),
+        (
+            "interaction-valid",
+            format!("/interactions/{}", valid["id"].as_str().unwrap()),
+        ),
+        (
+            "interaction-invalid",
+            format!("/interactions/{}", invalid["id"].as_str().unwrap()),
+        ),
+    ] {
+        visit(&browser, &axe, &app, name, &path, &mut failures).await;
+    }
+
+    // The playground: typed (live), recorded, and refused.
+    browser.open(&app, "/playground").await;
+    browser.fill("#token", &token).await;
+    browser
+        .fill(
+            "#unsigned",
+            r#"[{"label":"coupon","data":"FREE","type":"string"}]"#,
+        )
+        .await;
+    browser.wait_for_text("#summary", "signature valid").await;
+    check(&browser, &axe, "playground-live", &mut failures).await;
+    browser.click("#playground button[type=submit]").await;
+    browser.wait_for_path("/playground/").await;
+    browser
+        .wait_for_text("#result", "Recorded as interaction")
+        .await;
+    check(&browser, &axe, "playground-result", &mut failures).await;
+    browser.open(&app, "/playground").await;
+    browser.fill("#unsigned", "[{not json").await;
+    browser.click("#playground button[type=submit]").await;
+    browser
+        .wait_for_text("#form-problem", "invalid_request")
+        .await;
+    check(&browser, &axe, "playground-refused", &mut failures).await;
+
+    // Forms that refused what was pasted.
+    browser.open(&app, "/signing-keys").await;
+    browser.fill("#key-pem", "not a key").await;
+    browser.click("#add-key button[type=submit]").await;
+    browser.wait_for_text(".problem", "invalid_pem").await;
+    assert_marked_invalid(&browser, "key-pem").await;
+    check(&browser, &axe, "signing-keys-refused", &mut failures).await;
+    browser.open(&app, "/unsigned-fields").await;
+    browser.fill("#field-label", "page").await;
+    browser.click("#add-field button[type=submit]").await;
+    browser
+        .wait_for_text(".problem", "already_allowlisted")
+        .await;
+    check(&browser, &axe, "unsigned-fields-refused", &mut failures).await;
+
+    // The demo after a chat, and after a JSON error.
+    browser.open(&app, "/demo").await;
+    browser.fill("#demo-token", &token).await;
+    browser.click("#start-chat").await;
+    browser.wait_for_text("#agent-status", "valid").await;
+    check(&browser, &axe, "demo-chat", &mut failures).await;
+    browser.fill("#demo-unsigned", "[{").await;
+    browser.click("#start-chat").await;
+    browser.wait_for_text("#agent-status", "not JSON").await;
+    check(&browser, &axe, "demo-refused", &mut failures).await;
+
+    // A flash message after a form.
+    browser.open(&app, "/unsigned-fields").await;
+    browser.fill("#field-label", "utm_source").await;
+    browser.click("#add-field button[type=submit]").await;
+    browser.wait_for_text(".flash", "utm_source").await;
+    check(&browser, &axe, "unsigned-fields-flash", &mut failures).await;
+
+    browser.close().await;
+    assert_none(failures);
+}
+
+#[tokio::test]
+async fn the_login_page_passes_axe_and_fits_a_phone() {
+    let axe = axe_source();
+    let app = spawn_app_with(|s| {
+        s.admin =
+            Some(talkative_emulator::auth::AdminCredential::from_password("correct horse").unwrap())
+    })
+    .await;
+    let browser = browser().await;
+    let mut failures = Vec::new();
+    visit(&browser, &axe, &app, "login", "/login", &mut failures).await;
+    browser.fill("#password", "wrong").await;
+    browser
+        .client
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for_text(".problem", "").await;
+    check(&browser, &axe, "login-refused", &mut failures).await;
+    browser.close().await;
+    assert_none(failures);
+}
+
+#[tokio::test]
+async fn the_theme_toggle_is_remembered_and_dark_follows_the_system_until_then() {
+    let app = spawn_app().await;
+    let browser = browser().await;
+    browser.open(&app, "/").await;
+    let background = async |browser: &Browser| -> Value {
+        browser
+            .client
+            .execute(
+                "return getComputedStyle(document.body).backgroundColor;",
+                vec![],
+            )
+            .await
+            .unwrap()
+    };
+    let light = background(&browser).await;
+    assert_eq!(browser.text_of("#theme-toggle").await, "Theme: system");
+    browser.click("#theme-toggle").await;
+    assert_eq!(browser.text_of("#theme-toggle").await, "Theme: dark");
+    let dark = background(&browser).await;
+    assert_ne!(light, dark);
+    // Another page, a reload: still dark, applied before the page's deferred scripts run.
+    browser.open(&app, "/interactions").await;
+    assert_eq!(background(&browser).await, dark);
+    assert_eq!(browser.text_of("#theme-toggle").await, "Theme: dark");
+    browser.click("#theme-toggle").await;
+    assert_eq!(browser.text_of("#theme-toggle").await, "Theme: light");
+    assert_eq!(background(&browser).await, light);
+    browser.click("#theme-toggle").await;
+    assert_eq!(browser.text_of("#theme-toggle").await, "Theme: system");
+    browser.open(&app, "/").await;
+    assert_eq!(
+        background(&browser).await,
+        light,
+        "the system here is light"
+    );
+    browser.close().await;
+}
