@@ -6,7 +6,7 @@
 use uuid::Uuid;
 
 use super::{AppError, Core};
-use crate::domain::problem::{Code, Problem};
+use crate::domain::problem::{Code, Problem, Warning};
 use crate::domain::{KeyName, SigningKey, UnsignedFieldLabel};
 use crate::jws::{KeyEntry, KeyRing, MAX_ACTIVE_KEYS};
 use crate::storage::seeding::SeedError;
@@ -109,8 +109,21 @@ pub async fn delete_signing_key(core: &Core, id: Uuid) -> Result<(), AppError> {
     }
 }
 
-pub async fn add_unsigned_field(core: &Core, raw: &str) -> Result<StoredField, AppError> {
+/// What may be wrong with adding `raw`, valid as it is (see [`UnsignedFieldLabel::doubts`]):
+/// the portal asks before adding such a label.
+pub fn unsigned_field_doubts(core: &Core, raw: &str) -> Result<Vec<Warning>, AppError> {
     let label = UnsignedFieldLabel::parse(raw)?;
+    let policy = core.cache.current();
+    Ok(label.doubts(policy.allowlist.iter().map(String::as_str)))
+}
+
+/// Adds a label to the allowlist; what may be wrong with it comes back beside it.
+pub async fn add_unsigned_field(
+    core: &Core,
+    raw: &str,
+) -> Result<(StoredField, Vec<Warning>), AppError> {
+    let label = UnsignedFieldLabel::parse(raw)?;
+    let doubts = label.doubts(core.cache.current().allowlist.iter().map(String::as_str));
     let created_at = now_millis();
     let change = core.cache.change().await;
     match unsigned_fields::insert(&core.pool, &label, created_at).await {
@@ -129,10 +142,11 @@ pub async fn add_unsigned_field(core: &Core, raw: &str) -> Result<StoredField, A
         Err(e) => return Err(e.into()),
     }
     change.allow(label.as_str());
-    Ok(StoredField {
+    let field = StoredField {
         label: label.as_str().to_owned(),
         created_at,
-    })
+    };
+    Ok((field, doubts))
 }
 
 pub async fn remove_unsigned_field(core: &Core, label: &str) -> Result<(), AppError> {

@@ -67,6 +67,9 @@ pub enum Code {
     EmbeddedKeyIgnored,
     EmptySignedInteractionData,
     UnknownItemField,
+    // Warnings when adding an unsigned field
+    LookalikeLabel,
+    IdentityLabel,
 }
 
 impl Code {
@@ -120,6 +123,8 @@ impl Code {
         Code::EmbeddedKeyIgnored,
         Code::EmptySignedInteractionData,
         Code::UnknownItemField,
+        Code::LookalikeLabel,
+        Code::IdentityLabel,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -173,6 +178,8 @@ impl Code {
             Code::EmbeddedKeyIgnored => "embedded_key_ignored",
             Code::EmptySignedInteractionData => "empty_signed_interaction_data",
             Code::UnknownItemField => "unknown_item_field",
+            Code::LookalikeLabel => "lookalike_label",
+            Code::IdentityLabel => "identity_label",
         }
     }
 }

@@ -2,7 +2,7 @@
 //! refuses anything whose bytes would not be what the person meant to type: empty labels,
 //! surrounding whitespace, control characters and invisible format characters.
 
-use crate::domain::problem::{Code, Problem};
+use crate::domain::problem::{Code, Problem, Warning};
 
 pub const MAX_LABEL_CHARS: usize = 255;
 
@@ -63,6 +63,99 @@ impl UnsignedFieldLabel {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Why this label, valid as it is, may still be a mistake: it differs from an allowed label
+    /// only in case or separators (matching is exact, so it would not cover that one), or it
+    /// names identity data, which anyone can spoof unsigned. The portal asks before adding such
+    /// a label; the API adds it and says so.
+    pub fn doubts<'a>(&self, allowed: impl IntoIterator<Item = &'a str>) -> Vec<Warning> {
+        let mut doubts = Vec::new();
+        let key = skeleton(&self.0);
+        let twins: Vec<&str> = allowed
+            .into_iter()
+            .filter(|other| *other != self.0 && skeleton(other) == key)
+            .collect();
+        if !twins.is_empty() {
+            let twins = twins
+                .iter()
+                .map(|t| format!("\u{201c}{t}\u{201d}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            doubts.push(Warning::new(
+                Code::LookalikeLabel,
+                format!(
+                    "\u{201c}{}\u{201d} differs from the allowed {twins} only in case or separators. \
+                     Labels match exactly, so each allows only itself: check which one your page sends.",
+                    self.0
+                ),
+            ));
+        }
+        if looks_like_identity(&self.0, &key) {
+            doubts.push(Warning::new(
+                Code::IdentityLabel,
+                format!(
+                    "\u{201c}{}\u{201d} looks like identity data. An unsigned value comes from the \
+                     visitor's browser and anyone can change it: sign it on your backend instead.",
+                    self.0
+                ),
+            ));
+        }
+        doubts
+    }
+}
+
+/// The label as a person reads it: lower case, without spaces, `_`, `-` or `.`.
+fn skeleton(label: &str) -> String {
+    label
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-' | '.'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether a label names who the customer is: what an agent would trust to identify them.
+fn looks_like_identity(label: &str, skeleton: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "email",
+        "emailaddress",
+        "mail",
+        "name",
+        "fullname",
+        "firstname",
+        "lastname",
+        "surname",
+        "givenname",
+        "username",
+        "user",
+        "phone",
+        "phonenumber",
+        "mobile",
+        "tel",
+        "telephone",
+        "id",
+        "uid",
+        "uuid",
+        "userid",
+        "customer",
+        "customerid",
+        "customernumber",
+        "account",
+        "accountid",
+        "accountnumber",
+        "memberid",
+        "externalid",
+        "ssn",
+        "dob",
+        "dateofbirth",
+        "address",
+        "postcode",
+        "zip",
+        "zipcode",
+    ];
+    let ends_in_id = ["_id", "-id", ".id", " id", "Id", "ID"]
+        .iter()
+        .any(|suffix| label.ends_with(suffix));
+    NAMES.contains(&skeleton) || skeleton.ends_with("email") || ends_in_id
 }
 
 impl AsRef<str> for UnsignedFieldLabel {
@@ -82,6 +175,48 @@ fn is_invisible(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn doubt_codes(label: &str, allowed: &[&str]) -> Vec<&'static str> {
+        UnsignedFieldLabel::parse(label)
+            .unwrap()
+            .doubts(allowed.iter().copied())
+            .iter()
+            .map(|w| w.code.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn look_alikes_of_allowed_labels_and_identity_labels_are_doubted() {
+        assert_eq!(doubt_codes("Page", &["page"]), ["lookalike_label"]);
+        assert_eq!(
+            doubt_codes("page-url", &["page_url", "utm"]),
+            ["lookalike_label"]
+        );
+        assert_eq!(
+            doubt_codes("Email", &["email"]),
+            ["lookalike_label", "identity_label"]
+        );
+        for identity in [
+            "email",
+            "work_email",
+            "Customer ID",
+            "customerId",
+            "user_id",
+            "phone",
+        ] {
+            assert_eq!(doubt_codes(identity, &[]), ["identity_label"], "{identity}");
+        }
+        for fine in ["page", "utm_source", "paid", "valid", "coupon", "page_url"] {
+            assert!(
+                doubt_codes(fine, &["page_url"]).is_empty() || fine == "page_url",
+                "{fine}"
+            );
+        }
+        assert!(
+            doubt_codes("page_url", &["page_url"]).is_empty(),
+            "itself is no twin"
+        );
+    }
 
     #[test]
     fn accepts_ordinary_labels() {

@@ -97,7 +97,9 @@ impl Code {
             | Code::NonStringType
             | Code::EmbeddedKeyIgnored
             | Code::EmptySignedInteractionData
-            | Code::UnknownItemField => StatusCode::UNPROCESSABLE_ENTITY,
+            | Code::UnknownItemField
+            | Code::LookalikeLabel
+            | Code::IdentityLabel => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 }

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::helpers::{code, spawn_app};
+use crate::helpers::{FormSession, TestApp, code, set_cookie, spawn_app};
 
 #[tokio::test]
 async fn add_list_and_remove_labels() {
@@ -71,4 +71,120 @@ async fn duplicates_conflict_and_bad_labels_are_422() {
         .post("/api/v1/unsigned-fields", &json!({ "label": 3 }))
         .await;
     assert_eq!((status, code(&body)), (400, "invalid_request"));
+}
+
+#[tokio::test]
+async fn the_api_adds_a_doubtful_label_and_says_why_it_is_doubtful() {
+    let app = spawn_app().await;
+    app.add_field("email").await;
+    let (status, body) = app
+        .post("/api/v1/unsigned-fields", &json!({"label": "Email"}))
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(body["label"], "Email");
+    let codes: Vec<&str> = body["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["lookalike_label", "identity_label"]);
+    assert!(
+        body["warnings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("“email”")
+    );
+    let (_, plain) = app
+        .post("/api/v1/unsigned-fields", &json!({"label": "utm_source"}))
+        .await;
+    assert_eq!(plain["warnings"], json!([]));
+}
+
+#[tokio::test]
+async fn the_portal_asks_before_allowing_a_doubtful_label_and_can_undo_a_removal() {
+    let app = spawn_app().await;
+    app.add_field("email").await;
+    let session = FormSession::open(&app, "/unsigned-fields").await;
+
+    // Asked, not added.
+    let asked = session
+        .submit(&app, "/unsigned-fields", &[("label", "Email")])
+        .await;
+    assert_eq!(asked.status(), 200);
+    let html = asked.text().await.unwrap();
+    assert!(html.contains("id=\"form-doubts\"") && html.contains("lookalike_label"));
+    assert!(html.contains("name=\"confirm\" value=\"Email\""));
+    assert_eq!(labels(&app).await, ["email"]);
+
+    // A confirmation for another label does not cover this one.
+    let stale = session
+        .submit(
+            &app,
+            "/unsigned-fields",
+            &[("label", "E-mail"), ("confirm", "Email")],
+        )
+        .await;
+    assert_eq!(stale.status(), 200);
+    assert_eq!(labels(&app).await, ["email"]);
+
+    let confirmed = session
+        .submit(
+            &app,
+            "/unsigned-fields",
+            &[("label", "Email"), ("confirm", "Email")],
+        )
+        .await;
+    assert_eq!(confirmed.status(), 303);
+    assert_eq!(labels(&app).await, ["Email", "email"]);
+
+    // A plain label is added at once.
+    let plain = session
+        .submit(&app, "/unsigned-fields", &[("label", "page")])
+        .await;
+    assert_eq!(plain.status(), 303);
+
+    // Removing offers an undo that puts it back without asking again.
+    let removed = session
+        .submit(&app, "/unsigned-fields/remove", &[("label", "email")])
+        .await;
+    assert_eq!(removed.status(), 303);
+    let (flash, _) = set_cookie(&removed, "te_flash").unwrap();
+    let page = session
+        .client
+        .get(app.url("/unsigned-fields"))
+        .header(
+            reqwest::header::COOKIE,
+            format!("{}; {flash}", session.cookies()),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Undo: allow"), "{page}");
+    assert!(page.contains("<input type=\"hidden\" name=\"confirm\" value=\"email\">"));
+    assert_eq!(labels(&app).await, ["Email", "page"]);
+    let undone = session
+        .submit(
+            &app,
+            "/unsigned-fields",
+            &[("label", "email"), ("confirm", "email")],
+        )
+        .await;
+    assert_eq!(undone.status(), 303);
+    assert_eq!(labels(&app).await, ["Email", "email", "page"]);
+}
+
+async fn labels(app: &TestApp) -> Vec<String> {
+    let (_, body) = app.get("/api/v1/unsigned-fields").await;
+    let mut labels: Vec<String> = body["unsignedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["label"].as_str().unwrap().to_owned())
+        .collect();
+    labels.sort();
+    labels
 }

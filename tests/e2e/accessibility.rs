@@ -299,6 +299,23 @@ async fn every_page_passes_axe_and_fits_a_phone_when_filled() {
     browser.click("#add-field button[type=submit]").await;
     browser.wait_for_text(".flash", "utm_source").await;
     check(&browser, &axe, "unsigned-fields-flash", &mut failures).await;
+    // Asked before allowing identity data; a removal offers an undo.
+    browser.fill("#field-label", "email").await;
+    browser.click("#add-field button[type=submit]").await;
+    browser.wait_for_text("#form-doubts", "identity_label").await;
+    check(&browser, &axe, "unsigned-fields-doubts", &mut failures).await;
+    browser
+        .client
+        .find(Locator::XPath("//tr[td/code[text()='utm_source']]//button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for_text(".flash", "Undo").await;
+    check(&browser, &axe, "unsigned-fields-undo", &mut failures).await;
+    browser.click(".flash form.undo button").await;
+    browser.wait_for_text("#fields", "utm_source").await;
 
     browser.close().await;
     assert_none(failures);

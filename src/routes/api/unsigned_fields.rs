@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::body::{read_object, required_string};
 use crate::app::management;
+use crate::domain::problem::Warning;
 use crate::routes::error::ApiError;
 use crate::routes::state::WebState;
 use crate::storage::format_millis;
@@ -22,6 +23,14 @@ struct FieldView {
 #[serde(rename_all = "camelCase")]
 struct FieldList {
     unsigned_fields: Vec<FieldView>,
+}
+
+/// A field just added, and what may be wrong with it (`lookalike_label`, `identity_label`).
+#[derive(Serialize)]
+struct AddedField {
+    #[serde(flatten)]
+    field: FieldView,
+    warnings: Vec<Warning>,
 }
 
 impl From<StoredField> for FieldView {
@@ -57,8 +66,11 @@ pub async fn create(
     )
     .await?;
     let label = required_string(&mut body, "label")?;
-    let stored = management::add_unsigned_field(&state.core, &label).await?;
-    Ok(HttpResponse::Created().json(FieldView::from(stored)))
+    let (stored, warnings) = management::add_unsigned_field(&state.core, &label).await?;
+    Ok(HttpResponse::Created().json(AddedField {
+        field: FieldView::from(stored),
+        warnings,
+    }))
 }
 
 pub async fn delete(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, ApiError> {

@@ -6,9 +6,12 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Layout, PortalError, redirect_with_flash, render_page, submit_form};
+use actix_web::http::header::LOCATION;
+
+use super::flash::{self, Undo};
+use super::{Layout, PortalError, check_csrf, redirect_with_flash, render_page, submit_form};
 use crate::app::{AppError, management};
-use crate::domain::problem::Problem;
+use crate::domain::problem::{Problem, Warning};
 use crate::routes::state::WebState;
 use crate::storage::format_millis;
 use crate::storage::unsigned_fields::StoredField;
@@ -25,6 +28,8 @@ struct UnsignedFieldsPage {
     fields: Vec<FieldRow>,
     signing_on: bool,
     error: Option<Problem>,
+    /// Why the label typed may be a mistake: shown, with "Add anyway", before adding it.
+    doubts: Vec<Warning>,
     label: String,
 }
 
@@ -33,6 +38,17 @@ async fn page(
     state: &WebState,
     status: StatusCode,
     error: Option<Problem>,
+    label: String,
+) -> Result<HttpResponse, PortalError> {
+    page_with_doubts(request, state, status, error, Vec::new(), label).await
+}
+
+async fn page_with_doubts(
+    request: &HttpRequest,
+    state: &WebState,
+    status: StatusCode,
+    error: Option<Problem>,
+    doubts: Vec<Warning>,
     label: String,
 ) -> Result<HttpResponse, PortalError> {
     let fields = management::list_unsigned_fields(&state.core)
@@ -50,6 +66,7 @@ async fn page(
             fields,
             signing_on,
             error,
+            doubts,
             label,
         }
     })
@@ -67,6 +84,10 @@ pub struct LabelForm {
     csrf_token: String,
     #[serde(default)]
     label: String,
+    /// The label the person confirmed after seeing its doubts ("Add anyway"). Only that exact
+    /// label skips the question: one edited since is asked about again.
+    #[serde(default)]
+    confirm: Option<String>,
 }
 
 pub async fn add(
@@ -74,9 +95,27 @@ pub async fn add(
     form: Form<LabelForm>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
-    let LabelForm { csrf_token, label } = form.into_inner();
+    let LabelForm {
+        csrf_token,
+        label,
+        confirm,
+    } = form.into_inner();
+    if confirm.as_deref() != Some(label.as_str()) {
+        check_csrf(&request, &state, &csrf_token)?;
+        match management::unsigned_field_doubts(&state.core, &label) {
+            Ok(doubts) if !doubts.is_empty() => {
+                return page_with_doubts(&request, &state, StatusCode::OK, None, doubts, label)
+                    .await;
+            }
+            // No doubt, or refused: adding below says which, as it always did.
+            Ok(_) | Err(AppError::Rejected(_)) => {}
+            Err(AppError::Internal(error)) => return Err(PortalError::Internal(error)),
+        }
+    }
     let add = management::add_unsigned_field(&state.core, &label);
-    let done = |field: StoredField| format!("{:?} may now pass unsigned.", field.label);
+    let done = |(field, _): (StoredField, Vec<Warning>)| {
+        format!("{:?} may now pass unsigned.", field.label)
+    };
     // Refused: the page again, with the label as typed so it can be corrected.
     let refused = (StatusCode::UNPROCESSABLE_ENTITY, label.clone());
     label_action(&request, &state, &csrf_token, add, done, refused).await
@@ -87,18 +126,37 @@ pub async fn remove(
     form: Form<LabelForm>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
-    let LabelForm { csrf_token, label } = form.into_inner();
+    let LabelForm {
+        csrf_token, label, ..
+    } = form.into_inner();
     let remove = management::remove_unsigned_field(&state.core, &label);
-    let done = |()| format!("{label:?} removed; it is dropped when sent unsigned.");
-    label_action(
-        &request,
-        &state,
-        &csrf_token,
-        remove,
-        done,
-        (StatusCode::NOT_FOUND, String::new()),
-    )
-    .await
+    let done = |()| {
+        let message = format!("{label:?} removed; it is dropped when sent unsigned.");
+        // Undo adds it back as it was, without asking about it again.
+        let undo = Undo {
+            action: "/unsigned-fields".to_owned(),
+            button: format!("Undo: allow {label:?} again"),
+            fields: vec![
+                ("label".to_owned(), label.clone()),
+                ("confirm".to_owned(), label.clone()),
+            ],
+        };
+        HttpResponse::SeeOther()
+            .insert_header((LOCATION, "/unsigned-fields"))
+            .cookie(flash::success_with_undo(message, undo))
+            .finish()
+    };
+    let refused = async |problem| {
+        page(
+            &request,
+            &state,
+            StatusCode::NOT_FOUND,
+            Some(problem),
+            String::new(),
+        )
+        .await
+    };
+    submit_form(&request, &state, &csrf_token, remove, done, refused).await
 }
 
 /// Adding or removing a label: back to the list with a message, or, when refused, the list
