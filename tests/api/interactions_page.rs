@@ -182,7 +182,7 @@ async fn rows_preview_what_they_carried_their_source_and_outcome() {
     assert!(html.contains(&format!("<code>plan</code> {}…", "x".repeat(40))));
     assert!(!html.contains(&"x".repeat(41)));
     assert!(html.contains("+2 more"), "six items, four shown");
-    assert!(html.contains("<td class=\"source\">API</td>"));
+    assert!(html.contains("<td class=\"source\" data-label=\"Source\">API</td>"));
     assert!(html.contains("<code class=\"code\">not_allowlisted</code>"));
     assert!(html.contains("just now") || html.contains(" s ago"));
     // The exact time is there for a pointer and for machines.
@@ -241,7 +241,7 @@ async fn a_log_recorded_before_the_browse_columns_is_searchable_after_the_upgrad
         text_of(&html, "position").contains("of 1 matching"),
         "{html}"
     );
-    assert!(html.contains("<td class=\"source\">unknown</td>"));
+    assert!(html.contains("<td class=\"source\" data-label=\"Source\">unknown</td>"));
     assert!(html.contains("<code class=\"code\">signature_mismatch</code>"));
     assert!(html.contains("<code>email</code> old@example.com"));
     // The signature's error first, then the reasons and the warning.
