@@ -5,6 +5,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
 use actix_web::dev::Server;
+use actix_web::middleware::Compress;
 use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
@@ -99,6 +100,10 @@ impl Application {
                         // Outermost, so a page on a rebound name is refused before any check
                         // (or argon2 run) that depends on what it sent.
                         .wrap(from_fn(routes::trust_boundary::require_allowed_host))
+                        // Pages, assets and management answers, gzipped for clients that ask;
+                        // not the verify endpoint, whose answers are small and whose clients
+                        // are load tests. Event streams opt out (Content-Encoding: identity).
+                        .wrap(Compress::default())
                         .configure(routes::api::configure)
                         .route("/health", routes::get_or_head().to(routes::health::health))
                         .route(

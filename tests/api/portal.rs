@@ -214,3 +214,77 @@ async fn every_page_links_the_icon_and_favicon_ico_serves_it() {
         assert!(response.text().await.unwrap().starts_with("<svg"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn static_files_revalidate_with_an_etag_and_pages_and_files_are_gzipped_on_request() {
+    let app = spawn_app().await;
+    let first = app
+        .client
+        .get(app.url("/static/portal.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(etag.starts_with('"') && etag.len() > 10, "{etag}");
+    let again = app
+        .client
+        .get(app.url("/static/portal.css"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"], etag.as_str());
+    assert!(again.bytes().await.unwrap().is_empty());
+    let other = app
+        .client
+        .get(app.url("/static/portal.js"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 200, "another file's tag does not match");
+
+    for path in [
+        "/static/portal.css",
+        "/interactions",
+        "/api/v1/signing-keys",
+    ] {
+        let response = app
+            .client
+            .get(app.url(path))
+            .header("Accept-Encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["content-encoding"], "gzip", "{path}");
+        let body = response.bytes().await.unwrap();
+        assert_eq!(&body[..2], [0x1f, 0x8b], "{path} is gzip");
+    }
+    // Not the verify endpoint (small answers, load-test clients) and not the event stream.
+    let verify = app
+        .client
+        .post(app.url("/api/v1/verify"))
+        .header("Accept-Encoding", "gzip")
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert!(verify.headers().get("content-encoding").is_none());
+    let stream = app
+        .client
+        .get(app.url("/api/v1/interactions/stream"))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.headers()["content-encoding"], "identity");
+    let first_chunk = stream_first_chunk(stream).await;
+    assert!(first_chunk.starts_with("retry:"), "{first_chunk}");
+}
+
+async fn stream_first_chunk(mut response: reqwest::Response) -> String {
+    let chunk = response.chunk().await.unwrap().unwrap();
+    String::from_utf8(chunk.to_vec()).unwrap()
+}

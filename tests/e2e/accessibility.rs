@@ -302,7 +302,9 @@ async fn every_page_passes_axe_and_fits_a_phone_when_filled() {
     // Asked before allowing identity data; a removal offers an undo.
     browser.fill("#field-label", "email").await;
     browser.click("#add-field button[type=submit]").await;
-    browser.wait_for_text("#form-doubts", "identity_label").await;
+    browser
+        .wait_for_text("#form-doubts", "identity_label")
+        .await;
     check(&browser, &axe, "unsigned-fields-doubts", &mut failures).await;
     browser
         .client

@@ -14,6 +14,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::http::header::CONTENT_ENCODING;
 use actix_web::web::{Bytes, Data, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -82,8 +83,10 @@ pub async fn stream(
     });
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
-        // Reverse proxies (nginx) would otherwise hold events back.
+        // Reverse proxies (nginx) would otherwise hold events back, and a gzip stream would
+        // hold them in its buffer: this response is never compressed.
         .insert_header(("X-Accel-Buffering", "no"))
+        .insert_header((CONTENT_ENCODING, "identity"))
         .streaming(events))
 }
 
