@@ -92,6 +92,14 @@ pub struct SignatureVerdict {
     pub header: Option<Map<String, Value>>,
 }
 
+impl SignatureVerdict {
+    /// Whether the engine got as far as decoding the payload: a token refused for its size or
+    /// its shape (not three segments) was never read, so "no interaction data" would mislead.
+    pub fn payload_was_read(&self) -> bool {
+        !matches!(self.failed_at, Some(Stage::Size | Stage::Segments))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AcceptedSource {

@@ -315,3 +315,87 @@ async fn clearing_the_log_asks_first_needs_the_form_token_and_keeps_keys_and_fie
         "The log is empty: verifications appear here as they are made."
     );
 }
+
+/// A token refused before its signature is checked still shows what its payload carried, and
+/// the list counts exactly what the detail page lists.
+#[tokio::test]
+async fn a_token_refused_early_is_counted_as_the_detail_page_shows_it() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    let token = signer.sign_items(&items(&[("email", "ada@example.com"), ("name", "Ada")]));
+    let (_, rest) = token.split_once('.').unwrap();
+    let cases = [
+        (
+            "padding in the header",
+            format!("eyJhbGciOiJFUzI1NiJ9=.{rest}"),
+            "invalid_base64url",
+        ),
+        (
+            "a header without alg",
+            format!("e30.{rest}"),
+            "invalid_header",
+        ),
+        (
+            "a trailing newline",
+            format!("{token}\n"),
+            "invalid_base64url",
+        ),
+    ];
+    for (case, token, code_expected) in cases {
+        let verdict = app.verify(Some(&token), json!([])).await;
+        assert_eq!(
+            verdict["signature"]["error"]["code"], code_expected,
+            "{case}"
+        );
+        assert_eq!(verdict["rejected"].as_array().unwrap().len(), 2, "{case}");
+        let id = verdict["id"].as_str().unwrap();
+        let list = page(&app, &format!("/interactions?code={code_expected}")).await;
+        let row = list
+            .split("<tr data-seq=")
+            .find(|row| row.contains(id))
+            .unwrap_or_else(|| panic!("{case}: no row"));
+        assert!(
+            row.contains("data-label=\"Dropped\"><span class=\"badge badge-warn\">2</span>"),
+            "{case}: {row}"
+        );
+        assert!(row.contains("<code>email</code> ada@example.com"), "{case}");
+        let detail = page(&app, &format!("/interactions/{id}")).await;
+        assert_eq!(
+            detail.matches("<tr class=\"rejected\">").count(),
+            2,
+            "{case}"
+        );
+        assert!(!detail.contains("No interaction data"), "{case}");
+    }
+}
+
+/// A token refused for its shape was never read: the page says so rather than "no data",
+/// though the playground still decodes the segment for the person to read.
+#[tokio::test]
+async fn a_token_never_read_is_not_called_empty() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    let token = signer.sign_items(&items(&[("email", "ada@example.com")]));
+    let four = format!("{token}.extra");
+    let session = FormSession::open(&app, "/playground").await;
+    let run = session
+        .submit(&app, "/playground", &[("token", &four), ("unsigned", "")])
+        .await;
+    let location = run.headers()["location"].to_str().unwrap().to_owned();
+    let html = page(&app, &location).await;
+    assert!(html.contains("invalid_segments"));
+    assert!(html.contains("Nothing was read from the token"), "{html}");
+    assert!(
+        html.contains("ada@example.com"),
+        "the decoded payload is still shown"
+    );
+    let valid = app.verify(None, json!([])).await;
+    let empty = page(
+        &app,
+        &format!("/interactions/{}", valid["id"].as_str().unwrap()),
+    )
+    .await;
+    assert!(empty.contains("No interaction data."));
+}

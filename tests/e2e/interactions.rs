@@ -101,3 +101,65 @@ async fn without_javascript_the_interactions_page_is_a_plain_list() {
     );
     browser.close().await;
 }
+
+/// `count` interactions through the real verify endpoint, 32 at a time; the i-th carries
+/// `user-{i:05}@example.com`.
+async fn record_many(app: &crate::helpers::TestApp, count: usize) {
+    let mut pending = Vec::new();
+    for i in 0..count {
+        let request = app
+            .client
+            .post(app.url("/api/v1/verify"))
+            .json(&serde_json::json!({
+                "interactionData": [{"label": "email", "data": format!("user-{i:05}@example.com"), "type": "string"}]
+            }));
+        pending.push(tokio::spawn(async move {
+            assert_eq!(request.send().await.unwrap().status(), 200);
+        }));
+        if pending.len() == 32 {
+            for task in pending.drain(..) {
+                task.await.unwrap();
+            }
+        }
+    }
+    for task in pending {
+        task.await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_person_searches_and_pages_through_ten_thousand_interactions() {
+    let app = spawn_app().await;
+    record_many(&app, 10_000).await;
+    let browser = browser().await;
+    browser.open(&app, "/interactions").await;
+    assert_eq!(browser.text_of("#position").await, "Showing 1–50 of 10,000");
+    browser.click("#older").await;
+    browser.wait_for_text("#position", "Showing 51–100").await;
+    browser.click("#older").await;
+    browser.wait_for_text("#position", "Showing 101–150").await;
+    browser.click("#newer").await;
+    browser.wait_for_text("#position", "Showing 51–100").await;
+    browser.click("#newest").await;
+    browser.wait_for_text("#position", "Showing 1–50").await;
+
+    // Search by data, through the form: ten of the ten thousand carry "user-0042".
+    browser.fill("#q", "USER-0042").await;
+    browser.click("#search button[type=submit]").await;
+    let position = browser.wait_for_text("#position", "matching").await;
+    assert_eq!(position, "Showing 1–10 of 10 matching · 10,000 in the log");
+    let table = browser.text_of("#log table").await;
+    assert!(table.contains("user-00429@example.com") && table.contains("user-00420@example.com"));
+    assert!(
+        browser.client.find(Locator::Css("#older")).await.is_err(),
+        "one page"
+    );
+    // The search by label finds them all, paged.
+    browser.open(&app, "/interactions?q=email").await;
+    assert_eq!(
+        browser.text_of("#position").await,
+        "Showing 1–50 of 10,000 matching · 10,000 in the log"
+    );
+    browser.screenshot("interactions-10000").await;
+    browser.close().await;
+}

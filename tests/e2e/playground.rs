@@ -298,3 +298,40 @@ async fn the_demo_sends_the_token_as_pasted_like_a_page_would() {
         .await;
     browser.close().await;
 }
+
+/// The rest of the portal with JavaScript off: keys and fields are managed with plain forms,
+/// the doubts question and the undo included.
+#[tokio::test]
+async fn without_javascript_keys_and_fields_are_managed_with_plain_forms() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    let browser = browser_without_javascript().await;
+    browser.open(&app, "/signing-keys").await;
+    browser.fill("#key-name", "backend").await;
+    browser.fill("#key-pem", &signer.public_pem()).await;
+    browser.click("#add-key button[type=submit]").await;
+    browser.wait_for_text(".flash", "Added key").await;
+    assert!(browser.text_of("#keys").await.contains("backend"));
+
+    browser.open(&app, "/unsigned-fields").await;
+    browser.fill("#field-label", "email").await;
+    browser.click("#add-field button[type=submit]").await;
+    browser
+        .wait_for_text("#form-doubts", "identity_label")
+        .await;
+    browser.click("#add-field button[name=confirm]").await;
+    browser
+        .wait_for_text(".flash", "may now pass unsigned")
+        .await;
+    browser.click("#fields button").await;
+    browser.wait_for_text(".flash", "removed").await;
+    browser.click(".flash form.undo button").await;
+    browser.wait_for_text("#fields", "email").await;
+
+    browser.open(&app, "/interactions/clear").await;
+    browser.click("#confirm-clear button").await;
+    browser
+        .wait_for_text(".flash", "Cleared 0 interactions.")
+        .await;
+    browser.close().await;
+}
