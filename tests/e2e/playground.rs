@@ -167,6 +167,44 @@ async fn copy_buttons_put_the_text_on_the_clipboard() {
         let pasted = paste_box.prop("value").await.unwrap().unwrap_or_default();
         assert_eq!(pasted, expected, "{button}");
     }
+
+    // The stored public key and a signing snippet, pasted back into the playground's box.
+    let pem = app.get("/api/v1/signing-keys").await.1["signingKeys"][0]["publicKeyPem"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let php = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/snippets/sign.php"),
+    )
+    .unwrap();
+    for (page, open, button, expected) in [
+        (
+            "/signing-keys",
+            Some("#keys details.pem summary"),
+            "#keys button.copy",
+            pem,
+        ),
+        ("/docs/signing", None, "button[data-copy=code-php]", php),
+    ] {
+        browser.open(&app, page).await;
+        if let Some(summary) = open {
+            browser.click(summary).await;
+        }
+        browser.click(button).await;
+        browser.wait_for_text(button, "Copied").await;
+        browser.open(&app, "/playground").await;
+        let paste_box = browser
+            .client
+            .find(Locator::Css("#unsigned"))
+            .await
+            .unwrap();
+        paste_box
+            .send_keys(&format!("{}v", Key::Control))
+            .await
+            .unwrap();
+        let pasted = paste_box.prop("value").await.unwrap().unwrap_or_default();
+        assert_eq!(pasted, expected, "{page}");
+    }
     browser.close().await;
 }
 

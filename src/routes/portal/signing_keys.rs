@@ -19,6 +19,8 @@ pub struct KeyRow {
     pub id: String,
     pub name: String,
     pub fingerprint: String,
+    /// The stored public key, normalized PEM (never a private key: the type refuses those).
+    pub pem: String,
     pub created_at: String,
     pub last_used_at: String,
     pub active: bool,
@@ -30,6 +32,7 @@ impl From<StoredKey> for KeyRow {
             id: key.id,
             name: key.name,
             fingerprint: key.fingerprint,
+            pem: key.public_key_pem,
             created_at: format_millis(key.created_at),
             last_used_at: key
                 .last_used_at
