@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What the end-to-end tests (tests/e2e) need beyond the Rust toolchain: Chromium and chromedriver
-# (browser tests), php-cli, Node.js and Python 3 (signing snippets), the JOSE libraries the
-# interop tests compare against (PyJWT, jwcrypto, jose), axe-core (the accessibility tests inject
-# it into every page), and openssl (every suite). Installs with
+# (browser tests), php-cli, Node.js and Python 3 (signing snippets), curl (docs/ci/example.sh),
+# the JOSE libraries the interop tests compare against (PyJWT, jwcrypto, jose), axe-core (the
+# accessibility tests inject it into every page), and openssl (every suite). Installs with
 # apt-get when run as root on Debian; otherwise says what is missing. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,7 @@ missing=()
 command -v chromedriver >/dev/null 2>&1 && [ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver)
 command -v php >/dev/null 2>&1 || missing+=(php-cli)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-pip)

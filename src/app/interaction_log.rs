@@ -100,19 +100,64 @@ pub async fn wait_for_newer(
     limit: u32,
     timeout: Duration,
 ) -> Result<Vec<BrowseRow>, AppError> {
+    let found = wait_for(core, timeout, || async {
+        let rows = interactions::newer_than(&core.pool, filter, after, limit).await?;
+        Ok((!rows.is_empty()).then_some(rows))
+    })
+    .await?;
+    Ok(found.unwrap_or_default())
+}
+
+/// The first page of `filter` (as [`page`]) once it holds anything: at once if it does, else
+/// as soon as a matching interaction is recorded, else an empty page after `timeout`.
+pub async fn wait_for_page(
+    core: &Core,
+    filter: Filter,
+    limit: u32,
+    timeout: Duration,
+) -> Result<Page, AppError> {
+    let found = wait_for(core, timeout, || async {
+        let page =
+            interactions::page(&core.pool, &filter, limit, None, interactions::PAGE_BYTES).await?;
+        Ok((!page.rows.is_empty()).then_some(page))
+    })
+    .await?;
+    Ok(found.unwrap_or(Page {
+        rows: Vec::new(),
+        next: None,
+    }))
+}
+
+/// Runs `read` on the log (after the recorder writes what it holds) until it finds something,
+/// reading again only when something new was recorded: no polling. `None` after `timeout`, or
+/// when the server stops.
+async fn wait_for<T, Read>(
+    core: &Core,
+    timeout: Duration,
+    mut read: impl FnMut() -> Read,
+) -> Result<Option<T>, AppError>
+where
+    Read: Future<Output = sqlx::Result<Option<T>>>,
+{
     let deadline = tokio::time::Instant::now() + timeout;
     // Subscribed before the first read: whatever is recorded after it wakes this wait.
     let mut recorded = core.recorder.follow();
     loop {
-        let read = interactions::newer_than(&core.pool, filter, after, limit);
-        let rows = core.recorder.read(read).await?;
-        if !rows.is_empty() {
-            return Ok(rows);
+        if let Some(found) = core.recorder.read(read()).await? {
+            return Ok(Some(found));
         }
         match tokio::time::timeout_at(deadline, recorded.changed()).await {
             Ok(Ok(())) => {}
             // Timed out, or the recorder is gone (the server is stopping).
-            Ok(Err(_)) | Err(_) => return Ok(Vec::new()),
+            Ok(Err(_)) | Err(_) => return Ok(None),
         }
     }
+}
+
+/// The position of the interaction with this id, if the log still holds it.
+pub async fn position_of(core: &Core, id: Uuid) -> Result<Option<i64>, AppError> {
+    Ok(core
+        .recorder
+        .read(interactions::seq_of(&core.pool, id))
+        .await?)
 }

@@ -270,12 +270,22 @@ pub struct Filter {
     /// Only interactions with this text in a label or data (case-insensitive for ASCII), as
     /// far as the summary keeps them.
     pub search: Option<String>,
+    /// Only interactions that carried an item with exactly this label (as far as the summary
+    /// keeps them).
+    pub label: Option<String>,
+    /// Only interactions recorded after this one (a `seq`).
+    pub after_seq: Option<i64>,
+    /// Only interactions received after this time (Unix milliseconds).
+    pub received_after: Option<i64>,
 }
 
-/// The filter as SQL over ?1..?5 (bound by [`bind_filter`]).
+/// The filter as SQL over ?1..?8 (bound by [`bind_filter`]). A label is a summary line's start:
+/// the summary is `label<TAB>data` lines.
 const MATCHES: &str = "(?1 IS NULL OR status = ?1) AND (?2 = 0 OR rejected > 0) \
      AND (?3 IS NULL OR source = ?3) AND (?4 IS NULL OR codes LIKE '% ' || ?4 || ' %') \
-     AND (?5 IS NULL OR summary LIKE '%' || ?5 || '%' ESCAPE '\\')";
+     AND (?5 IS NULL OR summary LIKE '%' || ?5 || '%' ESCAPE '\\') \
+     AND (?6 IS NULL OR instr(char(10) || summary, char(10) || ?6 || char(9)) > 0) \
+     AND (?7 IS NULL OR seq > ?7) AND (?8 IS NULL OR received_at > ?8)";
 
 fn bind_filter<'q, O>(
     query: sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
@@ -287,6 +297,9 @@ fn bind_filter<'q, O>(
         .bind(filter.source.map(Source::as_str))
         .bind(filter.code.map(Code::as_str))
         .bind(filter.search.as_deref().map(escape_like))
+        .bind(filter.label.as_deref())
+        .bind(filter.after_seq)
+        .bind(filter.received_after)
 }
 
 /// `text` matched literally by `LIKE … ESCAPE` with a backslash.
@@ -320,8 +333,8 @@ pub async fn page(
 ) -> sqlx::Result<Page> {
     let sizes: Vec<(i64, i64)> = bind_filter(
         sqlx::query_as(&format!(
-            "SELECT seq, bytes FROM interactions WHERE {MATCHES} AND (?6 IS NULL OR seq < ?6) \
-             ORDER BY seq DESC LIMIT ?7"
+            "SELECT seq, bytes FROM interactions WHERE {MATCHES} AND (?9 IS NULL OR seq < ?9) \
+             ORDER BY seq DESC LIMIT ?10"
         )),
         filter,
     )
@@ -351,7 +364,7 @@ pub async fn page(
     };
     let rows = bind_filter(
         sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM interactions WHERE {MATCHES} AND seq BETWEEN ?6 AND ?7 \
+            "SELECT {COLUMNS} FROM interactions WHERE {MATCHES} AND seq BETWEEN ?9 AND ?10 \
              ORDER BY seq DESC"
         )),
         filter,
@@ -422,7 +435,7 @@ pub async fn browse(
             bind_filter(
                 sqlx::query_as(&format!(
                     "SELECT {BROWSE_COLUMNS} FROM interactions INDEXED BY interactions_browse \
-                     WHERE {MATCHES} AND (?6 IS NULL OR seq < ?6) ORDER BY seq DESC LIMIT ?7"
+                     WHERE {MATCHES} AND (?9 IS NULL OR seq < ?9) ORDER BY seq DESC LIMIT ?10"
                 )),
                 filter,
             )
@@ -445,7 +458,7 @@ pub async fn browse(
     });
     let (matching, newer): (i64, i64) = bind_filter(
         sqlx::query_as(&format!(
-            "SELECT COUNT(*), COALESCE(SUM(seq > ?6), 0) FROM interactions \
+            "SELECT COUNT(*), COALESCE(SUM(seq > ?9), 0) FROM interactions \
              INDEXED BY interactions_browse WHERE {MATCHES}"
         )),
         filter,
@@ -473,7 +486,7 @@ pub async fn newer_than(
     bind_filter(
         sqlx::query_as(&format!(
             "SELECT {BROWSE_COLUMNS} FROM interactions INDEXED BY interactions_browse \
-             WHERE {MATCHES} AND seq > ?6 ORDER BY seq ASC LIMIT ?7"
+             WHERE {MATCHES} AND seq > ?9 ORDER BY seq ASC LIMIT ?10"
         )),
         filter,
     )
@@ -498,6 +511,14 @@ pub async fn clear(pool: &SqlitePool) -> sqlx::Result<u64> {
 pub async fn count(pool: &SqlitePool) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM interactions")
         .fetch_one(pool)
+        .await
+}
+
+/// The `seq` of the interaction with this id, if the log still holds it.
+pub async fn seq_of(pool: &SqlitePool, id: Uuid) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT seq FROM interactions WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_optional(pool)
         .await
 }
 

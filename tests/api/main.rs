@@ -27,4 +27,5 @@ mod stream;
 mod trust_boundary;
 mod unsigned_fields;
 mod verify;
+mod wait;
 mod wycheproof;

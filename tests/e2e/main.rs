@@ -10,6 +10,7 @@ mod helpers;
 mod accessibility;
 mod browser;
 mod chromium;
+mod ci_example;
 mod interactions;
 mod interop;
 mod playground;

@@ -4,6 +4,7 @@ use actix_web::HttpResponse;
 use actix_web::web::{Data, Path, Query};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use std::time::Duration;
 use uuid::Uuid;
 
 use crate::app::interaction_log;
@@ -27,6 +28,66 @@ pub struct ListParams {
     rejected: Option<bool>,
     /// Where a page starts: the previous page's `next`.
     cursor: Option<String>,
+    /// Only interactions that carried an item with exactly this label.
+    label: Option<String>,
+    /// Only interactions recorded after this one (its id) or received after this time
+    /// (RFC 3339).
+    after: Option<String>,
+    /// Wait up to this long (e.g. `5s`, `500ms`; at most 60 s) for a matching interaction
+    /// instead of answering an empty list at once.
+    wait: Option<String>,
+}
+
+/// The longest a request may wait for an interaction.
+const MAX_WAIT: Duration = Duration::from_secs(60);
+
+/// `wait=`: a duration such as `5s` or `500ms`, at most [`MAX_WAIT`].
+fn parse_wait(raw: &str) -> Result<Duration, ApiError> {
+    let wait = humantime::parse_duration(raw).map_err(|e| {
+        ApiError::invalid_request(
+            format!("wait={raw:?} is not a duration: {e}."),
+            "Write it as 5s, 500ms or 1m.",
+        )
+    })?;
+    if wait > MAX_WAIT {
+        return Err(ApiError::invalid_request(
+            format!("wait={raw:?} is longer than the 60 s a request may wait."),
+            "Wait at most 60s; loop in the test if it must wait longer.",
+        ));
+    }
+    Ok(wait)
+}
+
+/// `after=`: an interaction id (those after it) or an RFC 3339 time (those received after it).
+async fn parse_after(
+    state: &WebState,
+    raw: &str,
+    filter: &mut interactions::Filter,
+) -> Result<(), ApiError> {
+    if let Ok(id) = Uuid::try_parse(raw) {
+        let seq = interaction_log::position_of(&state.core, id)
+            .await?
+            .ok_or_else(|| {
+                ApiError::invalid_request(
+                    format!("after={raw:?} names no interaction the log holds."),
+                    "Pass the id a verify answered with, or a time such as 2026-11-27T10:00:00Z \
+                     (old interactions are pruned beyond the retention limit).",
+                )
+            })?;
+        filter.after_seq = Some(seq);
+        return Ok(());
+    }
+    let time = humantime::parse_rfc3339_weak(raw).map_err(|_| {
+        ApiError::invalid_request(
+            format!("after={raw:?} is neither an interaction id nor an RFC 3339 time."),
+            "Pass an id from a verify answer, or a time such as 2026-11-27T10:00:00Z.",
+        )
+    })?;
+    let millis = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    filter.received_after = Some(millis);
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -100,12 +161,25 @@ pub async fn list(
         })
         .transpose()?;
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    let filter = interactions::Filter {
+    let mut filter = interactions::Filter {
         status,
         rejected_only: params.rejected.unwrap_or(false),
+        label: params.label.clone(),
         ..interactions::Filter::default()
     };
-    let page = interaction_log::page(&state.core, filter, limit, before).await?;
+    if let Some(after) = params.after.as_deref() {
+        parse_after(&state, after, &mut filter).await?;
+    }
+    let wait = params.wait.as_deref().map(parse_wait).transpose()?;
+    let page = match wait {
+        // A wait holds a place among the bounded followers; a cursor means "the next page",
+        // which has nothing to wait for.
+        Some(wait) if before.is_none() => {
+            let _place = state.core.followers.admit()?;
+            interaction_log::wait_for_page(&state.core, filter, limit, wait).await?
+        }
+        _ => interaction_log::page(&state.core, filter, limit, before).await?,
+    };
     let views = page
         .rows
         .into_iter()

@@ -215,6 +215,7 @@ impl ListRequest {
             source: self.source,
             code: self.code,
             search: (!self.q.is_empty()).then(|| self.q.clone()),
+            ..Filter::default()
         }
     }
 
