@@ -17,6 +17,7 @@ use crate::app::recorder::Recorder;
 use crate::app::{interaction_log, management};
 use crate::auth::AdminAccess;
 use crate::auth::rate_limit::RateLimiter;
+use crate::configuration::LogFormat;
 use crate::configuration::Settings;
 use crate::routes;
 use crate::routes::csrf::CsrfSecret;
@@ -158,13 +159,21 @@ impl Application {
     }
 }
 
-/// Logging: human-readable lines on stderr, level from `RUST_LOG` (default `info`).
-pub fn init_telemetry() {
+/// Logging on stderr, level from `RUST_LOG` (default `info`): readable lines, coloured only
+/// when stderr is a terminal (colour codes in a CI log file are noise), or one JSON object per
+/// line.
+pub fn init_telemetry(format: LogFormat) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // A second init (several apps in one test binary) is harmless; ignore it.
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    // A second init (several apps in one test binary) is harmless; ignore it.
+    let _ = match format {
+        LogFormat::Human => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+        LogFormat::Json => builder.json().with_ansi(false).try_init(),
+    };
 }

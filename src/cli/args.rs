@@ -11,7 +11,7 @@ use crate::configuration::config_file::ConfigFile;
 use crate::configuration::{
     AllowedHost, ByteSize, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_INTERACTION_RETENTION,
     DEFAULT_INTERACTION_RETENTION_BYTES, DEFAULT_MAX_BODY_BYTES, DEFAULT_VERIFY_RATE_LIMIT,
-    Settings,
+    LogFormat, Settings,
 };
 
 #[derive(Debug, Parser)]
@@ -47,6 +47,9 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
+    /// Log lines on stderr: human (colours only on a terminal) or json (one object per line).
+    #[arg(long, env = "TALKATIVE_LOG_FORMAT", default_value = "human")]
+    pub log_format: LogFormat,
     /// Address to listen on.
     #[arg(long, env = "TALKATIVE_BIND", default_value = DEFAULT_BIND)]
     pub bind: SocketAddr,

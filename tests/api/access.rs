@@ -376,6 +376,7 @@ async fn hash_password_output_is_a_usable_credential() {
 
     let dir = tempfile::tempdir().unwrap();
     let args = ServeArgs {
+        log_format: Default::default(),
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         database_url: format!("sqlite://{}", dir.path().join("h.db").display()),
         interaction_retention: 100,

@@ -117,3 +117,86 @@ fn sign_takes_article_and_pkcs8_keys_and_refuses_bad_input() {
     assert_eq!(der.status.code(), Some(1));
     assert!(stderr(&der).starts_with("invalid_segments"));
 }
+
+/// Runs the server with `extra` flags and stderr piped (not a terminal), stops it with SIGTERM,
+/// and returns what it logged.
+async fn server_log(extra: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_talkative-emulator"))
+        .args(["--bind", &format!("127.0.0.1:{port}")])
+        .args(extra)
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("log.db").display()),
+        )
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    assert!(
+        crate::helpers::answers_soon(&base).await,
+        "the server did not start"
+    );
+    let terminated = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(terminated.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stderr).unwrap()
+}
+
+#[tokio::test]
+async fn log_format_json_writes_one_json_object_per_line() {
+    let log = server_log(&["--log-format", "json"]).await;
+    let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() >= 2, "{log}");
+    let mut messages = Vec::new();
+    for line in &lines {
+        let event: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(event["timestamp"].is_string(), "{line}");
+        assert!(event["level"].is_string(), "{line}");
+        messages.push(
+            event["fields"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        );
+    }
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("listening on http://127.0.0.1:")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("stopped")),
+        "{messages:?}"
+    );
+    assert!(!log.contains('\u{1b}'), "no colour codes in JSON");
+}
+
+#[tokio::test]
+async fn the_readable_log_has_no_colour_codes_when_stderr_is_not_a_terminal() {
+    let log = server_log(&[]).await;
+    assert!(log.contains("listening on http://127.0.0.1:"), "{log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "colour codes in a piped log: {log:?}"
+    );
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_talkative-emulator"))
+        .args(["--log-format", "xml"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("use human or json"));
+}

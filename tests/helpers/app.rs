@@ -24,7 +24,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     // Server logs only when asked for: TEST_LOG=1 cargo test
     if std::env::var_os("TEST_LOG").is_some() {
-        talkative_emulator::startup::init_telemetry();
+        talkative_emulator::startup::init_telemetry(Default::default());
     }
     let db_dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", db_dir.path().join("test.db").display());
