@@ -52,6 +52,7 @@ impl Application {
             cache,
             recorder: recorder.clone(),
             followers: interaction_log::Followers::new(settings.max_followers),
+            metrics: Default::default(),
             settings,
         };
         if !core.settings.config_file.is_empty() {
@@ -107,6 +108,10 @@ impl Application {
                         .wrap(Compress::default())
                         .configure(routes::api::configure)
                         .route("/health", routes::get_or_head().to(routes::health::health))
+                        .route(
+                            "/metrics",
+                            routes::get_or_head().to(routes::metrics::metrics),
+                        )
                         .route(
                             "/static/{file}",
                             routes::get_or_head().to(routes::static_files::serve),

@@ -51,6 +51,11 @@ pub async fn count(core: &Core) -> Result<i64, AppError> {
     Ok(core.recorder.read(interactions::count(&core.pool)).await?)
 }
 
+/// How many interactions the log holds, and their bytes (requests and verdicts).
+pub async fn totals(core: &Core) -> Result<(i64, i64), AppError> {
+    Ok(core.recorder.read(interactions::totals(&core.pool)).await?)
+}
+
 /// Empties the log, including what is buffered (it was recorded before the request to clear);
 /// how many interactions that was. When the buffer cannot be written (a full disk, the very
 /// time to clear), it is dropped instead, uncounted.

@@ -6,6 +6,7 @@
 mod error;
 pub mod interaction_log;
 pub mod management;
+pub mod metrics;
 pub mod policy_cache;
 pub mod recorder;
 pub mod sample;
@@ -27,4 +28,5 @@ pub struct Core {
     pub recorder: Recorder,
     pub settings: Settings,
     pub followers: interaction_log::Followers,
+    pub metrics: metrics::Metrics,
 }

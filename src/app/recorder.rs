@@ -185,6 +185,7 @@ impl Recorder {
             failing: outage.failing.clone(),
             unwritten,
             lost: outage.lost,
+            write_errors: outage.write_errors,
         }
     }
 
@@ -283,6 +284,8 @@ pub struct LogHealth {
     pub unwritten: usize,
     /// Records shed since start because writes failed for longer than the buffer could hold.
     pub lost: u64,
+    /// Writes that failed since start.
+    pub write_errors: u64,
 }
 
 /// What the one writer keeps between writes.
@@ -297,6 +300,8 @@ struct Writer {
 struct Outage {
     failing: Option<String>,
     lost: u64,
+    /// Writes that failed since start (each retried later).
+    write_errors: u64,
 }
 
 impl Shared {
@@ -373,6 +378,7 @@ impl Shared {
             (pending.records.len(), shed)
         };
         self.set_failing(Some(error.clone()));
+        self.outage().write_errors += 1;
         if !shed.is_empty() {
             self.count_lost(&shed);
         }

@@ -32,6 +32,7 @@ pub async fn verify_and_record(
 ) -> anyhow::Result<Outcome> {
     let received_at = now_millis();
     let verdict = verify(core, received_at, token, unsigned, extra_warnings);
+    core.metrics.record_verdict(&verdict);
     let json = verdict_json(&verdict)?;
     core.recorder
         .record(NewInteraction {

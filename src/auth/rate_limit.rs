@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 const MAX_TRACKED: usize = 16_384;
@@ -17,6 +18,8 @@ pub struct RateLimiter {
     per_second: f64,
     burst: f64,
     buckets: Mutex<HashMap<IpAddr, Bucket>>,
+    /// Requests refused since start (for /metrics).
+    refused: AtomicU64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +36,7 @@ impl RateLimiter {
             per_second,
             burst: f64::from(burst.max(1)),
             buckets: Mutex::new(HashMap::new()),
+            refused: AtomicU64::new(0),
         }
     }
 
@@ -46,6 +50,8 @@ impl RateLimiter {
             let ready = self.ready(bucket);
             if ready.is_ok() {
                 bucket.tokens -= 1.0;
+            } else {
+                self.refused.fetch_add(1, Ordering::Relaxed);
             }
             ready
         })
@@ -54,7 +60,18 @@ impl RateLimiter {
     /// Whether `client` has a request left, without taking it: for limits that only count
     /// failures (a wrong password), checked before the attempt and charged after.
     pub fn peek(&self, client: IpAddr) -> Result<(), Duration> {
-        self.with_bucket(client, Instant::now(), |bucket| self.ready(bucket))
+        self.with_bucket(client, Instant::now(), |bucket| {
+            let ready = self.ready(bucket);
+            if ready.is_err() {
+                self.refused.fetch_add(1, Ordering::Relaxed);
+            }
+            ready
+        })
+    }
+
+    /// How many requests this limiter refused since start.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
     }
 
     fn ready(&self, bucket: &Bucket) -> Result<(), Duration> {

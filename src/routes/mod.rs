@@ -6,6 +6,7 @@ pub mod catch_panic;
 pub mod csrf;
 pub mod error;
 pub mod health;
+pub mod metrics;
 pub mod portal;
 pub mod require_admin;
 pub mod same_origin;

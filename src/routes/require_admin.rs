@@ -58,7 +58,10 @@ async fn authenticate(request: &ServiceRequest, state: &WebState) -> Result<(), 
     let Some(access) = state.access.as_ref() else {
         return Ok(());
     };
-    if !request.match_info().as_str().starts_with("/api/") {
+    // The API and /metrics are for scripts and scrapers: a Bearer password, never the portal's
+    // cookie.
+    let path = request.match_info().as_str();
+    if !path.starts_with("/api/") && path != "/metrics" {
         let signed_in = request
             .cookie(SESSION_COOKIE)
             .is_some_and(|cookie| access.session_is_valid(cookie.value()));

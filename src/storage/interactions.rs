@@ -507,6 +507,13 @@ pub async fn clear(pool: &SqlitePool) -> sqlx::Result<u64> {
     .await
 }
 
+/// How many interactions the log holds and the bytes of their requests and verdicts.
+pub async fn totals(pool: &SqlitePool) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM interactions")
+        .fetch_one(pool)
+        .await
+}
+
 /// How many interactions the log holds.
 pub async fn count(pool: &SqlitePool) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM interactions")

@@ -18,6 +18,7 @@ mod interactions;
 mod interactions_page;
 mod limits;
 mod log_roundtrip;
+mod metrics;
 mod playground;
 mod policy_cache;
 mod portal;

@@ -13,5 +13,6 @@ mod chromium;
 mod ci_example;
 mod interactions;
 mod interop;
+mod metrics;
 mod playground;
 mod snippets;

@@ -35,6 +35,7 @@ pub async fn verify(
     payload: Payload,
     state: Data<WebState>,
 ) -> Result<HttpResponse, ApiError> {
+    let started = std::time::Instant::now();
     throttle(&request, &state)?;
     let request_head = request.clone();
     let raw = read_json_body(&request, payload, state.core.settings.max_body_bytes).await?;
@@ -64,6 +65,7 @@ pub async fn verify(
         source(&request_head),
     )
     .await?;
+    state.core.metrics.observe_verify(started.elapsed());
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
         .body(outcome.json.into_bytes()))
