@@ -481,3 +481,74 @@ async fn with_a_password_the_api_takes_the_bearer_only_never_the_session_cookie(
         .unwrap();
     assert_eq!(with_bearer.status(), 200);
 }
+
+/// The routes added for the live portal, the sample key, clearing the log, waiting, streaming
+/// and metrics sit inside the same boundary: a rebound name gets nothing, a cross-site request
+/// changes nothing, and a form token is not enough from another site.
+#[tokio::test]
+async fn the_newer_routes_keep_to_the_trust_boundary() {
+    let (app, _) = app_with_a_key_and_a_field().await;
+    app.verify(None, json!([])).await;
+    let rebound = format!(
+        "rebind.evil.example:{}",
+        app.address.rsplit(':').next().unwrap()
+    );
+    for (method, path) in [
+        (Method::POST, "/playground/preview"),
+        (Method::POST, "/playground/sample"),
+        (Method::GET, "/interactions/clear"),
+        (Method::POST, "/interactions/clear"),
+        (Method::GET, "/interactions/section"),
+        (Method::GET, "/interactions/stream"),
+        (Method::GET, "/api/v1/interactions/stream"),
+        (Method::GET, "/api/v1/interactions?wait=1s"),
+        (Method::DELETE, "/api/v1/interactions"),
+        (Method::GET, "/metrics"),
+    ] {
+        let (status, body) = Probe::new(method.clone(), path)
+            .header("Host", rebound.clone())
+            .header("Accept", "application/json")
+            .send(&app)
+            .await;
+        assert_eq!(
+            (status, code(&body)),
+            (403, "host_not_allowed"),
+            "{method} {path}: {body}"
+        );
+    }
+    for (method, path) in [
+        (Method::DELETE, "/api/v1/interactions"),
+        (Method::GET, "/api/v1/interactions/stream"),
+        (Method::GET, "/api/v1/interactions?wait=1s"),
+    ] {
+        let (status, body) = Probe::new(method.clone(), path)
+            .header("Origin", "https://evil.example")
+            .header("Sec-Fetch-Site", "cross-site")
+            .send(&app)
+            .await;
+        assert_eq!(
+            (status, code(&body)),
+            (403, "cross_site_request"),
+            "{method} {path}: {body}"
+        );
+    }
+    // The portal's new forms, with this page's valid token, sent from another site.
+    let session = FormSession::open(&app, "/playground").await;
+    for path in ["/playground/sample", "/interactions/clear"] {
+        let refused = session
+            .client
+            .post(app.url(path))
+            .header(reqwest::header::COOKIE, session.cookies())
+            .header("Origin", "https://evil.example")
+            .header("Sec-Fetch-Site", "cross-site")
+            .form(&[("csrf_token", session.token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 403, "{path}");
+    }
+    // Nothing changed: the one interaction is there, no sample key was stored.
+    assert_eq!(app.list_all("").await.0.len(), 1);
+    let (_, keys) = app.get("/api/v1/signing-keys").await;
+    assert_eq!(keys["signingKeys"].as_array().unwrap().len(), 1);
+}
