@@ -2,7 +2,8 @@
 # What the end-to-end tests (tests/e2e) need beyond the Rust toolchain: Chromium and chromedriver
 # (browser tests), php-cli, Node.js and Python 3 (signing snippets), curl (docs/ci/example.sh),
 # the JOSE libraries the interop tests compare against (PyJWT, jwcrypto, jose), axe-core (the
-# accessibility tests inject it into every page), promtool (the metrics test), and openssl
+# accessibility tests inject it into every page), promtool (the metrics test),
+# openapi-spec-validator (pinned, in its own virtualenv under target/: the OpenAPI test), and openssl
 # (every suite). Installs with
 # apt-get when run as root on Debian; otherwise says what is missing. Idempotent.
 set -euo pipefail
@@ -36,5 +37,14 @@ fi
 
 PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check \
   -r tests/interop/requirements.txt
+# The standard OpenAPI validator, kept apart from the system's Python packages.
+venv=target/openapi-venv
+if [ ! -x "$venv/bin/openapi-spec-validator" ] \
+  || ! cmp -s tests/openapi/requirements.txt "$venv/requirements.txt"; then
+  python3 -m venv "$venv"
+  PIP_ROOT_USER_ACTION=ignore "$venv/bin/pip" install --quiet --disable-pip-version-check \
+    -r tests/openapi/requirements.txt
+  cp tests/openapi/requirements.txt "$venv/requirements.txt"
+fi
 npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error >/dev/null
 npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error >/dev/null

@@ -17,6 +17,8 @@ fn main() -> ExitCode {
         Some(Command::Verify(args)) => cli::exit_on_error(cli::verify(args)),
         Some(Command::Decode(args)) => cli::exit_on_error(cli::decode(args)),
         Some(Command::HashPassword) => cli::exit_on_error(cli::hash_password()),
+        Some(Command::Completions(args)) => cli::exit_on_error(cli::completions(args)),
+        Some(Command::Man) => cli::exit_on_error(cli::man()),
     }
 }
 

@@ -43,12 +43,22 @@ pub enum Command {
     Decode(super::DecodeArgs),
     /// Read a password on stdin and print its argon2id hash for TALKATIVE_ADMIN_PASSWORD_HASH.
     HashPassword,
+    /// Print a shell completion script, e.g. `talkative-emulator completions bash >
+    /// /etc/bash_completion.d/talkative-emulator`.
+    Completions(super::CompletionsArgs),
+    /// Print the man page (roff), e.g. `talkative-emulator man | man -l -`.
+    Man,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Log lines on stderr: human (colours only on a terminal) or json (one object per line).
-    #[arg(long, env = "TALKATIVE_LOG_FORMAT", default_value = "human")]
+    #[arg(
+        long,
+        env = "TALKATIVE_LOG_FORMAT",
+        value_enum,
+        default_value = "human"
+    )]
     pub log_format: LogFormat,
     /// Address to listen on.
     #[arg(long, env = "TALKATIVE_BIND", default_value = DEFAULT_BIND)]
@@ -98,6 +108,21 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allowed_hosts: Vec<AllowedHost>,
+}
+
+/// The log formats as clap lists them, so `--help`, errors and shell completion offer them.
+/// (Written here, not derived in `configuration`, which knows nothing of the command line.)
+impl clap::ValueEnum for LogFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[LogFormat::Human, LogFormat::Json]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(match self {
+            LogFormat::Human => "human",
+            LogFormat::Json => "json",
+        }))
+    }
 }
 
 impl ServeArgs {

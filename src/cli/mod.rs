@@ -13,6 +13,7 @@ mod args;
 mod decode;
 mod hash_password;
 mod keygen;
+mod shell;
 mod sign;
 mod verify;
 
@@ -20,6 +21,7 @@ pub use args::{Cli, Command, ServeArgs};
 pub use decode::run as decode;
 pub use hash_password::run as hash_password;
 pub use keygen::run as keygen;
+pub use shell::{completions, man};
 pub use sign::run as sign;
 pub use verify::run as verify;
 
@@ -52,6 +54,12 @@ pub struct VerifyArgs {
     pub key: PathBuf,
     /// The compact JWS; `-` or nothing reads stdin.
     pub token: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Clone, Args)]

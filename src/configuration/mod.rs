@@ -101,18 +101,6 @@ pub enum LogFormat {
     Json,
 }
 
-impl std::str::FromStr for LogFormat {
-    type Err = String;
-
-    fn from_str(value: &str) -> Result<Self, String> {
-        match value {
-            "human" => Ok(Self::Human),
-            "json" => Ok(Self::Json),
-            other => Err(format!("{other:?} is not a log format: use human or json")),
-        }
-    }
-}
-
 /// A host name the operator lets the server answer to (`--allowed-host`): `name` for exactly
 /// that name, `.name` for it and every subdomain. Lower-case, without a trailing dot. Only
 /// names: IP addresses are always allowed, and a port or scheme is a mistake worth saying.

@@ -244,6 +244,22 @@ impl std::str::FromStr for Code {
     }
 }
 
+/// The API reference's schema for a code: a string, one of [`Code::ALL`]'s wire names, so the
+/// list in the document is this enum, not a copy of it.
+impl utoipa::PartialSchema for Code {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(Code::ALL.iter().map(|code| code.as_str())))
+            .description(Some(
+                "A stable, machine-readable code: integrators match on it. Never renamed once released.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Code {}
+
 impl<'de> Deserialize<'de> for Code {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
@@ -252,7 +268,7 @@ impl<'de> Deserialize<'de> for Code {
 }
 
 /// A rejection with everything an integrator needs to fix it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Problem {
     pub code: Code,
     pub message: String,
@@ -278,7 +294,7 @@ impl fmt::Display for Problem {
 impl std::error::Error for Problem {}
 
 /// A note that does not change the verdict but that an integrator should know about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Warning {
     pub code: Code,
     pub message: String,

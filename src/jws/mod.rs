@@ -26,7 +26,9 @@ pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
 
 /// Which check a token failed at (or `Policy` once the signature is settled).
 /// Ordered as the engine runs them, so `a < b` means `a` is checked first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum Stage {
     Size,

@@ -104,8 +104,11 @@ impl Code {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+/// Every refusal's body: `{"error": {"code", "message", "hint"}}`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody<'a> {
+    #[schema(value_type = Problem)]
     error: &'a Problem,
 }
 

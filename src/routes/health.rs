@@ -8,15 +8,20 @@ use serde::Serialize;
 
 use crate::routes::state::WebState;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct Health {
+pub struct Health {
+    /// `ok`, or `degraded` while the interaction log cannot be written.
+    #[schema(pattern = "^(ok|degraded)$")]
     status: &'static str,
     interaction_log: LogView,
 }
 
-#[derive(Serialize)]
-struct LogView {
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = InteractionLogHealth)]
+pub struct LogView {
+    /// `ok`, or `unavailable` while writes fail.
+    #[schema(pattern = "^(ok|unavailable)$")]
     status: &'static str,
     /// The last write's error, while writes fail.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -27,6 +32,17 @@ struct LogView {
     lost: u64,
 }
 
+#[utoipa::path(
+    get,
+    path = "/health",
+    operation_id = "health",
+    tag = "Service",
+    responses(
+        (status = 200, description = "Every job works.", body = Health),
+        (status = 503, description = "The interaction log cannot be written; verification still works.", body = Health),
+    ),
+    security(())
+)]
 pub async fn health(state: Data<WebState>) -> HttpResponse {
     let log = state.core.recorder.health();
     let failing = log.failing.is_some();

@@ -14,6 +14,16 @@ use crate::routes::error::ApiError;
 use crate::routes::state::WebState;
 use crate::verdict::SignatureStatus;
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "Service",
+    responses(
+        (status = 200, description = "Prometheus text exposition format 0.0.4.",
+            content_type = "text/plain; version=0.0.4; charset=utf-8", body = String),
+    )
+)]
 pub async fn metrics(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
     let core = &state.core;
     let (rows, bytes) = interaction_log::totals(core).await?;

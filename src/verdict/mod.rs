@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::domain::problem::{Code, Problem, Warning};
 use crate::jws::Stage;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Enforcement {
     On,
@@ -40,7 +40,7 @@ impl fmt::Display for Enforcement {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SignatureStatus {
     Valid,
@@ -69,7 +69,7 @@ impl SignatureStatus {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignatureVerdict {
     pub status: SignatureStatus,
@@ -89,6 +89,7 @@ pub struct SignatureVerdict {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::encoding::strict_json::deserialize_optional_object"
     )]
+    #[schema(value_type = Option<Object>)]
     pub header: Option<Map<String, Value>>,
 }
 
@@ -100,7 +101,7 @@ impl SignatureVerdict {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AcceptedSource {
     Signed,
@@ -122,7 +123,7 @@ impl AcceptedSource {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RejectedSource {
     Signed,
@@ -145,7 +146,7 @@ impl fmt::Display for RejectedSource {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AcceptedItem {
     pub label: String,
     pub data: String,
@@ -154,13 +155,13 @@ pub struct AcceptedItem {
     pub source: AcceptedSource,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reason {
     pub code: Code,
     pub message: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RejectedItem {
     pub label: String,
     pub data: String,
@@ -170,10 +171,11 @@ pub struct RejectedItem {
     pub reason: Reason,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Verdict {
     pub id: Uuid,
+    #[schema(format = DateTime)]
     pub received_at: String,
     pub enforcement: Enforcement,
     pub signature: SignatureVerdict,

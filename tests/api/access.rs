@@ -14,7 +14,9 @@ use talkative_emulator::cli::ServeArgs;
 use talkative_emulator::configuration::Settings;
 use talkative_emulator::startup::Application;
 
-use crate::helpers::{FormSession, TestApp, TestSigner, code, items, set_cookie, spawn_app_with};
+use crate::helpers::{
+    CheckedClient, FormSession, TestApp, TestSigner, code, items, set_cookie, spawn_app_with,
+};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -22,11 +24,12 @@ async fn spawn_locked() -> TestApp {
     spawn_app_with(|s| s.admin = Some(AdminCredential::from_password(PASSWORD).unwrap())).await
 }
 
-fn no_redirects() -> reqwest::Client {
+fn no_redirects() -> CheckedClient {
     reqwest::Client::builder()
         .redirect(Policy::none())
         .build()
         .unwrap()
+        .into()
 }
 
 /// Logs in from the login page's form, keeping the session cookie it is given.
@@ -394,7 +397,7 @@ async fn hash_password_output_is_a_usable_credential() {
         .unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::new();
+    let client = CheckedClient::new();
     let get = |password: &'static str| {
         client
             .get(format!("{base}/api/v1/signing-keys"))

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestSigner, items, start_binary};
+use crate::helpers::{CheckedClient, TestSigner, items, start_binary};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -75,7 +75,7 @@ async fn two_thousand_largest_verifications_keep_memory_and_disk_bounded() {
         ],
     )
     .await;
-    let client = reqwest::Client::new();
+    let client = CheckedClient::new();
     let signer = TestSigner::generate();
     let key = client
         .post(format!("{}/api/v1/signing-keys", server.base))

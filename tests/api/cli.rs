@@ -198,5 +198,104 @@ async fn the_readable_log_has_no_colour_codes_when_stderr_is_not_a_terminal() {
         .output()
         .unwrap();
     assert!(!refused.status.success());
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("use human or json"));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("[possible values: human, json]"));
+}
+
+/// What bash's completion offers after `words` (the last one being completed), using the
+/// script `completions bash` prints, as a shell that sourced it would.
+fn bash_completes(script: &Path, words: &[&str]) -> Vec<String> {
+    let line = words.join(" ");
+    let program = format!(
+        "source {script}\nCOMP_WORDS=({line})\nCOMP_CWORD={cword}\nCOMP_LINE='{line}'\nCOMP_POINT=${{#COMP_LINE}}\n\
+         _talkative__emulator talkative-emulator '{last}' '{previous}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script = script.display(),
+        cword = words.len() - 1,
+        last = words[words.len() - 1],
+        previous = words[words.len() - 2],
+    );
+    let output = Command::new("bash")
+        .args(["-c", &program])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    stdout(&output).lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn completions_complete_subcommands_and_flags_in_bash_and_exist_for_zsh_and_fish() {
+    let dir = tempfile::tempdir().unwrap();
+    let bash = emulator(dir.path(), &["completions", "bash"], "");
+    assert!(bash.status.success(), "{}", stderr(&bash));
+    let script = dir.path().join("talkative-emulator.bash");
+    std::fs::write(&script, &bash.stdout).unwrap();
+    assert_eq!(
+        bash_completes(&script, &["talkative-emulator", "ke"]),
+        ["keygen"]
+    );
+    assert_eq!(
+        bash_completes(&script, &["talkative-emulator", "serve", "--log-f"]),
+        ["--log-format"]
+    );
+    let mut formats = bash_completes(&script, &["talkative-emulator", "--log-format", ""]);
+    formats.sort();
+    assert_eq!(formats, ["human", "json"]);
+
+    // Every subcommand and every flag of the binary, in every script: they come from one
+    // definition.
+    let cli = <talkative_emulator::cli::Cli as clap::CommandFactory>::command();
+    let mut names: Vec<String> = cli
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    names.extend(
+        cli.get_arguments()
+            .filter_map(|a| a.get_long().map(|l| format!("--{l}"))),
+    );
+    assert!(names.contains(&"--allowed-host".to_owned()) && names.contains(&"man".to_owned()));
+    for shell in ["bash", "zsh", "fish"] {
+        let output = emulator(dir.path(), &["completions", shell], "");
+        assert!(output.status.success(), "{shell}: {}", stderr(&output));
+        let script = stdout(&output);
+        for name in &names {
+            let bare = name.trim_start_matches('-');
+            assert!(script.contains(bare), "{shell} does not complete {name}");
+        }
+    }
+    let unknown = emulator(dir.path(), &["completions", "tcsh"], "");
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("invalid value 'tcsh'"),
+        "{}",
+        stderr(&unknown)
+    );
+}
+
+#[test]
+fn the_man_page_renders_and_documents_every_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = emulator(dir.path(), &["man"], "");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let page = stdout(&output);
+    assert!(page.contains(".TH talkative-emulator 1"), "{page}");
+    // roff writes a hyphen as `\-`.
+    let page = page.replace("\\-", "-");
+    for subcommand in [
+        "serve",
+        "keygen",
+        "sign",
+        "verify",
+        "decode",
+        "hash-password",
+        "completions",
+        "man",
+    ] {
+        assert!(
+            page.contains(subcommand),
+            "the man page misses {subcommand}"
+        );
+    }
+    assert!(
+        page.contains("--log-format"),
+        "the man page misses --log-format"
+    );
 }

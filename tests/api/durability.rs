@@ -10,7 +10,7 @@ use serde_json::json;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
-use crate::helpers::{BinaryServer, TestSigner, items, spawn_app, start_binary};
+use crate::helpers::{BinaryServer, CheckedClient, TestSigner, items, spawn_app, start_binary};
 
 #[tokio::test]
 async fn concurrent_writers_and_verifiers_lose_nothing() {
@@ -86,7 +86,7 @@ async fn sigkill_mid_writes_keeps_every_acknowledged_write() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("emulator.db");
     let mut server = start(&db).await;
-    let client = reqwest::Client::new();
+    let client = CheckedClient::new();
 
     // Write labels one after another; kill the process while they are in flight.
     let writer = {
@@ -148,7 +148,7 @@ async fn graceful_shutdown_writes_the_whole_interaction_log() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("emulator.db");
     let mut server = start(&db).await;
-    let client = reqwest::Client::new();
+    let client = CheckedClient::new();
     for i in 0..25 {
         let response = client
             .post(format!("{}/api/v1/verify", server.base))
@@ -211,7 +211,7 @@ async fn one_database_is_served_by_one_server_at_a_time() {
     );
 
     // The first one is unaffected.
-    let client = reqwest::Client::new();
+    let client = CheckedClient::new();
     let health = client
         .get(format!("{}/health", first.base))
         .send()

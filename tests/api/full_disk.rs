@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{answers_soon, items};
+use crate::helpers::{CheckedClient, answers_soon, items};
 
 const INSTALL_HINT: &str = "This test mounts a small tmpfs in a private mount namespace: it \
     needs util-linux's unshare and either root (as in CI) or unprivileged user namespaces.";
@@ -113,13 +113,13 @@ fn is_root() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
-async fn get(client: &reqwest::Client, url: String) -> (u16, Value) {
+async fn get(client: &CheckedClient, url: String) -> (u16, Value) {
     let response = client.get(url).send().await.unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap())
 }
 
-async fn verify(client: &reqwest::Client, server: &Server, data: &str) -> String {
+async fn verify(client: &CheckedClient, server: &Server, data: &str) -> String {
     let response = client
         .post(format!("{}/api/v1/verify", server.base))
         .json(&json!({ "interactionData": items(&[("page", data)]) }))
@@ -133,7 +133,7 @@ async fn verify(client: &reqwest::Client, server: &Server, data: &str) -> String
 
 /// What a reader of the log may answer: the whole log (every verification made so far), or
 /// `503 log_unavailable` with a hint. Never a 500, never a list that lacks one.
-async fn read_log(client: &reqwest::Client, server: &Server, verified: &[String]) -> bool {
+async fn read_log(client: &CheckedClient, server: &Server, verified: &[String]) -> bool {
     let (status, body) = get(
         client,
         format!("{}/api/v1/interactions?limit=500", server.base),
@@ -170,7 +170,7 @@ async fn read_log(client: &reqwest::Client, server: &Server, verified: &[String]
 #[tokio::test]
 async fn a_full_disk_is_reported_to_readers_and_health_then_the_log_catches_up() {
     let server = start_on_small_disk().await;
-    let client = reqwest::Client::new();
+    let client = CheckedClient::new();
     let data = "x".repeat(6 * 1024);
     let mut verified = Vec::new();
     for _ in 0..5 {

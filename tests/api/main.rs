@@ -9,6 +9,7 @@ mod access;
 mod bounded;
 mod cli;
 mod config;
+mod contract;
 mod corpus;
 mod durability;
 mod full_disk;

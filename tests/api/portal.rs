@@ -6,13 +6,14 @@ use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
 use crate::helpers::{FormSession, TestSigner, spawn_app};
 
 /// The portal's pages with the shared layout.
-const PAGES: [&str; 6] = [
+const PAGES: [&str; 7] = [
     "/",
     "/signing-keys",
     "/unsigned-fields",
     "/playground",
     "/interactions",
     "/docs/signing",
+    "/docs/api",
 ];
 
 #[tokio::test]
@@ -284,7 +285,52 @@ async fn static_files_revalidate_with_an_etag_and_pages_and_files_are_gzipped_on
     assert!(first_chunk.starts_with("retry:"), "{first_chunk}");
 }
 
-async fn stream_first_chunk(mut response: reqwest::Response) -> String {
+async fn stream_first_chunk(mut response: crate::helpers::Reply) -> String {
     let chunk = response.chunk().await.unwrap().unwrap();
     String::from_utf8(chunk.to_vec()).unwrap()
+}
+
+#[tokio::test]
+async fn the_api_reference_page_is_the_served_document_rendered() {
+    let app = spawn_app().await;
+    let (_, document) = app.get("/api/v1/openapi.json").await;
+    let html = app.html("/docs/api").await;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"].as_str().unwrap();
+            let heading = format!(
+                "<h3 id=\"op-{id}-title\"><span class=\"method method-{method}\">{}</span> <code>{path}</code>",
+                method.to_uppercase()
+            );
+            assert!(
+                html.contains(&heading),
+                "{method} {path} is not on the page"
+            );
+        }
+    }
+    for schema in document["components"]["schemas"]
+        .as_object()
+        .unwrap()
+        .keys()
+    {
+        assert!(
+            html.contains(&format!("id=\"schema-{schema}\"")),
+            "{schema} is not on the page"
+        );
+    }
+    // Every error code, from the Code enum through the document.
+    for code in talkative_emulator::domain::problem::Code::ALL {
+        assert!(
+            html.contains(&format!("<li><code>{code}</code></li>")),
+            "{code}"
+        );
+    }
+    // Every link inside the page lands on an anchor it has.
+    for link in html.split("href=\"#").skip(1) {
+        let target = link.split('"').next().unwrap();
+        assert!(
+            html.contains(&format!("id=\"{target}\"")),
+            "#{target} points nowhere"
+        );
+    }
 }

@@ -6,11 +6,13 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use talkative_emulator::auth::AdminCredential;
 
-use crate::helpers::{TestApp, code, items, spawn_app, spawn_app_with};
+use crate::helpers::{
+    CheckedClient, Reply, TestApp, check_event, code, items, spawn_app, spawn_app_with,
+};
 
 /// An open stream and what it has sent so far.
 struct Events {
-    response: reqwest::Response,
+    response: Reply,
     buffer: String,
 }
 
@@ -46,7 +48,8 @@ impl Events {
         }
     }
 
-    /// The `interaction` events received so far: (id, data).
+    /// The `interaction` events received so far: (id, data), each data checked against the
+    /// document's `InteractionEvent`.
     fn interactions(&self) -> Vec<(i64, Value)> {
         self.buffer
             .split("\n\n")
@@ -59,10 +62,9 @@ impl Events {
                         .unwrap()
                         .to_owned()
                 };
-                (
-                    field("id: ").parse().unwrap(),
-                    serde_json::from_str(&field("data: ")).unwrap(),
-                )
+                let data = serde_json::from_str(&field("data: ")).unwrap();
+                check_event("InteractionEvent", &data);
+                (field("id: ").parse().unwrap(), data)
             })
             .collect()
     }
@@ -155,15 +157,17 @@ async fn the_stream_needs_the_password_when_one_is_set() {
     let (status, body) = app.get("/api/v1/interactions/stream").await;
     assert_eq!((status, code(&body)), (401, "unauthorized"));
     // The portal's copy needs the portal's session: a browser without one is sent to log in.
-    let response = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(app.url("/interactions/stream"))
-        .header("Accept", "text/event-stream")
-        .send()
-        .await
-        .unwrap();
+    let response = CheckedClient::from(
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+    )
+    .get(app.url("/interactions/stream"))
+    .header("Accept", "text/event-stream")
+    .send()
+    .await
+    .unwrap();
     assert!(
         response.status() == 401 || response.status() == 303,
         "{}",

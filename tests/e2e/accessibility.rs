@@ -186,6 +186,7 @@ async fn every_page_passes_axe_and_fits_a_phone_when_empty() {
         ("interactions-clear-empty", "/interactions/clear"),
         ("demo", "/demo"),
         ("docs-signing", "/docs/signing"),
+        ("docs-api", "/docs/api"),
         ("not-found", "/no-such-page"),
     ] {
         visit(&browser, &axe, &app, name, path, &mut failures).await;

@@ -14,5 +14,6 @@ mod ci_example;
 mod interactions;
 mod interop;
 mod metrics;
+mod openapi;
 mod playground;
 mod snippets;

@@ -11,9 +11,12 @@ use talkative_emulator::configuration::Settings;
 use talkative_emulator::startup::Application;
 use tempfile::TempDir;
 
+use super::contract::{CheckedClient, Reply};
+
 pub struct TestApp {
     pub address: String,
-    pub client: reqwest::Client,
+    /// Checks every answer against the OpenAPI document (`contract`).
+    pub client: CheckedClient,
     pub db_dir: TempDir,
 }
 
@@ -35,7 +38,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
-        client: reqwest::Client::new(),
+        client: CheckedClient::new(),
         db_dir,
     }
 }
@@ -200,7 +203,7 @@ impl TestApp {
     }
 }
 
-async fn into_parts(response: reqwest::Response) -> (u16, Value) {
+async fn into_parts(response: Reply) -> (u16, Value) {
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
     let body = if text.is_empty() {

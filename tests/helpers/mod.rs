@@ -4,12 +4,14 @@
 #![allow(dead_code, unused_imports)]
 
 mod app;
+mod contract;
 mod openssl;
 mod portal;
 mod signing;
 mod verdicts;
 
 pub use app::*;
+pub use contract::*;
 pub use openssl::*;
 pub use portal::*;
 pub use signing::*;

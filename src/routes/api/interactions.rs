@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::app::interaction_log;
 use crate::domain::problem::{Code, Problem};
-use crate::routes::error::ApiError;
+use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::state::WebState;
 use crate::storage::format_millis;
 use crate::storage::interactions::{self, StoredInteraction};
@@ -18,11 +18,15 @@ use crate::verdict::SignatureStatus;
 const DEFAULT_LIMIT: u32 = 50;
 const MAX_LIMIT: u32 = 500;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// Interactions per page: 50 unless given, at most 500.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
     /// Signature status: valid, invalid or absent.
+    #[param(value_type = Option<SignatureStatus>)]
     status: Option<String>,
     /// Only interactions where something was dropped.
     rejected: Option<bool>,
@@ -90,14 +94,23 @@ async fn parse_after(
     Ok(())
 }
 
-#[derive(Serialize)]
+/// One verification as recorded: the request as it was sent and the verdict as it was answered.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct InteractionView {
+#[schema(as = Interaction)]
+pub struct InteractionView {
+    #[schema(format = Uuid)]
     id: String,
+    #[schema(format = DateTime)]
     received_at: String,
+    #[schema(value_type = SignatureStatus)]
     status: String,
+    /// How many items were dropped.
     rejected: i64,
+    /// The verify request's body, as sent.
+    #[schema(value_type = Object)]
     request: Box<RawValue>,
+    #[schema(value_type = crate::verdict::Verdict)]
     verdict: Box<RawValue>,
 }
 
@@ -105,8 +118,8 @@ struct InteractionView {
 /// a `RawValue` into a `Value` re-parses it with `Value`'s own deserializer, which refuses an
 /// object whose first member is named `$serde_json::private::RawValue` (any client can send one)
 /// and `json!` then panics (encoding::strict_json explains the name).
-#[derive(Serialize)]
-struct InteractionList {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct InteractionList {
     interactions: Vec<InteractionView>,
     /// Pass as `cursor` for the next (older) page; `null` on the last page.
     next: Option<String>,
@@ -131,6 +144,21 @@ impl TryFrom<StoredInteraction> for InteractionView {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/interactions",
+    operation_id = "listInteractions",
+    tag = "Interaction log",
+    params(ListParams),
+    responses(
+        (status = 200, description = "Newest first. With `wait`, answers as soon as a matching \
+            interaction is recorded, or with an empty list when the wait ends.", body = InteractionList),
+        (status = 400, description = "`invalid_request`: an unknown parameter, status, cursor, \
+            `after` or `wait`.", body = ErrorBody),
+        (status = 503, description = "`too_many_followers` (waits and streams share a bound), \
+            or `log_unavailable`.", body = ErrorBody),
+    )
+)]
 pub async fn list(
     params: Query<ListParams>,
     state: Data<WebState>,
@@ -191,6 +219,18 @@ pub async fn list(
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/interactions/{id}",
+    operation_id = "getInteraction",
+    tag = "Interaction log",
+    params(("id" = String, Path, description = "The id a verify answered with.")),
+    responses(
+        (status = 200, description = "The interaction.", body = InteractionView),
+        (status = 404, description = "`not_found`.", body = ErrorBody),
+        (status = 503, description = "`log_unavailable`.", body = ErrorBody),
+    )
+)]
 pub async fn get(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, ApiError> {
     let not_found = || {
         ApiError::Rejected(Problem::new(
@@ -206,12 +246,23 @@ pub async fn get(path: Path<String>, state: Data<WebState>) -> Result<HttpRespon
     Ok(HttpResponse::Ok().json(InteractionView::try_from(row)?))
 }
 
-#[derive(Serialize)]
-struct Cleared {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Cleared {
+    /// How many interactions were deleted.
     cleared: u64,
 }
 
 /// `DELETE /api/v1/interactions`: empties the log (keys and fields stay; `/reset` wipes all).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/interactions",
+    operation_id = "clearInteractions",
+    tag = "Interaction log",
+    responses(
+        (status = 200, description = "Emptied; keys and fields stay.", body = Cleared),
+        (status = 503, description = "`log_unavailable`.", body = ErrorBody),
+    )
+)]
 pub async fn clear(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
     let cleared = interaction_log::clear(&state.core).await?;
     Ok(HttpResponse::Ok().json(Cleared { cleared }))

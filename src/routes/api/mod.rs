@@ -2,6 +2,7 @@
 
 mod body;
 mod interactions;
+pub mod openapi;
 mod signing_keys;
 pub mod stream;
 mod unsigned_fields;
@@ -12,7 +13,7 @@ use actix_web::web::{self, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 
 use crate::domain::problem::{Code, Problem};
-use crate::routes::error::ApiError;
+use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::state::WebState;
 use crate::routes::trust_boundary;
 
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .into()
             }))
+            .route("/openapi.json", web::get().to(openapi::serve))
             .route("/reset", web::post().to(reset))
             .route("/interactions", web::get().to(interactions::list))
             .route("/interactions", web::delete().to(interactions::clear))
@@ -64,16 +66,37 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-#[derive(serde::Serialize)]
+/// What a reset left: the config file's keys and fields, installed again.
+#[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ResetView {
+pub struct ResetView {
     signing_keys: i64,
     unsigned_fields: i64,
     report_only: bool,
 }
 
+/// Reset has no options: send no body, or `{}`.
+// Deserialize only for its `deny_unknown_fields`, which the schema turns into
+// `additionalProperties: false`: the handler refuses unknown members.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoOptions {}
+
 /// Wipes keys, fields and interactions, then installs the config file's keys and fields again.
 /// Takes an empty body or `{}`: it has no options, and anything else is a mistake worth naming.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reset",
+    operation_id = "reset",
+    tag = "Service",
+    request_body(content = Option<NoOptions>, description = "Empty, or `{}`."),
+    responses(
+        (status = 200, description = "Wiped and seeded again from the config file.", body = ResetView),
+        (status = 400, description = "`invalid_request`: a body other than `{}`.", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`.", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`.", body = ErrorBody),
+    )
+)]
 async fn reset(
     request: HttpRequest,
     payload: Payload,

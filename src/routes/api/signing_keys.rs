@@ -7,27 +7,69 @@ use serde_json::Value;
 
 use super::body::{optional_string, read_object, required_string};
 use crate::app::management;
-use crate::routes::error::ApiError;
+use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::state::WebState;
 use crate::storage::format_millis;
 use crate::storage::signing_keys::StoredKey;
 
-#[derive(Serialize)]
+/// A stored public key. The private half is never accepted, so never shown.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = SigningKey)]
 pub struct KeyView {
+    #[schema(format = Uuid)]
     id: String,
     name: String,
+    /// SHA-256 of the key's DER encoding (SubjectPublicKeyInfo), hex.
     fingerprint: String,
+    /// The public key as stored: PEM, `-----BEGIN PUBLIC KEY-----`.
     public_key_pem: String,
+    #[schema(format = DateTime)]
     created_at: String,
+    /// Whether verification uses this key.
     active: bool,
+    /// When a token last verified with this key.
+    #[schema(format = DateTime)]
     last_used_at: Option<String>,
 }
 
-#[derive(Serialize)]
+/// The members `create` and `update` accept: [`NewSigningKey`]'s and [`SigningKeyChanges`]'s
+/// (tested in `openapi`).
+pub(super) const CREATE_MEMBERS: &[&str] = &["name", "pem"];
+pub(super) const UPDATE_MEMBERS: &[&str] = &["active", "name"];
+
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct KeyList {
+#[schema(as = SigningKeyList)]
+pub struct KeyList {
     signing_keys: Vec<KeyView>,
+}
+
+// Parsed member by member by `create`, for precise errors; `MEMBERS` is tested to be these.
+/// A public key to store.
+// Deserialize only for its `deny_unknown_fields`, which the schema turns into
+// `additionalProperties: false`: the handler refuses unknown members.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct NewSigningKey {
+    /// Shown on the Signing Keys page; defaults to one made from the fingerprint.
+    name: Option<String>,
+    /// The public key as `ec_public.pem` holds it (SubjectPublicKeyInfo, P-256). A private key
+    /// is refused (`private_key_not_accepted`) and never stored or echoed.
+    pem: String,
+}
+
+/// What to change about a key; members left out stay as they are.
+// Deserialize only for its `deny_unknown_fields`, which the schema turns into
+// `additionalProperties: false`: the handler refuses unknown members.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct SigningKeyChanges {
+    /// `false` stops verifying with this key without deleting it.
+    active: Option<bool>,
+    name: Option<String>,
 }
 
 impl From<StoredKey> for KeyView {
@@ -44,6 +86,13 @@ impl From<StoredKey> for KeyView {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/signing-keys",
+    operation_id = "listSigningKeys",
+    tag = "Signing keys",
+    responses((status = 200, description = "Every stored key, newest first.", body = KeyList))
+)]
 pub async fn list(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
     let keys: Vec<KeyView> = management::list_signing_keys(&state.core)
         .await?
@@ -53,11 +102,39 @@ pub async fn list(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(KeyList { signing_keys: keys }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/signing-keys/{id}",
+    operation_id = "getSigningKey",
+    tag = "Signing keys",
+    params(("id" = String, Path, description = "The key's id.")),
+    responses(
+        (status = 200, description = "The key.", body = KeyView),
+        (status = 404, description = "`signing_key_not_found`.", body = ErrorBody),
+    )
+)]
 pub async fn get(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, ApiError> {
     let key = management::get_signing_key(&state.core, &path).await?;
     Ok(HttpResponse::Ok().json(KeyView::from(key)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/signing-keys",
+    operation_id = "addSigningKey",
+    tag = "Signing keys",
+    request_body = NewSigningKey,
+    responses(
+        (status = 201, description = "Stored; verification uses it at once.", body = KeyView,
+            headers(("Location" = String, description = "The new key's URL."))),
+        (status = 400, description = "`invalid_request`: not a JSON object with `pem`.", body = ErrorBody),
+        (status = 409, description = "`too_many_active_keys`.", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`.", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: not `application/json`.", body = ErrorBody),
+        (status = 422, description = "The PEM was refused: `invalid_pem`, `private_key_not_accepted`, \
+            `unsupported_curve`, `unsupported_key_type`, `invalid_public_key`, `duplicate_key` or `invalid_key_name`.", body = ErrorBody),
+    )
+)]
 pub async fn create(
     request: HttpRequest,
     payload: Payload,
@@ -67,7 +144,7 @@ pub async fn create(
         &request,
         payload,
         state.core.settings.max_body_bytes,
-        &["name", "pem"],
+        CREATE_MEMBERS,
     )
     .await?;
     let name = optional_string(&mut body, "name")?;
@@ -78,6 +155,23 @@ pub async fn create(
         .json(KeyView::from(stored)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/signing-keys/{id}",
+    operation_id = "updateSigningKey",
+    tag = "Signing keys",
+    params(("id" = String, Path, description = "The key's id.")),
+    request_body = SigningKeyChanges,
+    responses(
+        (status = 200, description = "The key as changed.", body = KeyView),
+        (status = 400, description = "`invalid_request`.", body = ErrorBody),
+        (status = 404, description = "`signing_key_not_found`.", body = ErrorBody),
+        (status = 409, description = "`too_many_active_keys` (activating an eleventh).", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`.", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`.", body = ErrorBody),
+        (status = 422, description = "`invalid_key_name`.", body = ErrorBody),
+    )
+)]
 pub async fn update(
     request: HttpRequest,
     path: Path<String>,
@@ -89,7 +183,7 @@ pub async fn update(
         &request,
         payload,
         state.core.settings.max_body_bytes,
-        &["active", "name"],
+        UPDATE_MEMBERS,
     )
     .await?;
     let active = match body.remove("active") {
@@ -107,6 +201,17 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(KeyView::from(updated)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/signing-keys/{id}",
+    operation_id = "deleteSigningKey",
+    tag = "Signing keys",
+    params(("id" = String, Path, description = "The key's id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 404, description = "`signing_key_not_found`.", body = ErrorBody),
+    )
+)]
 pub async fn delete(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, ApiError> {
     let id = management::parse_key_id(&path)?;
     management::delete_signing_key(&state.core, id).await?;

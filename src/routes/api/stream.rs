@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::app::interaction_log;
-use crate::routes::error::ApiError;
+use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::state::WebState;
 use crate::storage::format_millis;
 use crate::storage::interactions::{BrowseRow, Filter};
@@ -30,8 +30,9 @@ const KEEP_ALIVE: Duration = Duration::from_secs(3);
 const BETWEEN_BATCHES: Duration = Duration::from_millis(250);
 const BATCH_ROWS: u32 = 200;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct StreamParams {
     /// Start after this event id (an interaction's position in the log).
     after: Option<i64>,
@@ -39,13 +40,18 @@ pub struct StreamParams {
 
 /// One event's data: what the list shows of an interaction. The whole interaction is at
 /// `GET /api/v1/interactions/{id}`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct InteractionEvent<'a> {
+pub struct InteractionEvent<'a> {
+    /// Position in the log; also the event's `id`.
     seq: i64,
+    #[schema(format = Uuid)]
     id: &'a str,
+    #[schema(format = DateTime)]
     received_at: String,
+    #[schema(value_type = crate::verdict::SignatureStatus)]
     status: &'a str,
+    /// `api`, `widget`, `demo` or `playground`.
     source: Option<&'a str>,
     accepted: i64,
     rejected: i64,
@@ -54,12 +60,31 @@ struct InteractionEvent<'a> {
     items: Vec<ItemPreview<'a>>,
 }
 
-#[derive(Serialize)]
-struct ItemPreview<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ItemPreview<'a> {
     label: &'a str,
     data: &'a str,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/interactions/stream",
+    operation_id = "streamInteractions",
+    tag = "Interaction log",
+    params(
+        StreamParams,
+        ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event (what a \
+            reconnecting EventSource sends)."),
+    ),
+    responses(
+        (status = 200, description = "Server-Sent Events: one `interaction` event per recorded \
+            verification, its `data` an `InteractionEvent` as one line of JSON, its `id` the \
+            position in the log; a `: keep-alive` comment every 3 s.",
+            content_type = "text/event-stream", body = String),
+        (status = 400, description = "`invalid_request`: `after` is not a number.", body = ErrorBody),
+        (status = 503, description = "`too_many_followers` (streams and waits share a bound).", body = ErrorBody),
+    )
+)]
 pub async fn stream(
     request: HttpRequest,
     params: Query<StreamParams>,

@@ -7,31 +7,50 @@ use serde::Serialize;
 use super::body::{read_object, required_string};
 use crate::app::management;
 use crate::domain::problem::Warning;
-use crate::routes::error::ApiError;
+use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::state::WebState;
 use crate::storage::format_millis;
 use crate::storage::unsigned_fields::StoredField;
 
-#[derive(Serialize)]
+/// A label Talkative keeps even when unsigned, once signing is on.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct FieldView {
+#[schema(as = UnsignedField)]
+pub struct FieldView {
     label: String,
+    #[schema(format = DateTime)]
     created_at: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct FieldList {
+#[schema(as = UnsignedFieldList)]
+pub struct FieldList {
     unsigned_fields: Vec<FieldView>,
 }
 
 /// A field just added, and what may be wrong with it (`lookalike_label`, `identity_label`).
-#[derive(Serialize)]
-struct AddedField {
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AddedUnsignedField)]
+pub struct AddedField {
     #[serde(flatten)]
     field: FieldView,
     warnings: Vec<Warning>,
 }
+
+/// A label to allowlist.
+// Deserialize only for its `deny_unknown_fields`, which the schema turns into
+// `additionalProperties: false`: the handler refuses unknown members.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct NewUnsignedField {
+    /// The label as the widget sends it: case and separators matter.
+    label: String,
+}
+
+/// The members `create` accepts: [`NewUnsignedField`]'s (tested in `openapi`).
+pub(super) const CREATE_MEMBERS: &[&str] = &["label"];
 
 impl From<StoredField> for FieldView {
     fn from(field: StoredField) -> Self {
@@ -42,6 +61,13 @@ impl From<StoredField> for FieldView {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/unsigned-fields",
+    operation_id = "listUnsignedFields",
+    tag = "Unsigned fields",
+    responses((status = 200, description = "The allowlist, in label order.", body = FieldList))
+)]
 pub async fn list(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
     let fields: Vec<FieldView> = management::list_unsigned_fields(&state.core)
         .await?
@@ -53,6 +79,21 @@ pub async fn list(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/unsigned-fields",
+    operation_id = "addUnsignedField",
+    tag = "Unsigned fields",
+    request_body = NewUnsignedField,
+    responses(
+        (status = 201, description = "Allowlisted, with warnings about labels that look wrong.", body = AddedField),
+        (status = 400, description = "`invalid_request`.", body = ErrorBody),
+        (status = 409, description = "`already_allowlisted`.", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`.", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`.", body = ErrorBody),
+        (status = 422, description = "`invalid_label`.", body = ErrorBody),
+    )
+)]
 pub async fn create(
     request: HttpRequest,
     payload: Payload,
@@ -62,7 +103,7 @@ pub async fn create(
         &request,
         payload,
         state.core.settings.max_body_bytes,
-        &["label"],
+        CREATE_MEMBERS,
     )
     .await?;
     let label = required_string(&mut body, "label")?;
@@ -73,6 +114,17 @@ pub async fn create(
     }))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/unsigned-fields/{label}",
+    operation_id = "removeUnsignedField",
+    tag = "Unsigned fields",
+    params(("label" = String, Path, description = "The label, percent-encoded.")),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 404, description = "`unsigned_field_not_found`.", body = ErrorBody),
+    )
+)]
 pub async fn delete(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, ApiError> {
     management::remove_unsigned_field(&state.core, &path).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -15,21 +15,60 @@ use crate::domain::InteractionItem;
 use crate::domain::interaction::check_limits;
 use crate::domain::problem::Warning;
 use crate::jws::payload::items_from_json;
-use crate::routes::error::ApiError;
+use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::state::WebState;
 use crate::storage::interactions::Source;
 
-const MEMBERS: &[&str] = &["signedInteractionData", "interactionData"];
+pub(super) const MEMBERS: &[&str] = &["signedInteractionData", "interactionData"];
 
-/// The well-formed request, parsed in one pass. serde's derive refuses duplicate and unknown
-/// members, so whatever it accepts the strict path below would accept too, without warnings.
-#[derive(Deserialize)]
+// The well-formed request, parsed in one pass. serde's derive refuses duplicate and unknown
+// members, so whatever it accepts the strict path below would accept too, without warnings.
+/// What the widget would hand Talkative: the signed token and any unsigned items.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct VerifyRequest {
+pub struct VerifyRequest {
+    /// The JWS compact string the widget was given (`:signed-interaction-data`): ES256, its
+    /// payload a JSON array of items. Absent: an unsigned chat.
     signed_interaction_data: Option<String>,
+    /// Unsigned items (a pre-chat form's), kept only if allowlisted once signing is on.
+    #[schema(value_type = Option<Vec<DocumentedItem>>)]
     interaction_data: Option<Vec<InteractionItem>>,
 }
 
+// `InteractionItem` as a request may carry it: its derive refuses other members (the fast
+// path), and the strict path then accepts them with a warning. Same members, tested in `openapi`.
+/// One item: `{"label", "data", "type"}`. Other members are ignored, with an
+/// `unknown_item_field` warning.
+#[derive(utoipa::ToSchema)]
+#[schema(as = InteractionItem)]
+#[allow(dead_code)]
+pub struct DocumentedItem {
+    label: String,
+    data: String,
+    /// Talkative documents only `"string"`; others are kept, with a `non_string_type` warning.
+    r#type: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/verify",
+    operation_id = "verify",
+    tag = "Verify",
+    request_body = VerifyRequest,
+    responses(
+        (status = 200, description = "The verdict: what the agent would see and why. A token that \
+            fails is a verdict too (`signature.status` = `invalid`), not an HTTP error.", body = crate::verdict::Verdict),
+        (status = 400, description = "`invalid_request`: the body is not the object above.", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`.", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`.", body = ErrorBody),
+        (status = 422, description = "`too_many_items` or `item_too_large` in `interactionData`.", body = ErrorBody),
+        (status = 429, description = "`rate_limited` (not for loopback clients unless \
+            `--rate-limit-loopback`).", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+        (status = 500, description = "`internal_error`.", body = ErrorBody),
+    ),
+    security(())
+)]
 pub async fn verify(
     request: HttpRequest,
     payload: Payload,
@@ -101,6 +140,14 @@ fn source(request: &HttpRequest) -> Source {
 
 /// CORS preflight for cross-origin `fetch` with `Content-Type: application/json` and the shim's
 /// source header.
+#[utoipa::path(
+    options,
+    path = "/api/v1/verify",
+    operation_id = "verifyPreflight",
+    tag = "Verify",
+    responses((status = 204, description = "CORS preflight: any origin may POST JSON here.")),
+    security(())
+)]
 pub async fn preflight() -> HttpResponse {
     HttpResponse::NoContent()
         .insert_header((ACCESS_CONTROL_ALLOW_METHODS, "POST"))

@@ -1,6 +1,7 @@
 //! The admin portal: server-rendered askama pages that work without JavaScript. Every form
 //! POSTs with CSRF protection and redirects after success; errors render inline.
 
+mod api_docs;
 mod dashboard;
 mod demo;
 mod docs;
@@ -92,7 +93,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/login", web::post().to(login::submit))
     .route("/logout", web::post().to(login::logout))
     .route("/demo", get_or_head().to(demo::show))
-    .route("/docs/signing", get_or_head().to(docs::signing));
+    .route("/docs/signing", get_or_head().to(docs::signing))
+    .route("/docs/api", get_or_head().to(api_docs::show));
 }
 
 const FORM_TOO_LARGE: &str = "The form is larger than 256 KiB, so it was not read.";
