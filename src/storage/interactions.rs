@@ -74,16 +74,24 @@ impl Source {
 /// The codes an interaction's verdict carries, space-separated with a space at each end, so a
 /// filter is `codes LIKE '% code %'`: the signature's error, each rejection reason, each warning.
 pub fn codes_of(verdict: &Verdict) -> String {
-    let mut codes: Vec<&str> = Vec::new();
+    // Written in place: this runs for every verification, on the request's thread.
     let all = (verdict.signature.error.iter().map(|p| p.code))
         .chain(verdict.rejected.iter().map(|r| r.reason.code))
         .chain(verdict.warnings.iter().map(|w| w.code));
+    let mut codes = String::new();
+    codes.push(' ');
     for code in all {
-        if !codes.contains(&code.as_str()) {
-            codes.push(code.as_str());
+        let name = code.as_str();
+        if !codes.split(' ').any(|seen| seen == name) {
+            codes.push_str(name);
+            codes.push(' ');
         }
     }
-    format!(" {} ", codes.join(" "))
+    if codes.len() == 1 {
+        // No codes: two spaces, as the migration's backfill writes it.
+        codes.push(' ');
+    }
+    codes
 }
 
 /// Longest data shown (and searched) per item in the list, in characters.
@@ -97,15 +105,38 @@ pub const SUMMARY_BYTES: usize = 480;
 pub fn summary_of(verdict: &Verdict) -> String {
     let items = (verdict.accepted.iter().map(|a| (&a.label, &a.data)))
         .chain(verdict.rejected.iter().map(|r| (&r.label, &r.data)));
-    let flat = |text: &str| text.replace(['\t', '\n', '\r'], " ");
-    let mut summary = String::new();
+    // Character by character into one buffer of the size it will have: this runs for every
+    // verification, the record then waits in the recorder's buffer (up to `retention` of
+    // them), and copying each (possibly 8 KB) data whole to flatten it, as it once did, cost
+    // more than it kept.
+    let flat = |c: char| {
+        if matches!(c, '\t' | '\n' | '\r') {
+            ' '
+        } else {
+            c
+        }
+    };
+    let shown = |data: &str| {
+        data.char_indices()
+            .nth(SUMMARY_DATA_CHARS)
+            .map_or(data.len(), |(end, _)| end)
+    };
+    let mut size = 0;
+    for (label, data) in items.clone() {
+        // A line break before every item but the first, a tab inside each.
+        size += usize::from(size > 0) + label.len() + 1 + shown(data);
+        if size >= SUMMARY_BYTES {
+            break;
+        }
+    }
+    let mut summary = String::with_capacity(size);
     for (label, data) in items {
         if !summary.is_empty() {
             summary.push('\n');
         }
-        summary.push_str(&flat(label));
+        summary.extend(label.chars().map(flat));
         summary.push('\t');
-        summary.extend(flat(data).chars().take(SUMMARY_DATA_CHARS));
+        summary.extend(data.chars().take(SUMMARY_DATA_CHARS).map(flat));
         if summary.len() >= SUMMARY_BYTES {
             break;
         }
@@ -118,6 +149,15 @@ pub fn summary_of(verdict: &Verdict) -> String {
         summary.truncate(end);
     }
     summary
+}
+
+/// The `(label, data)` pairs a [`summary_of`] holds, in order: what the list previews and the
+/// stream's events carry.
+pub fn summary_items(summary: &str) -> impl Iterator<Item = (&str, &str)> {
+    summary
+        .lines()
+        .filter(|line| !line.is_empty())
+        .map(|line| line.split_once('\t').unwrap_or((line, "")))
 }
 
 impl NewInteraction {
@@ -417,9 +457,9 @@ pub struct Browse {
 const BROWSE_COLUMNS: &str =
     "seq, id, received_at, status, accepted, rejected, source, codes, summary";
 
-/// A page of at most `limit` rows at `position`, with the counts for "51–100 of 8,214". Every
-/// query reads only the `interactions_browse` index, so a search over the whole log does not
-/// touch the requests and verdicts, which may be hundreds of kilobytes each.
+/// A page of at most `limit` rows at `position`, with the counts for "51–100 of 8,214". The
+/// queries read the browse columns only; a row's request and verdict are read from disk only
+/// when they spill onto overflow pages before those columns (a row over ~4 KB).
 pub async fn browse(
     pool: &SqlitePool,
     filter: &Filter,
@@ -434,7 +474,7 @@ pub async fn browse(
             };
             bind_filter(
                 sqlx::query_as(&format!(
-                    "SELECT {BROWSE_COLUMNS} FROM interactions INDEXED BY interactions_browse \
+                    "SELECT {BROWSE_COLUMNS} FROM interactions \
                      WHERE {MATCHES} AND (?9 IS NULL OR seq < ?9) ORDER BY seq DESC LIMIT ?10"
                 )),
                 filter,
@@ -459,7 +499,7 @@ pub async fn browse(
     let (matching, newer): (i64, i64) = bind_filter(
         sqlx::query_as(&format!(
             "SELECT COUNT(*), COALESCE(SUM(seq > ?9), 0) FROM interactions \
-             INDEXED BY interactions_browse WHERE {MATCHES}"
+             WHERE {MATCHES}"
         )),
         filter,
     )
@@ -485,7 +525,7 @@ pub async fn newer_than(
 ) -> sqlx::Result<Vec<BrowseRow>> {
     bind_filter(
         sqlx::query_as(&format!(
-            "SELECT {BROWSE_COLUMNS} FROM interactions INDEXED BY interactions_browse \
+            "SELECT {BROWSE_COLUMNS} FROM interactions \
              WHERE {MATCHES} AND seq > ?9 ORDER BY seq ASC LIMIT ?10"
         )),
         filter,
@@ -566,4 +606,101 @@ fn insert_sql(rows: usize) -> &'static str {
         .position(|&n| n == rows)
         .expect("rows is one of INSERT_SIZES");
     &texts[index]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::problem::{Problem, Warning};
+    use crate::verdict::{
+        AcceptedItem, AcceptedSource, Enforcement, Reason, RejectedItem, RejectedSource,
+        SignatureVerdict,
+    };
+
+    fn verdict(accepted: &[(&str, &str)], rejected: &[(&str, &str, Code)]) -> Verdict {
+        Verdict {
+            id: Uuid::nil(),
+            received_at: String::new(),
+            enforcement: Enforcement::On,
+            signature: SignatureVerdict {
+                status: SignatureStatus::Invalid,
+                key_id: None,
+                key_name: None,
+                error: Some(Problem::new(Code::SignatureMismatch, "m", "h")),
+                failed_at: None,
+                header: None,
+            },
+            accepted: accepted
+                .iter()
+                .map(|(label, data)| AcceptedItem {
+                    label: (*label).to_owned(),
+                    data: (*data).to_owned(),
+                    kind: "string".to_owned(),
+                    source: AcceptedSource::Signed,
+                })
+                .collect(),
+            rejected: rejected
+                .iter()
+                .map(|(label, data, code)| RejectedItem {
+                    label: (*label).to_owned(),
+                    data: (*data).to_owned(),
+                    kind: "string".to_owned(),
+                    source: RejectedSource::Unsigned,
+                    reason: Reason {
+                        code: *code,
+                        message: String::new(),
+                    },
+                })
+                .collect(),
+            would_reject: Vec::new(),
+            warnings: vec![
+                Warning::new(Code::UnknownItemField, "w"),
+                Warning::new(Code::NotAllowlisted, "again"),
+            ],
+        }
+    }
+
+    #[test]
+    fn codes_list_each_code_once_signature_error_first_between_spaces() {
+        let v = verdict(
+            &[],
+            &[
+                ("a", "", Code::NotAllowlisted),
+                ("b", "", Code::NotAllowlisted),
+                ("c", "", Code::DuplicateLabel),
+            ],
+        );
+        assert_eq!(
+            codes_of(&v),
+            " signature_mismatch not_allowlisted duplicate_label unknown_item_field "
+        );
+        let mut clean = verdict(&[], &[]);
+        clean.signature.error = None;
+        clean.warnings.clear();
+        assert_eq!(codes_of(&clean), "  ");
+    }
+
+    #[test]
+    fn summaries_flatten_cut_each_data_and_stop_at_their_size() {
+        let long = "é".repeat(200);
+        let v = verdict(
+            &[("email", "a@b.c"), ("multi\tline", "one\ntwo\r")],
+            &[("page", &long, Code::NotAllowlisted)],
+        );
+        let summary = summary_of(&v);
+        let items: Vec<(&str, &str)> = summary_items(&summary).collect();
+        assert_eq!(items[0], ("email", "a@b.c"));
+        assert_eq!(items[1], ("multi line", "one two "));
+        assert_eq!(items[2].1.chars().count(), SUMMARY_DATA_CHARS);
+        // Sized up front: records wait in the recorder's buffer, so spare capacity is memory.
+        assert_eq!(summary.capacity(), summary.len());
+
+        let many: Vec<(String, String)> = (0..20)
+            .map(|i| (format!("label{i}"), "ü".repeat(150)))
+            .collect();
+        let many: Vec<(&str, &str)> = many.iter().map(|(l, d)| (l.as_str(), d.as_str())).collect();
+        let summary = summary_of(&verdict(&many, &[]));
+        assert!(summary.len() <= SUMMARY_BYTES && summary.len() > SUMMARY_BYTES - 4);
+        assert!(summary.starts_with("label0\t"));
+    }
 }

@@ -24,7 +24,7 @@ use crate::app::interaction_log;
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::state::WebState;
 use crate::storage::format_millis;
-use crate::storage::interactions::{BrowseRow, Filter};
+use crate::storage::interactions::{BrowseRow, Filter, summary_items};
 
 const KEEP_ALIVE: Duration = Duration::from_secs(3);
 const BETWEEN_BATCHES: Duration = Duration::from_millis(250);
@@ -158,14 +158,8 @@ impl Follow {
 
 /// One SSE event for a row: `id` is its position, `data` one line of JSON.
 fn event(row: &BrowseRow) -> String {
-    let items = row
-        .summary
-        .lines()
-        .filter(|line| !line.is_empty())
-        .map(|line| {
-            let (label, data) = line.split_once('\t').unwrap_or((line, ""));
-            ItemPreview { label, data }
-        })
+    let items = summary_items(&row.summary)
+        .map(|(label, data)| ItemPreview { label, data })
         .collect();
     let data = InteractionEvent {
         seq: row.seq,

@@ -13,7 +13,7 @@ use crate::domain::problem::Code;
 use crate::encoding::strict_json;
 use crate::routes::state::WebState;
 use crate::storage::interactions::{
-    Browse, BrowseRow, Filter, Position, Source, StoredInteraction,
+    Browse, BrowseRow, Filter, Position, Source, StoredInteraction, summary_items,
 };
 use crate::storage::{format_millis, now_millis};
 use crate::verdict::{SignatureStatus, Verdict};
@@ -58,15 +58,11 @@ pub fn rows(browsed: Vec<BrowseRow>) -> Vec<Row> {
                 SignatureStatus::Invalid => codes.next().unwrap_or_default(),
                 _ => String::new(),
             };
-            let lines: Vec<&str> = row.summary.lines().filter(|l| !l.is_empty()).collect();
-            let items = lines
-                .iter()
+            let items = summary_items(&row.summary)
                 .take(PREVIEW_ITEMS)
-                .map(|line| {
-                    let (label, data) = line.split_once('\t').unwrap_or((line, ""));
-                    (label.to_owned(), shorten(data, PREVIEW_DATA_CHARS))
-                })
-                .collect();
+                .map(|(label, data)| (label.to_owned(), shorten(data, PREVIEW_DATA_CHARS)))
+                .collect::<Vec<_>>();
+            let shown = items.len();
             // The summary may stop early; the counts say how many items there were.
             let carried = usize::try_from(row.accepted + row.rejected).unwrap_or(0);
             Row {
@@ -85,7 +81,7 @@ pub fn rows(browsed: Vec<BrowseRow>) -> Vec<Row> {
                 other_codes: codes.collect(),
                 accepted: row.accepted,
                 rejected: row.rejected,
-                more_items: carried.saturating_sub(lines.len().min(PREVIEW_ITEMS)),
+                more_items: carried.saturating_sub(shown),
                 items,
             }
         })
