@@ -114,11 +114,23 @@ pub async fn add(
     }
     let add = management::add_unsigned_field(&state.core, &label);
     let done = |(field, _): (StoredField, Vec<Warning>)| {
-        format!("{:?} may now pass unsigned.", field.label)
+        redirect_with_flash(
+            "/unsigned-fields",
+            format!("{:?} may now pass unsigned.", field.label),
+        )
     };
     // Refused: the page again, with the label as typed so it can be corrected.
-    let refused = (StatusCode::UNPROCESSABLE_ENTITY, label.clone());
-    label_action(&request, &state, &csrf_token, add, done, refused).await
+    let refused = async |problem| {
+        page(
+            &request,
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(problem),
+            label.clone(),
+        )
+        .await
+    };
+    submit_form(&request, &state, &csrf_token, add, done, refused).await
 }
 
 pub async fn remove(
@@ -157,19 +169,4 @@ pub async fn remove(
         .await
     };
     submit_form(&request, &state, &csrf_token, remove, done, refused).await
-}
-
-/// Adding or removing a label: back to the list with a message, or, when refused, the list
-/// again with the problem beside the form, answered with `refused`'s status and label.
-async fn label_action<T>(
-    request: &HttpRequest,
-    state: &WebState,
-    csrf_token: &str,
-    change: impl Future<Output = Result<T, AppError>>,
-    message: impl FnOnce(T) -> String,
-    (status, label): (StatusCode, String),
-) -> Result<HttpResponse, PortalError> {
-    let done = |value| redirect_with_flash("/unsigned-fields", message(value));
-    let refused = async |problem| page(request, state, status, Some(problem), label).await;
-    submit_form(request, state, csrf_token, change, done, refused).await
 }
