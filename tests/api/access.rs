@@ -67,7 +67,9 @@ async fn refuses_to_listen_beyond_loopback_without_a_password() {
     let app = Application::build(settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let response = reqwest::get(format!("{base}/api/v1/signing-keys"))
+    let response = CheckedClient::new()
+        .get(format!("{base}/api/v1/signing-keys"))
+        .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 401);

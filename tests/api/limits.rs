@@ -215,6 +215,15 @@ async fn post_chunked(app: &crate::helpers::TestApp, chunks: &[String]) -> (u16,
     let answer = String::from_utf8(answer).unwrap();
     let (head, body) = answer.split_once("\r\n\r\n").unwrap();
     let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    // Written by hand, so checked against the API reference by hand.
+    crate::helpers::check_exchange(
+        &reqwest::Method::POST,
+        "/api/v1/verify",
+        None,
+        status,
+        Some("application/json"),
+        body.as_bytes(),
+    );
     (status, serde_json::from_str(body).unwrap())
 }
 
