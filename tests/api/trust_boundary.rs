@@ -504,6 +504,8 @@ async fn the_newer_routes_keep_to_the_trust_boundary() {
         (Method::GET, "/api/v1/interactions?wait=1s"),
         (Method::DELETE, "/api/v1/interactions"),
         (Method::GET, "/metrics"),
+        (Method::GET, "/api/v1/openapi.json"),
+        (Method::GET, "/docs/api"),
     ] {
         let (status, body) = Probe::new(method.clone(), path)
             .header("Host", rebound.clone())
