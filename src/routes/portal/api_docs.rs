@@ -173,7 +173,7 @@ fn read(document: &Value) -> Reference {
         }
     }
     let schemas = entries(&document["components"]["schemas"])
-        .map(|(name, schema)| read_schema(name, schema))
+        .map(|(name, schema)| read_schema(document, name, schema))
         .collect();
     Reference {
         title: text(&document["info"]["title"]),
@@ -237,7 +237,7 @@ fn read_operation(path: &str, method: &str, operation: &Value) -> Operation {
     }
 }
 
-fn read_schema(name: &str, schema: &Value) -> Schema {
+fn read_schema(document: &Value, name: &str, schema: &Value) -> Schema {
     // A flattened struct is `allOf` its parts: list their properties together.
     let parts: Vec<&Value> = match schema["allOf"].as_array() {
         Some(parts) => parts.iter().collect(),
@@ -245,7 +245,7 @@ fn read_schema(name: &str, schema: &Value) -> Schema {
     };
     let mut properties = Vec::new();
     for part in parts {
-        let part = resolve(part);
+        let part = resolve(document, part);
         let required: Vec<&str> = part["required"]
             .as_array()
             .into_iter()
@@ -278,13 +278,11 @@ fn read_schema(name: &str, schema: &Value) -> Schema {
 }
 
 /// A `$ref`'s target in the document's components, or the schema itself.
-fn resolve(schema: &Value) -> &Value {
+fn resolve<'a>(document: &'a Value, schema: &'a Value) -> &'a Value {
     schema["$ref"]
         .as_str()
         .and_then(|reference| reference.strip_prefix("#/components/schemas/"))
-        .map_or(schema, |name| {
-            &openapi::document()["components"]["schemas"][name]
-        })
+        .map_or(schema, |name| &document["components"]["schemas"][name])
 }
 
 fn type_name(schema: &Value) -> TypeName {
