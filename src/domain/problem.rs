@@ -7,8 +7,22 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Stable, snake_case error codes. `as_str()` is what goes on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Stable, snake_case error codes. `as_str()` is what goes on the wire: the variant's name in
+/// snake case, derived (strum), so the enum is the only list of codes. docs/api.md's table is
+/// the released list: a test holds the two together both ways, so a renamed variant (a changed
+/// wire name) fails it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Code {
     // Request shape
     InvalidRequest,
@@ -73,149 +87,70 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: &'static [Code] = &[
-        Code::InvalidRequest,
-        Code::PayloadTooLarge,
-        Code::NotFound,
-        Code::InternalError,
-        Code::LogUnavailable,
-        Code::CsrfRejected,
-        Code::Unauthorized,
-        Code::RateLimited,
-        Code::TooManyFollowers,
-        Code::HostNotAllowed,
-        Code::CrossSiteRequest,
-        Code::UnsupportedMediaType,
-        Code::InvalidPem,
-        Code::PrivateKeyNotAccepted,
-        Code::UnsupportedCurve,
-        Code::UnsupportedKeyType,
-        Code::InvalidPublicKey,
-        Code::DuplicateKey,
-        Code::InvalidKeyName,
-        Code::SigningKeyNotFound,
-        Code::TooManyActiveKeys,
-        Code::InvalidLabel,
-        Code::AlreadyAllowlisted,
-        Code::UnsignedFieldNotFound,
-        Code::TokenTooLarge,
-        Code::InvalidSegments,
-        Code::InvalidBase64url,
-        Code::InvalidHeader,
-        Code::UnsupportedAlgorithm,
-        Code::UnsupportedHeader,
-        Code::UnknownKeyId,
-        Code::KeyInactive,
-        Code::DerSignature,
-        Code::InvalidSignatureLength,
-        Code::SignatureOutOfRange,
-        Code::SignatureMismatch,
-        Code::NoSigningKeys,
-        Code::InvalidPayload,
-        Code::HeaderTooLarge,
-        Code::TooManyItems,
-        Code::ItemTooLarge,
-        Code::NotAllowlisted,
-        Code::OverriddenBySigned,
-        Code::InvalidSignature,
-        Code::DuplicateLabel,
-        Code::NonStringType,
-        Code::EmbeddedKeyIgnored,
-        Code::EmptySignedInteractionData,
-        Code::UnknownItemField,
-        Code::LookalikeLabel,
-        Code::IdentityLabel,
-    ];
+    /// Every code, in declaration order.
+    pub const ALL: &'static [Code] = <Code as strum::VariantArray>::VARIANTS;
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Code::InvalidRequest => "invalid_request",
-            Code::PayloadTooLarge => "payload_too_large",
-            Code::NotFound => "not_found",
-            Code::InternalError => "internal_error",
-            Code::LogUnavailable => "log_unavailable",
-            Code::CsrfRejected => "csrf_rejected",
-            Code::Unauthorized => "unauthorized",
-            Code::RateLimited => "rate_limited",
-            Code::TooManyFollowers => "too_many_followers",
-            Code::HostNotAllowed => "host_not_allowed",
-            Code::CrossSiteRequest => "cross_site_request",
-            Code::UnsupportedMediaType => "unsupported_media_type",
-            Code::InvalidPem => "invalid_pem",
-            Code::PrivateKeyNotAccepted => "private_key_not_accepted",
-            Code::UnsupportedCurve => "unsupported_curve",
-            Code::UnsupportedKeyType => "unsupported_key_type",
-            Code::InvalidPublicKey => "invalid_public_key",
-            Code::DuplicateKey => "duplicate_key",
-            Code::InvalidKeyName => "invalid_key_name",
-            Code::SigningKeyNotFound => "signing_key_not_found",
-            Code::TooManyActiveKeys => "too_many_active_keys",
-            Code::InvalidLabel => "invalid_label",
-            Code::AlreadyAllowlisted => "already_allowlisted",
-            Code::UnsignedFieldNotFound => "unsigned_field_not_found",
-            Code::TokenTooLarge => "token_too_large",
-            Code::InvalidSegments => "invalid_segments",
-            Code::InvalidBase64url => "invalid_base64url",
-            Code::InvalidHeader => "invalid_header",
-            Code::UnsupportedAlgorithm => "unsupported_algorithm",
-            Code::UnsupportedHeader => "unsupported_header",
-            Code::UnknownKeyId => "unknown_key_id",
-            Code::KeyInactive => "key_inactive",
-            Code::DerSignature => "der_signature",
-            Code::InvalidSignatureLength => "invalid_signature_length",
-            Code::SignatureOutOfRange => "signature_out_of_range",
-            Code::SignatureMismatch => "signature_mismatch",
-            Code::NoSigningKeys => "no_signing_keys",
-            Code::InvalidPayload => "invalid_payload",
-            Code::HeaderTooLarge => "header_too_large",
-            Code::TooManyItems => "too_many_items",
-            Code::ItemTooLarge => "item_too_large",
-            Code::NotAllowlisted => "not_allowlisted",
-            Code::OverriddenBySigned => "overridden_by_signed",
-            Code::InvalidSignature => "invalid_signature",
-            Code::DuplicateLabel => "duplicate_label",
-            Code::NonStringType => "non_string_type",
-            Code::EmbeddedKeyIgnored => "embedded_key_ignored",
-            Code::EmptySignedInteractionData => "empty_signed_interaction_data",
-            Code::UnknownItemField => "unknown_item_field",
-            Code::LookalikeLabel => "lookalike_label",
-            Code::IdentityLabel => "identity_label",
-        }
+        self.into()
     }
-}
 
-impl Code {
     /// Whether a verdict can carry this code: a signature error, a rejection reason or a
     /// warning (as opposed to a refused request). The interaction log filters by these.
+    /// Exhaustive, without a wildcard: a new code must be placed here.
     pub fn appears_in_verdicts(self) -> bool {
-        matches!(
-            self,
+        match self {
             Code::TokenTooLarge
-                | Code::InvalidSegments
-                | Code::InvalidBase64url
-                | Code::InvalidHeader
-                | Code::UnsupportedAlgorithm
-                | Code::UnsupportedHeader
-                | Code::UnknownKeyId
-                | Code::KeyInactive
-                | Code::DerSignature
-                | Code::InvalidSignatureLength
-                | Code::SignatureOutOfRange
-                | Code::SignatureMismatch
-                | Code::NoSigningKeys
-                | Code::InvalidPayload
-                | Code::HeaderTooLarge
-                | Code::TooManyItems
-                | Code::ItemTooLarge
-                | Code::NotAllowlisted
-                | Code::OverriddenBySigned
-                | Code::InvalidSignature
-                | Code::DuplicateLabel
-                | Code::NonStringType
-                | Code::EmbeddedKeyIgnored
-                | Code::EmptySignedInteractionData
-                | Code::UnknownItemField
-        )
+            | Code::InvalidSegments
+            | Code::InvalidBase64url
+            | Code::InvalidHeader
+            | Code::UnsupportedAlgorithm
+            | Code::UnsupportedHeader
+            | Code::UnknownKeyId
+            | Code::KeyInactive
+            | Code::DerSignature
+            | Code::InvalidSignatureLength
+            | Code::SignatureOutOfRange
+            | Code::SignatureMismatch
+            | Code::NoSigningKeys
+            | Code::InvalidPayload
+            | Code::HeaderTooLarge
+            | Code::TooManyItems
+            | Code::ItemTooLarge
+            | Code::NotAllowlisted
+            | Code::OverriddenBySigned
+            | Code::InvalidSignature
+            | Code::DuplicateLabel
+            | Code::NonStringType
+            | Code::EmbeddedKeyIgnored
+            | Code::EmptySignedInteractionData
+            | Code::UnknownItemField => true,
+            Code::InvalidRequest
+            | Code::PayloadTooLarge
+            | Code::NotFound
+            | Code::InternalError
+            | Code::LogUnavailable
+            | Code::CsrfRejected
+            | Code::Unauthorized
+            | Code::RateLimited
+            | Code::TooManyFollowers
+            | Code::HostNotAllowed
+            | Code::CrossSiteRequest
+            | Code::UnsupportedMediaType
+            | Code::InvalidPem
+            | Code::PrivateKeyNotAccepted
+            | Code::UnsupportedCurve
+            | Code::UnsupportedKeyType
+            | Code::InvalidPublicKey
+            | Code::DuplicateKey
+            | Code::InvalidKeyName
+            | Code::SigningKeyNotFound
+            | Code::TooManyActiveKeys
+            | Code::InvalidLabel
+            | Code::AlreadyAllowlisted
+            | Code::UnsignedFieldNotFound
+            | Code::LookalikeLabel
+            | Code::IdentityLabel => false,
+        }
     }
 }
 
@@ -228,19 +163,6 @@ impl fmt::Display for Code {
 impl Serialize for Code {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Code {
-    type Err = String;
-
-    /// The code with this wire name (what [`Code::as_str`] gives).
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        Code::ALL
-            .iter()
-            .copied()
-            .find(|code| code.as_str() == name)
-            .ok_or_else(|| format!("unknown code {name:?}"))
     }
 }
 
@@ -263,7 +185,8 @@ impl utoipa::ToSchema for Code {}
 impl<'de> Deserialize<'de> for Code {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        name.parse().map_err(serde::de::Error::custom)
+        name.parse()
+            .map_err(|_| serde::de::Error::custom(format!("unknown code {name:?}")))
     }
 }
 
@@ -350,5 +273,38 @@ mod tests {
                 .any(|p| place.starts_with(p));
             assert_eq!(code.appears_in_verdicts(), in_verdicts, "{code}: {place}");
         }
+        // And the other way: every code the table lists is one the server still sends, so a
+        // renamed variant (its wire name changed) fails here instead of breaking integrators.
+        let table = readme
+            .split("\n## Every code")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .expect("docs/api.md has an \"Every code\" section");
+        let documented: Vec<&str> = table
+            .lines()
+            .filter_map(|line| line.strip_prefix("| `"))
+            .filter_map(|rest| rest.split_once("` |"))
+            .map(|(name, _)| name)
+            .collect();
+        for name in documented {
+            assert!(
+                name.parse::<Code>().is_ok(),
+                "docs/api.md lists {name:?}, which is no code"
+            );
+        }
+    }
+
+    #[test]
+    fn a_wire_name_parses_back_to_its_code() {
+        for code in Code::ALL {
+            assert_eq!(code.as_str().parse::<Code>(), Ok(*code));
+            let json = serde_json::to_string(code).unwrap();
+            assert_eq!(serde_json::from_str::<Code>(&json).unwrap(), *code);
+        }
+        assert!(
+            "InvalidPem".parse::<Code>().is_err(),
+            "only wire names parse"
+        );
+        assert!(serde_json::from_str::<Code>("\"no_such_code\"").is_err());
     }
 }
