@@ -5,8 +5,6 @@ use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::Compress;
-use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use tokio::task::JoinHandle;
@@ -20,7 +18,7 @@ use crate::auth::rate_limit::RateLimiter;
 use crate::configuration::LogFormat;
 use crate::configuration::Settings;
 use crate::routes;
-use crate::routes::csrf::CsrfSecret;
+use crate::routes::csrf::PortalSecret;
 use crate::routes::state::WebState;
 use crate::storage;
 
@@ -51,7 +49,10 @@ impl Application {
             pool: pool.clone(),
             cache,
             recorder: recorder.clone(),
-            followers: interaction_log::Followers::new(settings.max_followers),
+            followers: interaction_log::Followers::new(
+                settings.max_followers,
+                settings.max_followers_per_client,
+            ),
             metrics: Default::default(),
             settings,
         };
@@ -80,51 +81,21 @@ impl Application {
                 PASSWORD_ATTEMPTS_PER_SECOND,
                 PASSWORD_ATTEMPTS_BURST,
             ),
-            csrf: CsrfSecret::generate(),
+            portal_secret: PortalSecret::generate(),
+            api_document: routes::table::api_document(),
             core,
         });
-        let locked = state.access.is_some();
         let server = HttpServer::new(move || {
+            // Every route is a row of the table, mounted inside its family's guard.
             let app = App::new()
                 .app_data(state.clone())
                 .wrap(routes::security_headers::every_response())
-                // The open verify endpoint first: it is what runs under load, and it is the
-                // only route outside the trust boundary.
-                .configure(routes::api::configure_open)
-                .service(
-                    web::scope("")
-                        // Only in the chain when a password is set: the open default pays
-                        // nothing for it.
-                        .wrap(Condition::new(
-                            locked,
-                            from_fn(routes::require_admin::require_admin),
-                        ))
-                        // Outermost, so a page on a rebound name is refused before any check
-                        // (or argon2 run) that depends on what it sent.
-                        .wrap(from_fn(routes::trust_boundary::require_allowed_host))
-                        // Pages, assets and management answers, gzipped for clients that ask;
-                        // not the verify endpoint, whose answers are small and whose clients
-                        // are load tests. Event streams opt out (Content-Encoding: identity).
-                        .wrap(Compress::default())
-                        .configure(routes::api::configure)
-                        .route("/health", routes::get_or_head().to(routes::health::health))
-                        .route(
-                            "/metrics",
-                            routes::get_or_head().to(routes::metrics::metrics),
-                        )
-                        .route(
-                            "/static/{file}",
-                            routes::get_or_head().to(routes::static_files::serve),
-                        )
-                        .route(
-                            "/favicon.ico",
-                            routes::get_or_head().to(routes::static_files::favicon),
-                        )
-                        .configure(routes::portal::configure)
-                        .default_service(web::to(routes::portal::not_found)),
-                );
+                .configure(routes::table::configure);
             actix_service::apply_fn_factory(app, routes::catch_panic::answer_panics_with_500)
         })
+        // A client that closes its connection ends its request: without this, a long-poll whose
+        // client went away kept its place among the bounded followers for its whole wait.
+        .h1_allow_half_closed(false)
         .listen(listener)
         .context("starting the HTTP listener")?
         .shutdown_timeout(10)

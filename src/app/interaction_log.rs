@@ -4,7 +4,9 @@
 //! something new was recorded: no polling, and nothing for the verify path to do while nobody
 //! follows.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -66,23 +68,76 @@ pub async fn clear(core: &Core) -> Result<u64, AppError> {
     Ok(interactions::clear(&core.pool).await?)
 }
 
-/// Bounds how many clients follow the log at once: each holds a permit while it follows.
-pub struct Followers(Arc<Semaphore>);
+/// Bounds how many clients follow the log at once, in all and per client address: each holds
+/// a [`FollowerPlace`] while it follows, given back when it is dropped (the stream or the wait
+/// ends, or its client goes: the server then drops the request).
+pub struct Followers {
+    total: Arc<Semaphore>,
+    per_client: Arc<Mutex<HashMap<Option<IpAddr>, usize>>>,
+    max_per_client: usize,
+}
+
+/// One follower's place: among all of them, and among its client's.
+pub struct FollowerPlace {
+    _total: OwnedSemaphorePermit,
+    client: Option<IpAddr>,
+    per_client: Arc<Mutex<HashMap<Option<IpAddr>, usize>>>,
+}
+
+impl Drop for FollowerPlace {
+    fn drop(&mut self) {
+        let mut counts = self.per_client.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = counts.get_mut(&self.client) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.client);
+            }
+        }
+    }
+}
 
 impl Followers {
-    pub fn new(max: usize) -> Self {
-        Self(Arc::new(Semaphore::new(max)))
+    pub fn new(max: usize, max_per_client: usize) -> Self {
+        Self {
+            total: Arc::new(Semaphore::new(max)),
+            per_client: Arc::default(),
+            max_per_client,
+        }
     }
 
-    pub fn admit(&self) -> Result<OwnedSemaphorePermit, AppError> {
-        Arc::clone(&self.0).try_acquire_owned().map_err(|_| {
+    /// A place for a follower at `client` (its address, `None` when unknown), if there is one.
+    pub fn admit(&self, client: Option<IpAddr>) -> Result<FollowerPlace, AppError> {
+        let client = client.map(|ip| ip.to_canonical());
+        let mut counts = self.per_client.lock().unwrap_or_else(|e| e.into_inner());
+        let held = counts.get(&client).copied().unwrap_or(0);
+        if held >= self.max_per_client {
+            return Err(Problem::new(
+                Code::TooManyFollowers,
+                format!("This client already follows the interaction log {held} times at once."),
+                "Close streams and waits you no longer read (an open Interactions tab is one), \
+                 or wait for one to end, and retry.",
+            )
+            .into());
+        }
+        let total = Arc::clone(&self.total).try_acquire_owned().map_err(|_| {
             Problem::new(
                 Code::TooManyFollowers,
                 "Too many clients follow the interaction log at once.",
                 "Close a stream you no longer read (an open Interactions tab is one) and retry.",
             )
-            .into()
+        })?;
+        counts.insert(client, held + 1);
+        Ok(FollowerPlace {
+            _total: total,
+            client,
+            per_client: Arc::clone(&self.per_client),
         })
+    }
+
+    /// How many follow now.
+    pub fn following(&self) -> usize {
+        let counts = self.per_client.lock().unwrap_or_else(|e| e.into_inner());
+        counts.values().sum()
     }
 }
 

@@ -150,6 +150,7 @@ impl ServeArgs {
             rate_limit_loopback: self.rate_limit_loopback,
             allowed_hosts: self.allowed_hosts,
             max_followers: crate::configuration::DEFAULT_MAX_FOLLOWERS,
+            max_followers_per_client: crate::configuration::DEFAULT_MAX_FOLLOWERS_PER_CLIENT,
         })
     }
 }

@@ -18,6 +18,8 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
 /// Verifications per second per client address, with bursts of twice that.
 /// Each follower holds a connection and wakes on every recorded interaction.
 pub const DEFAULT_MAX_FOLLOWERS: usize = 64;
+/// Of those, the most one client address may hold: one script or page cannot take them all.
+pub const DEFAULT_MAX_FOLLOWERS_PER_CLIENT: usize = DEFAULT_MAX_FOLLOWERS / 2;
 pub const DEFAULT_VERIFY_RATE_LIMIT: u32 = 100;
 
 #[derive(Debug, Clone)]
@@ -37,8 +39,10 @@ pub struct Settings {
     pub rate_limit_loopback: bool,
     /// Names the server answers to besides loopback names and IP literals.
     pub allowed_hosts: Vec<AllowedHost>,
-    /// Most clients that may follow the interaction log live at once (streams).
+    /// Most clients that may follow the interaction log live at once (streams and waits).
     pub max_followers: usize,
+    /// Of those, the most one client address may hold.
+    pub max_followers_per_client: usize,
 }
 
 impl Settings {
@@ -86,6 +90,7 @@ impl Settings {
             rate_limit_loopback: false,
             allowed_hosts: Vec::new(),
             max_followers: DEFAULT_MAX_FOLLOWERS,
+            max_followers_per_client: DEFAULT_MAX_FOLLOWERS_PER_CLIENT,
         }
     }
 }

@@ -13,13 +13,15 @@ pub const MAX_DATA_BYTES: usize = 8 * 1024;
 /// Characters of one item's `type`.
 pub const MAX_TYPE_CHARS: usize = 64;
 
-/// `{"label": "...", "data": "...", "type": "string"}`. All three are strings; Talkative
-/// documents only `"string"` as a type, other values are kept but warned about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One item: `{"label", "data", "type"}`, all three strings. In a request, other members are
+/// ignored with an `unknown_item_field` warning (the API reference says so; the fast path's
+/// derive refuses them and the strict path accepts them, with the warning).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InteractionItem {
     pub label: String,
     pub data: String,
+    /// Talkative documents only `"string"`; others are kept, with a `non_string_type` warning.
     #[serde(rename = "type")]
     pub kind: String,
 }

@@ -1,23 +1,24 @@
 //! HTTP: the JSON API ([`api`]), the portal pages ([`portal`]), and what every response passes
-//! through: the trust boundary, security headers, the panic catcher and the one error mapping.
+//! through. Every route is one row of [`table`], mounted in its [`family`]'s guard; the trust
+//! boundary, security headers, the panic catcher and the one error mapping sit below them.
 
 pub mod api;
 pub mod catch_panic;
+pub mod cookies;
 pub mod csrf;
 pub mod error;
+pub mod family;
+pub mod flash;
+pub mod guard;
 pub mod health;
+pub mod html;
 pub mod metrics;
+pub mod mount;
 pub mod portal;
 pub mod require_admin;
 pub mod same_origin;
 pub mod security_headers;
 pub mod state;
 pub mod static_files;
+pub mod table;
 pub mod trust_boundary;
-
-/// A route for reading: GET, and HEAD, which actix answers with the GET's headers and no body
-/// (monitors and link checkers send it).
-pub fn get_or_head() -> actix_web::Route {
-    use actix_web::guard;
-    actix_web::web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
-}

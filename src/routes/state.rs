@@ -3,11 +3,14 @@
 use crate::app::Core;
 use crate::auth::AdminAccess;
 use crate::auth::rate_limit::RateLimiter;
-use crate::routes::csrf::CsrfSecret;
+use crate::routes::csrf::PortalSecret;
 
 pub struct WebState {
     pub core: Core,
-    pub csrf: CsrfSecret,
+    /// Signs the portal's form tokens and flash messages.
+    pub portal_secret: PortalSecret,
+    /// The API reference (`routes::table::api_document`), for the routes that serve it.
+    pub api_document: &'static serde_json::Value,
     /// Set when an admin password is configured: the portal and management API require it.
     pub access: Option<AdminAccess>,
     /// Per-client limit on the open verify endpoint; `None` when switched off.

@@ -1,84 +1,37 @@
 //! The browser trust boundary. The emulator runs on developers' laptops next to their browser,
 //! so every page they visit is a potential attacker: it can send the emulator requests (HTML
-//! forms, `no-cors` fetches, both without a CORS preflight) and, by rebinding its own DNS name
-//! to 127.0.0.1, make its requests same-origin and read the answers. A test tool whose trust
-//! store a page can rewrite proves nothing, so before anything else (authentication included)
-//! looks at a request:
+//! forms, `no-cors` fetches, EventSources, all without a CORS preflight) and, by rebinding its
+//! own DNS name to 127.0.0.1, make its requests same-origin and read the answers. A test tool
+//! whose trust store a page can rewrite proves nothing. The checks, run by `guard.rs` for the
+//! families that take them (`family.rs`), before anything else (authentication included):
 //!
-//! 1. [`require_allowed_host`], on every route but the open verify endpoint: the `Host` must be
-//!    a loopback name (`localhost`, `*.localhost`), an IP literal, or an `--allowed-host`. A
-//!    rebound page's requests carry the attacker's name, and an IP literal cannot be rebound.
-//! 2. [`require_same_origin_json`], on the management API: a request a page on another origin
-//!    sent (`same_origin.rs`, the check the portal's CSRF protection uses too) is refused, and every write must be `Content-Type: application/json`, which neither a
-//!    form nor a `no-cors` fetch can send. Scripts (curl, test runners) send neither header.
+//! 1. [`host_refusal`]: the `Host` must be a loopback name (`localhost`, `*.localhost`), an IP
+//!    literal, or an `--allowed-host`. A rebound page's requests carry the attacker's name, and
+//!    an IP literal cannot be rebound.
+//! 2. [`cross_site_refusal`]: a request a page on another origin sent (`same_origin.rs`) is
+//!    refused; the portal lets through only a top-level navigation ([`is_top_level_navigation`],
+//!    a link followed), which cannot read the answer into the other page.
+//! 3. [`media_type_refusal`]: management API writes must be `Content-Type: application/json`,
+//!    which neither a form nor a `no-cors` fetch can send. Scripts (curl, test runners) send
+//!    neither fetch metadata nor Origin.
 //!
 //! This is what Vite and webpack-dev-server do since the same class of bug was found in them.
-//! The portal's forms have their own same-origin proof (CSRF tokens, `csrf.rs`); the verify
-//! endpoint is open by design (customer pages on any origin call it) and changes nothing but
-//! the interaction log.
+//! The verify endpoint is open by design (customer pages on any origin call it) and changes
+//! nothing but the interaction log.
 
 use std::net::IpAddr;
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::HttpRequest;
 use actix_web::http::Method;
 use actix_web::http::header::{CONTENT_TYPE, HOST, HeaderMap};
-use actix_web::middleware::Next;
-use actix_web::web::Data;
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
 use crate::configuration::AllowedHost;
 use crate::domain::problem::{Code, Problem};
-use crate::routes::error::ApiError;
-use crate::routes::portal::{PortalError, accepts_html};
+use crate::routes::family::Family;
 use crate::routes::same_origin::foreign_sender;
-use crate::routes::state::WebState;
-
-/// Refuses requests whose `Host` (or absolute-form URI) names a host this server was not told
-/// to answer to: JSON for scripts and the API, the error page for a browser opening a page.
-pub async fn require_allowed_host(
-    request: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let allowed = request
-        .app_data::<Data<WebState>>()
-        .map_or(&[][..], |state| &state.core.settings.allowed_hosts[..]);
-    match host_refusal(request.headers(), request.uri(), allowed) {
-        None => Ok(next.call(request).await?.map_into_left_body()),
-        Some(problem) => {
-            let response = refusal_response(request.request(), problem);
-            Ok(request.into_response(response).map_into_right_body())
-        }
-    }
-}
-
-/// Refuses management API requests that a page on another origin sent, and writes that are not
-/// JSON. Runs after [`require_allowed_host`].
-pub async fn require_same_origin_json(
-    request: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let refusal = cross_site_refusal(request.request())
-        .or_else(|| media_type_refusal(request.method(), request.headers()));
-    match refusal {
-        None => Ok(next.call(request).await?.map_into_left_body()),
-        Some(problem) => {
-            let response = ApiError::Rejected(problem).error_response();
-            Ok(request.into_response(response).map_into_right_body())
-        }
-    }
-}
-
-fn refusal_response(request: &HttpRequest, problem: Problem) -> HttpResponse {
-    if accepts_html(request) && !request.match_info().as_str().starts_with("/api/") {
-        PortalError::Refused(problem).error_response()
-    } else {
-        ApiError::Rejected(problem).error_response()
-    }
-}
 
 /// Why the host this request names is not served, or `None` when it is.
-fn host_refusal(
+pub fn host_refusal(
     headers: &HeaderMap,
     uri: &actix_web::http::Uri,
     allowed: &[AllowedHost],
@@ -148,24 +101,46 @@ fn is_allowed_host(name: Option<&str>, allowed: &[AllowedHost]) -> bool {
         || allowed.iter().any(|host| host.matches(name))
 }
 
-/// Why this request looks sent by a page on another origin, or `None`.
-fn cross_site_refusal(request: &HttpRequest) -> Option<Problem> {
+/// Why this request looks sent by a page on another origin, or `None`; the message says what
+/// `family` takes instead.
+pub fn cross_site_refusal(request: &HttpRequest, family: Family) -> Option<Problem> {
     let from = foreign_sender(request)?;
-    Some(Problem::new(
-        Code::CrossSiteRequest,
-        format!(
-            "This request was sent by {from}; the management API only takes requests from \
-             scripts and from the portal's own origin."
-        ),
-        "Call the management API from your test runner or a shell (curl, fetch in Node), not from \
-         a web page. Pages may only call POST /api/v1/verify (the widget shim does).",
-    ))
+    let (message, hint) = if family.answers_with_pages() {
+        (
+            format!(
+                "This request was sent by {from}; the portal answers only its own pages, and \
+                 links that open one."
+            ),
+            "Open the portal in its own tab (http://127.0.0.1:<port>/). Pages on other sites may \
+             link to it but not fetch, post to or follow its live log.",
+        )
+    } else {
+        (
+            format!(
+                "This request was sent by {from}; the management API only takes requests from \
+                 scripts and from the portal's own origin."
+            ),
+            "Call the management API from your test runner or a shell (curl, fetch in Node), not \
+             from a web page. Pages may only call POST /api/v1/verify (the widget shim does).",
+        )
+    };
+    Some(Problem::new(Code::CrossSiteRequest, message, hint))
+}
+
+/// Whether this is a person opening a page (following a link, typing the address): a GET or
+/// HEAD that fetch metadata marks as a top-level navigation. Another site may link to a portal
+/// page; it cannot read the answer, and a page changes nothing.
+pub fn is_top_level_navigation(request: &HttpRequest) -> bool {
+    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+    matches!(*request.method(), Method::GET | Method::HEAD)
+        && header("sec-fetch-mode") == Some("navigate")
+        && header("sec-fetch-dest") == Some("document")
 }
 
 /// Writes must be JSON: `POST`, `PUT` and `PATCH` with `Content-Type: application/json`; a
 /// `DELETE` may have no body, but if it declares one it must be JSON too. (A `DELETE` is not a
 /// method any page can send without a preflight, which this server never grants.)
-fn media_type_refusal(method: &Method, headers: &HeaderMap) -> Option<Problem> {
+pub fn media_type_refusal(method: &Method, headers: &HeaderMap) -> Option<Problem> {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return None;
     }

@@ -54,8 +54,18 @@ async fn filters_and_unknown_ids() {
 
     let (status, body) = app.get("/api/v1/interactions?status=bogus").await;
     assert_eq!((status, code(&body)), (400, "invalid_request"));
-    let (status, body) = app.get("/api/v1/interactions?limit=-1").await;
-    assert_eq!((status, code(&body)), (400, "invalid_request"));
+    // Out of range is refused, not read as the nearest page size (limit=0 once read as 1).
+    for limit in ["-1", "0", "501"] {
+        let (status, body) = app
+            .get(&format!("/api/v1/interactions?limit={limit}"))
+            .await;
+        assert_eq!((status, code(&body)), (400, "invalid_request"), "{limit}");
+    }
+    let (_, body) = app.get("/api/v1/interactions?limit=0").await;
+    assert!(
+        body["error"]["hint"].as_str().unwrap().contains("1 to 500"),
+        "{body}"
+    );
     let (status, body) = app
         .get(&format!("/api/v1/interactions/{}", uuid::Uuid::new_v4()))
         .await;

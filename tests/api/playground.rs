@@ -156,7 +156,11 @@ async fn the_live_preview_needs_the_forms_csrf_token() {
     let missing = session
         .post_form(&app, "/playground/preview", &[("token", "a.b.c")])
         .await;
-    assert_eq!(missing.status(), 400);
+    assert_eq!(
+        missing.status(),
+        403,
+        "no token is a refused form, not a bad one"
+    );
 }
 
 /// Runs the sample; the result page's path, the flash message and the page as shown.

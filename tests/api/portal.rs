@@ -3,23 +3,14 @@
 
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
 
-use crate::helpers::{FormSession, TestSigner, spawn_app};
-
-/// The portal's pages with the shared layout.
-const PAGES: [&str; 7] = [
-    "/",
-    "/signing-keys",
-    "/unsigned-fields",
-    "/playground",
-    "/interactions",
-    "/docs/signing",
-    "/docs/api",
-];
+use crate::helpers::{FormSession, TestSigner, every_route, portal_pages, spawn_app};
 
 #[tokio::test]
 async fn pages_render_with_strict_headers_and_no_inline_script() {
     let app = spawn_app().await;
-    for path in PAGES {
+    let pages = portal_pages();
+    assert!(pages.len() >= 8, "{pages:?}");
+    for path in &pages {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
         let headers = response.headers().clone();
@@ -88,7 +79,10 @@ async fn forms_need_the_csrf_token_and_a_same_origin_request() {
     let no_token = session
         .post_form(&app, "/unsigned-fields", &[("label", "page")])
         .await;
-    assert_eq!(no_token.status(), 400, "missing field is a bad form");
+    // Checked by the route's guard before any handler reads the form: a form without its
+    // token is refused as one with a wrong token.
+    assert_eq!(no_token.status(), 403, "a form without its token");
+    assert!(no_token.text().await.unwrap().contains("csrf_rejected"));
     let wrong_token = session
         .post_form(
             &app,
@@ -177,14 +171,17 @@ async fn script_in_labels_and_key_names_renders_escaped() {
 #[tokio::test]
 async fn head_answers_like_get_on_pages_health_and_static_files() {
     let app = spawn_app().await;
-    let others = [
-        "/demo",
-        "/login",
-        "/health",
-        "/static/portal.css",
-        "/favicon.ico",
-    ];
-    for path in PAGES.iter().chain(&others) {
+    // Every GET route that answers as a page or a file (the API's are in its document).
+    let paths: Vec<String> = every_route()
+        .into_iter()
+        .filter(|probe| {
+            probe.method == reqwest::Method::GET
+                && probe.family().answers_with_pages()
+                && probe.family() != talkative_emulator::routes::family::Family::PortalLive
+        })
+        .map(|probe| probe.path)
+        .collect();
+    for path in &paths {
         let get = app.client.get(app.url(path)).send().await.unwrap();
         let head = app.client.head(app.url(path)).send().await.unwrap();
         assert_eq!(head.status(), get.status(), "{path}");

@@ -128,8 +128,8 @@ async fn followers_are_bounded_and_a_closed_stream_frees_its_place() {
             .contains("Close a stream")
     );
 
-    // Noticed at the next keep-alive write that fails (actix-web only learns of a closed
-    // connection by writing to it): within a few seconds.
+    // The client hangs up: the server drops the stream and its place at once (a client that
+    // vanishes without closing is noticed at the next keep-alive write, within 3 s).
     drop(one);
     let mut admitted = false;
     for _ in 0..150 {

@@ -14,8 +14,12 @@ use std::io::{Read, Write};
 use reqwest::Method;
 use serde_json::{Value, json};
 use talkative_emulator::auth::AdminCredential;
+use talkative_emulator::routes::family::{Credential, SameOrigin};
 
-use crate::helpers::{FormSession, TestApp, TestSigner, code, items, spawn_app, spawn_app_with};
+use crate::helpers::{
+    CheckedClient, FormSession, RouteProbe, TestApp, TestSigner, code, every_route, items,
+    spawn_app, spawn_app_with,
+};
 
 /// A request as a browser or script would send it, with the headers under test.
 struct Probe<'a> {
@@ -273,51 +277,15 @@ async fn reset_reads_its_body_strictly() {
 }
 
 #[tokio::test]
-async fn a_foreign_host_is_refused_everywhere_but_the_open_verify_endpoint() {
+async fn a_rebound_name_gets_a_readable_refusal_and_customer_pages_still_verify() {
     let (app, signer) = app_with_a_key_and_a_field().await;
     let before = stored_state(&app).await;
     let rebound = format!(
         "rebind.evil.example:{}",
         app.address.rsplit(':').next().unwrap()
     );
-    for (method, path) in [
-        (Method::GET, "/"),
-        (Method::GET, "/signing-keys"),
-        (Method::GET, "/interactions"),
-        (Method::GET, "/api/v1/signing-keys"),
-        (Method::GET, "/api/v1/interactions"),
-        (Method::GET, "/health"),
-        (Method::GET, "/static/portal.css"),
-        (Method::GET, "/no-such-page"),
-        (Method::POST, "/api/v1/reset"),
-        // Portal forms too (their CSRF token never gets looked at).
-        (Method::POST, "/unsigned-fields"),
-        (Method::POST, "/signing-keys"),
-        // A percent-encoded letter routes like the letter; it is refused like it.
-        (Method::POST, "/%61pi/v1/reset"),
-    ] {
-        let (status, body) = Probe::new(method.clone(), path)
-            .header("Host", rebound.clone())
-            .header("Accept", "application/json")
-            .header("Content-Type", "application/json")
-            .send(&app)
-            .await;
-        assert_eq!(
-            (status, code(&body)),
-            (403, "host_not_allowed"),
-            "{method} {path}: {body}"
-        );
-        let text = body.to_string();
-        assert!(
-            !text.contains("backend") && !text.contains("BEGIN PUBLIC KEY"),
-            "{method} {path} leaked data: {text}"
-        );
-        let hint = body["error"]["hint"].as_str().unwrap();
-        assert!(
-            hint.contains("--allowed-host rebind.evil.example"),
-            "{hint}"
-        );
-    }
+    // Every route's answer to that name is in `every_route_keeps_its_familys_guard`; here, what
+    // a person and a customer page see.
     // A browser opening a portal page through that name gets a readable page, not JSON.
     let response = app
         .client
@@ -482,75 +450,293 @@ async fn with_a_password_the_api_takes_the_bearer_only_never_the_session_cookie(
     assert_eq!(with_bearer.status(), 200);
 }
 
-/// The routes added for the live portal, the sample key, clearing the log, waiting, streaming
-/// and metrics sit inside the same boundary: a rebound name gets nothing, a cross-site request
-/// changes nothing, and a form token is not enough from another site.
-#[tokio::test]
-async fn the_newer_routes_keep_to_the_trust_boundary() {
-    let (app, _) = app_with_a_key_and_a_field().await;
-    app.verify(None, json!([])).await;
-    let rebound = format!(
-        "rebind.evil.example:{}",
-        app.address.rsplit(':').next().unwrap()
+/// What a probe of one route got back.
+struct Answer {
+    status: u16,
+    code: Option<String>,
+    location: Option<String>,
+    allow_origin: Option<String>,
+    text: String,
+}
+
+/// Sends `probe` with `headers` (and `body`), without following redirects, through the client
+/// that checks API answers against the document.
+async fn ask(
+    app: &TestApp,
+    probe: &RouteProbe,
+    headers: &[(&str, String)],
+    body: Option<&str>,
+) -> Answer {
+    let client = CheckedClient::from(
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
     );
-    for (method, path) in [
-        (Method::POST, "/playground/preview"),
-        (Method::POST, "/playground/sample"),
-        (Method::GET, "/interactions/clear"),
-        (Method::POST, "/interactions/clear"),
-        (Method::GET, "/interactions/section"),
-        (Method::GET, "/interactions/stream"),
-        (Method::GET, "/api/v1/interactions/stream"),
-        (Method::GET, "/api/v1/interactions?wait=1s"),
-        (Method::DELETE, "/api/v1/interactions"),
-        (Method::GET, "/metrics"),
-        (Method::GET, "/api/v1/openapi.json"),
-        (Method::GET, "/docs/api"),
-    ] {
-        let (status, body) = Probe::new(method.clone(), path)
-            .header("Host", rebound.clone())
-            .header("Accept", "application/json")
-            .send(&app)
+    let mut request = client.request(probe.method.clone(), app.url(&probe.path));
+    for (name, value) in headers {
+        request = request.header(*name, value.as_str());
+    }
+    if let Some(body) = body {
+        request = request.body(body.to_owned());
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let (location, allow_origin) = (header("location"), header("access-control-allow-origin"));
+    let streaming = header("content-type").is_some_and(|t| t.starts_with("text/event-stream"));
+    // A stream the probe was let into is not read (it never ends); every probe here expects
+    // a refusal from streams, and says so when it gets one.
+    let text = if streaming {
+        "(event stream)".to_owned()
+    } else {
+        response.text().await.unwrap()
+    };
+    let code = serde_json::from_str::<Value>(&text)
+        .ok()
+        .and_then(|body| body["error"]["code"].as_str().map(str::to_owned))
+        .or_else(|| {
+            // The portal's error page names its code in a `class="code"` span.
+            text.split("<span class=\"code\">")
+                .nth(1)
+                .and_then(|rest| rest.split("</span>").next())
+                .filter(|code| code.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+                .map(str::to_owned)
+        });
+    Answer {
+        status,
+        code,
+        location,
+        allow_origin,
+        text,
+    }
+}
+
+fn refused_with(answer: &Answer, status: u16, code: &str) -> bool {
+    answer.status == status && answer.code.as_deref() == Some(code)
+}
+
+/// Walks the route table: every route, whatever its family, keeps that family's guard. Nothing
+/// here names a route: a route added to the table is probed the day it is added.
+#[tokio::test]
+async fn every_route_keeps_its_familys_guard() {
+    let (app, _) = app_with_a_key_and_a_field().await;
+    let before = stored_state(&app).await;
+    let port = app.address.rsplit(':').next().unwrap().to_owned();
+    let browser = FormSession::open(&app, "/unsigned-fields").await;
+    let json = ("Content-Type", "application/json".to_owned());
+    for probe in every_route() {
+        let family = probe.family();
+        let name = probe.name();
+
+        // 1. A name rebound to this machine (DNS rebinding) gets nothing but a refusal.
+        let rebound = ask(
+            &app,
+            &probe,
+            &[
+                ("Host", format!("rebind.evil.example:{port}")),
+                ("Accept", "application/json".to_owned()),
+                json.clone(),
+            ],
+            None,
+        )
+        .await;
+        if family.checks_host() {
+            assert!(
+                refused_with(&rebound, 403, "host_not_allowed"),
+                "{name} answered a rebound name: {} {}",
+                rebound.status,
+                rebound.text
+            );
+            assert!(
+                !rebound.text.contains("backend") && !rebound.text.contains("PUBLIC KEY"),
+                "{name} leaked to a rebound name: {}",
+                rebound.text
+            );
+        } else {
+            assert!(
+                !refused_with(&rebound, 403, "host_not_allowed"),
+                "{name}: customer pages reach it by any name"
+            );
+        }
+
+        // 2. A page on another site fetching it (or posting to it, with this browser's cookies
+        //    and a valid form token: not enough from there).
+        let cross_site = ask(
+            &app,
+            &probe,
+            &[
+                ("Origin", "https://evil.example".to_owned()),
+                ("Sec-Fetch-Site", "cross-site".to_owned()),
+                ("Sec-Fetch-Mode", "cors".to_owned()),
+                ("Sec-Fetch-Dest", "empty".to_owned()),
+                ("Cookie", browser.cookies()),
+                json.clone(),
+            ],
+            probe
+                .is_write()
+                .then(|| format!("csrf_token={}", browser.token))
+                .as_deref(),
+        )
+        .await;
+        let refused = refused_with(&cross_site, 403, "cross_site_request");
+        match family.same_origin() {
+            SameOrigin::Never => assert!(!refused, "{name} refused a cross-site request"),
+            SameOrigin::UnlessNavigation | SameOrigin::Always => assert!(
+                refused,
+                "{name} answered a page on another site: {} {}",
+                cross_site.status, cross_site.text
+            ),
+        }
+        if family.open_to_any_origin() {
+            assert_eq!(cross_site.allow_origin.as_deref(), Some("*"), "{name}");
+        } else if family.same_origin() != SameOrigin::Never {
+            assert_eq!(
+                cross_site.allow_origin, None,
+                "{name} lets other sites read it"
+            );
+        }
+
+        // 3. A link on another site, followed: the portal's pages open; nothing else does.
+        if probe.method == Method::GET {
+            let navigation = ask(
+                &app,
+                &probe,
+                &[
+                    ("Sec-Fetch-Site", "cross-site".to_owned()),
+                    ("Sec-Fetch-Mode", "navigate".to_owned()),
+                    ("Sec-Fetch-Dest", "document".to_owned()),
+                    ("Accept", "text/html".to_owned()),
+                ],
+                None,
+            )
             .await;
-        assert_eq!(
-            (status, code(&body)),
-            (403, "host_not_allowed"),
-            "{method} {path}: {body}"
-        );
-    }
-    for (method, path) in [
-        (Method::DELETE, "/api/v1/interactions"),
-        (Method::GET, "/api/v1/interactions/stream"),
-        (Method::GET, "/api/v1/interactions?wait=1s"),
-    ] {
-        let (status, body) = Probe::new(method.clone(), path)
-            .header("Origin", "https://evil.example")
-            .header("Sec-Fetch-Site", "cross-site")
-            .send(&app)
+            let refused = refused_with(&navigation, 403, "cross_site_request");
+            match family.same_origin() {
+                SameOrigin::Always => assert!(
+                    refused,
+                    "{name} followed from another site: {} {}",
+                    navigation.status, navigation.text
+                ),
+                SameOrigin::Never | SameOrigin::UnlessNavigation => {
+                    assert!(!refused, "{name} refused a link from another site")
+                }
+            }
+        }
+
+        // 4. Writes that are not JSON, from a script (no browser headers at all).
+        if family.writes_json() && probe.is_write() {
+            let form = ask(
+                &app,
+                &probe,
+                &[(
+                    "Content-Type",
+                    "application/x-www-form-urlencoded".to_owned(),
+                )],
+                Some("x=1"),
+            )
             .await;
-        assert_eq!(
-            (status, code(&body)),
-            (403, "cross_site_request"),
-            "{method} {path}: {body}"
-        );
+            assert!(
+                refused_with(&form, 415, "unsupported_media_type"),
+                "{name} took a form: {} {}",
+                form.status,
+                form.text
+            );
+        }
+
+        // 5. Forms from the portal's own origin without their token; with it, they pass the
+        //    guard (whatever the handler then makes of them).
+        if family.writes_need_csrf_token() && probe.is_write() {
+            let same_origin = |with_token: bool| {
+                let body = if with_token {
+                    format!("csrf_token={}", browser.token)
+                } else {
+                    "label=x".to_owned()
+                };
+                let headers = vec![
+                    ("Origin", app.address.clone()),
+                    ("Sec-Fetch-Site", "same-origin".to_owned()),
+                    ("Cookie", browser.cookies()),
+                    (
+                        "Content-Type",
+                        "application/x-www-form-urlencoded".to_owned(),
+                    ),
+                ];
+                (headers, body)
+            };
+            let (headers, body) = same_origin(false);
+            let tokenless = ask(&app, &probe, &headers, Some(&body)).await;
+            assert!(
+                refused_with(&tokenless, 403, "csrf_rejected"),
+                "{name} took a form without its token: {} {}",
+                tokenless.status,
+                tokenless.text
+            );
+            let (headers, body) = same_origin(true);
+            let with_token = ask(&app, &probe, &headers, Some(&body)).await;
+            assert!(
+                !refused_with(&with_token, 403, "csrf_rejected"),
+                "{name} refused its own form"
+            );
+        }
     }
-    // The portal's new forms, with this page's valid token, sent from another site.
-    let session = FormSession::open(&app, "/playground").await;
-    for path in ["/playground/sample", "/interactions/clear"] {
-        let refused = session
-            .client
-            .post(app.url(path))
-            .header(reqwest::header::COOKIE, session.cookies())
-            .header("Origin", "https://evil.example")
-            .header("Sec-Fetch-Site", "cross-site")
-            .form(&[("csrf_token", session.token.as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(refused.status(), 403, "{path}");
+    // The probes with a valid token ran the portal's forms; none of the refused ones changed
+    // keys or fields. (Those forms were sent last for each route, and only the sample form
+    // adds a key: the key list may have grown by that one.)
+    let (keys, fields) = stored_state(&app).await;
+    assert_eq!(
+        fields, before.1,
+        "a refused request changed the unsigned fields"
+    );
+    let names: Vec<&str> = keys["signingKeys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|key| key["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"backend"), "{names:?}");
+}
+
+/// With an admin password, every route asks for its family's credential: the session (pages),
+/// the Bearer password (the management API), or nothing (what customers' pages and health
+/// checks use, and the login itself).
+#[tokio::test]
+async fn with_a_password_every_route_asks_for_its_familys_credential() {
+    let app =
+        spawn_app_with(|s| s.admin = Some(AdminCredential::from_password("open sesame").unwrap()))
+            .await;
+    for probe in every_route() {
+        let name = probe.name();
+        let answer = ask(
+            &app,
+            &probe,
+            &[("Content-Type", "application/json".to_owned())],
+            None,
+        )
+        .await;
+        let to_login = answer.status == 303
+            && answer
+                .location
+                .as_deref()
+                .is_some_and(|l| l.starts_with("/login"));
+        let unauthorized = refused_with(&answer, 401, "unauthorized");
+        match probe.family().credential() {
+            Credential::Session => assert!(to_login, "{name}: {} {}", answer.status, answer.text),
+            Credential::Password => {
+                assert!(unauthorized, "{name}: {} {}", answer.status, answer.text)
+            }
+            Credential::None => assert!(
+                !to_login && !unauthorized,
+                "{name} asked for a credential: {} {}",
+                answer.status,
+                answer.text
+            ),
+        }
     }
-    // Nothing changed: the one interaction is there, no sample key was stored.
-    assert_eq!(app.list_all("").await.0.len(), 1);
-    let (_, keys) = app.get("/api/v1/signing-keys").await;
-    assert_eq!(keys["signingKeys"].as_array().unwrap().len(), 1);
 }

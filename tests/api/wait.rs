@@ -151,3 +151,88 @@ async fn waiters_are_bounded() {
     let (status, _) = app.get("/api/v1/interactions?wait=100ms&label=never").await;
     assert_eq!(status, 200);
 }
+
+/// The probe's low finding: 64 `wait=60s` requests closed at once locked every follower out for
+/// 60 s, because a wait kept its place until it timed out. A client that goes ends its wait.
+#[tokio::test]
+async fn a_wait_whose_client_went_away_gives_its_place_back_at_once() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app_with(|s| s.max_followers = 2).await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut gone = Vec::new();
+    for _ in 0..2 {
+        let mut connection = tokio::net::TcpStream::connect(&address).await.unwrap();
+        connection
+            .write_all(
+                format!(
+                    "GET /api/v1/interactions?wait=60s&label=never HTTP/1.1\r\nHost: {address}\r\n\r\n"
+                )
+                .as_bytes(),
+            )
+            .await
+            .unwrap();
+        gone.push(connection);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, body) = app.get("/api/v1/interactions?wait=10ms").await;
+    assert_eq!(
+        (status, code(&body)),
+        (503, "too_many_followers"),
+        "both places held"
+    );
+
+    // Both clients hang up, long before their 60 s.
+    drop(gone);
+    let started = Instant::now();
+    loop {
+        let (status, _) = app.get("/api/v1/interactions?wait=10ms").await;
+        if status == 200 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the places of waits whose clients went away were not given back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// One client address may hold at most `max_followers_per_client` of the places; another client
+/// still gets one.
+#[tokio::test]
+async fn one_client_cannot_take_every_follower_place() {
+    let app = spawn_app_with(|s| {
+        s.max_followers = 4;
+        s.max_followers_per_client = 2;
+    })
+    .await;
+    let first = wait_in_background(&app, "wait=2s&label=never");
+    let second = wait_in_background(&app, "wait=2s&label=never");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, body) = app.get("/api/v1/interactions?wait=10ms").await;
+    assert_eq!((status, code(&body)), (503, "too_many_followers"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("This client already follows"),
+        "{body}"
+    );
+    // Another address on this machine (all of 127.0.0.0/8 is loopback) is another client.
+    let other_client = reqwest::Client::builder()
+        .local_address(Some("127.0.0.2".parse().unwrap()))
+        .build()
+        .unwrap();
+    let response = other_client
+        .get(app.url("/api/v1/interactions?wait=10ms"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    for wait in [first, second] {
+        assert_eq!(wait.await.unwrap().0, 200);
+    }
+    // Their places came back with their answers.
+    let (status, _) = app.get("/api/v1/interactions?wait=10ms").await;
+    assert_eq!(status, 200);
+}

@@ -310,7 +310,7 @@ async fn the_widget_shim_posts_to_the_emulator_and_the_demo_shows_provenance() {
 
 /// Serves `html` at http://127.0.0.1:<random port>/ from a background thread: a customer's page
 /// on an origin other than the emulator's.
-fn serve_page(html: String) -> String {
+pub fn serve_page(html: String) -> String {
     use std::io::{Read, Write};
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());

@@ -16,4 +16,5 @@ mod interop;
 mod metrics;
 mod openapi;
 mod playground;
+mod probe;
 mod snippets;

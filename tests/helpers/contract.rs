@@ -6,7 +6,7 @@
 //! takes. A mismatch panics in the test that got the answer, naming the route and the schema
 //! error.
 //!
-//! The document is the one the library builds (`routes::api::openapi::document`); a test checks
+//! The document is the one the library builds (`routes::table::api_document`); a test checks
 //! that the server serves exactly it.
 
 use std::collections::HashMap;
@@ -27,14 +27,23 @@ struct Contract {
 fn contract() -> &'static Contract {
     static CONTRACT: OnceLock<Contract> = OnceLock::new();
     CONTRACT.get_or_init(|| Contract {
-        document: talkative_emulator::routes::api::openapi::document(),
+        document: talkative_emulator::routes::table::api_document(),
         validators: Mutex::new(HashMap::new()),
     })
 }
 
-/// Whether the document speaks for this path: the API, the health check and the metrics.
-fn in_scope(path: &str) -> bool {
-    path.starts_with("/api/") || path == "/health" || path == "/metrics"
+/// Whether the document speaks for this request: the route the server's table picks for it is
+/// documented, or belongs to a family that answers as the API does (its undocumented paths and
+/// methods too: they must answer the `Error` object).
+fn in_scope(method: &Method, path: &str) -> bool {
+    api_family(method, path).is_some()
+}
+
+/// The route's family, when it answers as the API does (JSON), or is documented.
+fn api_family(method: &Method, path: &str) -> Option<talkative_emulator::routes::family::Family> {
+    let method = actix_web::http::Method::from_bytes(method.as_str().as_bytes()).ok()?;
+    let endpoint = talkative_emulator::routes::table::route_for(&method, path)?;
+    (endpoint.doc.is_some() || !endpoint.family.answers_with_pages()).then_some(endpoint.family)
 }
 
 /// The documented path template `path` matches (`/api/v1/signing-keys/{id}` for
@@ -113,7 +122,7 @@ pub fn check_exchange(
     content_type: Option<&str>,
     body: &[u8],
 ) {
-    if !in_scope(path) || method == Method::HEAD {
+    if !in_scope(method, path) || method == Method::HEAD {
         return;
     }
     let route = format!("{method} {path} → {status}");
@@ -128,7 +137,7 @@ pub fn check_exchange(
             (400..500).contains(&status),
             "{route}: an undocumented route answered a non-error"
         );
-        if path.starts_with("/api/v1/") {
+        if api_family(method, path).is_some_and(|family| !family.answers_with_pages()) {
             let body: Value =
                 parse(body).unwrap_or_else(|_| panic!("{route}: an API refusal that is not JSON"));
             validate(

@@ -7,6 +7,7 @@ mod app;
 mod contract;
 mod openssl;
 mod portal;
+mod routes;
 mod signing;
 mod verdicts;
 
@@ -14,5 +15,6 @@ pub use app::*;
 pub use contract::*;
 pub use openssl::*;
 pub use portal::*;
+pub use routes::*;
 pub use signing::*;
 pub use verdicts::*;

@@ -32,15 +32,21 @@ impl FormSession {
         assert_eq!(response.status(), 200, "opening {path}");
         let (csrf_cookie, _) = set_cookie(&response, "te_csrf").expect("a CSRF cookie");
         let html = response.text().await.unwrap();
-        let marker = "name=\"csrf_token\" value=\"";
-        let start = html.find(marker).expect("page has a CSRF field") + marker.len();
-        let token = html[start..start + html[start..].find('"').unwrap()].to_owned();
+        let token = token_in(&html).to_owned();
         Self {
             client,
             csrf_cookie,
             token,
             session: None,
         }
+    }
+
+    /// The browser now holds `session` (a login set it). A browser then renders pages with a
+    /// new form token, bound to the session; so does this one, from `page`.
+    pub async fn signed_in(&mut self, app: &TestApp, session: String, page: &str) {
+        self.session = Some(session);
+        let html = self.get(app, page).await.text().await.unwrap();
+        self.token = token_in(&html).to_owned();
     }
 
     pub fn cookies(&self) -> String {
@@ -88,4 +94,11 @@ impl FormSession {
             .await
             .unwrap()
     }
+}
+
+/// The CSRF token a page's forms carry.
+fn token_in(html: &str) -> &str {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    &html[start..start + html[start..].find('"').unwrap()]
 }

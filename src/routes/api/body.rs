@@ -1,4 +1,7 @@
-//! Reading request bodies: size-limited, strictly parsed JSON objects, with errors in the API's shape.
+//! Reading request bodies: size-limited, strictly parsed JSON objects, with errors in the API's
+//! shape. Each body is one type ([`read`], [`parse`]): serde parses it, its `ToSchema` documents
+//! it, and the members it accepts are read off that same schema, so what the API takes and what
+//! the reference says it takes cannot differ.
 
 use std::future::poll_fn;
 use std::pin::Pin;
@@ -7,20 +10,24 @@ use actix_web::body::{BodyStream, MessageBody};
 use actix_web::error::PayloadError;
 use actix_web::web::{Bytes, BytesMut, Payload};
 use actix_web::{HttpMessage, HttpRequest};
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+use utoipa::PartialSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
 
 use crate::domain::problem::{Code, Problem};
 use crate::encoding::strict_json;
 use crate::routes::error::ApiError;
 
-pub async fn read_object(
+/// The body as `T`: size-limited, strictly parsed, refused with a precise error.
+pub async fn read<T: DeserializeOwned + PartialSchema>(
     request: &HttpRequest,
     payload: Payload,
     limit: usize,
-    allowed: &[&str],
-) -> Result<Map<String, Value>, ApiError> {
+) -> Result<T, ApiError> {
     let raw = read_json_body(request, payload, limit).await?;
-    parse_object(&raw, allowed)
+    parse(&raw)
 }
 
 /// The body of a JSON request: size-limited (413) and with a JSON (or no) content type.
@@ -106,8 +113,34 @@ async fn next_chunk(stream: &mut BodyStream<Payload>) -> Result<Option<Bytes>, P
         .transpose()
 }
 
-/// Strictly parses a JSON object with only the `allowed` members, saying exactly what is wrong.
-pub fn parse_object(raw: &[u8], allowed: &[&str]) -> Result<Map<String, Value>, ApiError> {
+/// Strictly parses `raw` as `T`: a JSON object whose member names do not repeat, with only
+/// the members `T` documents, each of the documented type.
+pub fn parse<T: DeserializeOwned + PartialSchema>(raw: &[u8]) -> Result<T, ApiError> {
+    let members = members::<T>(raw)?;
+    serde_path_to_error::deserialize(Value::Object(members)).map_err(|error| {
+        let member = error.path().to_string();
+        let inner = error.into_inner().to_string();
+        let message = if let Some(name) = missing_member(&inner) {
+            format!("Field {name:?} is required.")
+        } else {
+            let expected = inner
+                .split_once("expected ")
+                .map_or(inner.as_str(), |(_, what)| what);
+            format!("Field {member:?} must be {}.", plain_type(expected))
+        };
+        ApiError::invalid_request(
+            message,
+            format!(
+                "This endpoint takes: {}; see /docs/api.",
+                accepted::<T>().join(", ")
+            ),
+        )
+    })
+}
+
+/// The members of a JSON object body, checked against those `T` documents: for handlers that
+/// read them one by one (to accept some shapes with a warning rather than refuse them).
+pub fn members<T: PartialSchema>(raw: &[u8]) -> Result<Map<String, Value>, ApiError> {
     let value = strict_json::parse(raw).map_err(|e| {
         ApiError::invalid_request(
             format!("The request body is not valid JSON: {e}."),
@@ -117,38 +150,42 @@ pub fn parse_object(raw: &[u8], allowed: &[&str]) -> Result<Map<String, Value>, 
     let Value::Object(fields) = value else {
         return Err(ApiError::invalid_request(
             "The request body must be a JSON object.",
-            "Wrap the fields in {...}; see docs/api.md for this endpoint's fields.",
+            "Wrap the fields in {...}; see /docs/api for this endpoint's fields.",
         ));
     };
-    if let Some(unknown) = fields.keys().find(|k| !allowed.contains(&k.as_str())) {
+    let accepted = accepted::<T>();
+    if let Some(unknown) = fields.keys().find(|k| !accepted.contains(k)) {
         return Err(ApiError::invalid_request(
             format!("Unknown field {unknown:?}."),
-            format!("This endpoint takes: {}.", allowed.join(", ")),
+            if accepted.is_empty() {
+                "This endpoint takes no fields: send {} or nothing.".to_owned()
+            } else {
+                format!("This endpoint takes: {}.", accepted.join(", "))
+            },
         ));
     }
     Ok(fields)
 }
 
-/// An optional string member; `null` counts as absent.
-pub fn optional_string(
-    fields: &mut Map<String, Value>,
-    name: &str,
-) -> Result<Option<String>, ApiError> {
-    match fields.remove(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(ApiError::invalid_request(
-            format!("Field {name:?} must be a string."),
-            "See docs/api.md for this endpoint's fields.",
-        )),
+/// The member names `T`'s schema lists, in its order.
+fn accepted<T: PartialSchema>() -> Vec<String> {
+    match T::schema() {
+        RefOr::T(Schema::Object(object)) => object.properties.keys().cloned().collect(),
+        _ => Vec::new(),
     }
 }
 
-pub fn required_string(fields: &mut Map<String, Value>, name: &str) -> Result<String, ApiError> {
-    optional_string(fields, name)?.ok_or_else(|| {
-        ApiError::invalid_request(
-            format!("Field {name:?} is required."),
-            "See docs/api.md for this endpoint's fields.",
-        )
-    })
+/// The member serde says is missing (`missing field `pem``).
+fn missing_member(error: &str) -> Option<&str> {
+    error.strip_prefix("missing field `")?.split('`').next()
+}
+
+/// serde's words for a JSON type, as a JSON user says them.
+fn plain_type(expected: &str) -> &str {
+    match expected {
+        "a sequence" => "an array",
+        "a map" | "struct" => "an object",
+        "a boolean" => "true or false",
+        other => other,
+    }
 }

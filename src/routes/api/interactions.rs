@@ -1,7 +1,7 @@
 //! `/api/v1/interactions`: the interaction log, paged and filtered, and one interaction by id.
 
-use actix_web::HttpResponse;
 use actix_web::web::{Data, Path, Query};
+use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::time::Duration;
@@ -160,6 +160,7 @@ impl TryFrom<StoredInteraction> for InteractionView {
     )
 )]
 pub async fn list(
+    request: HttpRequest,
     params: Query<ListParams>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -188,7 +189,18 @@ pub async fn list(
             })
         })
         .transpose()?;
-    let limit = params.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let limit = match params.limit {
+        None => DEFAULT_LIMIT,
+        Some(limit @ 1..=MAX_LIMIT) => limit,
+        Some(limit) => {
+            return Err(ApiError::invalid_request(
+                format!(
+                    "limit={limit} is out of range: a page holds 1 to {MAX_LIMIT} interactions."
+                ),
+                "Leave limit out for 50, or pass 1 to 500 and page with cursor.",
+            ));
+        }
+    };
     let mut filter = interactions::Filter {
         status,
         rejected_only: params.rejected.unwrap_or(false),
@@ -203,7 +215,10 @@ pub async fn list(
         // A wait holds a place among the bounded followers; a cursor means "the next page",
         // which has nothing to wait for.
         Some(wait) if before.is_none() => {
-            let _place = state.core.followers.admit()?;
+            let _place = state
+                .core
+                .followers
+                .admit(request.peer_addr().map(|peer| peer.ip()))?;
             interaction_log::wait_for_page(&state.core, filter, limit, wait).await?
         }
         _ => interaction_log::page(&state.core, filter, limit, before).await?,

@@ -2,10 +2,9 @@
 
 use actix_web::web::{Data, Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
-use serde::Serialize;
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 
-use super::body::{optional_string, read_object, required_string};
+use super::body;
 use crate::app::management;
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::state::WebState;
@@ -33,11 +32,6 @@ pub struct KeyView {
     last_used_at: Option<String>,
 }
 
-/// The members `create` and `update` accept: [`NewSigningKey`]'s and [`SigningKeyChanges`]'s
-/// (tested in `openapi`).
-pub(super) const CREATE_MEMBERS: &[&str] = &["name", "pem"];
-pub(super) const UPDATE_MEMBERS: &[&str] = &["active", "name"];
-
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = SigningKeyList)]
@@ -45,13 +39,9 @@ pub struct KeyList {
     signing_keys: Vec<KeyView>,
 }
 
-// Parsed member by member by `create`, for precise errors; `MEMBERS` is tested to be these.
 /// A public key to store.
-// Deserialize only for its `deny_unknown_fields`, which the schema turns into
-// `additionalProperties: false`: the handler refuses unknown members.
-#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct NewSigningKey {
     /// Shown on the Signing Keys page; defaults to one made from the fingerprint.
     name: Option<String>,
@@ -61,11 +51,8 @@ pub struct NewSigningKey {
 }
 
 /// What to change about a key; members left out stay as they are.
-// Deserialize only for its `deny_unknown_fields`, which the schema turns into
-// `additionalProperties: false`: the handler refuses unknown members.
-#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct SigningKeyChanges {
     /// `false` stops verifying with this key without deleting it.
     active: Option<bool>,
@@ -140,16 +127,9 @@ pub async fn create(
     payload: Payload,
     state: Data<WebState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut body = read_object(
-        &request,
-        payload,
-        state.core.settings.max_body_bytes,
-        CREATE_MEMBERS,
-    )
-    .await?;
-    let name = optional_string(&mut body, "name")?;
-    let pem = required_string(&mut body, "pem")?;
-    let stored = management::add_signing_key(&state.core, name.as_deref(), &pem).await?;
+    let new: NewSigningKey =
+        body::read(&request, payload, state.core.settings.max_body_bytes).await?;
+    let stored = management::add_signing_key(&state.core, new.name.as_deref(), &new.pem).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/signing-keys/{}", stored.id)))
         .json(KeyView::from(stored)))
@@ -179,25 +159,11 @@ pub async fn update(
     state: Data<WebState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = management::parse_key_id(&path)?;
-    let mut body = read_object(
-        &request,
-        payload,
-        state.core.settings.max_body_bytes,
-        UPDATE_MEMBERS,
-    )
-    .await?;
-    let active = match body.remove("active") {
-        None | Some(Value::Null) => None,
-        Some(Value::Bool(b)) => Some(b),
-        Some(_) => {
-            return Err(ApiError::invalid_request(
-                "Field \"active\" must be true or false.",
-                "Send {\"active\": false} to stop verifying with this key.",
-            ));
-        }
-    };
-    let name = optional_string(&mut body, "name")?;
-    let updated = management::update_signing_key(&state.core, id, active, name.as_deref()).await?;
+    let changes: SigningKeyChanges =
+        body::read(&request, payload, state.core.settings.max_body_bytes).await?;
+    let updated =
+        management::update_signing_key(&state.core, id, changes.active, changes.name.as_deref())
+            .await?;
     Ok(HttpResponse::Ok().json(KeyView::from(updated)))
 }
 

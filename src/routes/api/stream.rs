@@ -5,10 +5,12 @@
 //! Resumable: each event's `id` is its position in the log, so a reconnecting EventSource
 //! (which sends `Last-Event-ID`) or `?after=` continues where it stopped; without either the
 //! stream starts with what is recorded next. A comment every 3 s keeps proxies from closing an
-//! idle stream and, as importantly, is how a closed connection is noticed: actix-web drops a
-//! pending response stream only when a write to it fails (actix-web issue #1313), so without
-//! it a follower that went away would keep its place among the bounded followers. After each batch the stream pauses 250 ms, so a load test does not make every
-//! follower read the log thousands of times a second: events arrive in batches instead.
+//! idle stream. A follower whose client hangs up gives its place among the bounded followers
+//! back at once: the server does not keep half-closed connections (`startup.rs`), so it drops
+//! the response, and the place with it; a failed keep-alive write does the same for a client
+//! that vanished without closing. After each batch the stream pauses 250 ms, so a load test does
+//! not make every follower read the log thousands of times a second: events arrive in batches
+//! instead.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -18,9 +20,8 @@ use actix_web::http::header::CONTENT_ENCODING;
 use actix_web::web::{Bytes, Data, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use tokio::sync::OwnedSemaphorePermit;
 
-use crate::app::interaction_log;
+use crate::app::interaction_log::{self, FollowerPlace};
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::state::WebState;
 use crate::storage::format_millis;
@@ -90,7 +91,10 @@ pub async fn stream(
     params: Query<StreamParams>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, ApiError> {
-    let permit = state.core.followers.admit()?;
+    let place = state
+        .core
+        .followers
+        .admit(request.peer_addr().map(|peer| peer.ip()))?;
     let resume = params.after.or_else(|| last_event_id(&request));
     let after = match resume {
         Some(seq) => seq,
@@ -100,7 +104,7 @@ pub async fn stream(
         state: state.into_inner(),
         after,
         started: false,
-        _permit: permit,
+        _place: place,
     };
     let events = futures_util::stream::unfold(follow, |mut follow| async move {
         let chunk = follow.next_chunk().await?;
@@ -120,7 +124,7 @@ struct Follow {
     state: Arc<WebState>,
     after: i64,
     started: bool,
-    _permit: OwnedSemaphorePermit,
+    _place: FollowerPlace,
 }
 
 impl Follow {

@@ -4,7 +4,7 @@ use actix_web::web::{Data, Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use super::body::{read_object, required_string};
+use super::body;
 use crate::app::management;
 use crate::domain::problem::Warning;
 use crate::routes::error::{ApiError, ErrorBody};
@@ -39,18 +39,12 @@ pub struct AddedField {
 }
 
 /// A label to allowlist.
-// Deserialize only for its `deny_unknown_fields`, which the schema turns into
-// `additionalProperties: false`: the handler refuses unknown members.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct NewUnsignedField {
     /// The label as the widget sends it: case and separators matter.
     label: String,
 }
-
-/// The members `create` accepts: [`NewUnsignedField`]'s (tested in `openapi`).
-pub(super) const CREATE_MEMBERS: &[&str] = &["label"];
 
 impl From<StoredField> for FieldView {
     fn from(field: StoredField) -> Self {
@@ -99,15 +93,9 @@ pub async fn create(
     payload: Payload,
     state: Data<WebState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut body = read_object(
-        &request,
-        payload,
-        state.core.settings.max_body_bytes,
-        CREATE_MEMBERS,
-    )
-    .await?;
-    let label = required_string(&mut body, "label")?;
-    let (stored, warnings) = management::add_unsigned_field(&state.core, &label).await?;
+    let new: NewUnsignedField =
+        body::read(&request, payload, state.core.settings.max_body_bytes).await?;
+    let (stored, warnings) = management::add_unsigned_field(&state.core, &new.label).await?;
     Ok(HttpResponse::Created().json(AddedField {
         field: FieldView::from(stored),
         warnings,

@@ -9,7 +9,7 @@ use bytestring::ByteString;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::body::{optional_string, parse_object, read_json_body};
+use super::body::{self, read_json_body};
 use crate::app::verification::verify_and_record;
 use crate::domain::InteractionItem;
 use crate::domain::interaction::check_limits;
@@ -18,8 +18,6 @@ use crate::jws::payload::items_from_json;
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::state::WebState;
 use crate::storage::interactions::Source;
-
-pub(super) const MEMBERS: &[&str] = &["signedInteractionData", "interactionData"];
 
 // The well-formed request, parsed in one pass. serde's derive refuses duplicate and unknown
 // members, so whatever it accepts the strict path below would accept too, without warnings.
@@ -31,22 +29,7 @@ pub struct VerifyRequest {
     /// payload a JSON array of items. Absent: an unsigned chat.
     signed_interaction_data: Option<String>,
     /// Unsigned items (a pre-chat form's), kept only if allowlisted once signing is on.
-    #[schema(value_type = Option<Vec<DocumentedItem>>)]
     interaction_data: Option<Vec<InteractionItem>>,
-}
-
-// `InteractionItem` as a request may carry it: its derive refuses other members (the fast
-// path), and the strict path then accepts them with a warning. Same members, tested in `openapi`.
-/// One item: `{"label", "data", "type"}`. Other members are ignored, with an
-/// `unknown_item_field` warning.
-#[derive(utoipa::ToSchema)]
-#[schema(as = InteractionItem)]
-#[allow(dead_code)]
-pub struct DocumentedItem {
-    label: String,
-    data: String,
-    /// Talkative documents only `"string"`; others are kept, with a `non_string_type` warning.
-    r#type: String,
 }
 
 #[utoipa::path(
@@ -164,8 +147,17 @@ type Parsed = (Option<String>, Vec<InteractionItem>, Vec<Warning>);
 /// The slow path: anything the typed parse refused, explained member by member (or accepted
 /// with warnings, for items with extra members).
 fn parse_strictly(raw: &[u8]) -> Result<Parsed, ApiError> {
-    let mut body = parse_object(raw, MEMBERS)?;
-    let token = optional_string(&mut body, "signedInteractionData")?;
+    let mut body = body::members::<VerifyRequest>(raw)?;
+    let token = match body.remove("signedInteractionData") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(token)) => Some(token),
+        Some(_) => {
+            return Err(ApiError::invalid_request(
+                "Field \"signedInteractionData\" must be a string.",
+                "Send the compact JWS as a JSON string, or leave the member out for an unsigned chat.",
+            ));
+        }
+    };
     let (unsigned, warnings) = match body.remove("interactionData") {
         None | Some(Value::Null) => (Vec::new(), Vec::new()),
         Some(Value::Array(elements)) => items_from_json(elements, "interactionData")

@@ -1,13 +1,13 @@
 //! The Interactions pages: the log, filtered and paged, and one interaction's verdict and request.
 
 use actix_web::http::StatusCode;
-use actix_web::web::{Data, Form, Path, Query};
+use actix_web::web::{Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Layout, PortalError, redirect_with_flash, render, render_page, submit_form};
+use super::{Layout, PortalError, Redirect, render, render_page, submit_form};
 use crate::app::interaction_log;
 use crate::domain::problem::Code;
 use crate::encoding::strict_json;
@@ -389,28 +389,21 @@ pub async fn confirm_clear(
     })
 }
 
-#[derive(Deserialize)]
-pub struct ClearForm {
-    csrf_token: String,
-}
-
 /// `POST /interactions/clear`: empties the log, like `DELETE /api/v1/interactions`.
 pub async fn clear(
     request: HttpRequest,
-    form: Form<ClearForm>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     submit_form(
         &request,
         &state,
-        &form.csrf_token,
         interaction_log::clear(&state.core),
         |cleared| {
             let message = match cleared {
                 1 => "Cleared 1 interaction.".to_owned(),
                 n => format!("Cleared {n} interactions."),
             };
-            redirect_with_flash("/interactions", message)
+            Redirect::with_flash("/interactions", message)
         },
         // Nothing in clearing is the visitor's to get wrong.
         async |problem| Err(PortalError::Refused(problem)),

@@ -10,11 +10,12 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Layout, PortalError, check_csrf, layout, render};
+use super::{Layout, PortalError, layout, render};
 use crate::auth::SESSION_LIFETIME;
 use crate::domain::problem::{Code, Problem};
+use crate::routes::cookies;
 use crate::routes::error::retry_seconds;
-use crate::routes::require_admin::{SESSION_COOKIE, safe_next};
+use crate::routes::require_admin::safe_next;
 use crate::routes::state::WebState;
 
 #[derive(Template)]
@@ -45,7 +46,6 @@ pub async fn show(
 
 #[derive(Deserialize)]
 pub struct LoginForm {
-    csrf_token: String,
     #[serde(default)]
     password: String,
     next: Option<String>,
@@ -60,7 +60,6 @@ pub async fn submit(
         return Ok(see_other("/"));
     };
     let form = form.into_inner();
-    check_csrf(&request, &state, &form.csrf_token)?;
     let next = safe_next(form.next.as_deref()).to_owned();
     // Only wrong passwords count against the allowance: checked now, charged below.
     if let Some(peer) = request.peer_addr()
@@ -100,7 +99,7 @@ pub async fn submit(
             StatusCode::UNAUTHORIZED,
         );
     }
-    let previous = request.cookie(SESSION_COOKIE);
+    let previous = request.cookie(cookies::SESSION);
     let token = access.open_session(previous.as_ref().map(Cookie::value));
     let mut response = see_other(&next);
     response
@@ -109,18 +108,12 @@ pub async fn submit(
     Ok(response)
 }
 
-#[derive(Deserialize)]
-pub struct LogoutForm {
-    csrf_token: String,
-}
-
 pub async fn logout(
     request: HttpRequest,
-    form: Form<LogoutForm>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
-    check_csrf(&request, &state, &form.csrf_token)?;
-    if let (Some(access), Some(cookie)) = (state.access.as_ref(), request.cookie(SESSION_COOKIE)) {
+    if let (Some(access), Some(cookie)) = (state.access.as_ref(), request.cookie(cookies::SESSION))
+    {
         access.close_session(cookie.value());
     }
     let mut expired = session_cookie(&request, String::new());
@@ -155,7 +148,7 @@ fn page(
 /// portal is reached over HTTPS (through a TLS proxy).
 fn session_cookie(request: &HttpRequest, token: String) -> Cookie<'static> {
     let lifetime = i64::try_from(SESSION_LIFETIME.as_secs()).unwrap_or(i64::MAX);
-    Cookie::build(SESSION_COOKIE, token)
+    Cookie::build(cookies::SESSION, token)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)

@@ -2,7 +2,6 @@
 //! and the per-field verdict. Each run is recorded like any verification and gets its own URL.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
 use actix_web::web::{Data, Form, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
@@ -13,9 +12,7 @@ use uuid::Uuid;
 
 use super::interactions;
 use super::json_view::{self, Piece};
-use super::{
-    Layout, PortalError, check_csrf, redirect_with_flash, render, render_page, submit_form,
-};
+use super::{Layout, PortalError, Redirect, render, render_page, submit_form};
 use crate::app::AppError;
 use crate::app::sample::{SAMPLE_KEY_NAME, SAMPLE_UNSIGNED_ITEMS, make_sample};
 use crate::app::verification::{self, verify_and_record};
@@ -135,7 +132,6 @@ pub async fn show(
 
 #[derive(Deserialize)]
 pub struct RunForm {
-    csrf_token: String,
     #[serde(default)]
     token: String,
     #[serde(default)]
@@ -151,13 +147,8 @@ pub async fn run(
     submit_form(
         &request,
         &state,
-        &form.csrf_token,
         record_run(&state, &form.token, &form.unsigned),
-        |id| {
-            HttpResponse::SeeOther()
-                .insert_header((LOCATION, format!("/playground/{id}")))
-                .finish()
-        },
+        |id| Redirect::to(format!("/playground/{id}")),
         async |problem| {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             refused(
@@ -219,14 +210,12 @@ async fn record_run(state: &WebState, token: &str, unsigned_text: &str) -> Resul
 
 /// `POST /playground/preview`: the result panel for what the form holds now, verified exactly
 /// as Verify would but not recorded. The page's script calls it as a person types; it changes
-/// nothing, and still wants the form's CSRF token so that no other site can use it as an oracle
-/// for the stored keys.
+/// nothing, and its family's guard still wants the form's CSRF token so that no other site can
+/// use it as an oracle for the stored keys.
 pub async fn preview(
-    request: HttpRequest,
     form: Form<RunForm>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
-    check_csrf(&request, &state, &form.csrf_token)?;
     let panel = match parse_unsigned(&form.unsigned) {
         Err(problem) => ResultPanel {
             result: None,
@@ -248,16 +237,10 @@ pub async fn preview(
     render(&panel, StatusCode::OK, Vec::new())
 }
 
-#[derive(Deserialize)]
-pub struct SampleForm {
-    csrf_token: String,
-}
-
 /// `POST /playground/sample`: a throwaway key pair, its public half stored, and the playground
 /// showing a token signed by it (see `app::sample`).
 pub async fn sample(
     request: HttpRequest,
-    form: Form<SampleForm>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     let run = async {
@@ -268,7 +251,6 @@ pub async fn sample(
     submit_form(
         &request,
         &state,
-        &form.csrf_token,
         run,
         |(id, turned_signing_on)| {
             let mut message = format!(
@@ -282,7 +264,7 @@ pub async fn sample(
                      is on the Unsigned fields page.",
                 );
             }
-            redirect_with_flash(&format!("/playground/{id}"), message)
+            Redirect::with_flash(format!("/playground/{id}"), message)
         },
         // The API's status for the same refusal (409 too_many_active_keys).
         async |problem| refused(&request, &state, problem.code.status(), "", "", problem),

@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Layout, PortalError, redirect_with_flash, render_page, submit_form};
+use super::{Layout, PortalError, Redirect, render_page, submit_form};
 use crate::app::AppError;
 use crate::app::management;
 use crate::domain::problem::{Code, Problem};
@@ -99,7 +99,6 @@ pub async fn show(
 
 #[derive(Deserialize)]
 pub struct AddKeyForm {
-    csrf_token: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -115,10 +114,9 @@ pub async fn add(
     submit_form(
         &request,
         &state,
-        &form.csrf_token,
         management::add_signing_key(&state.core, Some(&form.name), &form.pem),
         |key| {
-            redirect_with_flash(
+            Redirect::with_flash(
                 "/signing-keys",
                 format!("Added key {:?}. Signing is now enforced.", key.name),
             )
@@ -147,7 +145,6 @@ pub async fn add(
 
 #[derive(Deserialize)]
 pub struct ActiveForm {
-    csrf_token: String,
     active: String,
 }
 
@@ -161,7 +158,7 @@ pub async fn set_active(
     let word = if active { "activated" } else { "deactivated" };
     let update = |id| management::update_signing_key(&state.core, id, Some(active), None);
     let message = |key: StoredKey| format!("Key {:?} {word}.", key.name);
-    key_action(&request, &state, &form.csrf_token, &path, update, message).await
+    key_action(&request, &state, &path, update, message).await
 }
 
 /// A button on one key's row: the CSRF check, the id from the URL, the change, and back to the
@@ -169,7 +166,6 @@ pub async fn set_active(
 async fn key_action<T, Change: Future<Output = Result<T, AppError>>>(
     request: &HttpRequest,
     state: &WebState,
-    csrf_token: &str,
     raw_id: &str,
     action: impl FnOnce(Uuid) -> Change,
     message: impl FnOnce(T) -> String,
@@ -178,9 +174,9 @@ async fn key_action<T, Change: Future<Output = Result<T, AppError>>>(
         let id = management::parse_key_id(raw_id)?;
         action(id).await
     };
-    let done = |value| redirect_with_flash("/signing-keys", message(value));
+    let done = |value| Redirect::with_flash("/signing-keys", message(value));
     let refused = async |problem| Err(AppError::Rejected(problem).into());
-    submit_form(request, state, csrf_token, change, done, refused).await
+    submit_form(request, state, change, done, refused).await
 }
 
 #[derive(Template)]
@@ -207,18 +203,12 @@ pub async fn confirm_delete(
     })
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnlyForm {
-    csrf_token: String,
-}
-
 pub async fn delete(
     request: HttpRequest,
     path: Path<String>,
-    form: Form<CsrfOnlyForm>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     let delete = |id| management::delete_signing_key(&state.core, id);
     let message = |()| "Key deleted.".to_owned();
-    key_action(&request, &state, &form.csrf_token, &path, delete, message).await
+    key_action(&request, &state, &path, delete, message).await
 }

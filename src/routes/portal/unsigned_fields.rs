@@ -6,12 +6,10 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use actix_web::http::header::LOCATION;
-
-use super::flash::{self, Undo};
-use super::{Layout, PortalError, check_csrf, redirect_with_flash, render_page, submit_form};
+use super::{Layout, PortalError, Redirect, render_page, submit_form};
 use crate::app::{AppError, management};
 use crate::domain::problem::{Problem, Warning};
+use crate::routes::flash::Undo;
 use crate::routes::state::WebState;
 use crate::storage::format_millis;
 use crate::storage::unsigned_fields::StoredField;
@@ -81,7 +79,6 @@ pub async fn show(
 
 #[derive(Deserialize)]
 pub struct LabelForm {
-    csrf_token: String,
     #[serde(default)]
     label: String,
     /// The label the person confirmed after seeing its doubts ("Add anyway"). Only that exact
@@ -95,13 +92,8 @@ pub async fn add(
     form: Form<LabelForm>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
-    let LabelForm {
-        csrf_token,
-        label,
-        confirm,
-    } = form.into_inner();
+    let LabelForm { label, confirm } = form.into_inner();
     if confirm.as_deref() != Some(label.as_str()) {
-        check_csrf(&request, &state, &csrf_token)?;
         match management::unsigned_field_doubts(&state.core, &label) {
             Ok(doubts) if !doubts.is_empty() => {
                 return page_with_doubts(&request, &state, StatusCode::OK, None, doubts, label)
@@ -114,7 +106,7 @@ pub async fn add(
     }
     let add = management::add_unsigned_field(&state.core, &label);
     let done = |(field, _): (StoredField, Vec<Warning>)| {
-        redirect_with_flash(
+        Redirect::with_flash(
             "/unsigned-fields",
             format!("{:?} may now pass unsigned.", field.label),
         )
@@ -130,7 +122,7 @@ pub async fn add(
         )
         .await
     };
-    submit_form(&request, &state, &csrf_token, add, done, refused).await
+    submit_form(&request, &state, add, done, refused).await
 }
 
 pub async fn remove(
@@ -138,9 +130,7 @@ pub async fn remove(
     form: Form<LabelForm>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
-    let LabelForm {
-        csrf_token, label, ..
-    } = form.into_inner();
+    let LabelForm { label, .. } = form.into_inner();
     let remove = management::remove_unsigned_field(&state.core, &label);
     let done = |()| {
         let message = format!("{label:?} removed; it is dropped when sent unsigned.");
@@ -153,10 +143,7 @@ pub async fn remove(
                 ("confirm".to_owned(), label.clone()),
             ],
         };
-        HttpResponse::SeeOther()
-            .insert_header((LOCATION, "/unsigned-fields"))
-            .cookie(flash::success_with_undo(message, undo))
-            .finish()
+        Redirect::with_undo("/unsigned-fields", message, undo)
     };
     let refused = async |problem| {
         page(
@@ -168,5 +155,5 @@ pub async fn remove(
         )
         .await
     };
-    submit_form(&request, &state, &csrf_token, remove, done, refused).await
+    submit_form(&request, &state, remove, done, refused).await
 }

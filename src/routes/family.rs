@@ -1,0 +1,106 @@
+//! Route families: what protects a route is decided by the family it is mounted in (the table in
+//! `table.rs`), never by comparing its path. Each family is a set of checks (`guard.rs` runs
+//! them) and a way of answering refusals; the API reference's refusals and the tests' route
+//! inventory read the same properties.
+
+/// Who may reach a route, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// What a customer's page calls from any origin, through any name that points at the
+    /// emulator: the verify endpoint (and, next, the widget loader). No Host check, no
+    /// credentials, answers readable by any origin (CORS `*`). Changes nothing but the log.
+    Open,
+    /// What anyone on this machine may fetch: static files (the widget shim among them, loaded
+    /// by customers' pages), the favicon, `/health`. Host allowlist only.
+    Public,
+    /// The login form: Host allowlist, a same-origin proof on everything but a top-level
+    /// navigation, a CSRF token on the form. No session (it is how one is made).
+    SignIn,
+    /// The portal's pages and forms: Host allowlist; the session when an admin password is set;
+    /// a same-origin proof on everything but a top-level navigation (a link from another site
+    /// may open a page, nothing else from there may reach it); a CSRF token on every form.
+    Portal,
+    /// What the portal's own scripts fetch: the live log's event stream, list fragments, the
+    /// playground's preview. As [`Family::Portal`], but never a navigation: the same-origin
+    /// proof is always required.
+    PortalLive,
+    /// The management API and `/metrics`, for scripts and the portal's own origin: Host
+    /// allowlist; the admin password as `Authorization: Bearer` when one is set (never the
+    /// portal's cookie); a same-origin proof; writes in `application/json` only.
+    Management,
+}
+
+impl Family {
+    pub const ALL: [Family; 6] = [
+        Family::Open,
+        Family::Public,
+        Family::SignIn,
+        Family::Portal,
+        Family::PortalLive,
+        Family::Management,
+    ];
+
+    /// Whether the `Host` must be a loopback name, an IP literal or an `--allowed-host`.
+    pub fn checks_host(self) -> bool {
+        !matches!(self, Family::Open)
+    }
+
+    /// What proves the caller may use it when an admin password is set.
+    pub fn credential(self) -> Credential {
+        match self {
+            Family::Open | Family::Public | Family::SignIn => Credential::None,
+            Family::Portal | Family::PortalLive => Credential::Session,
+            Family::Management => Credential::Password,
+        }
+    }
+
+    /// When a request must prove it was not sent by a page on another origin.
+    pub fn same_origin(self) -> SameOrigin {
+        match self {
+            Family::Open | Family::Public => SameOrigin::Never,
+            Family::SignIn | Family::Portal => SameOrigin::UnlessNavigation,
+            Family::PortalLive | Family::Management => SameOrigin::Always,
+        }
+    }
+
+    /// Whether writes (POST, PATCH, PUT, DELETE with a body) must be `application/json`.
+    pub fn writes_json(self) -> bool {
+        matches!(self, Family::Management)
+    }
+
+    /// Whether writes must carry the form's CSRF token (`csrf_token`).
+    pub fn writes_need_csrf_token(self) -> bool {
+        matches!(self, Family::SignIn | Family::Portal | Family::PortalLive)
+    }
+
+    /// Whether a browser asking for HTML gets refusals as a page (else always JSON).
+    pub fn answers_with_pages(self) -> bool {
+        !matches!(self, Family::Open | Family::Management)
+    }
+
+    /// Whether any origin may read its answers (`Access-Control-Allow-Origin: *`).
+    pub fn open_to_any_origin(self) -> bool {
+        matches!(self, Family::Open)
+    }
+}
+
+/// The credential a family takes when an admin password is configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    None,
+    /// The portal's session cookie, from `/login`.
+    Session,
+    /// The admin password as `Authorization: Bearer`: scripts and scrapers, never the cookie
+    /// (SameSite does not separate ports, so a page on another port would send it).
+    Password,
+}
+
+/// When a family wants a same-origin proof (`same_origin.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SameOrigin {
+    Never,
+    /// Every request but a GET or HEAD that is a top-level navigation (`Sec-Fetch-Mode:
+    /// navigate` with `Sec-Fetch-Dest: document`): what following a link sends.
+    UnlessNavigation,
+    Always,
+}

@@ -1,0 +1,149 @@
+//! The one middleware that protects a route, run with the family it is mounted in (`mount.rs`).
+//! Its checks, in order, each answering before the next looks at what the request sent:
+//!
+//! 1. The Host allowlist (DNS rebinding), outermost, so a rebound page gets nothing, not even an
+//!    argon2 run on the password it guessed.
+//! 2. The credential when an admin password is set: the session cookie or the Bearer password.
+//! 3. A same-origin proof: always, or for everything but a top-level navigation.
+//! 4. Writes in JSON (the management API).
+//! 5. A form's CSRF token, read from the form body before the handler (which then reads the same
+//!    bytes): no handler can forget it.
+//!
+//! Refusals come as the family answers: a page for a browser asking for HTML on the portal's
+//! families, the API's JSON error otherwise.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::web::{Bytes, Data};
+use actix_web::{HttpMessage, HttpResponse, ResponseError};
+use futures_util::StreamExt;
+
+use crate::domain::problem::Problem;
+use crate::routes::csrf::{self, FORM_FIELD};
+use crate::routes::error::ApiError;
+use crate::routes::family::{Credential, Family, SameOrigin};
+use crate::routes::html::{FORM_LIMIT, PortalError, accepts_html, too_large};
+use crate::routes::require_admin::{password_refusal, session_refusal};
+use crate::routes::state::WebState;
+use crate::routes::trust_boundary::{
+    cross_site_refusal, host_refusal, is_top_level_navigation, media_type_refusal,
+};
+
+pub async fn check<B: MessageBody + 'static>(
+    family: Family,
+    mut request: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let refusal = match request.app_data::<Data<WebState>>().cloned() {
+        Some(state) => first_refusal(family, &mut request, &state).await,
+        // Fails closed: without the state there is no way to check, so nothing passes.
+        None => Some(
+            ApiError::Internal(anyhow::anyhow!("a route guard runs without WebState"))
+                .error_response(),
+        ),
+    };
+    match refusal {
+        None => Ok(next.call(request).await?.map_into_left_body()),
+        Some(response) => Ok(request.into_response(response).map_into_right_body()),
+    }
+}
+
+async fn first_refusal(
+    family: Family,
+    request: &mut ServiceRequest,
+    state: &WebState,
+) -> Option<HttpResponse> {
+    let answer = |request: &ServiceRequest, problem: Problem| {
+        if family.answers_with_pages() && accepts_html(request.request()) {
+            PortalError::Refused(problem).error_response()
+        } else {
+            ApiError::Rejected(problem).error_response()
+        }
+    };
+    if family.checks_host()
+        && let Some(problem) = host_refusal(
+            request.headers(),
+            request.uri(),
+            &state.core.settings.allowed_hosts,
+        )
+    {
+        return Some(answer(request, problem));
+    }
+    let credential = match family.credential() {
+        Credential::None => None,
+        Credential::Session => session_refusal(request, state),
+        Credential::Password => password_refusal(request, state).await,
+    };
+    if credential.is_some() {
+        return credential;
+    }
+    let wants_proof = match family.same_origin() {
+        SameOrigin::Never => false,
+        SameOrigin::UnlessNavigation => !is_top_level_navigation(request.request()),
+        SameOrigin::Always => true,
+    };
+    if wants_proof && let Some(problem) = cross_site_refusal(request.request(), family) {
+        return Some(answer(request, problem));
+    }
+    if family.writes_json()
+        && let Some(problem) = media_type_refusal(request.method(), request.headers())
+    {
+        return Some(answer(request, problem));
+    }
+    if family.writes_need_csrf_token() && is_write(request.method()) {
+        return form_token_refusal(request, state).await;
+    }
+    None
+}
+
+fn is_write(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Reads the form (at most [`FORM_LIMIT`]), checks its `csrf_token`, and puts the bytes back for
+/// the handler's own `Form` extractor.
+async fn form_token_refusal(
+    request: &mut ServiceRequest,
+    state: &WebState,
+) -> Option<HttpResponse> {
+    let body = match read_form(request.take_payload()).await {
+        Ok(Some(body)) => body,
+        Ok(None) => return Some(too_large(request.request()).error_response()),
+        Err(error) => {
+            return Some(
+                PortalError::BadRequest(format!("The form could not be read: {error}."))
+                    .error_response(),
+            );
+        }
+    };
+    let token = form_field(&body, FORM_FIELD);
+    let checked = csrf::verify(request.request(), &state.portal_secret, token.as_deref());
+    request.set_payload(Payload::from(body));
+    checked
+        .err()
+        .map(|refusal| PortalError::Csrf(refusal).error_response())
+}
+
+/// The whole body, or `None` once it passes [`FORM_LIMIT`].
+async fn read_form(mut payload: Payload) -> Result<Option<Bytes>, actix_web::error::PayloadError> {
+    let mut body = actix_web::web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > FORM_LIMIT {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body.freeze()))
+}
+
+/// The first value of `name` in a urlencoded form (percent-decoded), if any.
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value)
+}

@@ -1,0 +1,229 @@
+//! What every HTML answer shares, below the handlers and the guards that answer with pages: the
+//! layout (CSRF token, flash, sign-out), rendering, the error page and its error type, and whether
+//! a client wants HTML at all.
+
+use actix_web::cookie::Cookie;
+use actix_web::error::UrlencodedError;
+use actix_web::http::StatusCode;
+use actix_web::http::header::ContentType;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use askama::Template;
+
+use crate::app::AppError;
+use crate::domain::problem::{Code, Problem};
+use crate::routes::flash::{self, Flash};
+use crate::routes::state::WebState;
+
+/// The most a portal form may hold, read before the handler (for its CSRF token) and by it.
+pub const FORM_LIMIT: usize = 256 * 1024;
+
+const FORM_TOO_LARGE: &str = "The form is larger than 256 KiB, so it was not read.";
+const FORM_TOO_LARGE_HINT: &str =
+    "A public key PEM is under 200 bytes and a token under 64 KiB: check what was pasted.";
+
+/// How portal forms are read: at most [`FORM_LIMIT`]; a script posting one too large gets the
+/// API's JSON error, a browser the page.
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(FORM_LIMIT)
+        .error_handler(|err, request| match err {
+            UrlencodedError::Overflow { .. } => too_large(request),
+            other => {
+                PortalError::BadRequest(format!("The form could not be read: {other}.")).into()
+            }
+        })
+}
+
+/// The refusal of a form over [`FORM_LIMIT`], as this client wants it.
+pub fn too_large(request: &HttpRequest) -> actix_web::Error {
+    if accepts_html(request) {
+        PortalError::TooLarge.into()
+    } else {
+        crate::routes::error::ApiError::Rejected(Problem::new(
+            Code::PayloadTooLarge,
+            FORM_TOO_LARGE,
+            FORM_TOO_LARGE_HINT,
+        ))
+        .into()
+    }
+}
+
+/// Whether the client is a browser that wants a page rather than JSON.
+pub fn accepts_html(request: &HttpRequest) -> bool {
+    request
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// What the shared layout (templates/base.html) needs from every page.
+pub struct Layout {
+    pub page: &'static str,
+    pub csrf_token: String,
+    pub flash: Option<Flash>,
+    /// Whether to offer "Log out": an admin password is set and this page is behind it.
+    pub signed_in: bool,
+}
+
+/// Layout for a page, plus the cookies the response must carry (new CSRF cookie, flash removal).
+pub fn layout(
+    request: &HttpRequest,
+    state: &WebState,
+    page: &'static str,
+) -> (Layout, Vec<Cookie<'static>>) {
+    let (csrf_token, csrf_cookie) = crate::routes::csrf::issue(request, &state.portal_secret);
+    let (flash, flash_removal) = flash::take(request, &state.portal_secret);
+    let cookies = csrf_cookie.into_iter().chain(flash_removal).collect();
+    (
+        Layout {
+            page,
+            csrf_token,
+            flash,
+            signed_in: state.access.is_some() && page != "login",
+        },
+        cookies,
+    )
+}
+
+pub fn render(
+    template: &impl Template,
+    status: StatusCode,
+    cookies: Vec<Cookie<'static>>,
+) -> Result<HttpResponse, PortalError> {
+    let html = template
+        .render()
+        .map_err(|e| PortalError::Internal(anyhow::Error::new(e).context("rendering a page")))?;
+    let mut response = HttpResponse::build(status);
+    for cookie in cookies {
+        response.cookie(cookie);
+    }
+    Ok(response.content_type(ContentType::html()).body(html))
+}
+
+/// A page in the shared layout: `build` gets the layout (CSRF token, flash) and makes the page.
+pub fn render_page<T: Template>(
+    request: &HttpRequest,
+    state: &WebState,
+    name: &'static str,
+    status: StatusCode,
+    build: impl FnOnce(Layout) -> T,
+) -> Result<HttpResponse, PortalError> {
+    let (layout, cookies) = layout(request, state, name);
+    render(&build(layout), status, cookies)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PortalError {
+    #[error("not found")]
+    NotFound,
+    #[error("CSRF check failed: {0:?}")]
+    Csrf(crate::routes::csrf::Refusal),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("form too large")]
+    TooLarge,
+    /// Refused before reaching any page, e.g. a host this server does not answer to.
+    #[error("{0}")]
+    Refused(Problem),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<AppError> for PortalError {
+    fn from(error: AppError) -> Self {
+        match error {
+            // A key or interaction named in the URL that does not exist: the page is not there.
+            AppError::Rejected(problem) if problem.code.status() == StatusCode::NOT_FOUND => {
+                Self::NotFound
+            }
+            AppError::Rejected(problem) => Self::Refused(problem),
+            AppError::Internal(error) => Self::Internal(error),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    layout: Layout,
+    code: Code,
+    title: &'static str,
+    message: String,
+    hint: &'a str,
+}
+
+impl ResponseError for PortalError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Csrf(_) => StatusCode::FORBIDDEN,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Refused(problem) => problem.code.status(),
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (code, title, message, hint) = match self {
+            Self::NotFound => (
+                Code::NotFound,
+                "Page not found",
+                "There is nothing at this address.".to_owned(),
+                "Use the navigation above.",
+            ),
+            Self::Csrf(_) => (
+                Code::CsrfRejected,
+                "Form refused",
+                "This form was not accepted: it expired (the emulator restarted) or was sent from another site.".to_owned(),
+                "Go back, reload the page and submit again.",
+            ),
+            Self::BadRequest(message) => (
+                Code::InvalidRequest,
+                "Bad request",
+                message.clone(),
+                "Go back and check the form.",
+            ),
+            Self::TooLarge => (
+                Code::PayloadTooLarge,
+                "Form too large",
+                FORM_TOO_LARGE.to_owned(),
+                FORM_TOO_LARGE_HINT,
+            ),
+            Self::Refused(problem) => (
+                problem.code,
+                "Request refused",
+                problem.message.clone(),
+                problem.hint.as_str(),
+            ),
+            Self::Internal(error) => {
+                tracing::error!(error = ?error, "portal request failed");
+                (
+                    Code::InternalError,
+                    "Something went wrong",
+                    "The emulator hit an unexpected error.".to_owned(),
+                    "Retry; if it persists, check the server log.",
+                )
+            }
+        };
+        let page = ErrorPage {
+            layout: Layout {
+                page: "",
+                csrf_token: String::new(),
+                flash: None,
+                signed_in: false,
+            },
+            code,
+            title,
+            message,
+            hint,
+        };
+        match page.render() {
+            Ok(html) => HttpResponse::build(self.status_code())
+                .content_type(ContentType::html())
+                .body(html),
+            Err(_) => HttpResponse::build(self.status_code()).finish(),
+        }
+    }
+}

@@ -1,0 +1,439 @@
+//! Every route the server answers, once, in the order actix tries them: method, path, family
+//! (what protects it, `family.rs`), handler, and its operation in the API reference. The
+//! server mounts exactly these (`mount.rs`), the OpenAPI document lists the documented ones and
+//! the refusals their families make, and the tests walk this table to prove each family's guard
+//! on every route, so a route added here is served, documented and tested without another list
+//! to keep in step. (crates.io's `src/router.rs` is the model.)
+
+use std::sync::OnceLock;
+
+use actix_web::Route;
+use serde_json::Value;
+
+use crate::routes::api::{
+    interactions as log_api, openapi, signing_keys as keys_api, stream,
+    unsigned_fields as fields_api, verify,
+};
+use crate::routes::family::Family::{self, *};
+use crate::routes::mount::{Documentation, Endpoint, Verb};
+use crate::routes::portal::{
+    api_docs, dashboard, demo, docs, interactions, login, playground, signing_keys, unsigned_fields,
+};
+use crate::routes::{api, health, metrics, portal, static_files};
+
+/// A row without an API reference entry.
+const fn row(
+    verb: Verb,
+    path: &'static str,
+    family: Family,
+    handler: fn(Route) -> Route,
+) -> Endpoint {
+    Endpoint {
+        verb,
+        path,
+        family,
+        handler,
+        doc: None,
+    }
+}
+
+/// A row the API reference documents.
+const fn documented(
+    verb: Verb,
+    path: &'static str,
+    family: Family,
+    handler: fn(Route) -> Route,
+    doc: Documentation,
+) -> Endpoint {
+    Endpoint {
+        verb,
+        path,
+        family,
+        handler,
+        doc: Some(doc),
+    }
+}
+
+use Verb::{Any, Delete, Get, Options, Patch, Post};
+
+/// The route table. Order matters where paths overlap: a literal segment before a parameter
+/// (`/interactions/stream` before `/interactions/{id}`), each family's fallback after its
+/// routes, the portal's last of all.
+pub static ROUTES: &[Endpoint] = &[
+    // What customers' pages call. First: the verify endpoint is what runs under load.
+    documented(
+        Post,
+        "/api/v1/verify",
+        Open,
+        |r| r.to(verify::verify),
+        openapi::operation::<verify::__path_verify>,
+    ),
+    documented(
+        Options,
+        "/api/v1/verify",
+        Open,
+        |r| r.to(verify::preflight),
+        openapi::operation::<verify::__path_preflight>,
+    ),
+    // The management API.
+    documented(
+        Get,
+        "/api/v1/openapi.json",
+        Management,
+        |r| r.to(openapi::serve),
+        openapi::operation::<openapi::__path_serve>,
+    ),
+    documented(
+        Post,
+        "/api/v1/reset",
+        Management,
+        |r| r.to(api::reset),
+        openapi::operation::<api::__path_reset>,
+    ),
+    documented(
+        Get,
+        "/api/v1/interactions",
+        Management,
+        |r| r.to(log_api::list),
+        openapi::operation::<log_api::__path_list>,
+    ),
+    documented(
+        Delete,
+        "/api/v1/interactions",
+        Management,
+        |r| r.to(log_api::clear),
+        openapi::operation::<log_api::__path_clear>,
+    ),
+    documented(
+        Get,
+        "/api/v1/interactions/stream",
+        Management,
+        |r| r.to(stream::stream),
+        openapi::operation::<stream::__path_stream>,
+    ),
+    documented(
+        Get,
+        "/api/v1/interactions/{id}",
+        Management,
+        |r| r.to(log_api::get),
+        openapi::operation::<log_api::__path_get>,
+    ),
+    documented(
+        Get,
+        "/api/v1/signing-keys",
+        Management,
+        |r| r.to(keys_api::list),
+        openapi::operation::<keys_api::__path_list>,
+    ),
+    documented(
+        Post,
+        "/api/v1/signing-keys",
+        Management,
+        |r| r.to(keys_api::create),
+        openapi::operation::<keys_api::__path_create>,
+    ),
+    documented(
+        Get,
+        "/api/v1/signing-keys/{id}",
+        Management,
+        |r| r.to(keys_api::get),
+        openapi::operation::<keys_api::__path_get>,
+    ),
+    documented(
+        Patch,
+        "/api/v1/signing-keys/{id}",
+        Management,
+        |r| r.to(keys_api::update),
+        openapi::operation::<keys_api::__path_update>,
+    ),
+    documented(
+        Delete,
+        "/api/v1/signing-keys/{id}",
+        Management,
+        |r| r.to(keys_api::delete),
+        openapi::operation::<keys_api::__path_delete>,
+    ),
+    documented(
+        Get,
+        "/api/v1/unsigned-fields",
+        Management,
+        |r| r.to(fields_api::list),
+        openapi::operation::<fields_api::__path_list>,
+    ),
+    documented(
+        Post,
+        "/api/v1/unsigned-fields",
+        Management,
+        |r| r.to(fields_api::create),
+        openapi::operation::<fields_api::__path_create>,
+    ),
+    documented(
+        Delete,
+        "/api/v1/unsigned-fields/{label}",
+        Management,
+        |r| r.to(fields_api::delete),
+        openapi::operation::<fields_api::__path_delete>,
+    ),
+    row(Any, "/api/v1/{tail:.*}", Management, |r| {
+        r.to(api::not_found)
+    }),
+    documented(
+        Get,
+        "/metrics",
+        Management,
+        |r| r.to(metrics::metrics),
+        openapi::operation::<metrics::__path_metrics>,
+    ),
+    // Anyone on this machine: health checks, files (the widget shim among them).
+    documented(
+        Get,
+        "/health",
+        Public,
+        |r| r.to(health::health),
+        openapi::operation::<health::__path_health>,
+    ),
+    row(Get, "/static/{file}", Public, |r| r.to(static_files::serve)),
+    row(Get, "/favicon.ico", Public, |r| r.to(static_files::favicon)),
+    // Signing in.
+    row(Get, "/login", SignIn, |r| r.to(login::show)),
+    row(Post, "/login", SignIn, |r| r.to(login::submit)),
+    // The portal.
+    row(Get, "/", Portal, |r| r.to(dashboard::show)),
+    row(Post, "/logout", Portal, |r| r.to(login::logout)),
+    row(Get, "/signing-keys", Portal, |r| r.to(signing_keys::show)),
+    row(Post, "/signing-keys", Portal, |r| r.to(signing_keys::add)),
+    row(Post, "/signing-keys/{id}/active", Portal, |r| {
+        r.to(signing_keys::set_active)
+    }),
+    row(Get, "/signing-keys/{id}/delete", Portal, |r| {
+        r.to(signing_keys::confirm_delete)
+    }),
+    row(Post, "/signing-keys/{id}/delete", Portal, |r| {
+        r.to(signing_keys::delete)
+    }),
+    row(Get, "/unsigned-fields", Portal, |r| {
+        r.to(unsigned_fields::show)
+    }),
+    row(Post, "/unsigned-fields", Portal, |r| {
+        r.to(unsigned_fields::add)
+    }),
+    row(Post, "/unsigned-fields/remove", Portal, |r| {
+        r.to(unsigned_fields::remove)
+    }),
+    row(Get, "/playground", Portal, |r| r.to(playground::show)),
+    row(Post, "/playground", Portal, |r| r.to(playground::run)),
+    row(Post, "/playground/preview", PortalLive, |r| {
+        r.to(playground::preview)
+    }),
+    row(Post, "/playground/sample", Portal, |r| {
+        r.to(playground::sample)
+    }),
+    row(Get, "/playground/{id}", Portal, |r| {
+        r.to(playground::result)
+    }),
+    row(Get, "/interactions", Portal, |r| r.to(interactions::list)),
+    // The API's stream behind the portal's session: EventSource cannot send a Bearer token.
+    row(Get, "/interactions/stream", PortalLive, |r| {
+        r.to(stream::stream)
+    }),
+    row(Get, "/interactions/section", PortalLive, |r| {
+        r.to(interactions::section)
+    }),
+    row(Get, "/interactions/clear", Portal, |r| {
+        r.to(interactions::confirm_clear)
+    }),
+    row(Post, "/interactions/clear", Portal, |r| {
+        r.to(interactions::clear)
+    }),
+    row(Get, "/interactions/{id}", Portal, |r| {
+        r.to(interactions::detail)
+    }),
+    row(Get, "/demo", Portal, |r| r.to(demo::show)),
+    row(Get, "/docs/signing", Portal, |r| r.to(docs::signing)),
+    row(Get, "/docs/api", Portal, |r| r.to(api_docs::show)),
+    row(Any, "/{tail:.*}", Portal, |r| r.to(portal::not_found)),
+];
+
+/// Mounts every route of the table on `config`.
+pub fn configure(config: &mut actix_web::web::ServiceConfig) {
+    for endpoint in ROUTES {
+        crate::routes::mount::mount(config, endpoint);
+    }
+}
+
+/// The row that answers `method` on `path`, as actix would pick it.
+pub fn route_for(method: &actix_web::http::Method, path: &str) -> Option<&'static Endpoint> {
+    ROUTES
+        .iter()
+        .find(|endpoint| endpoint.matches(method, path))
+}
+
+/// The API reference for this table, built once.
+pub fn api_document() -> &'static Value {
+    static DOCUMENT: OnceLock<Value> = OnceLock::new();
+    DOCUMENT.get_or_init(|| openapi::build(ROUTES))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::domain::problem::Code;
+
+    /// The attribute on each documented handler names a path and a method; they are the row's,
+    /// so the document cannot describe a route other than the one mounted.
+    #[test]
+    fn each_documented_row_is_what_its_attribute_describes() {
+        for endpoint in ROUTES {
+            let Some(doc) = endpoint.doc else { continue };
+            let documented = doc(&mut Vec::new());
+            assert_eq!(documented.path, endpoint.path);
+            let method = endpoint
+                .verb
+                .method()
+                .unwrap()
+                .as_str()
+                .to_ascii_lowercase();
+            let methods: Vec<String> = documented
+                .methods
+                .iter()
+                .map(|m| {
+                    serde_json::to_value(m)
+                        .unwrap()
+                        .as_str()
+                        .unwrap()
+                        .to_owned()
+                })
+                .collect();
+            assert_eq!(methods, [method], "{}", endpoint.path);
+        }
+    }
+
+    #[test]
+    fn no_two_rows_answer_the_same_request() {
+        let mut seen = HashSet::new();
+        for endpoint in ROUTES {
+            assert!(
+                seen.insert((endpoint.path, endpoint.verb.method())),
+                "{:?} {} twice",
+                endpoint.verb,
+                endpoint.path
+            );
+        }
+    }
+
+    #[test]
+    fn fallbacks_come_after_the_routes_they_catch() {
+        for (index, endpoint) in ROUTES.iter().enumerate() {
+            let Some(prefix) = endpoint.path.strip_suffix("{tail:.*}") else {
+                continue;
+            };
+            for later in &ROUTES[index + 1..] {
+                assert!(
+                    !later.path.starts_with(prefix) || later.family != endpoint.family,
+                    "{} is shadowed by the fallback {}",
+                    later.path,
+                    endpoint.path
+                );
+            }
+        }
+        assert_eq!(ROUTES.last().unwrap().path, "/{tail:.*}");
+    }
+
+    fn properties(schema: &str) -> Vec<String> {
+        let schema = &api_document()["components"]["schemas"][schema];
+        assert_eq!(schema["additionalProperties"], false, "{schema}");
+        schema["properties"]
+            .as_object()
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The bodies are typed: what serde takes is what the schema lists, closed to others.
+    #[test]
+    fn request_bodies_are_closed_objects_of_their_members() {
+        for (schema, members) in [
+            ("NewSigningKey", &["name", "pem"][..]),
+            ("SigningKeyChanges", &["active", "name"]),
+            ("NewUnsignedField", &["label"]),
+            ("NoOptions", &[]),
+            (
+                "VerifyRequest",
+                &["signedInteractionData", "interactionData"],
+            ),
+        ] {
+            assert_eq!(properties(schema), members, "{schema}");
+        }
+    }
+
+    #[test]
+    fn the_documented_item_has_the_members_of_an_item_and_admits_others() {
+        let item = crate::domain::InteractionItem {
+            label: "l".into(),
+            data: "d".into(),
+            kind: "string".into(),
+        };
+        let members: Vec<String> = serde_json::to_value(item)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        let documented = &api_document()["components"]["schemas"]["InteractionItem"];
+        let properties: Vec<String> = documented["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(properties, members);
+        assert_eq!(documented["required"], json!(members));
+        assert!(
+            documented.get("additionalProperties").is_none(),
+            "{documented}"
+        );
+    }
+
+    #[test]
+    fn the_code_schema_is_every_code() {
+        let listed = &api_document()["components"]["schemas"]["Code"]["enum"];
+        let codes: Vec<&str> = Code::ALL.iter().map(|code| code.as_str()).collect();
+        assert_eq!(listed, &json!(codes));
+    }
+
+    #[test]
+    fn operation_ids_are_unique_and_every_operation_answers_errors_as_error() {
+        let mut ids = HashSet::new();
+        for (path, item) in api_document()["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let id = operation["operationId"].as_str().unwrap();
+                assert!(ids.insert(id.to_owned()), "{id} twice");
+                for (status, response) in operation["responses"].as_object().unwrap() {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        let schema = &response["content"]["application/json"]["schema"];
+                        let is_error = schema["$ref"] == "#/components/schemas/Error"
+                            || (path == "/health" && status == "503");
+                        assert!(is_error, "{method} {path} {status}: {response}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every documented row is in the document, and nothing else is.
+    #[test]
+    fn the_document_lists_exactly_the_documented_rows() {
+        let documented: usize = ROUTES.iter().filter(|e| e.doc.is_some()).count();
+        let operations: usize = api_document()["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|item| item.as_object().unwrap().len())
+            .sum();
+        assert_eq!(operations, documented);
+    }
+}
