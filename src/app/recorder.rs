@@ -495,8 +495,8 @@ mod tests {
             key_used: None,
             source: crate::storage::interactions::Source::Api,
             accepted: 0,
-            codes: String::new(),
-            summary: String::new(),
+            codes: Vec::new(),
+            items: Vec::new(),
         }
     }
 

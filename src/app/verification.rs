@@ -8,7 +8,7 @@ use super::Core;
 use crate::domain::InteractionItem;
 use crate::domain::problem::Warning;
 use crate::jws;
-use crate::storage::interactions::{NewInteraction, Source, codes_of, summary_of};
+use crate::storage::interactions::{NewInteraction, Source, codes_of, items_of};
 use crate::storage::{format_millis, now_millis};
 use crate::verdict::Verdict;
 use crate::verdict::policy::{Policy, SignedInput, decide};
@@ -46,7 +46,7 @@ pub async fn verify_and_record(
             source,
             accepted: i64::try_from(verdict.accepted.len()).unwrap_or(i64::MAX),
             codes: codes_of(&verdict),
-            summary: summary_of(&verdict),
+            items: items_of(&verdict),
         })
         .await;
     Ok(Outcome { verdict, json })

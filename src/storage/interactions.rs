@@ -1,6 +1,9 @@
 //! The `interactions` table, the interaction log: batch inserts with pruning to the retention
 //! bounds, pages read newest first within a byte budget (the API), and the portal's browsing:
-//! filtered, searched and counted over a covering index, never reading requests or verdicts.
+//! filtered, searched and counted without reading requests or verdicts. What each interaction
+//! carried is kept whole in `interaction_items` (one row per item) and its codes as a JSON
+//! array in `verdict_codes`; [`codes_of`]/[`items_of`] make them, the readers here decode them
+//! into typed rows, and a row that does not decode is an error, never a guess.
 
 use bytestring::ByteString;
 use std::collections::HashMap;
@@ -9,7 +12,8 @@ use std::sync::OnceLock;
 
 use crate::domain::problem::Code;
 use crate::verdict::{SignatureStatus, Verdict};
-use sqlx::{FromRow, SqlitePool};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{FromRow, Row, SqlitePool};
 use uuid::Uuid;
 
 /// One verification, as recorded.
@@ -26,9 +30,16 @@ pub struct NewInteraction {
     pub key_used: Option<Uuid>,
     pub source: Source,
     pub accepted: i64,
-    /// See [`codes_of`] and [`summary_of`].
-    pub codes: String,
-    pub summary: String,
+    /// See [`codes_of`] and [`items_of`].
+    pub codes: Vec<Code>,
+    pub items: Vec<CarriedItem>,
+}
+
+/// An item an interaction carried, as the log keeps it for browsing and search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CarriedItem {
+    pub label: String,
+    pub data: String,
 }
 
 /// Where a recorded interaction came from.
@@ -71,112 +82,105 @@ impl Source {
     }
 }
 
-/// The codes an interaction's verdict carries, space-separated with a space at each end, so a
-/// filter is `codes LIKE '% code %'`: the signature's error, each rejection reason, each warning.
-pub fn codes_of(verdict: &Verdict) -> String {
-    // Written in place: this runs for every verification, on the request's thread.
+/// The codes an interaction's verdict carries, each once: the signature's error, then each
+/// rejection reason, then each warning.
+pub fn codes_of(verdict: &Verdict) -> Vec<Code> {
     let all = (verdict.signature.error.iter().map(|p| p.code))
         .chain(verdict.rejected.iter().map(|r| r.reason.code))
         .chain(verdict.warnings.iter().map(|w| w.code));
-    let mut codes = String::new();
-    codes.push(' ');
+    let mut codes: Vec<Code> = Vec::new();
     for code in all {
-        let name = code.as_str();
-        if !codes.split(' ').any(|seen| seen == name) {
-            codes.push_str(name);
-            codes.push(' ');
+        if !codes.contains(&code) {
+            codes.push(code);
         }
-    }
-    if codes.len() == 1 {
-        // No codes: two spaces, as the migration's backfill writes it.
-        codes.push(' ');
     }
     codes
 }
 
-/// Longest data shown (and searched) per item in the list, in characters.
-pub const SUMMARY_DATA_CHARS: usize = 120;
-/// Longest summary kept: short enough that an index entry stays on its page.
-pub const SUMMARY_BYTES: usize = 480;
-
-/// What an interaction carried, for the list's previews and search: a `label<TAB>data` line per
-/// item, accepted then rejected, data cut to [`SUMMARY_DATA_CHARS`], the whole cut to
-/// [`SUMMARY_BYTES`]. Tabs and line breaks inside labels and data become spaces.
-pub fn summary_of(verdict: &Verdict) -> String {
-    let items = (verdict.accepted.iter().map(|a| (&a.label, &a.data)))
-        .chain(verdict.rejected.iter().map(|r| (&r.label, &r.data)));
-    // Character by character into one buffer of the size it will have: this runs for every
-    // verification, the record then waits in the recorder's buffer (up to `retention` of
-    // them), and copying each (possibly 8 KB) data whole to flatten it, as it once did, cost
-    // more than it kept.
-    let flat = |c: char| {
-        if matches!(c, '\t' | '\n' | '\r') {
-            ' '
-        } else {
-            c
-        }
-    };
-    let shown = |data: &str| {
-        data.char_indices()
-            .nth(SUMMARY_DATA_CHARS)
-            .map_or(data.len(), |(end, _)| end)
-    };
-    let mut size = 0;
-    for (label, data) in items.clone() {
-        // A line break before every item but the first, a tab inside each.
-        size += usize::from(size > 0) + label.len() + 1 + shown(data);
-        if size >= SUMMARY_BYTES {
-            break;
-        }
-    }
-    let mut summary = String::with_capacity(size);
-    for (label, data) in items {
-        if !summary.is_empty() {
-            summary.push('\n');
-        }
-        summary.extend(label.chars().map(flat));
-        summary.push('\t');
-        summary.extend(data.chars().take(SUMMARY_DATA_CHARS).map(flat));
-        if summary.len() >= SUMMARY_BYTES {
-            break;
-        }
-    }
-    if summary.len() > SUMMARY_BYTES {
-        let mut end = SUMMARY_BYTES;
-        while !summary.is_char_boundary(end) {
-            end -= 1;
-        }
-        summary.truncate(end);
-    }
-    summary
+/// What an interaction carried: its accepted items, then its rejected ones, whole.
+pub fn items_of(verdict: &Verdict) -> Vec<CarriedItem> {
+    let accepted = verdict.accepted.iter().map(|a| (&a.label, &a.data));
+    let rejected = verdict.rejected.iter().map(|r| (&r.label, &r.data));
+    accepted
+        .chain(rejected)
+        .map(|(label, data)| CarriedItem {
+            label: label.clone(),
+            data: data.clone(),
+        })
+        .collect()
 }
 
-/// The `(label, data)` pairs a [`summary_of`] holds, in order: what the list previews and the
-/// stream's events carry.
-pub fn summary_items(summary: &str) -> impl Iterator<Item = (&str, &str)> {
-    summary
-        .lines()
-        .filter(|line| !line.is_empty())
-        .map(|line| line.split_once('\t').unwrap_or((line, "")))
+/// `verdict_codes` as stored: a JSON array of code names. The one encoder.
+fn encode_codes(codes: &[Code]) -> String {
+    // A list of unit variants that serialize as strings cannot fail to serialize.
+    serde_json::to_string(codes).unwrap_or_else(|_| "[]".to_owned())
 }
+
+/// `verdict_codes` as read back. The one decoder: a name that is no code is an error.
+fn decode_codes(stored: &str) -> Result<Vec<Code>, sqlx::Error> {
+    serde_json::from_str(stored).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+/// Items previewed per browsed row (the list and the stream), and characters of data each.
+pub const PREVIEW_ITEMS: usize = 20;
+pub const PREVIEW_DATA_CHARS: usize = 120;
 
 impl NewInteraction {
-    /// What the row's request and verdict take, the unit both retention and paging count in.
+    /// What the row keeps (request, verdict and the items it carried), the unit both retention
+    /// and paging count in.
     pub fn bytes(&self) -> usize {
-        self.request.len() + self.verdict.len()
+        let items: usize = self
+            .items
+            .iter()
+            .map(|item| item.label.len() + item.data.len())
+            .sum();
+        self.request.len() + self.verdict.len() + items
     }
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct StoredInteraction {
     /// Insertion order: newer rows have larger values. Paging cursors are made of it.
     pub seq: i64,
     pub id: String,
     pub received_at: i64,
-    pub status: String,
+    pub status: SignatureStatus,
     pub rejected: i64,
     pub request: String,
     pub verdict: String,
+}
+
+impl<'r> FromRow<'r, SqliteRow> for StoredInteraction {
+    fn from_row(row: &'r SqliteRow) -> sqlx::Result<Self> {
+        Ok(Self {
+            seq: row.try_get("seq")?,
+            id: row.try_get("id")?,
+            received_at: row.try_get("received_at")?,
+            status: decode_status(row.try_get("status")?)?,
+            rejected: row.try_get("rejected")?,
+            request: row.try_get("request")?,
+            verdict: row.try_get("verdict")?,
+        })
+    }
+}
+
+/// The stored status, or an error naming what the row holds instead.
+fn decode_status(stored: &str) -> sqlx::Result<SignatureStatus> {
+    stored
+        .parse()
+        .map_err(|()| decode_error(format!("unknown signature status {stored:?}")))
+}
+
+fn decode_source(stored: Option<&str>) -> sqlx::Result<Option<Source>> {
+    stored
+        .map(|name| {
+            Source::parse(name).ok_or_else(|| decode_error(format!("unknown source {name:?}")))
+        })
+        .transpose()
+}
+
+fn decode_error(message: String) -> sqlx::Error {
+    sqlx::Error::Decode(message.into())
 }
 
 /// How much the log may keep: rows, and bytes of request and verdict.
@@ -225,17 +229,25 @@ pub async fn insert_batch(
                     .await?
             }
         };
-        let mut rest = batch;
+        // Each row's seq is given here rather than by AUTOINCREMENT, so that its items can name
+        // it in the same statements' batch. sqlite_sequence keeps the largest seq ever given
+        // (clearing the log does not lower it), so a seq is never reused, as AUTOINCREMENT
+        // promises followers resuming from an event id.
+        let last: i64 = sqlx::query_scalar(
+            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'interactions'), \
+             (SELECT MAX(seq) FROM interactions), 0)",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let rows: Vec<(i64, &NewInteraction)> = (last + 1..).zip(batch).collect();
+        let mut rest = &rows[..];
         while !rest.is_empty() {
-            let rows = INSERT_SIZES
-                .iter()
-                .copied()
-                .find(|size| *size <= rest.len())
-                .unwrap_or(1);
+            let rows = chunk_size(rest.len());
             let (chunk, remaining) = rest.split_at(rows);
-            let mut insert = sqlx::query(insert_sql(rows));
-            for record in chunk {
+            let mut insert = sqlx::query(insert_sql(Table::Interactions, rows));
+            for (seq, record) in chunk {
                 insert = insert
+                    .bind(*seq)
                     .bind(record.id.to_string())
                     .bind(record.received_at)
                     .bind(record.status)
@@ -245,8 +257,30 @@ pub async fn insert_batch(
                     .bind(i64::try_from(record.bytes()).unwrap_or(i64::MAX))
                     .bind(record.source.as_str())
                     .bind(record.accepted)
-                    .bind(&record.codes)
-                    .bind(&record.summary);
+                    .bind(encode_codes(&record.codes));
+            }
+            insert.execute(&mut *tx).await?;
+            rest = remaining;
+        }
+        let items: Vec<(i64, i64, &CarriedItem)> = rows
+            .iter()
+            .flat_map(|&(seq, record)| {
+                (0_i64..)
+                    .zip(&record.items)
+                    .map(move |(position, item)| (seq, position, item))
+            })
+            .collect();
+        let mut rest = &items[..];
+        while !rest.is_empty() {
+            let rows = chunk_size(rest.len());
+            let (chunk, remaining) = rest.split_at(rows);
+            let mut insert = sqlx::query(insert_sql(Table::Items, rows));
+            for (seq, position, item) in chunk {
+                insert = insert
+                    .bind(*seq)
+                    .bind(*position)
+                    .bind(item.label.as_str())
+                    .bind(item.data.as_str());
             }
             insert.execute(&mut *tx).await?;
             rest = remaining;
@@ -269,10 +303,23 @@ pub async fn insert_batch(
         if incoming > budget {
             prune_to_bytes(tx, budget).await?;
         }
+        drop_items_of_pruned(tx).await?;
         Ok::<_, sqlx::Error>(kept.saturating_add(incoming))
     })
     .await?;
     *log_bytes = Some(written);
+    Ok(())
+}
+
+/// Deletes the items of the rows pruned: rows are only ever deleted from the oldest (pruning) or
+/// all at once, so they are the items older than the oldest row left (all of them when none is).
+async fn drop_items_of_pruned(tx: &mut sqlx::SqliteConnection) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM interaction_items WHERE seq < COALESCE((SELECT MIN(seq) FROM interactions), \
+         (SELECT MAX(seq) FROM interaction_items) + 1)",
+    )
+    .execute(tx)
+    .await?;
     Ok(())
 }
 
@@ -307,11 +354,10 @@ pub struct Filter {
     pub source: Option<Source>,
     /// Only interactions whose verdict carries this code (see [`codes_of`]).
     pub code: Option<Code>,
-    /// Only interactions with this text in a label or data (case-insensitive for ASCII), as
-    /// far as the summary keeps them.
+    /// Only interactions with this text in an item's label or data (case-insensitive for
+    /// ASCII), anywhere in them.
     pub search: Option<String>,
-    /// Only interactions that carried an item with exactly this label (as far as the summary
-    /// keeps them).
+    /// Only interactions that carried an item with exactly this label.
     pub label: Option<String>,
     /// Only interactions recorded after this one (a `seq`).
     pub after_seq: Option<i64>,
@@ -319,12 +365,16 @@ pub struct Filter {
     pub received_after: Option<i64>,
 }
 
-/// The filter as SQL over ?1..?8 (bound by [`bind_filter`]). A label is a summary line's start:
-/// the summary is `label<TAB>data` lines.
+/// The filter as SQL over ?1..?8 (bound by [`bind_filter`]). Labels and search read the items
+/// the interaction carried, whole.
 const MATCHES: &str = "(?1 IS NULL OR status = ?1) AND (?2 = 0 OR rejected > 0) \
-     AND (?3 IS NULL OR source = ?3) AND (?4 IS NULL OR codes LIKE '% ' || ?4 || ' %') \
-     AND (?5 IS NULL OR summary LIKE '%' || ?5 || '%' ESCAPE '\\') \
-     AND (?6 IS NULL OR instr(char(10) || summary, char(10) || ?6 || char(9)) > 0) \
+     AND (?3 IS NULL OR source = ?3) \
+     AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(verdict_codes) WHERE value = ?4)) \
+     AND (?5 IS NULL OR EXISTS (SELECT 1 FROM interaction_items AS item \
+          WHERE item.seq = interactions.seq \
+          AND (item.label LIKE '%' || ?5 || '%' ESCAPE '\\' OR item.data LIKE '%' || ?5 || '%' ESCAPE '\\'))) \
+     AND (?6 IS NULL OR EXISTS (SELECT 1 FROM interaction_items AS item \
+          WHERE item.seq = interactions.seq AND item.label = ?6)) \
      AND (?7 IS NULL OR seq > ?7) AND (?8 IS NULL OR received_at > ?8)";
 
 fn bind_filter<'q, O>(
@@ -420,17 +470,70 @@ pub async fn page(
 }
 
 /// One row of the portal's list: the browse columns only, read from the covering index.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct BrowseRow {
     pub seq: i64,
     pub id: String,
     pub received_at: i64,
-    pub status: String,
+    pub status: SignatureStatus,
     pub accepted: i64,
     pub rejected: i64,
-    pub source: Option<String>,
-    pub codes: String,
-    pub summary: String,
+    /// `None` for interactions recorded before sources were kept.
+    pub source: Option<Source>,
+    /// As [`codes_of`] made them: the signature's error first.
+    pub codes: Vec<Code>,
+    /// The first [`PREVIEW_ITEMS`] items, data cut to [`PREVIEW_DATA_CHARS`] characters.
+    pub items: Vec<CarriedItem>,
+}
+
+impl<'r> FromRow<'r, SqliteRow> for BrowseRow {
+    fn from_row(row: &'r SqliteRow) -> sqlx::Result<Self> {
+        Ok(Self {
+            seq: row.try_get("seq")?,
+            id: row.try_get("id")?,
+            received_at: row.try_get("received_at")?,
+            status: decode_status(row.try_get("status")?)?,
+            accepted: row.try_get("accepted")?,
+            rejected: row.try_get("rejected")?,
+            source: decode_source(row.try_get("source")?)?,
+            codes: decode_codes(row.try_get("verdict_codes")?)?,
+            // Read for the whole page at once, by `with_previews`.
+            items: Vec::new(),
+        })
+    }
+}
+
+/// Fills in the previews of `rows`' items, in one query for them all.
+async fn with_previews(
+    pool: &SqlitePool,
+    mut rows: Vec<BrowseRow>,
+) -> sqlx::Result<Vec<BrowseRow>> {
+    if rows.is_empty() {
+        return Ok(rows);
+    }
+    let seqs = serde_json::to_string(&rows.iter().map(|row| row.seq).collect::<Vec<_>>())
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let previews: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT seq, label, substr(data, 1, ?2) FROM interaction_items \
+         WHERE seq IN (SELECT value FROM json_each(?1)) AND position < ?3 \
+         ORDER BY seq, position",
+    )
+    .bind(seqs)
+    .bind(PREVIEW_DATA_CHARS as i64)
+    .bind(PREVIEW_ITEMS as i64)
+    .fetch_all(pool)
+    .await?;
+    let mut by_seq: HashMap<i64, Vec<CarriedItem>> = HashMap::new();
+    for (seq, label, data) in previews {
+        by_seq
+            .entry(seq)
+            .or_default()
+            .push(CarriedItem { label, data });
+    }
+    for row in &mut rows {
+        row.items = by_seq.remove(&row.seq).unwrap_or_default();
+    }
+    Ok(rows)
 }
 
 /// Where a browsed page sits.
@@ -455,7 +558,7 @@ pub struct Browse {
 }
 
 const BROWSE_COLUMNS: &str =
-    "seq, id, received_at, status, accepted, rejected, source, codes, summary";
+    "seq, id, received_at, status, accepted, rejected, source, verdict_codes";
 
 /// A page of at most `limit` rows at `position`, with the counts for "51–100 of 8,214". The
 /// queries read the browse columns only; a row's request and verdict are read from disk only
@@ -472,7 +575,7 @@ pub async fn browse(
                 Position::Before(seq) => Some(seq),
                 _ => None,
             };
-            bind_filter(
+            let rows = bind_filter(
                 sqlx::query_as(&format!(
                     "SELECT {BROWSE_COLUMNS} FROM interactions \
                      WHERE {MATCHES} AND (?9 IS NULL OR seq < ?9) ORDER BY seq DESC LIMIT ?10"
@@ -482,7 +585,8 @@ pub async fn browse(
             .bind(before)
             .bind(i64::from(limit))
             .fetch_all(pool)
-            .await?
+            .await?;
+            with_previews(pool, rows).await?
         }
         Position::After(after) => {
             let mut rows = newer_than(pool, filter, after, limit).await?;
@@ -523,7 +627,7 @@ pub async fn newer_than(
     after: i64,
     limit: u32,
 ) -> sqlx::Result<Vec<BrowseRow>> {
-    bind_filter(
+    let rows = bind_filter(
         sqlx::query_as(&format!(
             "SELECT {BROWSE_COLUMNS} FROM interactions \
              WHERE {MATCHES} AND seq > ?9 ORDER BY seq ASC LIMIT ?10"
@@ -533,13 +637,17 @@ pub async fn newer_than(
     .bind(after)
     .bind(i64::from(limit))
     .fetch_all(pool)
-    .await
+    .await?;
+    with_previews(pool, rows).await
 }
 
 /// Deletes every recorded interaction; how many there were.
 pub async fn clear(pool: &SqlitePool) -> sqlx::Result<u64> {
     super::write_transaction(pool, async |tx| {
         let done = sqlx::query("DELETE FROM interactions")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM interaction_items")
             .execute(&mut *tx)
             .await?;
         Ok::<_, sqlx::Error>(done.rows_affected())
@@ -586,26 +694,48 @@ pub async fn get(pool: &SqlitePool, id: Uuid) -> sqlx::Result<Option<StoredInter
 /// Rows per INSERT statement, largest first; any batch is a sum of these.
 const INSERT_SIZES: [usize; 7] = [64, 32, 16, 8, 4, 2, 1];
 
-/// The INSERT text for `rows` rows (one of INSERT_SIZES), built once per size.
-fn insert_sql(rows: usize) -> &'static str {
-    static TEXTS: OnceLock<Vec<String>> = OnceLock::new();
+/// The largest statement size that fits `remaining` rows.
+fn chunk_size(remaining: usize) -> usize {
+    INSERT_SIZES
+        .iter()
+        .copied()
+        .find(|size| *size <= remaining)
+        .unwrap_or(1)
+}
+
+#[derive(Clone, Copy)]
+enum Table {
+    Interactions,
+    Items,
+}
+
+/// The INSERT text for `rows` rows (one of INSERT_SIZES) of `table`, built once per size.
+fn insert_sql(table: Table, rows: usize) -> &'static str {
+    static TEXTS: OnceLock<[Vec<String>; 2]> = OnceLock::new();
     let texts = TEXTS.get_or_init(|| {
-        INSERT_SIZES
-            .iter()
-            .map(|&n| {
-                let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; n].join(", ");
-                format!(
-                    "INSERT INTO interactions (id, received_at, status, rejected, request, verdict, bytes, \
-                     source, accepted, codes, summary) VALUES {values}"
-                )
-            })
-            .collect()
+        let statements = |head: &str, row: &str| -> Vec<String> {
+            INSERT_SIZES
+                .iter()
+                .map(|&n| format!("{head} VALUES {}", vec![row; n].join(", ")))
+                .collect()
+        };
+        [
+            statements(
+                "INSERT INTO interactions (seq, id, received_at, status, rejected, request, \
+                 verdict, bytes, source, accepted, verdict_codes)",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ),
+            statements(
+                "INSERT INTO interaction_items (seq, position, label, data)",
+                "(?, ?, ?, ?)",
+            ),
+        ]
     });
     let index = INSERT_SIZES
         .iter()
         .position(|&n| n == rows)
         .expect("rows is one of INSERT_SIZES");
-    &texts[index]
+    &texts[table as usize][index]
 }
 
 #[cfg(test)]
@@ -661,7 +791,7 @@ mod tests {
     }
 
     #[test]
-    fn codes_list_each_code_once_signature_error_first_between_spaces() {
+    fn codes_list_each_code_once_signature_error_first_and_read_back_as_written() {
         let v = verdict(
             &[],
             &[
@@ -670,37 +800,73 @@ mod tests {
                 ("c", "", Code::DuplicateLabel),
             ],
         );
+        let codes = codes_of(&v);
         assert_eq!(
-            codes_of(&v),
-            " signature_mismatch not_allowlisted duplicate_label unknown_item_field "
+            codes,
+            [
+                Code::SignatureMismatch,
+                Code::NotAllowlisted,
+                Code::DuplicateLabel,
+                Code::UnknownItemField
+            ]
         );
+        let stored = encode_codes(&codes);
+        assert_eq!(
+            stored,
+            r#"["signature_mismatch","not_allowlisted","duplicate_label","unknown_item_field"]"#
+        );
+        assert_eq!(decode_codes(&stored).unwrap(), codes);
         let mut clean = verdict(&[], &[]);
         clean.signature.error = None;
         clean.warnings.clear();
-        assert_eq!(codes_of(&clean), "  ");
+        assert_eq!(encode_codes(&codes_of(&clean)), "[]");
     }
 
     #[test]
-    fn summaries_flatten_cut_each_data_and_stop_at_their_size() {
-        let long = "é".repeat(200);
+    fn a_stored_row_that_does_not_decode_is_an_error_not_a_guess() {
+        assert!(decode_codes(r#"["no_such_code"]"#).is_err());
+        assert!(
+            decode_codes(" signature_mismatch ").is_err(),
+            "the old format"
+        );
+        assert!(decode_status("bogus").is_err());
+        assert!(decode_source(Some("fax")).is_err());
+        assert_eq!(decode_source(None).unwrap(), None);
+    }
+
+    #[test]
+    fn items_are_kept_whole_accepted_first_and_counted_in_the_rows_bytes() {
+        let long = "é".repeat(5000);
         let v = verdict(
-            &[("email", "a@b.c"), ("multi\tline", "one\ntwo\r")],
+            &[("email", "a@b.c"), ("multi\tline", "one\ntwo")],
             &[("page", &long, Code::NotAllowlisted)],
         );
-        let summary = summary_of(&v);
-        let items: Vec<(&str, &str)> = summary_items(&summary).collect();
-        assert_eq!(items[0], ("email", "a@b.c"));
-        assert_eq!(items[1], ("multi line", "one two "));
-        assert_eq!(items[2].1.chars().count(), SUMMARY_DATA_CHARS);
-        // Sized up front: records wait in the recorder's buffer, so spare capacity is memory.
-        assert_eq!(summary.capacity(), summary.len());
-
-        let many: Vec<(String, String)> = (0..20)
-            .map(|i| (format!("label{i}"), "ü".repeat(150)))
+        let items = items_of(&v);
+        let pairs: Vec<(&str, &str)> = items
+            .iter()
+            .map(|i| (i.label.as_str(), i.data.as_str()))
             .collect();
-        let many: Vec<(&str, &str)> = many.iter().map(|(l, d)| (l.as_str(), d.as_str())).collect();
-        let summary = summary_of(&verdict(&many, &[]));
-        assert!(summary.len() <= SUMMARY_BYTES && summary.len() > SUMMARY_BYTES - 4);
-        assert!(summary.starts_with("label0\t"));
+        assert_eq!(
+            pairs,
+            [
+                ("email", "a@b.c"),
+                ("multi\tline", "one\ntwo"),
+                ("page", long.as_str())
+            ]
+        );
+        let record = NewInteraction {
+            id: Uuid::nil(),
+            received_at: 0,
+            status: "invalid",
+            rejected: 1,
+            request: "{}".into(),
+            verdict: "{}".into(),
+            key_used: None,
+            source: Source::Api,
+            accepted: 2,
+            codes: Vec::new(),
+            items,
+        };
+        assert_eq!(record.bytes(), 4 + 5 + 5 + 10 + 7 + 4 + long.len());
     }
 }

@@ -36,7 +36,12 @@ pub async fn apply(
     const ACTIVE: &str = "SELECT COUNT(*) FROM signing_keys WHERE active = 1";
     super::write_transaction(pool, async |tx| {
         if wipe {
-            for table in ["interactions", "signing_keys", "unsigned_fields"] {
+            for table in [
+                "interactions",
+                "interaction_items",
+                "signing_keys",
+                "unsigned_fields",
+            ] {
                 // Table names are constants, not input.
                 sqlx::query(&format!("DELETE FROM {table}"))
                     .execute(&mut *tx)

@@ -152,7 +152,8 @@ async fn pages_follow_the_cursor_to_the_oldest_without_overlap() {
 
 #[tokio::test]
 async fn retention_by_bytes_keeps_the_newest_that_fit() {
-    // 4 MiB of disk: three quarters, 3 MiB, for rows of ~400 KB (request and verdict echo).
+    // 4 MiB of disk: three quarters, 3 MiB, for rows of ~600 KB (request and verdict echo the
+    // data, and the items are kept once more for search).
     let app = spawn_app_with(|s| s.interaction_retention_bytes = "4MiB".parse().unwrap()).await;
     let data = "x".repeat(8 * 1024);
     let big: Vec<(String, &str)> = (0..24).map(|i| (format!("f{i}"), data.as_str())).collect();
@@ -173,7 +174,15 @@ async fn retention_by_bytes_keeps_the_newest_that_fit() {
                 ids[11].as_str().unwrap()
             ))
             .await;
-        one["request"].to_string().len() + one["verdict"].to_string().len()
+        // Request, verdict, and the items it carried (kept whole for search).
+        let items: usize = ["accepted", "rejected"]
+            .iter()
+            .flat_map(|list| one["verdict"][list].as_array().unwrap().clone())
+            .map(|item| {
+                item["label"].as_str().unwrap().len() + item["data"].as_str().unwrap().len()
+            })
+            .sum();
+        one["request"].to_string().len() + one["verdict"].to_string().len() + items
     };
     let fit = 3 * 1024 * 1024 / row_bytes;
     assert!((4..12).contains(&fit), "{row_bytes} bytes a row");

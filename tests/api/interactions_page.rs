@@ -399,3 +399,53 @@ async fn a_token_never_read_is_not_called_empty() {
     .await;
     assert!(empty.contains("No interaction data."));
 }
+
+/// What an interaction carried is kept whole, label and data apart: search reaches the whole
+/// data (once only its first 120 characters), and neither search nor the API's label filter
+/// matches across a label and its data (`label=email%09foo` once found `email` = `foo…`).
+#[tokio::test]
+async fn search_reaches_the_whole_data_and_a_label_is_matched_apart_from_its_data() {
+    let app = spawn_app().await;
+    let long = format!("{}needle-at-the-end", "x".repeat(2000));
+    let carried = app
+        .verify(
+            None,
+            items(&[("email", "foo@example.com"), ("notes", &long)]),
+        )
+        .await;
+    app.verify(None, items(&[("page", "/pricing")])).await;
+
+    let found = page(&app, "/interactions?q=needle-at-the-end").await;
+    assert!(
+        text_of(&found, "position").contains("of 1 matching"),
+        "{}",
+        text_of(&found, "position")
+    );
+    let across = page(&app, "/interactions?q=email%09foo").await;
+    assert!(
+        text_of(&across, "position").contains("Nothing"),
+        "search matched across a label and its data: {}",
+        text_of(&across, "position")
+    );
+
+    let (_, leaked) = app.get("/api/v1/interactions?label=email%09foo").await;
+    assert_eq!(leaked["interactions"], json!([]), "{leaked}");
+    let (_, exact) = app.get("/api/v1/interactions?label=email").await;
+    let ids: Vec<&serde_json::Value> = exact["interactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["id"])
+        .collect();
+    assert_eq!(ids, [&carried["id"]]);
+    // A label with a tab or a line break in it is one label still.
+    let odd = app
+        .verify(None, items(&[("two\twords", "a"), ("line\nbreak", "b")]))
+        .await;
+    for label in ["two%09words", "line%0Abreak"] {
+        let (_, found) = app
+            .get(&format!("/api/v1/interactions?label={label}"))
+            .await;
+        assert_eq!(found["interactions"][0]["id"], odd["id"], "{label}");
+    }
+}

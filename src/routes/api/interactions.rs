@@ -103,8 +103,7 @@ pub struct InteractionView {
     id: String,
     #[schema(format = DateTime)]
     received_at: String,
-    #[schema(value_type = SignatureStatus)]
-    status: String,
+    status: SignatureStatus,
     /// How many items were dropped.
     rejected: i64,
     /// The verify request's body, as sent.

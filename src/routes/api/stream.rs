@@ -22,10 +22,12 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::app::interaction_log::{self, FollowerPlace};
+use crate::domain::problem::Code;
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::state::WebState;
 use crate::storage::format_millis;
-use crate::storage::interactions::{BrowseRow, Filter, summary_items};
+use crate::storage::interactions::{BrowseRow, Filter, Source};
+use crate::verdict::SignatureStatus;
 
 const KEEP_ALIVE: Duration = Duration::from_secs(3);
 const BETWEEN_BATCHES: Duration = Duration::from_millis(250);
@@ -50,17 +52,20 @@ pub struct InteractionEvent<'a> {
     id: &'a str,
     #[schema(format = DateTime)]
     received_at: String,
-    #[schema(value_type = crate::verdict::SignatureStatus)]
-    status: &'a str,
-    /// `api`, `widget`, `demo` or `playground`.
-    source: Option<&'a str>,
+    status: SignatureStatus,
+    /// `api`, `widget`, `demo` or `playground`; `null` when recorded before sources were kept.
+    source: Option<&'static str>,
     accepted: i64,
     rejected: i64,
-    codes: Vec<&'a str>,
-    /// Labels and data as the list previews them (data cut at 120 characters).
+    /// Each code the verdict carries, once: the signature's error first.
+    codes: &'a [Code],
+    /// The first items, as the list previews them (see `ItemPreview`).
     items: Vec<ItemPreview<'a>>,
 }
 
+/// One of the first 20 items an interaction carried (`storage::interactions::PREVIEW_ITEMS`),
+/// its data cut at 120 characters (`PREVIEW_DATA_CHARS`); the whole interaction is at
+/// `GET /api/v1/interactions/{id}`.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ItemPreview<'a> {
     label: &'a str,
@@ -162,18 +167,23 @@ impl Follow {
 
 /// One SSE event for a row: `id` is its position, `data` one line of JSON.
 fn event(row: &BrowseRow) -> String {
-    let items = summary_items(&row.summary)
-        .map(|(label, data)| ItemPreview { label, data })
+    let items = row
+        .items
+        .iter()
+        .map(|item| ItemPreview {
+            label: &item.label,
+            data: &item.data,
+        })
         .collect();
     let data = InteractionEvent {
         seq: row.seq,
         id: &row.id,
         received_at: format_millis(row.received_at),
-        status: &row.status,
-        source: row.source.as_deref(),
+        status: row.status,
+        source: row.source.map(Source::as_str),
         accepted: row.accepted,
         rejected: row.rejected,
-        codes: row.codes.split_whitespace().collect(),
+        codes: &row.codes,
         items,
     };
     // Serializing plain strings and numbers cannot fail; compact JSON has no line breaks.

@@ -13,7 +13,7 @@ use crate::domain::problem::Code;
 use crate::encoding::strict_json;
 use crate::routes::state::WebState;
 use crate::storage::interactions::{
-    Browse, BrowseRow, Filter, Position, Source, StoredInteraction, summary_items,
+    Browse, BrowseRow, Filter, Position, Source, StoredInteraction,
 };
 use crate::storage::{format_millis, now_millis};
 use crate::verdict::{SignatureStatus, Verdict};
@@ -51,19 +51,21 @@ pub fn rows(browsed: Vec<BrowseRow>) -> Vec<Row> {
     browsed
         .into_iter()
         .map(|row| {
-            let status = row.status.parse().unwrap_or(SignatureStatus::Invalid);
-            let mut codes = row.codes.split_whitespace().map(str::to_owned);
+            let status = row.status;
+            let mut codes = row.codes.iter().map(|code| code.as_str().to_owned());
             // codes_of puts the signature's error first.
             let error_code = match status {
                 SignatureStatus::Invalid => codes.next().unwrap_or_default(),
                 _ => String::new(),
             };
-            let items = summary_items(&row.summary)
+            let items = row
+                .items
+                .into_iter()
                 .take(PREVIEW_ITEMS)
-                .map(|(label, data)| (label.to_owned(), shorten(data, PREVIEW_DATA_CHARS)))
+                .map(|item| (item.label, shorten(&item.data, PREVIEW_DATA_CHARS)))
                 .collect::<Vec<_>>();
             let shown = items.len();
-            // The summary may stop early; the counts say how many items there were.
+            // The previews are the first items; the counts say how many there were.
             let carried = usize::try_from(row.accepted + row.rejected).unwrap_or(0);
             Row {
                 seq: row.seq,
@@ -71,11 +73,7 @@ pub fn rows(browsed: Vec<BrowseRow>) -> Vec<Row> {
                 received_at: format_millis(row.received_at),
                 received_millis: row.received_at,
                 ago: ago(now - row.received_at),
-                source: row
-                    .source
-                    .as_deref()
-                    .and_then(Source::parse)
-                    .map_or("unknown", Source::title),
+                source: row.source.map_or("unknown", Source::title),
                 status,
                 error_code,
                 other_codes: codes.collect(),
