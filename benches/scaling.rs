@@ -110,7 +110,7 @@ fn app_with_fields(
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
     runtime.block_on(async {
-        let database = talkative_emulator::storage::open_exclusive(&url)
+        let database = talkative_emulator::storage::open_exclusive(&url, 4 * 1024 * 1024)
             .await
             .unwrap();
         let mut tx = database.pool.begin().await.unwrap();

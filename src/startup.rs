@@ -38,7 +38,9 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.check_exposure()?;
-        let database = storage::open_exclusive(&settings.database_url).await?;
+        let database =
+            storage::open_exclusive(&settings.database_url, settings.write_ahead_log_bytes())
+                .await?;
         let pool = database.pool.clone();
         let cache = PolicyCache::load(&pool).await?;
         let (recorder, recorder_task) = Recorder::spawn(pool.clone(), settings.retention());

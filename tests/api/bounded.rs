@@ -61,17 +61,25 @@ fn largest_request(signer: &TestSigner) -> String {
     body
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_thousand_largest_verifications_keep_memory_and_disk_bounded() {
-    const VERIFICATIONS: usize = 2_000;
-    const RETENTION_BYTES: u64 = 64 * MIB;
+/// A server with this disk budget, flooded with `verifications` of the largest requests from
+/// eight clients at once (as a CI suite in parallel would). Returns the server, the most its
+/// database files took on disk (sampled after every eight), and the last ids verified.
+async fn flood(
+    retention_bytes: u64,
+    verifications: usize,
+) -> (
+    crate::helpers::BinaryServer,
+    tempfile::TempDir,
+    u64,
+    Vec<String>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("emulator.db");
     let server = start_binary(
         &db,
         &[
             "--interaction-retention-bytes",
-            &RETENTION_BYTES.to_string(),
+            &retention_bytes.to_string(),
         ],
     )
     .await;
@@ -85,12 +93,23 @@ async fn two_thousand_largest_verifications_keep_memory_and_disk_bounded() {
         .unwrap();
     assert_eq!(key.status(), 201);
     let body = Arc::new(largest_request(&signer));
-
-    // Eight clients at once, as a CI suite in parallel would.
+    // Sampled every few milliseconds while the flood runs, so a peak between two batches counts.
+    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let (db, sampling) = (db.clone(), Arc::clone(&sampling));
+        tokio::spawn(async move {
+            let mut most = 0;
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                most = most.max(database_bytes(&db));
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+            most
+        })
+    };
     let mut last_ids = Vec::new();
     let mut sent = 0;
     let mut most_on_disk = 0;
-    while sent < VERIFICATIONS {
+    while sent < verifications {
         let mut batch = tokio::task::JoinSet::new();
         for _ in 0..8 {
             let (client, url, body) = (
@@ -116,6 +135,53 @@ async fn two_thousand_largest_verifications_keep_memory_and_disk_bounded() {
         sent += 8;
         most_on_disk = most_on_disk.max(database_bytes(&db));
     }
+    // What it settles at once the last writes are in.
+    let (status, _) = (
+        client
+            .get(format!("{}/api/v1/interactions?limit=1", server.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        (),
+    );
+    assert_eq!(status, 200);
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    let most_on_disk = most_on_disk
+        .max(sampler.await.unwrap())
+        .max(database_bytes(&db));
+    (server, dir, most_on_disk, last_ids)
+}
+
+/// The disk budget holds at every size the server takes, the smallest included: the log's
+/// rows, the items kept for search, the write-ahead log and SQLite's own pages all fit in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_disk_budget_holds_at_every_allowed_size() {
+    let smallest = talkative_emulator::configuration::ByteSize::MIN;
+    for (budget, verifications) in [(smallest, 96), (2 * smallest, 96), (16 * MIB, 160)] {
+        let (_server, _dir, on_disk, _) = flood(budget, verifications).await;
+        eprintln!(
+            "{} MiB budget, {verifications} verifications: at most {:.2} MiB on disk",
+            budget / MIB,
+            on_disk as f64 / MIB as f64
+        );
+        assert!(
+            on_disk <= budget,
+            "a {} MiB budget: the database took {:.2} MiB",
+            budget / MIB,
+            on_disk as f64 / MIB as f64
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_thousand_largest_verifications_keep_memory_and_disk_bounded() {
+    const VERIFICATIONS: usize = 2_000;
+    const RETENTION_BYTES: u64 = 64 * MIB;
+    let (server, dir, most_on_disk, last_ids) = flood(RETENTION_BYTES, VERIFICATIONS).await;
+    let db = dir.path().join("emulator.db");
+    let client = CheckedClient::new();
+    let body_len = largest_request(&TestSigner::generate()).len();
 
     // Read-your-writes still holds: the last verifications are listed, newest first, and each
     // page stays under its byte bound, with a cursor to the next.
@@ -150,7 +216,7 @@ async fn two_thousand_largest_verifications_keep_memory_and_disk_bounded() {
     let on_disk = most_on_disk.max(database_bytes(&db));
     eprintln!(
         "after {VERIFICATIONS} verifications of {} KiB: peak RSS {} MiB, database at most {} MiB",
-        body.len() / 1024,
+        body_len / 1024,
         peak / MIB,
         on_disk / MIB
     );

@@ -184,7 +184,10 @@ async fn retention_by_bytes_keeps_the_newest_that_fit() {
             .sum();
         one["request"].to_string().len() + one["verdict"].to_string().len() + items
     };
-    let fit = 3 * 1024 * 1024 / row_bytes;
+    // Three quarters of the budget, less the write-ahead log's allowance (Settings::retention).
+    let mut settings = talkative_emulator::configuration::Settings::ephemeral("sqlite::memory:");
+    settings.interaction_retention_bytes = "4MiB".parse().unwrap();
+    let fit = settings.retention().bytes as usize / row_bytes;
     assert!((4..12).contains(&fit), "{row_bytes} bytes a row");
     let newest: Vec<_> = ids.iter().rev().take(fit).cloned().collect();
     assert_eq!(
