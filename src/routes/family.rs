@@ -78,6 +78,13 @@ impl Family {
         !matches!(self, Family::Open | Family::Management)
     }
 
+    /// Whether its answers are gzipped for clients that ask: not the verify endpoint (small
+    /// answers, load-test clients), nor static files (compressed once, each encoding with its
+    /// own ETag, by `static_files.rs`), nor health checks.
+    pub fn compresses(self) -> bool {
+        !matches!(self, Family::Open | Family::Public)
+    }
+
     /// Whether any origin may read its answers (`Access-Control-Allow-Origin: *`).
     pub fn open_to_any_origin(self) -> bool {
         matches!(self, Family::Open)

@@ -6,7 +6,7 @@
 use actix_web::dev::ResourceDef;
 use actix_web::http::Method;
 use actix_web::http::header::ACCESS_CONTROL_ALLOW_ORIGIN;
-use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
+use actix_web::middleware::{Compress, Condition, DefaultHeaders, from_fn};
 use actix_web::{Resource, Route, guard, web};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::path::Operation;
@@ -125,9 +125,9 @@ pub fn mount(config: &mut web::ServiceConfig, endpoint: &Endpoint) {
             .into()
         }))
         .app_data(html::form_config())
-        // Pages, assets and management answers, gzipped for clients that ask. Event streams
-        // opt out (Content-Encoding: identity).
-        .wrap(Compress::default())
+        // Pages and management answers, gzipped for clients that ask. Event streams opt out
+        // (Content-Encoding: identity).
+        .wrap(Condition::new(family.compresses(), Compress::default()))
         .wrap(from_fn(move |request, next| {
             family_guard::check(family, request, next)
         }));

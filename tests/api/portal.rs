@@ -244,6 +244,49 @@ async fn static_files_revalidate_with_an_etag_and_pages_and_files_are_gzipped_on
         .unwrap();
     assert_eq!(other.status(), 200, "another file's tag does not match");
 
+    // The gzipped bytes are another representation, with a validator of their own (RFC 9110
+    // 8.8.3): the identity tag does not revalidate them, nor theirs the identity bytes.
+    let gzipped = app
+        .client
+        .get(app.url("/static/portal.css"))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    assert_eq!(gzipped.headers()["vary"], "Accept-Encoding");
+    let gzip_etag = gzipped.headers()["etag"].to_str().unwrap().to_owned();
+    assert_ne!(gzip_etag, etag);
+    let body = gzipped.bytes().await.unwrap();
+    let mut css = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut css).unwrap();
+    assert!(css.contains("--"), "the gzip holds the stylesheet");
+    for (encoding, tag, status) in [
+        ("gzip", etag.as_str(), 200),
+        ("gzip", gzip_etag.as_str(), 304),
+        ("identity", gzip_etag.as_str(), 200),
+        ("gzip;q=0, identity", etag.as_str(), 304),
+    ] {
+        let response = app
+            .client
+            .get(app.url("/static/portal.css"))
+            .header("Accept-Encoding", encoding)
+            .header("If-None-Match", tag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{encoding} with {tag}");
+    }
+    // `*` matches any current representation: a GET is answered 304 (RFC 9110 13.1.2).
+    let any = app
+        .client
+        .get(app.url("/static/portal.css"))
+        .header("If-None-Match", "*")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(any.status(), 304);
+
     for path in [
         "/static/portal.css",
         "/interactions",
