@@ -2,7 +2,8 @@
 # What the end-to-end tests (tests/e2e) need beyond the Rust toolchain: Chromium and chromedriver
 # (browser tests), php-cli, Node.js and Python 3 (signing snippets), curl (docs/ci/example.sh),
 # the JOSE libraries the interop tests compare against (PyJWT, jwcrypto, jose), axe-core (the
-# accessibility tests inject it into every page), promtool (the metrics test),
+# accessibility tests inject it into every page), prometheus_client (Python: its OpenMetrics
+# parser checks /metrics),
 # openapi-spec-validator (pinned, in its own virtualenv under target/: the OpenAPI test), and openssl
 # (every suite). Installs with
 # apt-get when run as root on Debian; otherwise says what is missing. Idempotent.
@@ -17,20 +18,12 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-pip)
-# promtool (tests/e2e/metrics.rs) comes with the Prometheus server; its recommends are not needed.
-lean=()
-command -v promtool >/dev/null 2>&1 || lean+=(prometheus)
-if [ $((${#missing[@]} + ${#lean[@]})) -gt 0 ]; then
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq
-    if [ ${#missing[@]} -gt 0 ]; then
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-    fi
-    if [ ${#lean[@]} -gt 0 ]; then
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${lean[@]}" >/dev/null
-    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "missing: ${missing[*]} ${lean[*]} (Debian: sudo apt-get install ${missing[*]} ${lean[*]})" >&2
+    echo "missing: ${missing[*]} (Debian: sudo apt-get install ${missing[*]})" >&2
     exit 1
   fi
 fi

@@ -1,18 +1,25 @@
-//! `GET /metrics`: Prometheus text exposition (format 0.0.4). Counters come from
-//! `app::metrics` and the rate limiters; gauges are read when scraped. Behind the admin
-//! password (Bearer) when one is set, like the management API.
-
-use std::fmt::Write;
+//! `GET /metrics`: the OpenMetrics text exposition, written by the Prometheus project's Rust
+//! client (`prometheus-client`). The verify path's counters and latency histogram live in
+//! `app::metrics`; the rest (keys, the log's size, the rate limiters' refusals, the build) are
+//! read when scraped, into a registry made for that scrape. Behind the admin password (Bearer)
+//! when one is set, like the management API.
 
 use actix_web::HttpResponse;
 use actix_web::web::Data;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::info::Info;
+use prometheus_client::registry::Registry;
 
 use crate::app::interaction_log;
-use crate::app::metrics::LATENCY_BUCKETS;
-use crate::domain::problem::Code;
+use crate::app::metrics::Label;
 use crate::routes::error::ApiError;
 use crate::routes::state::WebState;
-use crate::verdict::SignatureStatus;
+
+/// What Prometheus asks for and what this answers: OpenMetrics 1.0.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 #[utoipa::path(
     get,
@@ -20,8 +27,8 @@ use crate::verdict::SignatureStatus;
     operation_id = "metrics",
     tag = "Service",
     responses(
-        (status = 200, description = "Prometheus text exposition format 0.0.4.",
-            content_type = "text/plain; version=0.0.4; charset=utf-8", body = String),
+        (status = 200, description = "OpenMetrics 1.0 text exposition (what Prometheus scrapes).",
+            content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String),
     )
 )]
 pub async fn metrics(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
@@ -33,122 +40,103 @@ pub async fn metrics(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
     let log = core.recorder.health();
     let metrics = &core.metrics;
 
-    // Writing to a String cannot fail: the results are ignored.
+    let mut registry = Registry::default();
+    registry.register(
+        "talkative_verifications",
+        "Verifications answered, by signature status",
+        metrics.verifications.clone(),
+    );
+    registry.register(
+        "talkative_verdict_codes",
+        "Verdicts carrying each code (signature errors, rejection reasons, warnings), each \
+         counted once per verdict",
+        metrics.verdict_codes.clone(),
+    );
+    registry.register(
+        "talkative_verify_duration_seconds",
+        "Time POST /api/v1/verify took to answer a verification",
+        metrics.latency.clone(),
+    );
+    let keys = Family::<Label, Gauge>::default();
+    keys.get_or_create(&[("state", "active")])
+        .set(gauge(active_keys));
+    keys.get_or_create(&[("state", "inactive")])
+        .set(gauge(inactive_keys));
+    registry.register(
+        "talkative_signing_keys",
+        "Stored signing keys, by state",
+        keys,
+    );
+    let fields = Gauge::<i64>::default();
+    fields.set(gauge(policy.allowlist.len()));
+    registry.register(
+        "talkative_unsigned_fields",
+        "Labels allowed to pass unsigned",
+        fields,
+    );
+    let log_rows = Gauge::<i64>::default();
+    log_rows.set(rows);
+    registry.register(
+        "talkative_interaction_log_rows",
+        "Interactions the log holds",
+        log_rows,
+    );
+    let log_bytes = Gauge::<i64>::default();
+    log_bytes.set(bytes);
+    registry.register(
+        "talkative_interaction_log_bytes",
+        "Bytes the log's interactions keep (requests, verdicts, the items they carried)",
+        log_bytes,
+    );
+    registry.register(
+        "talkative_interaction_log_write_errors",
+        "Writes of the interaction log that failed (each retried)",
+        counter(log.write_errors),
+    );
+    registry.register(
+        "talkative_interaction_log_lost",
+        "Interactions dropped unwritten because writes failed for longer than the buffer holds",
+        counter(log.lost),
+    );
+    let limited = Family::<Label, Counter>::default();
+    limited
+        .get_or_create(&[("limit", "verify")])
+        .inc_by(state.verify_limiter.as_ref().map_or(0, |l| l.refused()));
+    limited
+        .get_or_create(&[("limit", "admin_password")])
+        .inc_by(state.password_attempts.refused());
+    registry.register(
+        "talkative_rate_limited",
+        "Requests refused by a rate limit, by limit",
+        limited,
+    );
+    let followers = Gauge::<i64>::default();
+    followers.set(gauge(core.followers.following()));
+    registry.register(
+        "talkative_log_followers",
+        "Clients following the interaction log now (streams and waits)",
+        followers,
+    );
+    registry.register(
+        "talkative_build",
+        "The running build",
+        Info::new([("version", env!("CARGO_PKG_VERSION"))]),
+    );
+
     let mut text = String::with_capacity(8 * 1024);
-    let _ = writeln!(
-        text,
-        "# HELP talkative_verifications_total Verifications answered, by signature status.\n\
-         # TYPE talkative_verifications_total counter"
-    );
-    for status in SignatureStatus::ALL {
-        let _ = writeln!(
-            text,
-            "talkative_verifications_total{{status=\"{}\"}} {}",
-            status.as_str(),
-            metrics.verifications(status)
-        );
-    }
-    let _ = writeln!(
-        text,
-        "# HELP talkative_verdict_codes_total Verdicts carrying each code (signature errors, \
-         rejection reasons, warnings), each counted once per verdict.\n\
-         # TYPE talkative_verdict_codes_total counter"
-    );
-    for code in Code::ALL.iter().filter(|c| c.appears_in_verdicts()) {
-        let _ = writeln!(
-            text,
-            "talkative_verdict_codes_total{{code=\"{}\"}} {}",
-            code.as_str(),
-            metrics.code_count(*code)
-        );
-    }
-    let latency = metrics.latency();
-    let _ = writeln!(
-        text,
-        "# HELP talkative_verify_duration_seconds Time POST /api/v1/verify took to answer a \
-         verification.\n# TYPE talkative_verify_duration_seconds histogram"
-    );
-    for (bound, count) in LATENCY_BUCKETS.iter().zip(&latency.cumulative) {
-        let _ = writeln!(
-            text,
-            "talkative_verify_duration_seconds_bucket{{le=\"{bound}\"}} {count}"
-        );
-    }
-    let total = latency.cumulative.last().copied().unwrap_or(0);
-    let _ = writeln!(
-        text,
-        "talkative_verify_duration_seconds_bucket{{le=\"+Inf\"}} {total}\n\
-         talkative_verify_duration_seconds_sum {}\n\
-         talkative_verify_duration_seconds_count {total}",
-        latency.sum_seconds
-    );
-    let gauges: [(&str, &str, &str, String); 6] = [
-        (
-            "talkative_signing_keys",
-            "gauge",
-            "Stored signing keys, by state.",
-            format!(
-                "talkative_signing_keys{{state=\"active\"}} {active_keys}\n\
-                 talkative_signing_keys{{state=\"inactive\"}} {inactive_keys}"
-            ),
-        ),
-        (
-            "talkative_unsigned_fields",
-            "gauge",
-            "Labels allowed to pass unsigned.",
-            format!("talkative_unsigned_fields {}", policy.allowlist.len()),
-        ),
-        (
-            "talkative_interaction_log_rows",
-            "gauge",
-            "Interactions the log holds.",
-            format!("talkative_interaction_log_rows {rows}"),
-        ),
-        (
-            "talkative_interaction_log_bytes",
-            "gauge",
-            "Bytes of the requests and verdicts the log holds.",
-            format!("talkative_interaction_log_bytes {bytes}"),
-        ),
-        (
-            "talkative_interaction_log_write_errors_total",
-            "counter",
-            "Writes of the interaction log that failed (each retried).",
-            format!(
-                "talkative_interaction_log_write_errors_total {}",
-                log.write_errors
-            ),
-        ),
-        (
-            "talkative_interaction_log_lost_total",
-            "counter",
-            "Interactions dropped unwritten because writes failed for longer than the buffer holds.",
-            format!("talkative_interaction_log_lost_total {}", log.lost),
-        ),
-    ];
-    for (name, kind, help, samples) in gauges {
-        let _ = writeln!(
-            text,
-            "# HELP {name} {help}\n# TYPE {name} {kind}\n{samples}"
-        );
-    }
-    let verify_refused = state.verify_limiter.as_ref().map_or(0, |l| l.refused());
-    let _ = writeln!(
-        text,
-        "# HELP talkative_rate_limited_total Requests refused by a rate limit, by limit.\n\
-         # TYPE talkative_rate_limited_total counter\n\
-         talkative_rate_limited_total{{limit=\"verify\"}} {verify_refused}\n\
-         talkative_rate_limited_total{{limit=\"admin_password\"}} {}",
-        state.password_attempts.refused()
-    );
-    let _ = writeln!(
-        text,
-        "# HELP talkative_build_info The running build.\n\
-         # TYPE talkative_build_info gauge\n\
-         talkative_build_info{{version=\"{}\"}} 1",
-        env!("CARGO_PKG_VERSION")
-    );
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(text))
+    encode(&mut text, &registry)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("encoding the metrics: {e}")))?;
+    Ok(HttpResponse::Ok().content_type(CONTENT_TYPE).body(text))
+}
+
+/// A count as a gauge's value.
+fn gauge(count: usize) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
+}
+
+/// A counter that reads `value`: for totals kept elsewhere (the recorder, the rate limiters).
+fn counter(value: u64) -> Counter {
+    let counter = Counter::default();
+    counter.inc_by(value);
+    counter
 }

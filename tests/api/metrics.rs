@@ -1,5 +1,5 @@
 //! `/metrics`: counters that move by exactly what was done, and the admin password in front of
-//! it when one is set. (`promtool check metrics` on a real scrape is in tests/e2e/metrics.rs.)
+//! it when one is set. (an OpenMetrics parser on a real scrape is in tests/e2e/metrics.rs.)
 
 use serde_json::json;
 use talkative_emulator::auth::AdminCredential;
@@ -11,7 +11,7 @@ async fn scrape(app: &TestApp) -> String {
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.headers()["content-type"],
-        "text/plain; version=0.0.4; charset=utf-8"
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
     );
     response.text().await.unwrap()
 }
