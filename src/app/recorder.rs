@@ -496,7 +496,7 @@ mod tests {
             source: crate::storage::interactions::Source::Api,
             accepted: 0,
             codes: Vec::new(),
-            items: Vec::new(),
+            items: Default::default(),
         }
     }
 
