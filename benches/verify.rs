@@ -8,6 +8,9 @@
 //! - `engine_policy_json/*`: the whole hot path minus HTTP: engine, policy, verdict JSON.
 //! - `verdict_json/*` vs `verdict_serde_json/*`: the verdict serialized the way the endpoint
 //!   does it, against plain `serde_json::to_vec` of the same verdict (the JSON-only baseline).
+//! - `metrics/*`: what `/metrics` costs a verification (prometheus-client's counters and
+//!   histogram, `app::metrics`); `log_columns/*`: the log's codes and items made for the
+//!   recorder (`storage::interactions::{codes_of, items_of}`). Read both against `raw_aws_lc`.
 
 use std::collections::HashSet;
 use std::hint::black_box;
@@ -21,7 +24,9 @@ use aws_lc_rs::signature::{
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, criterion_group, criterion_main};
+use talkative_emulator::app::metrics::Metrics;
 use talkative_emulator::app::verification::verdict_json;
+use talkative_emulator::storage::interactions::{codes_of, items_of};
 use talkative_emulator::domain::SigningKey;
 use talkative_emulator::jws::{self, KeyEntry, KeyRing};
 use talkative_emulator::verdict::Enforcement;
@@ -100,6 +105,16 @@ fn benches(c: &mut Criterion) {
         });
         group.bench_function("verdict_json", |b| {
             b.iter(|| verdict_json(black_box(&verdict)).unwrap())
+        });
+        let metrics = Metrics::default();
+        group.bench_function("metrics", |b| {
+            b.iter(|| {
+                metrics.record_verdict(black_box(&verdict));
+                metrics.observe_verify(black_box(std::time::Duration::from_micros(70)));
+            })
+        });
+        group.bench_function("log_columns", |b| {
+            b.iter(|| (codes_of(black_box(&verdict)), items_of(black_box(&verdict))))
         });
         group.finish();
     }
