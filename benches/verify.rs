@@ -26,9 +26,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, criterion_group, criterion_main};
 use talkative_emulator::app::metrics::Metrics;
 use talkative_emulator::app::verification::verdict_json;
-use talkative_emulator::storage::interactions::{codes_of, items_of};
 use talkative_emulator::domain::SigningKey;
 use talkative_emulator::jws::{self, KeyEntry, KeyRing};
+use talkative_emulator::storage::interactions::{codes_of, items_of};
 use talkative_emulator::verdict::Enforcement;
 use talkative_emulator::verdict::policy::{Policy, SignedInput, decide};
 
