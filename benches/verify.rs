@@ -83,6 +83,7 @@ fn benches(c: &mut Criterion) {
         let policy = Policy {
             enforcement: Enforcement::On,
             allowlist: &allowlist,
+            match_on: talkative_emulator::domain::ItemMember::Name,
         };
         let verdict_for = |verified| {
             decide(

@@ -82,6 +82,7 @@ fn verify(
     let policy = Policy {
         enforcement: snapshot.enforcement(core.settings.report_only),
         allowlist: &snapshot.allowlist,
+        match_on: core.settings.unsigned_field_match,
     };
     let mut verdict = decide(
         new_interaction_id(),

@@ -108,6 +108,11 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allowed_hosts: Vec<AllowedHost>,
+    /// What the Unsigned fields page is matched against: an item's `name` (its `label` when it
+    /// has none; the default), or always its `label`. Talkative does not document which
+    /// (docs/talkative-compat.md); verdicts warn when the two would decide differently.
+    #[arg(long, env = "TALKATIVE_UNSIGNED_FIELD_MATCH", value_parser = ["name", "label"])]
+    pub unsigned_field_match: Option<String>,
 }
 
 /// The log formats as clap lists them, so `--help`, errors and shell completion offer them.
@@ -137,7 +142,12 @@ impl ServeArgs {
             (None, Some(phc)) => Some(AdminCredential::from_phc(phc)?),
             (None, None) => None,
         };
+        let unsigned_field_match = match self.unsigned_field_match.as_deref() {
+            Some(member) => member.parse().map_err(anyhow::Error::msg)?,
+            None => config_file.unsigned_field_match.unwrap_or_default(),
+        };
         Ok(Settings {
+            unsigned_field_match,
             bind: self.bind,
             database_url: self.database_url,
             interaction_retention: self.interaction_retention,

@@ -3,6 +3,7 @@
 //!
 //! ```toml
 //! report_only = false            # optional; the --report-only flag also sets it
+//! unsigned_field_match = "name"  # optional: "name" (the default) or "label"; the flag wins
 //! unsigned_fields = ["page", "utm_source"]
 //!
 //! [[signing_keys]]
@@ -18,19 +19,21 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
-use crate::domain::{KeyName, SigningKey, UnsignedFieldLabel};
+use crate::domain::{ItemMember, KeyName, SigningKey, UnsignedFieldLabel};
 
 #[derive(Debug, Clone, Default)]
 pub struct ConfigFile {
     pub signing_keys: Vec<(KeyName, SigningKey)>,
     pub unsigned_fields: Vec<UnsignedFieldLabel>,
     pub report_only: Option<bool>,
+    pub unsigned_field_match: Option<ItemMember>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfigFile {
     report_only: Option<bool>,
+    unsigned_field_match: Option<ItemMember>,
     #[serde(default)]
     unsigned_fields: Vec<String>,
     #[serde(default)]
@@ -54,6 +57,7 @@ impl ConfigFile {
         let base = path.parent().unwrap_or(Path::new("."));
         let mut seed = ConfigFile {
             report_only: config.report_only,
+            unsigned_field_match: config.unsigned_field_match,
             ..ConfigFile::default()
         };
         for (index, key) in config.signing_keys.into_iter().enumerate() {

@@ -6,6 +6,7 @@ pub mod config_file;
 use std::net::SocketAddr;
 
 use crate::auth::AdminCredential;
+use crate::domain::ItemMember;
 use config_file::ConfigFile;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -43,6 +44,8 @@ pub struct Settings {
     pub max_followers: usize,
     /// Of those, the most one client address may hold.
     pub max_followers_per_client: usize,
+    /// What the Unsigned fields page is matched against (`--unsigned-field-match`).
+    pub unsigned_field_match: ItemMember,
 }
 
 impl Settings {
@@ -100,6 +103,7 @@ impl Settings {
             allowed_hosts: Vec::new(),
             max_followers: DEFAULT_MAX_FOLLOWERS,
             max_followers_per_client: DEFAULT_MAX_FOLLOWERS_PER_CLIENT,
+            unsigned_field_match: ItemMember::default(),
         }
     }
 }

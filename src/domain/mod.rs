@@ -8,7 +8,7 @@ pub mod problem;
 pub mod signing_key;
 pub mod unsigned_field_label;
 
-pub use interaction::InteractionItem;
+pub use interaction::{InteractionItem, ItemMember};
 pub use key_name::KeyName;
 pub use signing_key::SigningKey;
 pub use unsigned_field_label::UnsignedFieldLabel;

@@ -81,6 +81,9 @@ pub enum Code {
     EmbeddedKeyIgnored,
     EmptySignedInteractionData,
     UnknownItemField,
+    /// An item's name and label differ, and matching the other one against the Unsigned fields
+    /// page would have decided otherwise.
+    NameLabelDisagree,
     // Warnings when adding an unsigned field
     LookalikeLabel,
     IdentityLabel,
@@ -123,7 +126,8 @@ impl Code {
             | Code::NonStringType
             | Code::EmbeddedKeyIgnored
             | Code::EmptySignedInteractionData
-            | Code::UnknownItemField => true,
+            | Code::UnknownItemField
+            | Code::NameLabelDisagree => true,
             Code::InvalidRequest
             | Code::PayloadTooLarge
             | Code::NotFound

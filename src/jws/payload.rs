@@ -1,4 +1,5 @@
-//! The signed payload: a JSON array of `{label, data, type}` objects, all strings.
+//! The signed payload: a JSON array of `{label, data, type}` objects, all strings, each with an
+//! optional `name` (what Talkative's widget examples send).
 
 use serde_json::Value;
 
@@ -66,6 +67,20 @@ pub fn items_from_json(elements: Vec<Value>, whose: &str) -> Result<ParsedItems,
                 SHAPE_HINT.to_owned(),
             ));
         };
+        // `null` is no name, as the typed fast path reads it too.
+        let name = match object.remove("name") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(name)) => Some(name),
+            Some(other) => {
+                return Err((
+                    format!(
+                        "Item {index} of {whose} has \"name\" as JSON {}; it must be a string.",
+                        kind(&other)
+                    ),
+                    format!("Leave \"name\" out, or send it as a string. {SHAPE_HINT}"),
+                ));
+            }
+        };
         let mut field = |name: &str| match object.remove(name) {
             Some(Value::String(s)) => Ok(s),
             None => Err((
@@ -81,6 +96,7 @@ pub fn items_from_json(elements: Vec<Value>, whose: &str) -> Result<ParsedItems,
             )),
         };
         let item = InteractionItem {
+            name,
             label: field("label")?,
             data: field("data")?,
             kind: field("type")?,
@@ -136,6 +152,28 @@ mod tests {
                 problem.message
             );
         }
+    }
+
+    #[test]
+    fn takes_the_widget_examples_name_and_refuses_one_that_is_not_a_string() {
+        let (items, warnings) = parse(
+            br#"[{"name":"email","label":"Email Address","type":"string","data":"a@b.c","x":1}]"#,
+        )
+        .unwrap();
+        assert_eq!(items[0].name.as_deref(), Some("email"));
+        assert_eq!(items[0].key(), "email");
+        assert_eq!(warnings.len(), 1, "only x is extra: {warnings:?}");
+        let (items, _) =
+            parse(br#"[{"name":null,"label":"a","data":"b","type":"string","z":0}]"#).unwrap();
+        assert_eq!(
+            items[0].name, None,
+            "null is no name, on the slow path as on the fast one"
+        );
+        let problem = parse(br#"[{"name":7,"label":"a","data":"b","type":"string"}]"#).unwrap_err();
+        assert!(
+            problem.message.contains("\"name\" as JSON a number"),
+            "{problem}"
+        );
     }
 
     #[test]

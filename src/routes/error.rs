@@ -98,6 +98,7 @@ impl Code {
             | Code::EmbeddedKeyIgnored
             | Code::EmptySignedInteractionData
             | Code::UnknownItemField
+            | Code::NameLabelDisagree
             | Code::LookalikeLabel
             | Code::IdentityLabel => StatusCode::UNPROCESSABLE_ENTITY,
         }

@@ -372,6 +372,7 @@ mod tests {
     #[test]
     fn the_documented_item_has_the_members_of_an_item_and_admits_others() {
         let item = crate::domain::InteractionItem {
+            name: Some("n".into()),
             label: "l".into(),
             data: "d".into(),
             kind: "string".into(),
@@ -391,7 +392,7 @@ mod tests {
             .cloned()
             .collect();
         assert_eq!(properties, members);
-        assert_eq!(documented["required"], json!(members));
+        assert_eq!(documented["required"], json!(["label", "data", "type"]));
         assert!(
             documented.get("additionalProperties").is_none(),
             "{documented}"

@@ -36,15 +36,22 @@ pub struct NewInteraction {
 }
 
 /// The items an interaction carried, waiting in the recorder's buffer (thousands of records
-/// under load): one allocation however many items, each item its label's and its data's
-/// lengths (4 bytes each, little-endian) then their bytes. With a `String` per label and data
-/// the load test's peak RSS rose by a quarter. Made by [`items_of`], read by [`Self::iter`].
+/// under load): one allocation however many items, each item its name, label and data, each
+/// as its length (4 bytes, little-endian; `u32::MAX` for no name) then its bytes. With a
+/// `String` per label and data the load test's peak RSS rose by a quarter. Made by
+/// [`items_of`], read by [`Self::iter`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CarriedItems(Vec<u8>);
 
+/// The length that marks a missing name.
+const NO_TEXT: u32 = u32::MAX;
+
+/// An item as the recorder writes it: `(name, label, data)`.
+pub type ItemText<'a> = (Option<&'a str>, &'a str, &'a str);
+
 impl CarriedItems {
-    /// `(label, data)` of each item, in order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+    /// `(name, label, data)` of each item, in order.
+    pub fn iter(&self) -> impl Iterator<Item = ItemText<'_>> {
         let mut offset = 0;
         std::iter::from_fn(move || {
             let (item, next) = self.at(offset)?;
@@ -54,32 +61,41 @@ impl CarriedItems {
     }
 
     /// The item that starts at `offset` (0 for the first), and where the next one starts.
-    fn at(&self, offset: usize) -> Option<((&str, &str), usize)> {
+    fn at(&self, offset: usize) -> Option<(ItemText<'_>, usize)> {
         let rest = self.0.get(offset..)?;
-        let (label, after_label) = Self::next_text(rest)?;
+        let (name, after_name) = Self::next_text(rest)?;
+        let (label, after_label) = Self::next_text(after_name)?;
         let (data, after_data) = Self::next_text(after_label)?;
-        Some(((label, data), self.0.len() - after_data.len()))
+        Some(((name, label?, data?), self.0.len() - after_data.len()))
     }
 
-    /// A length-prefixed text at the start of `bytes`, and what follows it.
-    fn next_text(bytes: &[u8]) -> Option<(&str, &[u8])> {
+    /// A length-prefixed text at the start of `bytes` (`None` for the no-text mark), and what
+    /// follows it.
+    fn next_text(bytes: &[u8]) -> Option<(Option<&str>, &[u8])> {
         let (length, rest) = bytes.split_first_chunk::<4>()?;
-        let (text, rest) = rest.split_at_checked(u32::from_le_bytes(*length) as usize)?;
+        let length = u32::from_le_bytes(*length);
+        if length == NO_TEXT {
+            return Some((None, rest));
+        }
+        let (text, rest) = rest.split_at_checked(length as usize)?;
         // Written from `&str`s by `items_of` only.
-        Some((std::str::from_utf8(text).ok()?, rest))
+        Some((Some(std::str::from_utf8(text).ok()?), rest))
     }
 
-    fn push_text(&mut self, text: &str) {
-        // An item's label and data are far under 4 GiB (a body is at most a few MiB).
-        let length = u32::try_from(text.len()).unwrap_or(u32::MAX);
+    fn push_text(&mut self, text: Option<&str>) {
+        // An item's members are far under 4 GiB (a body is at most a few MiB).
+        let length = text.map_or(NO_TEXT, |text| {
+            u32::try_from(text.len()).unwrap_or(NO_TEXT - 1)
+        });
         self.0.extend_from_slice(&length.to_le_bytes());
-        self.0.extend_from_slice(text.as_bytes());
+        self.0
+            .extend_from_slice(text.unwrap_or_default().as_bytes());
     }
 
-    /// The bytes of their labels and data.
+    /// The bytes of their names, labels and data.
     pub fn bytes(&self) -> usize {
         self.iter()
-            .map(|(label, data)| label.len() + data.len())
+            .map(|(name, label, data)| name.map_or(0, str::len) + label.len() + data.len())
             .sum()
     }
 }
@@ -148,17 +164,18 @@ pub fn codes_of(verdict: &Verdict) -> Vec<Code> {
 
 /// What an interaction carried: its accepted items, then its rejected ones, whole.
 pub fn items_of(verdict: &Verdict) -> CarriedItems {
-    let accepted = verdict.accepted.iter().map(|a| (&a.label, &a.data));
-    let rejected = verdict.rejected.iter().map(|r| (&r.label, &r.data));
+    let accepted = (verdict.accepted.iter()).map(|a| (a.name.as_deref(), &a.label, &a.data));
+    let rejected = (verdict.rejected.iter()).map(|r| (r.name.as_deref(), &r.label, &r.data));
     let all = accepted.chain(rejected);
     let size = all
         .clone()
-        .map(|(label, data)| 8 + label.len() + data.len())
+        .map(|(name, label, data)| 12 + name.map_or(0, str::len) + label.len() + data.len())
         .sum();
     let mut items = CarriedItems(Vec::with_capacity(size));
-    for (label, data) in all {
-        items.push_text(label);
-        items.push_text(data);
+    for (name, label, data) in all {
+        items.push_text(name);
+        items.push_text(Some(label));
+        items.push_text(Some(data));
     }
     items
 }
@@ -324,10 +341,11 @@ pub async fn insert_batch(
                 chunk.push(item);
             }
             let mut insert = sqlx::query(insert_sql(Table::Items, size));
-            for (seq, position, (label, data)) in &chunk {
+            for (seq, position, (name, label, data)) in &chunk {
                 insert = insert
                     .bind(*seq)
                     .bind(*position)
+                    .bind(*name)
                     .bind(*label)
                     .bind(*data);
             }
@@ -370,10 +388,7 @@ struct ItemCursor {
 
 impl ItemCursor {
     /// The next item of `rows` as `(seq, position, (label, data))`, and the cursor moved past it.
-    fn take<'a>(
-        &mut self,
-        rows: &[(i64, &'a NewInteraction)],
-    ) -> Option<(i64, i64, (&'a str, &'a str))> {
+    fn take<'a>(&mut self, rows: &[(i64, &'a NewInteraction)]) -> Option<(i64, i64, ItemText<'a>)> {
         loop {
             let &(seq, record) = rows.get(self.record)?;
             match record.items.at(self.offset) {
@@ -437,28 +452,33 @@ pub struct Filter {
     pub source: Option<Source>,
     /// Only interactions whose verdict carries this code (see [`codes_of`]).
     pub code: Option<Code>,
-    /// Only interactions with this text in an item's label or data (case-insensitive for
+    /// Only interactions with this text in an item's name, label or data (case-insensitive for
     /// ASCII), anywhere in them.
     pub search: Option<String>,
     /// Only interactions that carried an item with exactly this label.
     pub label: Option<String>,
+    /// Only interactions that carried an item with exactly this name.
+    pub name: Option<String>,
     /// Only interactions recorded after this one (a `seq`).
     pub after_seq: Option<i64>,
     /// Only interactions received after this time (Unix milliseconds).
     pub received_after: Option<i64>,
 }
 
-/// The filter as SQL over ?1..?8 (bound by [`bind_filter`]). Labels and search read the items
+/// The filter as SQL over ?1..?9 (bound by [`bind_filter`]). Labels and search read the items
 /// the interaction carried, whole.
 const MATCHES: &str = "(?1 IS NULL OR status = ?1) AND (?2 = 0 OR rejected > 0) \
      AND (?3 IS NULL OR source = ?3) \
      AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(verdict_codes) WHERE value = ?4)) \
      AND (?5 IS NULL OR EXISTS (SELECT 1 FROM interaction_items AS item \
           WHERE item.seq = interactions.seq \
-          AND (item.label LIKE '%' || ?5 || '%' ESCAPE '\\' OR item.data LIKE '%' || ?5 || '%' ESCAPE '\\'))) \
+          AND (item.label LIKE '%' || ?5 || '%' ESCAPE '\\' OR item.data LIKE '%' || ?5 || '%' ESCAPE '\\' \
+               OR item.name LIKE '%' || ?5 || '%' ESCAPE '\\'))) \
      AND (?6 IS NULL OR EXISTS (SELECT 1 FROM interaction_items AS item \
           WHERE item.seq = interactions.seq AND item.label = ?6)) \
-     AND (?7 IS NULL OR seq > ?7) AND (?8 IS NULL OR received_at > ?8)";
+     AND (?7 IS NULL OR seq > ?7) AND (?8 IS NULL OR received_at > ?8) \
+     AND (?9 IS NULL OR EXISTS (SELECT 1 FROM interaction_items AS item \
+          WHERE item.seq = interactions.seq AND item.name = ?9))";
 
 fn bind_filter<'q, O>(
     query: sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
@@ -473,6 +493,7 @@ fn bind_filter<'q, O>(
         .bind(filter.label.as_deref())
         .bind(filter.after_seq)
         .bind(filter.received_after)
+        .bind(filter.name.as_deref())
 }
 
 /// `text` matched literally by `LIKE … ESCAPE` with a backslash.
@@ -506,8 +527,8 @@ pub async fn page(
 ) -> sqlx::Result<Page> {
     let sizes: Vec<(i64, i64)> = bind_filter(
         sqlx::query_as(&format!(
-            "SELECT seq, bytes FROM interactions WHERE {MATCHES} AND (?9 IS NULL OR seq < ?9) \
-             ORDER BY seq DESC LIMIT ?10"
+            "SELECT seq, bytes FROM interactions WHERE {MATCHES} AND (?10 IS NULL OR seq < ?10) \
+             ORDER BY seq DESC LIMIT ?11"
         )),
         filter,
     )
@@ -537,7 +558,7 @@ pub async fn page(
     };
     let rows = bind_filter(
         sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM interactions WHERE {MATCHES} AND seq BETWEEN ?9 AND ?10 \
+            "SELECT {COLUMNS} FROM interactions WHERE {MATCHES} AND seq BETWEEN ?10 AND ?11 \
              ORDER BY seq DESC"
         )),
         filter,
@@ -661,7 +682,7 @@ pub async fn browse(
             let rows = bind_filter(
                 sqlx::query_as(&format!(
                     "SELECT {BROWSE_COLUMNS} FROM interactions \
-                     WHERE {MATCHES} AND (?9 IS NULL OR seq < ?9) ORDER BY seq DESC LIMIT ?10"
+                     WHERE {MATCHES} AND (?10 IS NULL OR seq < ?10) ORDER BY seq DESC LIMIT ?11"
                 )),
                 filter,
             )
@@ -685,7 +706,7 @@ pub async fn browse(
     });
     let (matching, newer): (i64, i64) = bind_filter(
         sqlx::query_as(&format!(
-            "SELECT COUNT(*), COALESCE(SUM(seq > ?9), 0) FROM interactions \
+            "SELECT COUNT(*), COALESCE(SUM(seq > ?10), 0) FROM interactions \
              WHERE {MATCHES}"
         )),
         filter,
@@ -713,7 +734,7 @@ pub async fn newer_than(
     let rows = bind_filter(
         sqlx::query_as(&format!(
             "SELECT {BROWSE_COLUMNS} FROM interactions \
-             WHERE {MATCHES} AND seq > ?9 ORDER BY seq ASC LIMIT ?10"
+             WHERE {MATCHES} AND seq > ?10 ORDER BY seq ASC LIMIT ?11"
         )),
         filter,
     )
@@ -809,8 +830,8 @@ fn insert_sql(table: Table, rows: usize) -> &'static str {
                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ),
             statements(
-                "INSERT INTO interaction_items (seq, position, label, data)",
-                "(?, ?, ?, ?)",
+                "INSERT INTO interaction_items (seq, position, name, label, data)",
+                "(?, ?, ?, ?, ?)",
             ),
         ]
     });
@@ -846,6 +867,8 @@ mod tests {
             accepted: accepted
                 .iter()
                 .map(|(label, data)| AcceptedItem {
+                    name: None,
+                    matched_on: None,
                     label: (*label).to_owned(),
                     data: (*data).to_owned(),
                     kind: "string".to_owned(),
@@ -855,6 +878,8 @@ mod tests {
             rejected: rejected
                 .iter()
                 .map(|(label, data, code)| RejectedItem {
+                    name: None,
+                    matched_on: None,
                     label: (*label).to_owned(),
                     data: (*data).to_owned(),
                     kind: "string".to_owned(),
@@ -926,13 +951,13 @@ mod tests {
         );
         let items = items_of(&v);
         assert_eq!(items.0.capacity(), items.0.len(), "sized up front");
-        let pairs: Vec<(&str, &str)> = items.iter().collect();
+        let pairs: Vec<(Option<&str>, &str, &str)> = items.iter().collect();
         assert_eq!(
             pairs,
             [
-                ("email", "a@b.c"),
-                ("multi\tline", "one\ntwo"),
-                ("page", long.as_str())
+                (None, "email", "a@b.c"),
+                (None, "multi\tline", "one\ntwo"),
+                (None, "page", long.as_str())
             ]
         );
         let record = NewInteraction {
@@ -953,11 +978,12 @@ mod tests {
 
     #[test]
     fn a_batchs_items_come_out_in_order_across_records_empty_ones_included() {
-        let record = |items: &[(&str, &str)]| {
+        let record = |items: &[(Option<&str>, &str, &str)]| {
             let mut carried = CarriedItems::default();
-            for (label, data) in items {
-                carried.push_text(label);
-                carried.push_text(data);
+            for (name, label, data) in items {
+                carried.push_text(*name);
+                carried.push_text(Some(label));
+                carried.push_text(Some(data));
             }
             NewInteraction {
                 id: Uuid::nil(),
@@ -974,9 +1000,9 @@ mod tests {
             }
         };
         let records = [
-            record(&[("a", "1"), ("", "")]),
+            record(&[(None, "a", "1"), (Some(""), "", "")]),
             record(&[]),
-            record(&[("ü", "日本"), ("c", "3")]),
+            record(&[(Some("u"), "ü", "日本"), (None, "c", "3")]),
         ];
         let rows: Vec<(i64, &NewInteraction)> = (10..).zip(&records).collect();
         let mut cursor = ItemCursor::default();
@@ -984,12 +1010,12 @@ mod tests {
         assert_eq!(
             taken,
             [
-                (10, 0, ("a", "1")),
-                (10, 1, ("", "")),
-                (12, 0, ("ü", "日本")),
-                (12, 1, ("c", "3")),
+                (10, 0, (None, "a", "1")),
+                (10, 1, (Some(""), "", "")),
+                (12, 0, (Some("u"), "ü", "日本")),
+                (12, 1, (None, "c", "3")),
             ]
         );
-        assert_eq!(records[2].items.bytes(), "ü日本c3".len());
+        assert_eq!(records[2].items.bytes(), "uü日本c3".len());
     }
 }

@@ -10,6 +10,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::domain::ItemMember;
 use crate::domain::problem::{Code, Problem, Warning};
 use crate::jws::Stage;
 
@@ -147,12 +148,37 @@ impl fmt::Display for RejectedSource {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct AcceptedItem {
+    /// The item's `name`, when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub label: String,
     pub data: String,
     #[serde(rename = "type")]
     pub kind: String,
     pub source: AcceptedSource,
+    /// Which member the Unsigned fields page matched, for an item it let through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_on: Option<ItemMember>,
+}
+
+impl AcceptedItem {
+    /// The item's name when it says something its label does not (the portal shows it).
+    pub fn distinct_name(&self) -> Option<&str> {
+        distinct_name(self.name.as_deref(), &self.label)
+    }
+}
+
+impl RejectedItem {
+    /// The item's name when it says something its label does not (the portal shows it).
+    pub fn distinct_name(&self) -> Option<&str> {
+        distinct_name(self.name.as_deref(), &self.label)
+    }
+}
+
+fn distinct_name<'a>(name: Option<&'a str>, label: &str) -> Option<&'a str> {
+    name.filter(|name| *name != label)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -162,13 +188,20 @@ pub struct Reason {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct RejectedItem {
+    /// The item's `name`, when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub label: String,
     pub data: String,
     #[serde(rename = "type")]
     pub kind: String,
     pub source: RejectedSource,
     pub reason: Reason,
+    /// Which member the Unsigned fields page was matched against, for an item it refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_on: Option<ItemMember>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -222,14 +255,17 @@ mod tests {
                 header: serde_json::from_str(r#"{"alg":"ES256","kid":"k"}"#).unwrap(),
             },
             accepted: vec![AcceptedItem {
-                label: "page".to_owned(),
+                name: Some("page".to_owned()),
+                label: "Page".to_owned(),
                 data: "/x".to_owned(),
                 kind: "string".to_owned(),
                 source: AcceptedSource::ReportOnly,
+                matched_on: None,
             }],
             rejected: Vec::new(),
             would_reject: vec![RejectedItem {
-                label: "page".to_owned(),
+                name: Some("page".to_owned()),
+                label: "Page".to_owned(),
                 data: "/x".to_owned(),
                 kind: "string".to_owned(),
                 source: RejectedSource::Unsigned,
@@ -237,6 +273,7 @@ mod tests {
                     code: Code::NotAllowlisted,
                     message: "m".to_owned(),
                 },
+                matched_on: Some(ItemMember::Name),
             }],
             warnings: vec![Warning {
                 code: Code::UnknownItemField,

@@ -2,8 +2,10 @@
 //! unsigned items sent beside it.
 //!
 //! - Enforcement is on while at least one active signing key exists (providing a key enables it).
-//! - When on, an unsigned item passes only if its label is on the allowlist, matched exactly.
-//! - A label that arrived signed and valid wins over the same label sent unsigned.
+//! - When on, an unsigned item passes only if it is on the allowlist, matched exactly: its name
+//!   (or its label, without a name), or its label when the operator says so (`ItemMember`).
+//! - An item that arrived signed and valid wins over one with the same key sent unsigned; an
+//!   item's key is its name, else its label.
 //! - If the signature is invalid, every signed item is dropped.
 
 use std::collections::HashSet;
@@ -12,13 +14,15 @@ use super::{
     AcceptedItem, AcceptedSource, Enforcement, Reason, RejectedItem, RejectedSource,
     SignatureStatus, SignatureVerdict, Verdict,
 };
-use crate::domain::InteractionItem;
 use crate::domain::problem::{Code, Warning};
+use crate::domain::{InteractionItem, ItemMember};
 use crate::jws::{Failure, Verified};
 
 pub struct Policy<'a> {
     pub enforcement: Enforcement,
     pub allowlist: &'a HashSet<String>,
+    /// What the allowlist is matched against.
+    pub match_on: ItemMember,
 }
 
 /// What the request carried as signed data, after the engine looked at it.
@@ -55,7 +59,7 @@ pub fn decide(
         warnings: Vec::new(),
     };
     let report_only = policy.enforcement == Enforcement::ReportOnly;
-    let mut signed_labels: HashSet<String> = HashSet::new();
+    let mut signed_keys: HashSet<String> = HashSet::new();
 
     match signed {
         SignedInput::Absent => {}
@@ -69,12 +73,12 @@ pub fn decide(
             verdict.signature.header = Some(verified.header);
             verdict.warnings.extend(verified.warnings);
             for item in verified.items {
-                if signed_labels.contains(&item.label) {
+                if signed_keys.contains(item.key()) {
                     verdict.rejected.push(rejected(item, RejectedSource::Signed, Code::DuplicateLabel,
-                        "This label appears earlier in the signed data; the first occurrence was kept."));
+                        "This key (name, else label) appears earlier in the signed data; the first occurrence was kept.", None));
                 } else {
-                    signed_labels.insert(item.label.clone());
-                    verdict.accepted.push(accepted(item, AcceptedSource::Signed));
+                    signed_keys.insert(item.key().to_owned());
+                    verdict.accepted.push(accepted(item, AcceptedSource::Signed, None));
                 }
             }
         }
@@ -96,57 +100,87 @@ pub fn decide(
                         RejectedSource::Signed,
                         Code::InvalidSignature,
                         &message,
+                        None,
                     ));
-                    verdict.accepted.push(accepted(item, AcceptedSource::ReportOnly));
+                    verdict
+                        .accepted
+                        .push(accepted(item, AcceptedSource::ReportOnly, None));
                 } else {
                     verdict.rejected.push(rejected(
                         item,
                         RejectedSource::Signed,
                         Code::InvalidSignature,
                         &message,
+                        None,
                     ));
                 }
             }
         }
     }
 
-    let mut unsigned_labels: HashSet<String> = HashSet::new();
+    let mut unsigned_keys: HashSet<String> = HashSet::new();
     for item in unsigned {
-        if signed_labels.contains(&item.label) {
+        if signed_keys.contains(item.key()) {
             verdict.rejected.push(rejected(
                 item,
                 RejectedSource::Unsigned,
                 Code::OverriddenBySigned,
-                "The same label arrived signed and verified; the signed value wins.",
+                "The same key (name, else label) arrived signed and verified; the signed value wins.",
+                None,
             ));
-        } else if unsigned_labels.contains(&item.label) {
+            continue;
+        }
+        if !unsigned_keys.insert(item.key().to_owned()) {
             verdict.rejected.push(rejected(
                 item,
                 RejectedSource::Unsigned,
                 Code::DuplicateLabel,
-                "This label appears earlier in the unsigned data; the first occurrence was kept.",
+                "This key (name, else label) appears earlier in the unsigned data; the first occurrence was kept.",
+                None,
             ));
+            continue;
+        }
+        if policy.enforcement == Enforcement::Off {
+            verdict
+                .accepted
+                .push(accepted(item, AcceptedSource::UnsignedNotEnforced, None));
+            continue;
+        }
+        let (member, value) = item.member(policy.match_on);
+        let listed = policy.allowlist.contains(value);
+        if let Some(warning) = disagreement(&item, member, listed, policy) {
+            verdict.warnings.push(warning);
+        }
+        let refusal = format!(
+            "Signing is enforced and its {member} {value:?} is not on the Unsigned fields page \
+             (exact, case-sensitive match).",
+            member = member.as_str()
+        );
+        if listed {
+            verdict.accepted.push(accepted(
+                item,
+                AcceptedSource::UnsignedAllowlisted,
+                Some(member),
+            ));
+        } else if report_only {
+            verdict.would_reject.push(rejected(
+                item.clone(),
+                RejectedSource::Unsigned,
+                Code::NotAllowlisted,
+                &refusal,
+                Some(member),
+            ));
+            verdict
+                .accepted
+                .push(accepted(item, AcceptedSource::ReportOnly, Some(member)));
         } else {
-            unsigned_labels.insert(item.label.clone());
-            match policy.enforcement {
-                Enforcement::Off => verdict
-                    .accepted
-                    .push(accepted(item, AcceptedSource::UnsignedNotEnforced)),
-                Enforcement::On | Enforcement::ReportOnly
-                    if policy.allowlist.contains(&item.label) =>
-                {
-                    verdict
-                        .accepted
-                        .push(accepted(item, AcceptedSource::UnsignedAllowlisted))
-                }
-                Enforcement::ReportOnly => {
-                    verdict.would_reject.push(rejected(item.clone(), RejectedSource::Unsigned, Code::NotAllowlisted,
-                        "Signing would be enforced and this label is not on the Unsigned fields page (exact, case-sensitive match)."));
-                    verdict.accepted.push(accepted(item, AcceptedSource::ReportOnly));
-                }
-                Enforcement::On => verdict.rejected.push(rejected(item, RejectedSource::Unsigned, Code::NotAllowlisted,
-                    "Signing is enforced and this label is not on the Unsigned fields page (exact, case-sensitive match).")),
-            }
+            verdict.rejected.push(rejected(
+                item,
+                RejectedSource::Unsigned,
+                Code::NotAllowlisted,
+                &refusal,
+                Some(member),
+            ));
         }
     }
 
@@ -164,12 +198,51 @@ pub fn decide(
     verdict
 }
 
-fn accepted(item: InteractionItem, source: AcceptedSource) -> AcceptedItem {
+/// A warning when the item's name and label differ and matching the other one against the
+/// allowlist would have decided otherwise: Talkative does not say which its page lists.
+fn disagreement(
+    item: &InteractionItem,
+    member: ItemMember,
+    listed: bool,
+    policy: &Policy<'_>,
+) -> Option<Warning> {
+    let name = item.name.as_deref()?;
+    if name == item.label {
+        return None;
+    }
+    let (other, other_value) = match member {
+        ItemMember::Name => (ItemMember::Label, item.label.as_str()),
+        ItemMember::Label => (ItemMember::Name, name),
+    };
+    if policy.allowlist.contains(other_value) == listed {
+        return None;
+    }
+    let outcome = if listed { "dropped" } else { "let through" };
+    Some(Warning::new(
+        Code::NameLabelDisagree,
+        format!(
+            "Item {name:?} (label {label:?}) was matched on its {member}; its {other} {other_value:?} \
+             would have {outcome} it (--unsigned-field-match {other}). Talkative does not document \
+             which of the two its Unsigned fields page lists: list both, or sign the item.",
+            label = item.label,
+            member = member.as_str(),
+            other = other.as_str(),
+        ),
+    ))
+}
+
+fn accepted(
+    item: InteractionItem,
+    source: AcceptedSource,
+    matched_on: Option<ItemMember>,
+) -> AcceptedItem {
     AcceptedItem {
+        name: item.name,
         label: item.label,
         data: item.data,
         kind: item.kind,
         source,
+        matched_on,
     }
 }
 
@@ -178,8 +251,10 @@ fn rejected(
     source: RejectedSource,
     code: Code,
     message: &str,
+    matched_on: Option<ItemMember>,
 ) -> RejectedItem {
     RejectedItem {
+        name: item.name,
         label: item.label,
         data: item.data,
         kind: item.kind,
@@ -188,6 +263,7 @@ fn rejected(
             code,
             message: message.to_owned(),
         },
+        matched_on,
     }
 }
 
@@ -197,6 +273,7 @@ mod tests {
 
     fn item(label: &str) -> InteractionItem {
         InteractionItem {
+            name: None,
             label: label.into(),
             data: "d".into(),
             kind: "string".into(),
@@ -222,6 +299,7 @@ mod tests {
         let policy = Policy {
             enforcement,
             allowlist: &allowlist,
+            match_on: ItemMember::Name,
         };
         decide(
             uuid::Uuid::nil(),
@@ -340,6 +418,7 @@ mod tests {
         let policy = Policy {
             enforcement: Enforcement::Off,
             allowlist: &allowlist,
+            match_on: ItemMember::Name,
         };
         let v = decide(
             uuid::Uuid::nil(),
@@ -349,5 +428,123 @@ mod tests {
             &policy,
         );
         assert_eq!(v.warnings[0].code, Code::NonStringType);
+    }
+
+    fn named(name: &str, label: &str) -> InteractionItem {
+        InteractionItem {
+            name: Some(name.into()),
+            ..item(label)
+        }
+    }
+
+    fn decide_with(
+        signed: &[InteractionItem],
+        unsigned: Vec<InteractionItem>,
+        allow: &[&str],
+        match_on: ItemMember,
+    ) -> Verdict {
+        let allowlist = allow.iter().map(|s| s.to_string()).collect();
+        let policy = Policy {
+            enforcement: Enforcement::On,
+            allowlist: &allowlist,
+            match_on,
+        };
+        let signed = if signed.is_empty() {
+            SignedInput::Absent
+        } else {
+            SignedInput::Verified(Verified {
+                key_id: uuid::Uuid::nil(),
+                header: Default::default(),
+                items: signed.to_vec(),
+                warnings: vec![],
+            })
+        };
+        decide(uuid::Uuid::nil(), String::new(), signed, unsigned, &policy)
+    }
+
+    /// `{name: "email", label: "Email Address"}`, as Talkative's examples send it, is checked as
+    /// `email` (it once was checked as its display label).
+    #[test]
+    fn the_allowlist_matches_the_name_by_default_and_says_so() {
+        let v = decide_with(
+            &[],
+            vec![named("email", "Email Address"), item("page")],
+            &["email", "page"],
+            ItemMember::Name,
+        );
+        let matched: Vec<_> = v
+            .accepted
+            .iter()
+            .map(|a| (a.label.as_str(), a.matched_on))
+            .collect();
+        assert_eq!(
+            matched,
+            [
+                ("Email Address", Some(ItemMember::Name)),
+                ("page", Some(ItemMember::Label))
+            ]
+        );
+        // Its label is not listed: the label rule would have dropped it, which is said.
+        let warned: Vec<Code> = v.warnings.iter().map(|w| w.code).collect();
+        assert_eq!(warned, [Code::NameLabelDisagree]);
+        let json = serde_json::to_value(&v.accepted[0]).unwrap();
+        assert_eq!(json["name"], "email");
+        assert_eq!(json["matchedOn"], "name");
+    }
+
+    #[test]
+    fn a_name_and_label_that_would_decide_differently_are_warned_about() {
+        // Listed by label only: matched on the name, dropped, with a warning naming the label.
+        let v = decide_with(
+            &[],
+            vec![named("email", "Email Address")],
+            &["Email Address"],
+            ItemMember::Name,
+        );
+        assert_eq!(v.rejected[0].reason.code, Code::NotAllowlisted);
+        assert_eq!(v.rejected[0].matched_on, Some(ItemMember::Name));
+        assert!(v.rejected[0].reason.message.contains("name \"email\""));
+        assert_eq!(v.warnings[0].code, Code::NameLabelDisagree);
+        assert!(
+            v.warnings[0]
+                .message
+                .contains("--unsigned-field-match label"),
+            "{}",
+            v.warnings[0].message
+        );
+        // The operator forces labels: now it passes, and the name is the one warned about.
+        let v = decide_with(
+            &[],
+            vec![named("email", "Email Address")],
+            &["Email Address"],
+            ItemMember::Label,
+        );
+        assert_eq!(v.accepted[0].matched_on, Some(ItemMember::Label));
+        assert_eq!(v.warnings[0].code, Code::NameLabelDisagree);
+        // Both listed, or a name equal to its label: nothing to warn about.
+        let v = decide_with(
+            &[],
+            vec![named("email", "Email Address"), named("page", "page")],
+            &["email", "Email Address"],
+            ItemMember::Name,
+        );
+        assert!(v.warnings.is_empty(), "{:?}", v.warnings);
+    }
+
+    #[test]
+    fn signed_data_wins_over_unsigned_data_with_the_same_name() {
+        let v = decide_with(
+            &[named("email", "Email")],
+            vec![named("email", "Another label"), item("email")],
+            &["email"],
+            ItemMember::Name,
+        );
+        assert_eq!(
+            codes(&v),
+            [
+                ("Another label".into(), Code::OverriddenBySigned),
+                ("email".into(), Code::OverriddenBySigned)
+            ]
+        );
     }
 }

@@ -376,6 +376,7 @@ async fn hash_password_output_is_a_usable_credential() {
         verify_rate_limit: 0,
         rate_limit_loopback: false,
         allowed_hosts: Vec::new(),
+        unsigned_field_match: None,
     };
     let app = Application::build(args.into_settings().unwrap())
         .await

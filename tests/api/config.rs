@@ -130,3 +130,46 @@ fn serve_refuses_a_bad_config_file_at_start() {
         "nothing was created for a bad config"
     );
 }
+
+/// What the Unsigned fields page matches: the config file may say, the flag overrides it.
+#[tokio::test]
+async fn the_unsigned_field_match_comes_from_the_file_or_the_flag() {
+    use clap::Parser;
+    use talkative_emulator::cli::Cli;
+    use talkative_emulator::domain::ItemMember;
+    let signer = TestSigner::generate();
+    let dir = config(&signer, "unsigned_field_match = \"label\"");
+    let file = dir.path().join("emulator.toml");
+    let settings = |extra: &[&str]| {
+        let mut args = vec![
+            "talkative-emulator",
+            "serve",
+            "--config",
+            file.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let cli = Cli::try_parse_from(args).unwrap();
+        let Some(talkative_emulator::cli::Command::Serve(serve)) = cli.command else {
+            panic!("serve");
+        };
+        serve.into_settings().unwrap()
+    };
+    assert_eq!(settings(&[]).unsigned_field_match, ItemMember::Label);
+    assert_eq!(
+        settings(&["--unsigned-field-match", "name"]).unsigned_field_match,
+        ItemMember::Name
+    );
+    let refused = Cli::try_parse_from([
+        "talkative-emulator",
+        "serve",
+        "--unsigned-field-match",
+        "key",
+    ]);
+    assert!(refused.is_err(), "only name or label");
+    std::fs::write(&file, "unsigned_field_match = \"both\"\n").unwrap();
+    let error = ConfigFile::load(&file).unwrap_err();
+    assert!(
+        format!("{error:#}").contains("unsigned_field_match"),
+        "{error:#}"
+    );
+}

@@ -303,7 +303,7 @@ async fn lookalikes_of_an_allowlisted_label_are_not_allowlisted() {
     let verdict = app.verify(None, json!(unsigned)).await;
     assert_eq!(
         verdict["accepted"],
-        json!([{ "label": "email", "data": "real", "type": "string", "source": "unsigned_allowlisted" }])
+        json!([{ "label": "email", "data": "real", "type": "string", "source": "unsigned_allowlisted", "matchedOn": "label" }])
     );
     let rejected = verdict["rejected"].as_array().unwrap();
     assert_eq!(rejected.len(), lookalikes.len());

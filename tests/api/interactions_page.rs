@@ -449,3 +449,34 @@ async fn search_reaches_the_whole_data_and_a_label_is_matched_apart_from_its_dat
         assert_eq!(found["interactions"][0]["id"], odd["id"], "{label}");
     }
 }
+
+/// A named item's page says its name beside its label, and that the allowlist matched the name;
+/// the list's search finds it by its name.
+#[tokio::test]
+async fn a_named_item_shows_its_name_and_is_found_by_it() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    app.add_field("accountNumber").await;
+    let verdict = app
+        .verify(
+            None,
+            json!([{"name": "accountNumber", "label": "Account Number", "type": "string", "data": "123"}]),
+        )
+        .await;
+    let html = page(
+        &app,
+        &format!("/interactions/{}", verdict["id"].as_str().unwrap()),
+    )
+    .await;
+    assert!(
+        html.contains("<code>Account Number</code> <span class=\"muted item-name\">name <code>accountNumber</code></span>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<span class=\"muted\">by name</span>"),
+        "{html}"
+    );
+    let found = page(&app, "/interactions?q=accountNum").await;
+    assert!(text_of(&found, "position").contains("of 1 matching"));
+}

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestSigner, code, items, pairs, sources, spawn_app};
+use crate::helpers::{TestSigner, code, items, pairs, sources, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn without_keys_enforcement_is_off_and_unsigned_passes() {
@@ -392,4 +392,90 @@ async fn a_verdict_names_its_key_as_it_was_called_when_it_verified() {
 
     let unsigned = app.verify(None, json!([])).await;
     assert_eq!(unsigned["signature"]["keyName"], json!(null));
+}
+
+/// Items as Talkative's widget examples send them: `{name, label, type, data}`. The name is the
+/// key (once it was dropped with a warning, and the display label matched instead).
+fn named(name: &str, label: &str, data: &str) -> serde_json::Value {
+    json!({ "name": name, "label": label, "type": "string", "data": data })
+}
+
+#[tokio::test]
+async fn named_items_are_matched_and_merged_on_their_name() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    app.add_field("email").await;
+
+    let verdict = app
+        .verify(
+            None,
+            json!([
+                named("email", "Email Address", "a@b.c"),
+                named("account", "Account", "42")
+            ]),
+        )
+        .await;
+    assert_eq!(verdict["accepted"][0]["name"], "email");
+    assert_eq!(verdict["accepted"][0]["label"], "Email Address");
+    assert_eq!(verdict["accepted"][0]["matchedOn"], "name");
+    assert_eq!(verdict["rejected"][0]["name"], "account");
+    assert_eq!(verdict["rejected"][0]["reason"]["code"], "not_allowlisted");
+    let codes: Vec<&str> = verdict["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["code"].as_str().unwrap())
+        .collect();
+    assert!(!codes.contains(&"unknown_item_field"), "{verdict}");
+    // Its label "Email Address" is not listed: matching labels would have dropped it.
+    assert_eq!(codes, ["name_label_disagree"], "{verdict}");
+
+    // Signed data wins over unsigned data with the same name, whatever their labels.
+    let token = signer.sign_items(&json!([named("email", "E-mail", "signed@b.c")]));
+    let verdict = app
+        .verify(
+            Some(&token),
+            json!([named("email", "Email Address", "spoof@b.c")]),
+        )
+        .await;
+    assert_eq!(verdict["accepted"][0]["data"], "signed@b.c");
+    assert_eq!(verdict["accepted"][0]["name"], "email");
+    assert_eq!(
+        verdict["rejected"][0]["reason"]["code"],
+        "overridden_by_signed"
+    );
+
+    // The log filters on names too.
+    let (_, by_name) = app.get("/api/v1/interactions?name=email").await;
+    assert_eq!(by_name["interactions"].as_array().unwrap().len(), 2);
+    let (_, by_label) = app.get("/api/v1/interactions?label=email").await;
+    assert_eq!(
+        by_label["interactions"],
+        json!([]),
+        "no item is labelled email"
+    );
+}
+
+#[tokio::test]
+async fn the_unsigned_fields_page_can_be_matched_on_labels_instead() {
+    let app = spawn_app_with(|s| {
+        s.unsigned_field_match = talkative_emulator::domain::ItemMember::Label;
+    })
+    .await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    app.add_field("Email Address").await;
+    let verdict = app
+        .verify(None, json!([named("email", "Email Address", "a@b.c")]))
+        .await;
+    assert_eq!(verdict["accepted"][0]["matchedOn"], "label");
+    assert_eq!(verdict["warnings"][0]["code"], "name_label_disagree");
+    assert!(
+        verdict["warnings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--unsigned-field-match name"),
+        "{verdict}"
+    );
 }

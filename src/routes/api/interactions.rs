@@ -34,6 +34,9 @@ pub struct ListParams {
     cursor: Option<String>,
     /// Only interactions that carried an item with exactly this label.
     label: Option<String>,
+    /// Only interactions that carried an item with exactly this name (Talkative's widget
+    /// examples give every item one).
+    name: Option<String>,
     /// Only interactions recorded after this one (its id) or received after this time
     /// (RFC 3339).
     after: Option<String>,
@@ -204,6 +207,7 @@ pub async fn list(
         status,
         rejected_only: params.rejected.unwrap_or(false),
         label: params.label.clone(),
+        name: params.name.clone(),
         ..interactions::Filter::default()
     };
     if let Some(after) = params.after.as_deref() {

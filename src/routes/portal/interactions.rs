@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::{Layout, PortalError, Redirect, render, render_page, submit_form};
 use crate::app::interaction_log;
+use crate::domain::ItemMember;
 use crate::domain::problem::Code;
 use crate::encoding::strict_json;
 use crate::routes::state::WebState;

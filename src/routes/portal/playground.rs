@@ -16,6 +16,7 @@ use super::{Layout, PortalError, Redirect, render, render_page, submit_form};
 use crate::app::AppError;
 use crate::app::sample::{SAMPLE_KEY_NAME, SAMPLE_UNSIGNED_ITEMS, make_sample};
 use crate::app::verification::{self, verify_and_record};
+use crate::domain::ItemMember;
 use crate::domain::interaction::check_limits;
 use crate::domain::problem::{Code, Problem};
 use crate::encoding::base64url;
