@@ -58,15 +58,18 @@ impl Application {
             metrics: Default::default(),
             settings,
         };
+        // Installs the config file's keys, fields and widget configs, and the built-in default
+        // widget config when it is not stored yet (so it runs without a config file too).
+        let seeded = management::apply_config_file(&core, false)
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!("installing the config file and the default widget config: {e}")
+            })?;
         if !core.settings.config_file.is_empty() {
-            let seeded = management::apply_config_file(&core, false)
-                .await
-                .map_err(|e| {
-                    anyhow::anyhow!("installing the config file's keys and fields: {e}")
-                })?;
             tracing::info!(
                 signing_keys = seeded.signing_keys,
                 unsigned_fields = seeded.unsigned_fields,
+                widget_configs = seeded.widget_configs,
                 "config file applied"
             );
         }

@@ -220,14 +220,13 @@ pub async fn apply_config_file(
         core.recorder.discard().await;
     }
     let change = core.cache.change().await;
-    let seeded = crate::storage::seeding::apply(
-        &core.pool,
-        &core.settings.config_file.signing_keys,
-        &core.settings.config_file.unsigned_fields,
-        wipe,
-        MAX_ACTIVE_KEYS,
-    )
-    .await;
+    let file = &core.settings.config_file;
+    let seed = crate::storage::seeding::Seed {
+        signing_keys: &file.signing_keys,
+        unsigned_fields: &file.unsigned_fields,
+        widget_configs: &file.widget_configs,
+    };
+    let seeded = crate::storage::seeding::apply(&core.pool, seed, wipe, MAX_ACTIVE_KEYS).await;
     let seeded = match seeded {
         Ok(seeded) => seeded,
         Err(SeedError::TooManyActiveKeys { active }) => {

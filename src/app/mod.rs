@@ -11,6 +11,7 @@ pub mod policy_cache;
 pub mod recorder;
 pub mod sample;
 pub mod verification;
+pub mod widget_configs;
 
 pub use error::AppError;
 

@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
-use crate::domain::{ItemMember, KeyName, SigningKey, UnsignedFieldLabel};
+use crate::domain::widget_config::{Action, PreChatField, Queue, WidgetConfigParts};
+use crate::domain::{ItemMember, KeyName, SigningKey, UnsignedFieldLabel, WidgetConfig};
 
 #[derive(Debug, Clone, Default)]
 pub struct ConfigFile {
@@ -27,6 +28,8 @@ pub struct ConfigFile {
     pub unsigned_fields: Vec<UnsignedFieldLabel>,
     pub report_only: Option<bool>,
     pub unsigned_field_match: Option<ItemMember>,
+    /// Chat widget configs, installed (replacing any with the same UUID) at start and on reset.
+    pub widget_configs: Vec<WidgetConfig>,
 }
 
 #[derive(Deserialize)]
@@ -38,6 +41,22 @@ struct RawConfigFile {
     unsigned_fields: Vec<String>,
     #[serde(default)]
     signing_keys: Vec<ConfigKey>,
+    #[serde(default)]
+    widget_configs: Vec<ConfigWidget>,
+}
+
+/// A `[[widget_configs]]` table: a UUID and the config's parts.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigWidget {
+    uuid: uuid::Uuid,
+    name: String,
+    #[serde(default)]
+    queues: Vec<Queue>,
+    #[serde(default)]
+    actions: Vec<Action>,
+    #[serde(default)]
+    fields: Vec<PreChatField>,
 }
 
 #[derive(Deserialize)]
@@ -86,6 +105,17 @@ impl ConfigFile {
                 crate::jws::MAX_ACTIVE_KEYS
             );
         }
+        for (index, widget) in config.widget_configs.into_iter().enumerate() {
+            let parts = WidgetConfigParts {
+                name: widget.name,
+                queues: widget.queues,
+                actions: widget.actions,
+                fields: widget.fields,
+            };
+            let checked = WidgetConfig::new(widget.uuid, parts)
+                .map_err(|problem| anyhow::anyhow!("widget_configs[{index}]: {problem}"))?;
+            seed.widget_configs.push(checked);
+        }
         for (index, label) in config.unsigned_fields.iter().enumerate() {
             let label = UnsignedFieldLabel::parse(label)
                 .map_err(|problem| anyhow::anyhow!("unsigned_fields[{index}]: {problem}"))?;
@@ -95,7 +125,9 @@ impl ConfigFile {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.signing_keys.is_empty() && self.unsigned_fields.is_empty()
+        self.signing_keys.is_empty()
+            && self.unsigned_fields.is_empty()
+            && self.widget_configs.is_empty()
     }
 }
 

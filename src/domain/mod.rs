@@ -7,8 +7,10 @@ pub mod pem;
 pub mod problem;
 pub mod signing_key;
 pub mod unsigned_field_label;
+pub mod widget_config;
 
 pub use interaction::{InteractionItem, ItemMember};
 pub use key_name::KeyName;
 pub use signing_key::SigningKey;
 pub use unsigned_field_label::UnsignedFieldLabel;
+pub use widget_config::WidgetConfig;

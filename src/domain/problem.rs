@@ -49,6 +49,13 @@ pub enum Code {
     InvalidKeyName,
     SigningKeyNotFound,
     TooManyActiveKeys,
+    // Widget configs
+    InvalidWidgetConfig,
+    WidgetConfigNotFound,
+    /// A queue a request names is not one of the config's.
+    QueueNotFound,
+    /// The built-in default config cannot be deleted (it is what unknown configs get).
+    DefaultWidgetConfig,
     // Unsigned fields
     InvalidLabel,
     AlreadyAllowlisted,
@@ -153,6 +160,10 @@ impl Code {
             | Code::AlreadyAllowlisted
             | Code::UnsignedFieldNotFound
             | Code::LookalikeLabel
+            | Code::InvalidWidgetConfig
+            | Code::WidgetConfigNotFound
+            | Code::QueueNotFound
+            | Code::DefaultWidgetConfig
             | Code::IdentityLabel => false,
         }
     }

@@ -49,9 +49,12 @@ impl Code {
         match self {
             Code::InvalidRequest => StatusCode::BAD_REQUEST,
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Code::NotFound | Code::SigningKeyNotFound | Code::UnsignedFieldNotFound => {
-                StatusCode::NOT_FOUND
-            }
+            Code::NotFound
+            | Code::SigningKeyNotFound
+            | Code::UnsignedFieldNotFound
+            | Code::WidgetConfigNotFound
+            | Code::QueueNotFound => StatusCode::NOT_FOUND,
+            Code::DefaultWidgetConfig => StatusCode::CONFLICT,
             Code::AlreadyAllowlisted | Code::TooManyActiveKeys => StatusCode::CONFLICT,
             Code::CsrfRejected | Code::HostNotAllowed | Code::CrossSiteRequest => {
                 StatusCode::FORBIDDEN
@@ -70,6 +73,7 @@ impl Code {
             | Code::InvalidPublicKey
             | Code::DuplicateKey
             | Code::InvalidKeyName
+            | Code::InvalidWidgetConfig
             | Code::InvalidLabel => StatusCode::UNPROCESSABLE_ENTITY,
             // A token's refusals and the verdict's reasons and warnings are verdicts, answered
             // 200 by the verify endpoint; should one ever be an HTTP error, it is input refused.

@@ -23,6 +23,7 @@ pub enum Verb {
     /// checkers send it).
     Get,
     Post,
+    Put,
     Patch,
     Delete,
     Options,
@@ -36,6 +37,7 @@ impl Verb {
         match self {
             Verb::Get => *method == Method::GET || *method == Method::HEAD,
             Verb::Post => *method == Method::POST,
+            Verb::Put => *method == Method::PUT,
             Verb::Patch => *method == Method::PATCH,
             Verb::Delete => *method == Method::DELETE,
             Verb::Options => *method == Method::OPTIONS,
@@ -48,6 +50,7 @@ impl Verb {
         match self {
             Verb::Get => Some(Method::GET),
             Verb::Post => Some(Method::POST),
+            Verb::Put => Some(Method::PUT),
             Verb::Patch => Some(Method::PATCH),
             Verb::Delete => Some(Method::DELETE),
             Verb::Options => Some(Method::OPTIONS),
@@ -61,6 +64,7 @@ impl Verb {
         match self {
             Verb::Get => resource.guard(guard::Any(guard::Get()).or(guard::Head())),
             Verb::Post => resource.guard(guard::Post()),
+            Verb::Put => resource.guard(guard::Put()),
             Verb::Patch => resource.guard(guard::Patch()),
             Verb::Delete => resource.guard(guard::Delete()),
             Verb::Options => resource.guard(guard::Options()),

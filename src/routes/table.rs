@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::routes::api::{
     interactions as log_api, openapi, signing_keys as keys_api, stream,
-    unsigned_fields as fields_api, verify,
+    unsigned_fields as fields_api, verify, widget_configs as configs_api,
 };
 use crate::routes::family::Family::{self, *};
 use crate::routes::mount::{Documentation, Endpoint, Verb};
@@ -54,144 +54,40 @@ const fn documented(
     }
 }
 
-use Verb::{Any, Delete, Get, Options, Patch, Post};
+use Verb::{Any, Delete, Get, Options, Patch, Post, Put};
 
 /// The route table. Order matters where paths overlap: a literal segment before a parameter
 /// (`/interactions/stream` before `/interactions/{id}`), each family's fallback after its
 /// routes, the portal's last of all.
+#[rustfmt::skip] // One row a line: the table reads as a table.
 pub static ROUTES: &[Endpoint] = &[
     // What customers' pages call. First: the verify endpoint is what runs under load.
-    documented(
-        Post,
-        "/api/v1/verify",
-        Open,
-        |r| r.to(verify::verify),
-        openapi::operation::<verify::__path_verify>,
-    ),
-    documented(
-        Options,
-        "/api/v1/verify",
-        Open,
-        |r| r.to(verify::preflight),
-        openapi::operation::<verify::__path_preflight>,
-    ),
+    documented(Post, "/api/v1/verify", Open, |r| r.to(verify::verify), openapi::operation::<verify::__path_verify>),
+    documented(Options, "/api/v1/verify", Open, |r| r.to(verify::preflight), openapi::operation::<verify::__path_preflight>),
     // The management API.
-    documented(
-        Get,
-        "/api/v1/openapi.json",
-        Management,
-        |r| r.to(openapi::serve),
-        openapi::operation::<openapi::__path_serve>,
-    ),
-    documented(
-        Post,
-        "/api/v1/reset",
-        Management,
-        |r| r.to(api::reset),
-        openapi::operation::<api::__path_reset>,
-    ),
-    documented(
-        Get,
-        "/api/v1/interactions",
-        Management,
-        |r| r.to(log_api::list),
-        openapi::operation::<log_api::__path_list>,
-    ),
-    documented(
-        Delete,
-        "/api/v1/interactions",
-        Management,
-        |r| r.to(log_api::clear),
-        openapi::operation::<log_api::__path_clear>,
-    ),
-    documented(
-        Get,
-        "/api/v1/interactions/stream",
-        Management,
-        |r| r.to(stream::stream),
-        openapi::operation::<stream::__path_stream>,
-    ),
-    documented(
-        Get,
-        "/api/v1/interactions/{id}",
-        Management,
-        |r| r.to(log_api::get),
-        openapi::operation::<log_api::__path_get>,
-    ),
-    documented(
-        Get,
-        "/api/v1/signing-keys",
-        Management,
-        |r| r.to(keys_api::list),
-        openapi::operation::<keys_api::__path_list>,
-    ),
-    documented(
-        Post,
-        "/api/v1/signing-keys",
-        Management,
-        |r| r.to(keys_api::create),
-        openapi::operation::<keys_api::__path_create>,
-    ),
-    documented(
-        Get,
-        "/api/v1/signing-keys/{id}",
-        Management,
-        |r| r.to(keys_api::get),
-        openapi::operation::<keys_api::__path_get>,
-    ),
-    documented(
-        Patch,
-        "/api/v1/signing-keys/{id}",
-        Management,
-        |r| r.to(keys_api::update),
-        openapi::operation::<keys_api::__path_update>,
-    ),
-    documented(
-        Delete,
-        "/api/v1/signing-keys/{id}",
-        Management,
-        |r| r.to(keys_api::delete),
-        openapi::operation::<keys_api::__path_delete>,
-    ),
-    documented(
-        Get,
-        "/api/v1/unsigned-fields",
-        Management,
-        |r| r.to(fields_api::list),
-        openapi::operation::<fields_api::__path_list>,
-    ),
-    documented(
-        Post,
-        "/api/v1/unsigned-fields",
-        Management,
-        |r| r.to(fields_api::create),
-        openapi::operation::<fields_api::__path_create>,
-    ),
-    documented(
-        Delete,
-        "/api/v1/unsigned-fields/{label}",
-        Management,
-        |r| r.to(fields_api::delete),
-        openapi::operation::<fields_api::__path_delete>,
-    ),
-    row(Any, "/api/v1/{tail:.*}", Management, |r| {
-        r.to(api::not_found)
-    }),
-    documented(
-        Get,
-        "/metrics",
-        Management,
-        |r| r.to(metrics::metrics),
-        openapi::operation::<metrics::__path_metrics>,
-    ),
+    documented(Get, "/api/v1/openapi.json", Management, |r| r.to(openapi::serve), openapi::operation::<openapi::__path_serve>),
+    documented(Post, "/api/v1/reset", Management, |r| r.to(api::reset), openapi::operation::<api::__path_reset>),
+    documented(Get, "/api/v1/interactions", Management, |r| r.to(log_api::list), openapi::operation::<log_api::__path_list>),
+    documented(Delete, "/api/v1/interactions", Management, |r| r.to(log_api::clear), openapi::operation::<log_api::__path_clear>),
+    documented(Get, "/api/v1/interactions/stream", Management, |r| r.to(stream::stream), openapi::operation::<stream::__path_stream>),
+    documented(Get, "/api/v1/interactions/{id}", Management, |r| r.to(log_api::get), openapi::operation::<log_api::__path_get>),
+    documented(Get, "/api/v1/signing-keys", Management, |r| r.to(keys_api::list), openapi::operation::<keys_api::__path_list>),
+    documented(Post, "/api/v1/signing-keys", Management, |r| r.to(keys_api::create), openapi::operation::<keys_api::__path_create>),
+    documented(Get, "/api/v1/signing-keys/{id}", Management, |r| r.to(keys_api::get), openapi::operation::<keys_api::__path_get>),
+    documented(Patch, "/api/v1/signing-keys/{id}", Management, |r| r.to(keys_api::update), openapi::operation::<keys_api::__path_update>),
+    documented(Delete, "/api/v1/signing-keys/{id}", Management, |r| r.to(keys_api::delete), openapi::operation::<keys_api::__path_delete>),
+    documented(Get, "/api/v1/unsigned-fields", Management, |r| r.to(fields_api::list), openapi::operation::<fields_api::__path_list>),
+    documented(Post, "/api/v1/unsigned-fields", Management, |r| r.to(fields_api::create), openapi::operation::<fields_api::__path_create>),
+    documented(Delete, "/api/v1/unsigned-fields/{label}", Management, |r| r.to(fields_api::delete), openapi::operation::<fields_api::__path_delete>),
+    documented(Get, "/api/v1/widget-configs", Management, |r| r.to(configs_api::list), openapi::operation::<configs_api::__path_list>),
+    documented(Post, "/api/v1/widget-configs", Management, |r| r.to(configs_api::create), openapi::operation::<configs_api::__path_create>),
+    documented(Get, "/api/v1/widget-configs/{uuid}", Management, |r| r.to(configs_api::get), openapi::operation::<configs_api::__path_get>),
+    documented(Delete, "/api/v1/widget-configs/{uuid}", Management, |r| r.to(configs_api::delete), openapi::operation::<configs_api::__path_delete>),
+    documented(Put, "/api/v1/widget-configs/{uuid}/queues/{queue}/status", Management, |r| r.to(configs_api::set_queue_status), openapi::operation::<configs_api::__path_set_queue_status>),
+    row(Any, "/api/v1/{tail:.*}", Management, |r| r.to(api::not_found)),
+    documented(Get, "/metrics", Management, |r| r.to(metrics::metrics), openapi::operation::<metrics::__path_metrics>),
     // Anyone on this machine: health checks, files (the widget shim among them).
-    documented(
-        Get,
-        "/health",
-        Public,
-        |r| r.to(health::health),
-        openapi::operation::<health::__path_health>,
-    ),
+    documented(Get, "/health", Public, |r| r.to(health::health), openapi::operation::<health::__path_health>),
     row(Get, "/static/{file}", Public, |r| r.to(static_files::serve)),
     row(Get, "/favicon.ico", Public, |r| r.to(static_files::favicon)),
     // Signing in.
@@ -202,52 +98,24 @@ pub static ROUTES: &[Endpoint] = &[
     row(Post, "/logout", Portal, |r| r.to(login::logout)),
     row(Get, "/signing-keys", Portal, |r| r.to(signing_keys::show)),
     row(Post, "/signing-keys", Portal, |r| r.to(signing_keys::add)),
-    row(Post, "/signing-keys/{id}/active", Portal, |r| {
-        r.to(signing_keys::set_active)
-    }),
-    row(Get, "/signing-keys/{id}/delete", Portal, |r| {
-        r.to(signing_keys::confirm_delete)
-    }),
-    row(Post, "/signing-keys/{id}/delete", Portal, |r| {
-        r.to(signing_keys::delete)
-    }),
-    row(Get, "/unsigned-fields", Portal, |r| {
-        r.to(unsigned_fields::show)
-    }),
-    row(Post, "/unsigned-fields", Portal, |r| {
-        r.to(unsigned_fields::add)
-    }),
-    row(Post, "/unsigned-fields/remove", Portal, |r| {
-        r.to(unsigned_fields::remove)
-    }),
+    row(Post, "/signing-keys/{id}/active", Portal, |r| r.to(signing_keys::set_active)),
+    row(Get, "/signing-keys/{id}/delete", Portal, |r| r.to(signing_keys::confirm_delete)),
+    row(Post, "/signing-keys/{id}/delete", Portal, |r| r.to(signing_keys::delete)),
+    row(Get, "/unsigned-fields", Portal, |r| r.to(unsigned_fields::show)),
+    row(Post, "/unsigned-fields", Portal, |r| r.to(unsigned_fields::add)),
+    row(Post, "/unsigned-fields/remove", Portal, |r| r.to(unsigned_fields::remove)),
     row(Get, "/playground", Portal, |r| r.to(playground::show)),
     row(Post, "/playground", Portal, |r| r.to(playground::run)),
-    row(Post, "/playground/preview", PortalLive, |r| {
-        r.to(playground::preview)
-    }),
-    row(Post, "/playground/sample", Portal, |r| {
-        r.to(playground::sample)
-    }),
-    row(Get, "/playground/{id}", Portal, |r| {
-        r.to(playground::result)
-    }),
+    row(Post, "/playground/preview", PortalLive, |r| r.to(playground::preview)),
+    row(Post, "/playground/sample", Portal, |r| r.to(playground::sample)),
+    row(Get, "/playground/{id}", Portal, |r| r.to(playground::result)),
     row(Get, "/interactions", Portal, |r| r.to(interactions::list)),
     // The API's stream behind the portal's session: EventSource cannot send a Bearer token.
-    row(Get, "/interactions/stream", PortalLive, |r| {
-        r.to(stream::stream)
-    }),
-    row(Get, "/interactions/section", PortalLive, |r| {
-        r.to(interactions::section)
-    }),
-    row(Get, "/interactions/clear", Portal, |r| {
-        r.to(interactions::confirm_clear)
-    }),
-    row(Post, "/interactions/clear", Portal, |r| {
-        r.to(interactions::clear)
-    }),
-    row(Get, "/interactions/{id}", Portal, |r| {
-        r.to(interactions::detail)
-    }),
+    row(Get, "/interactions/stream", PortalLive, |r| r.to(stream::stream)),
+    row(Get, "/interactions/section", PortalLive, |r| r.to(interactions::section)),
+    row(Get, "/interactions/clear", Portal, |r| r.to(interactions::confirm_clear)),
+    row(Post, "/interactions/clear", Portal, |r| r.to(interactions::clear)),
+    row(Get, "/interactions/{id}", Portal, |r| r.to(interactions::detail)),
     row(Get, "/demo", Portal, |r| r.to(demo::show)),
     row(Get, "/docs/signing", Portal, |r| r.to(docs::signing)),
     row(Get, "/docs/api", Portal, |r| r.to(api_docs::show)),

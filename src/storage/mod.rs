@@ -4,6 +4,7 @@ pub mod interactions;
 pub mod seeding;
 pub mod signing_keys;
 pub mod unsigned_fields;
+pub mod widget_configs;
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};

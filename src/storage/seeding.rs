@@ -1,16 +1,26 @@
-//! Installing the config file's keys and fields, optionally after wiping everything (reset).
+//! Installing the config file's keys, fields and widget configs, optionally after wiping
+//! everything (reset). The built-in default widget config is always there afterwards.
 //! One transaction: a reset never leaves a half-seeded database.
 
 use sqlx::SqlitePool;
 use uuid::Uuid;
 
-use crate::domain::{KeyName, SigningKey, UnsignedFieldLabel};
+use crate::domain::{KeyName, SigningKey, UnsignedFieldLabel, WidgetConfig};
 use crate::storage::now_millis;
 
 /// What the database holds after seeding.
 pub struct Seeded {
     pub signing_keys: i64,
     pub unsigned_fields: i64,
+    pub widget_configs: i64,
+}
+
+/// What to install: the config file's contents.
+pub struct Seed<'a> {
+    pub signing_keys: &'a [(KeyName, SigningKey)],
+    pub unsigned_fields: &'a [UnsignedFieldLabel],
+    /// Replace any stored config with the same UUID.
+    pub widget_configs: &'a [WidgetConfig],
 }
 
 /// Why seeding was not applied (the transaction was rolled back).
@@ -28,11 +38,15 @@ pub enum SeedError {
 /// from before the cap, may stay as it is).
 pub async fn apply(
     pool: &SqlitePool,
-    signing_keys: &[(KeyName, SigningKey)],
-    unsigned_fields: &[UnsignedFieldLabel],
+    seed: Seed<'_>,
     wipe: bool,
     max_active_keys: usize,
 ) -> Result<Seeded, SeedError> {
+    let Seed {
+        signing_keys,
+        unsigned_fields,
+        widget_configs,
+    } = seed;
     const ACTIVE: &str = "SELECT COUNT(*) FROM signing_keys WHERE active = 1";
     super::write_transaction(pool, async |tx| {
         if wipe {
@@ -41,6 +55,7 @@ pub async fn apply(
                 "interaction_items",
                 "signing_keys",
                 "unsigned_fields",
+                "widget_configs",
             ] {
                 // Table names are constants, not input.
                 sqlx::query(&format!("DELETE FROM {table}"))
@@ -84,9 +99,17 @@ pub async fn apply(
         let unsigned_fields = sqlx::query_scalar("SELECT COUNT(*) FROM unsigned_fields")
             .fetch_one(&mut *tx)
             .await?;
+        super::widget_configs::ensure_default(&mut *tx, now).await?;
+        for config in widget_configs {
+            super::widget_configs::put(&mut *tx, config, now).await?;
+        }
+        let widget_configs = sqlx::query_scalar("SELECT COUNT(*) FROM widget_configs")
+            .fetch_one(&mut *tx)
+            .await?;
         Ok(Seeded {
             signing_keys,
             unsigned_fields,
+            widget_configs,
         })
     })
     .await

@@ -54,7 +54,7 @@ async fn config_file_seeds_keys_and_fields_and_reset_restores_them() {
     assert_eq!(status, 200, "{reset}");
     assert_eq!(
         reset,
-        json!({ "signingKeys": 1, "unsignedFields": 2, "reportOnly": false })
+        json!({ "signingKeys": 1, "unsignedFields": 2, "widgetConfigs": 1, "reportOnly": false })
     );
     let (_, interactions) = app.get("/api/v1/interactions").await;
     assert_eq!(interactions["interactions"], json!([]));

@@ -30,4 +30,5 @@ mod trust_boundary;
 mod unsigned_fields;
 mod verify;
 mod wait;
+mod widget_configs;
 mod wycheproof;

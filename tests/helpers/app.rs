@@ -151,6 +151,17 @@ impl TestApp {
         into_parts(response).await
     }
 
+    pub async fn put(&self, path: &str, body: &Value) -> (u16, Value) {
+        let response = self
+            .client
+            .request(reqwest::Method::PUT, self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        into_parts(response).await
+    }
+
     pub async fn delete(&self, path: &str) -> (u16, Value) {
         let response = self.client.delete(self.url(path)).send().await.unwrap();
         into_parts(response).await

@@ -8,6 +8,7 @@ pub mod signing_keys;
 pub mod stream;
 pub mod unsigned_fields;
 pub mod verify;
+pub mod widget_configs;
 
 use actix_web::web::{self, Payload};
 use actix_web::{HttpRequest, HttpResponse};
@@ -22,6 +23,7 @@ use crate::routes::state::WebState;
 pub struct ResetView {
     signing_keys: i64,
     unsigned_fields: i64,
+    widget_configs: i64,
     report_only: bool,
 }
 
@@ -58,6 +60,7 @@ pub async fn reset(
     Ok(HttpResponse::Ok().json(ResetView {
         signing_keys: seeded.signing_keys,
         unsigned_fields: seeded.unsigned_fields,
+        widget_configs: seeded.widget_configs,
         report_only: state.core.settings.report_only,
     }))
 }

@@ -38,6 +38,7 @@ use crate::routes::state::WebState;
         (name = "Signing keys", description = "The public keys tokens are verified with (the Signing Keys page)."),
         (name = "Unsigned fields", description = "Labels kept unsigned once signing is on (the Unsigned fields page)."),
         (name = "Interaction log", description = "Every verification, as recorded: list, wait, stream, clear."),
+        (name = "Widget configs", description = "Chat widget configs (the Widget configs page): actions, queues and their presence, pre-chat fields."),
         (name = "Service", description = "Health, metrics, reset, this document."),
     )
 )]
@@ -173,6 +174,7 @@ fn http_method(verb: Verb) -> utoipa::openapi::path::HttpMethod {
     match verb {
         Verb::Get | Verb::Any => HttpMethod::Get,
         Verb::Post => HttpMethod::Post,
+        Verb::Put => HttpMethod::Put,
         Verb::Patch => HttpMethod::Patch,
         Verb::Delete => HttpMethod::Delete,
         Verb::Options => HttpMethod::Options,
