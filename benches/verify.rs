@@ -84,6 +84,7 @@ fn benches(c: &mut Criterion) {
             enforcement: Enforcement::On,
             allowlist: &allowlist,
             match_on: talkative_emulator::domain::ItemMember::Name,
+            signed_before: None,
         };
         let verdict_for = |verified| {
             decide(

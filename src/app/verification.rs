@@ -1,6 +1,8 @@
 //! One verification, end to end: engine, policy, verdict, and the record in the interaction log.
 //! Shared by `POST /api/v1/verify` and the portal's playground.
 
+use std::collections::HashSet;
+
 use bytestring::ByteString;
 use uuid::Uuid;
 
@@ -19,19 +21,43 @@ pub struct Outcome {
     pub json: ByteString,
 }
 
+/// What one verification is given: the token (if any), the unsigned items, warnings from
+/// reading them, and, for data arriving on an interaction that lasts, the keys it already has
+/// signed (unsigned data never overrides them).
+pub struct Submission<'a> {
+    pub token: Option<&'a str>,
+    pub unsigned: Vec<InteractionItem>,
+    pub warnings: Vec<Warning>,
+    pub signed_before: Option<&'a HashSet<String>>,
+}
+
+impl<'a> Submission<'a> {
+    /// A verification on its own, as `POST /api/v1/verify` makes one.
+    pub fn alone(
+        token: Option<&'a str>,
+        unsigned: Vec<InteractionItem>,
+        warnings: Vec<Warning>,
+    ) -> Self {
+        Self {
+            token,
+            unsigned,
+            warnings,
+            signed_before: None,
+        }
+    }
+}
+
 /// Verifies against the current in-memory keys and allowlist (no database read) and queues the
 /// interaction for the recorder (which waits only when its byte bound is reached). `request` is
 /// the request as received, kept in the log.
 pub async fn verify_and_record(
     core: &Core,
-    token: Option<&str>,
-    unsigned: Vec<InteractionItem>,
-    extra_warnings: Vec<Warning>,
+    submission: Submission<'_>,
     request: ByteString,
     source: Source,
 ) -> anyhow::Result<Outcome> {
     let received_at = now_millis();
-    let verdict = verify(core, received_at, token, unsigned, extra_warnings);
+    let verdict = verify(core, received_at, submission);
     core.metrics.record_verdict(&verdict);
     let json = verdict_json(&verdict)?;
     core.recorder
@@ -54,22 +80,17 @@ pub async fn verify_and_record(
 
 /// The verdict [`verify_and_record`] would give, without recording it: the playground's
 /// preview while a person types. Its id names no interaction.
-pub fn preview(
-    core: &Core,
-    token: Option<&str>,
-    unsigned: Vec<InteractionItem>,
-    extra_warnings: Vec<Warning>,
-) -> Verdict {
-    verify(core, now_millis(), token, unsigned, extra_warnings)
+pub fn preview(core: &Core, submission: Submission<'_>) -> Verdict {
+    verify(core, now_millis(), submission)
 }
 
-fn verify(
-    core: &Core,
-    received_at: i64,
-    token: Option<&str>,
-    unsigned: Vec<InteractionItem>,
-    extra_warnings: Vec<Warning>,
-) -> Verdict {
+fn verify(core: &Core, received_at: i64, submission: Submission<'_>) -> Verdict {
+    let Submission {
+        token,
+        unsigned,
+        warnings: extra_warnings,
+        signed_before,
+    } = submission;
     let snapshot = core.cache.current();
     let signed = match token {
         None => SignedInput::Absent,
@@ -83,6 +104,7 @@ fn verify(
         enforcement: snapshot.enforcement(core.settings.report_only),
         allowlist: &snapshot.allowlist,
         match_on: core.settings.unsigned_field_match,
+        signed_before,
     };
     let mut verdict = decide(
         new_interaction_id(),

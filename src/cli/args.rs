@@ -113,6 +113,10 @@ pub struct ServeArgs {
     /// (docs/talkative-compat.md); verdicts warn when the two would decide differently.
     #[arg(long, env = "TALKATIVE_UNSIGNED_FIELD_MATCH", value_parser = ["name", "label"])]
     pub unsigned_field_match: Option<String>,
+    /// Refuse a page naming a widget config the emulator does not know (`unknown_widget_config`,
+    /// as Talkative would), instead of giving it the default config with a warning.
+    #[arg(long, env = "TALKATIVE_STRICT_WIDGET_CONFIGS")]
+    pub strict_widget_configs: bool,
 }
 
 /// The log formats as clap lists them, so `--help`, errors and shell completion offer them.
@@ -148,6 +152,7 @@ impl ServeArgs {
         };
         Ok(Settings {
             unsigned_field_match,
+            strict_widget_configs: self.strict_widget_configs,
             bind: self.bind,
             database_url: self.database_url,
             interaction_retention: self.interaction_retention,

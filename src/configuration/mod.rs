@@ -46,6 +46,9 @@ pub struct Settings {
     pub max_followers_per_client: usize,
     /// What the Unsigned fields page is matched against (`--unsigned-field-match`).
     pub unsigned_field_match: ItemMember,
+    /// Whether a page naming an unknown widget config is refused (`--strict-widget-configs`)
+    /// rather than given the default config.
+    pub strict_widget_configs: bool,
 }
 
 impl Settings {
@@ -104,6 +107,7 @@ impl Settings {
             max_followers: DEFAULT_MAX_FOLLOWERS,
             max_followers_per_client: DEFAULT_MAX_FOLLOWERS_PER_CLIENT,
             unsigned_field_match: ItemMember::default(),
+            strict_widget_configs: false,
         }
     }
 }

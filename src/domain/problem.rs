@@ -56,6 +56,16 @@ pub enum Code {
     QueueNotFound,
     /// The built-in default config cannot be deleted (it is what unknown configs get).
     DefaultWidgetConfig,
+    // Interactions that last (the widget's and the Core API's)
+    /// A page named a widget config the emulator does not know, with `--strict-widget-configs`.
+    UnknownWidgetConfig,
+    /// `triggerAction` named an action the config does not have.
+    UnknownAction,
+    /// The action's queue is not online (the page gets `presenceFail`).
+    QueueOffline,
+    InteractionNotFound,
+    /// The interaction has ended or completed: it takes no more data, and ends once.
+    InteractionFinalised,
     // Unsigned fields
     InvalidLabel,
     AlreadyAllowlisted,
@@ -164,6 +174,11 @@ impl Code {
             | Code::WidgetConfigNotFound
             | Code::QueueNotFound
             | Code::DefaultWidgetConfig
+            | Code::UnknownWidgetConfig
+            | Code::UnknownAction
+            | Code::QueueOffline
+            | Code::InteractionNotFound
+            | Code::InteractionFinalised
             | Code::IdentityLabel => false,
         }
     }

@@ -53,8 +53,13 @@ impl Code {
             | Code::SigningKeyNotFound
             | Code::UnsignedFieldNotFound
             | Code::WidgetConfigNotFound
-            | Code::QueueNotFound => StatusCode::NOT_FOUND,
-            Code::DefaultWidgetConfig => StatusCode::CONFLICT,
+            | Code::QueueNotFound
+            | Code::UnknownWidgetConfig
+            | Code::InteractionNotFound => StatusCode::NOT_FOUND,
+            Code::DefaultWidgetConfig | Code::QueueOffline | Code::InteractionFinalised => {
+                StatusCode::CONFLICT
+            }
+            Code::UnknownAction => StatusCode::UNPROCESSABLE_ENTITY,
             Code::AlreadyAllowlisted | Code::TooManyActiveKeys => StatusCode::CONFLICT,
             Code::CsrfRejected | Code::HostNotAllowed | Code::CrossSiteRequest => {
                 StatusCode::FORBIDDEN

@@ -6,6 +6,7 @@ pub mod api;
 pub mod catch_panic;
 pub mod cookies;
 pub mod csrf;
+pub mod ecs;
 pub mod error;
 pub mod family;
 pub mod flash;

@@ -11,15 +11,15 @@ use actix_web::Route;
 use serde_json::Value;
 
 use crate::routes::api::{
-    interactions as log_api, openapi, signing_keys as keys_api, stream,
-    unsigned_fields as fields_api, verify, widget_configs as configs_api,
+    engagements as engagements_api, interactions as log_api, openapi, signing_keys as keys_api,
+    stream, unsigned_fields as fields_api, verify, widget_configs as configs_api,
 };
 use crate::routes::family::Family::{self, *};
 use crate::routes::mount::{Documentation, Endpoint, Verb};
 use crate::routes::portal::{
     api_docs, dashboard, demo, docs, interactions, login, playground, signing_keys, unsigned_fields,
 };
-use crate::routes::{api, health, metrics, portal, static_files};
+use crate::routes::{api, ecs, health, metrics, portal, static_files};
 
 /// A row without an API reference entry.
 const fn row(
@@ -64,6 +64,14 @@ pub static ROUTES: &[Endpoint] = &[
     // What customers' pages call. First: the verify endpoint is what runs under load.
     documented(Post, "/api/v1/verify", Open, |r| r.to(verify::verify), openapi::operation::<verify::__path_verify>),
     documented(Options, "/api/v1/verify", Open, |r| r.to(verify::preflight), openapi::operation::<verify::__path_preflight>),
+    // What the widget a page loads calls (`/api/ecs/v1`, as Talkative's widget calls its own).
+    documented(Get, "/api/ecs/v1/configs/{uuid}", Open, |r| r.to(ecs::config), openapi::operation::<ecs::__path_config>),
+    documented(Post, "/api/ecs/v1/interactions", Open, |r| r.to(ecs::start), openapi::operation::<ecs::__path_start>),
+    documented(Options, "/api/ecs/v1/interactions", Open, |r| r.to(ecs::start_preflight), openapi::operation::<ecs::__path_start_preflight>),
+    documented(Get, "/api/ecs/v1/interactions/{uuid}", Open, |r| r.to(ecs::interaction), openapi::operation::<ecs::__path_interaction>),
+    documented(Post, "/api/ecs/v1/interactions/{uuid}/interaction-data", Open, |r| r.to(ecs::append), openapi::operation::<ecs::__path_append>),
+    documented(Options, "/api/ecs/v1/interactions/{uuid}/interaction-data", Open, |r| r.to(ecs::append_preflight), openapi::operation::<ecs::__path_append_preflight>),
+    row(Any, "/api/ecs/v1/{tail:.*}", Open, |r| r.to(api::not_found)),
     // The management API.
     documented(Get, "/api/v1/openapi.json", Management, |r| r.to(openapi::serve), openapi::operation::<openapi::__path_serve>),
     documented(Post, "/api/v1/reset", Management, |r| r.to(api::reset), openapi::operation::<api::__path_reset>),
@@ -84,6 +92,10 @@ pub static ROUTES: &[Endpoint] = &[
     documented(Get, "/api/v1/widget-configs/{uuid}", Management, |r| r.to(configs_api::get), openapi::operation::<configs_api::__path_get>),
     documented(Delete, "/api/v1/widget-configs/{uuid}", Management, |r| r.to(configs_api::delete), openapi::operation::<configs_api::__path_delete>),
     documented(Put, "/api/v1/widget-configs/{uuid}/queues/{queue}/status", Management, |r| r.to(configs_api::set_queue_status), openapi::operation::<configs_api::__path_set_queue_status>),
+    documented(Get, "/api/v1/engagements", Management, |r| r.to(engagements_api::list), openapi::operation::<engagements_api::__path_list>),
+    documented(Get, "/api/v1/engagements/{uuid}", Management, |r| r.to(engagements_api::get), openapi::operation::<engagements_api::__path_get>),
+    documented(Post, "/api/v1/engagements/{uuid}/end", Management, |r| r.to(engagements_api::end), openapi::operation::<engagements_api::__path_end>),
+    documented(Post, "/api/v1/engagements/{uuid}/complete", Management, |r| r.to(engagements_api::complete), openapi::operation::<engagements_api::__path_complete>),
     row(Any, "/api/v1/{tail:.*}", Management, |r| r.to(api::not_found)),
     documented(Get, "/metrics", Management, |r| r.to(metrics::metrics), openapi::operation::<metrics::__path_metrics>),
     // Anyone on this machine: health checks, files (the widget shim among them).

@@ -56,6 +56,9 @@ pub async fn apply(
                 "signing_keys",
                 "unsigned_fields",
                 "widget_configs",
+                "engagements",
+                "engagement_arrivals",
+                "engagement_items",
             ] {
                 // Table names are constants, not input.
                 sqlx::query(&format!("DELETE FROM {table}"))

@@ -23,6 +23,9 @@ pub struct Policy<'a> {
     pub allowlist: &'a HashSet<String>,
     /// What the allowlist is matched against.
     pub match_on: ItemMember,
+    /// The keys an interaction that lasts was already given signed, by earlier arrivals:
+    /// unsigned data never overrides them. `None` for a verification on its own.
+    pub signed_before: Option<&'a HashSet<String>>,
 }
 
 /// What the request carried as signed data, after the engine looked at it.
@@ -126,6 +129,20 @@ pub fn decide(
                 RejectedSource::Unsigned,
                 Code::OverriddenBySigned,
                 "The same key (name, else label) arrived signed and verified; the signed value wins.",
+                None,
+            ));
+            continue;
+        }
+        if policy
+            .signed_before
+            .is_some_and(|before| before.contains(item.key()))
+        {
+            verdict.rejected.push(rejected(
+                item,
+                RejectedSource::Unsigned,
+                Code::OverriddenBySigned,
+                "This interaction already has signed data with this key (name, else label); \
+                 unsigned data never replaces it.",
                 None,
             ));
             continue;
@@ -300,6 +317,7 @@ mod tests {
             enforcement,
             allowlist: &allowlist,
             match_on: ItemMember::Name,
+            signed_before: None,
         };
         decide(
             uuid::Uuid::nil(),
@@ -419,6 +437,7 @@ mod tests {
             enforcement: Enforcement::Off,
             allowlist: &allowlist,
             match_on: ItemMember::Name,
+            signed_before: None,
         };
         let v = decide(
             uuid::Uuid::nil(),
@@ -448,6 +467,7 @@ mod tests {
             enforcement: Enforcement::On,
             allowlist: &allowlist,
             match_on,
+            signed_before: None,
         };
         let signed = if signed.is_empty() {
             SignedInput::Absent

@@ -377,6 +377,7 @@ async fn hash_password_output_is_a_usable_credential() {
         rate_limit_loopback: false,
         allowed_hosts: Vec::new(),
         unsigned_field_match: None,
+        strict_widget_configs: false,
     };
     let app = Application::build(args.into_settings().unwrap())
         .await

@@ -12,6 +12,7 @@ mod config;
 mod contract;
 mod corpus;
 mod durability;
+mod engagements;
 mod full_disk;
 mod health;
 mod hostile;

@@ -1,7 +1,8 @@
 //! `/api/v1`: the verify endpoint integrators hit, and the management API behind the portal.
 //! Their routes and what protects them are in `routes/table.rs`.
 
-mod body;
+pub mod body;
+pub mod engagements;
 pub mod interactions;
 pub mod openapi;
 pub mod signing_keys;
@@ -52,10 +53,7 @@ pub async fn reset(
     payload: Payload,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, ApiError> {
-    let raw = body::read_json_body(&request, payload, state.core.settings.max_body_bytes).await?;
-    if !raw.iter().all(u8::is_ascii_whitespace) {
-        body::parse::<NoOptions>(&raw)?;
-    }
+    no_options(&request, payload, &state).await?;
     let seeded = crate::app::management::apply_config_file(&state.core, true).await?;
     Ok(HttpResponse::Ok().json(ResetView {
         signing_keys: seeded.signing_keys,
@@ -63,6 +61,19 @@ pub async fn reset(
         widget_configs: seeded.widget_configs,
         report_only: state.core.settings.report_only,
     }))
+}
+
+/// Reads a body that may only be empty or `{}`: an action without options.
+pub async fn no_options(
+    request: &HttpRequest,
+    payload: Payload,
+    state: &WebState,
+) -> Result<(), ApiError> {
+    let raw = body::read_json_body(request, payload, state.core.settings.max_body_bytes).await?;
+    if !raw.iter().all(u8::is_ascii_whitespace) {
+        body::parse::<NoOptions>(&raw)?;
+    }
+    Ok(())
 }
 
 pub async fn not_found() -> Result<HttpResponse, ApiError> {

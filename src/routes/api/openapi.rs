@@ -39,6 +39,8 @@ use crate::routes::state::WebState;
         (name = "Unsigned fields", description = "Labels kept unsigned once signing is on (the Unsigned fields page)."),
         (name = "Interaction log", description = "Every verification, as recorded: list, wait, stream, clear."),
         (name = "Widget configs", description = "Chat widget configs (the Widget configs page): actions, queues and their presence, pre-chat fields."),
+        (name = "Engagements", description = "Interactions that last (what Talkative calls interactions), as the agent's side sees them: end, complete, what the agent sees."),
+        (name = "Widget", description = "What the widget a page loads calls, open to any origin like the verify endpoint."),
         (name = "Service", description = "Health, metrics, reset, this document."),
     )
 )]

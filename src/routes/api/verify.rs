@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::body::{self, read_json_body};
-use crate::app::verification::verify_and_record;
+use crate::app::verification::{Submission, verify_and_record};
 use crate::domain::InteractionItem;
 use crate::domain::interaction::check_limits;
 use crate::domain::problem::Warning;
@@ -80,9 +80,7 @@ pub async fn verify(
         })?;
     let outcome = verify_and_record(
         &state.core,
-        token.as_deref(),
-        unsigned,
-        warnings,
+        Submission::alone(token.as_deref(), unsigned, warnings),
         request,
         source(&request_head),
     )
@@ -95,7 +93,7 @@ pub async fn verify(
 
 /// The per-client limit. Loopback clients (local test suites, load tests) are exempt unless
 /// `--rate-limit-loopback` says otherwise.
-fn throttle(request: &HttpRequest, state: &WebState) -> Result<(), ApiError> {
+pub fn throttle(request: &HttpRequest, state: &WebState) -> Result<(), ApiError> {
     let (Some(limiter), Some(peer)) = (&state.verify_limiter, request.peer_addr()) else {
         return Ok(());
     };

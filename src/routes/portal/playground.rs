@@ -15,7 +15,7 @@ use super::json_view::{self, Piece};
 use super::{Layout, PortalError, Redirect, render, render_page, submit_form};
 use crate::app::AppError;
 use crate::app::sample::{SAMPLE_KEY_NAME, SAMPLE_UNSIGNED_ITEMS, make_sample};
-use crate::app::verification::{self, verify_and_record};
+use crate::app::verification::{self, Submission, verify_and_record};
 use crate::domain::ItemMember;
 use crate::domain::interaction::check_limits;
 use crate::domain::problem::{Code, Problem};
@@ -199,9 +199,7 @@ async fn record_run(state: &WebState, token: &str, unsigned_text: &str) -> Resul
     .map_err(|e| anyhow::Error::new(e).context("recording a run"))?;
     let outcome = verify_and_record(
         &state.core,
-        token,
-        unsigned,
-        warnings,
+        Submission::alone(token, unsigned, warnings),
         recorded.into(),
         Source::Playground,
     )
@@ -228,7 +226,8 @@ pub async fn preview(
         },
         Ok((_, unsigned, warnings)) => {
             let token = (!form.token.is_empty()).then_some(form.token.as_str());
-            let verdict = verification::preview(&state.core, token, unsigned, warnings);
+            let verdict =
+                verification::preview(&state.core, Submission::alone(token, unsigned, warnings));
             ResultPanel {
                 result: Some(RunResult::new(verdict, &form.token, false)),
                 preview_problem: None,

@@ -1,0 +1,287 @@
+//! Interactions that last (engagements, `domain::engagement`): started by a page's API action,
+//! given data over time, ended and completed by the agent's side. Every arrival of data is
+//! verified exactly as `POST /api/v1/verify` verifies (and recorded in the verification log),
+//! against what the engagement already has signed, and what its verdict accepted is added to
+//! what the agent sees.
+
+use std::collections::HashSet;
+
+use bytestring::ByteString;
+use uuid::Uuid;
+
+use super::verification::{Outcome, Submission, verify_and_record};
+use super::{AppError, Core};
+use crate::domain::engagement::{AgentItem, EngagementState, Provenance, agent_view};
+use crate::domain::problem::{Code, Problem, Warning};
+use crate::domain::widget_config::ActionKind;
+use crate::domain::{InteractionItem, WidgetConfig};
+use crate::storage::engagements::{self, Arrival, NewEngagement, StoredEngagement};
+use crate::storage::interactions::Source;
+use crate::storage::{now_millis, widget_configs, write_transaction};
+use crate::verdict::{AcceptedSource, Verdict};
+
+/// The config a page named, and whether the emulator knows it: an unknown UUID gets the
+/// built-in default (or `unknown_widget_config` with `--strict-widget-configs`).
+pub async fn config_for_page(core: &Core, uuid: Uuid) -> Result<(WidgetConfig, bool), AppError> {
+    if let Some(config) = widget_configs::get(&core.pool, uuid).await? {
+        return Ok((config, true));
+    }
+    if core.settings.strict_widget_configs {
+        return Err(Problem::new(
+            Code::UnknownWidgetConfig,
+            format!("The emulator has no widget config {uuid}."),
+            "Add it (POST /api/v1/widget-configs with this uuid, the config file's \
+             [[widget_configs]], or the Widget configs page), or start the emulator without \
+             --strict-widget-configs to give unknown configs the default one.",
+        )
+        .into());
+    }
+    tracing::warn!(config = %uuid, "a page named an unknown widget config; it gets the default");
+    let default = widget_configs::get(&core.pool, WidgetConfig::DEFAULT_UUID)
+        .await?
+        .unwrap_or_else(WidgetConfig::default_config);
+    Ok((default, false))
+}
+
+/// What a page's start carries.
+pub struct Start<'a> {
+    pub config: Uuid,
+    /// The API action's reference (`triggerAction`), or `None` for `startChat`/`startVideo`,
+    /// which start on the config's first action of `kind`.
+    pub action: Option<&'a str>,
+    pub kind: ActionKind,
+    /// The loader's `path`: the page it started on.
+    pub start_url: Option<&'a str>,
+    pub token: Option<&'a str>,
+    pub unsigned: Vec<InteractionItem>,
+    pub warnings: Vec<Warning>,
+    /// The request as received, for the verification log.
+    pub request: ByteString,
+}
+
+/// Starts an engagement: refused when the action is unknown or its queue offline (nothing is
+/// started, as on Talkative); else its start data is verified and the agent given what passed.
+pub async fn start(core: &Core, start: Start<'_>) -> Result<(StoredEngagement, Outcome), AppError> {
+    let (config, _) = config_for_page(core, start.config).await?;
+    let (action, queue) = match start.action {
+        Some(reference) => config.action(reference).ok_or_else(|| {
+            Problem::new(
+                Code::UnknownAction,
+                format!(
+                    "The widget config {:?} has no API action {reference:?}.",
+                    config.name()
+                ),
+                format!(
+                    "Trigger one of its actions ({}), or add this one to the config.",
+                    config
+                        .actions()
+                        .iter()
+                        .map(|a| format!("{:?}", a.reference))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })?,
+        None => config
+            .actions()
+            .iter()
+            .find(|a| a.kind == start.kind)
+            .and_then(|a| config.action(&a.reference))
+            .ok_or_else(|| {
+                Problem::new(
+                    Code::UnknownAction,
+                    format!(
+                        "The widget config {:?} has no action that starts a {}.",
+                        config.name(),
+                        start.kind.channel()
+                    ),
+                    "Add a start_chat or start_video action to the config.",
+                )
+            })?,
+    };
+    if !queue.status.is_online() {
+        return Err(Problem::new(
+            Code::QueueOffline,
+            format!(
+                "The queue {:?} of action {:?} is {}: no interaction starts.",
+                queue.name,
+                action.reference,
+                queue.status.as_str()
+            ),
+            "The page gets presenceFail. Set the queue ONLINE (PUT \
+             /api/v1/widget-configs/{uuid}/queues/{queue}/status, or the Widget configs page).",
+        )
+        .into());
+    }
+    let outcome = verify_and_record(
+        core,
+        Submission {
+            token: start.token,
+            unsigned: start.unsigned,
+            warnings: start.warnings,
+            signed_before: None,
+        },
+        start.request,
+        Source::Widget,
+    )
+    .await?;
+    let new = NewEngagement {
+        uuid: Uuid::new_v4(),
+        config_uuid: config.uuid(),
+        action: &action.reference,
+        channel: action.kind.channel(),
+        queue_uuid: Some(queue.uuid),
+        start_url: start.start_url,
+        started_at: now_millis(),
+    };
+    let given = given_items(&outcome.verdict);
+    let id = write_transaction(&core.pool, async |tx| {
+        let id = engagements::insert(tx, &new).await?;
+        engagements::add_arrival(tx, id, "start", outcome.verdict.id, new.started_at, &given)
+            .await?;
+        Ok::<_, sqlx::Error>(id)
+    })
+    .await?;
+    let engagement = found(engagements::get(&core.pool, new.uuid).await?, new.uuid)
+        .map_err(|_| anyhow::anyhow!("engagement {id} vanished after insert"))?;
+    Ok((engagement, outcome))
+}
+
+/// Adds data to an active engagement, verified against what it already has signed.
+pub async fn append(
+    core: &Core,
+    uuid: Uuid,
+    token: Option<&str>,
+    unsigned: Vec<InteractionItem>,
+    warnings: Vec<Warning>,
+    request: ByteString,
+) -> Result<(StoredEngagement, Outcome), AppError> {
+    let engagement = found(engagements::get(&core.pool, uuid).await?, uuid)?;
+    if !engagement.state.accepts_data() {
+        return Err(Problem::new(
+            Code::InteractionFinalised,
+            format!(
+                "This interaction is {}: it takes no more data.",
+                engagement.state.as_str()
+            ),
+            "Only an interaction that has not ended accepts data, as on Talkative. Start a new \
+             one.",
+        )
+        .into());
+    }
+    let mut connection = core.pool.acquire().await?;
+    let signed_before: HashSet<String> = engagements::items(&mut connection, engagement.id)
+        .await?
+        .into_iter()
+        .filter(|item| item.provenance.is_signed())
+        .map(|item| item.key().to_owned())
+        .collect();
+    drop(connection);
+    let outcome = verify_and_record(
+        core,
+        Submission {
+            token,
+            unsigned,
+            warnings,
+            signed_before: Some(&signed_before),
+        },
+        request,
+        Source::Widget,
+    )
+    .await?;
+    let given = given_items(&outcome.verdict);
+    let now = now_millis();
+    write_transaction(&core.pool, async |tx| {
+        engagements::add_arrival(tx, engagement.id, "append", outcome.verdict.id, now, &given)
+            .await?;
+        engagements::touch(tx, engagement.id, now).await
+    })
+    .await?;
+    let engagement = found(engagements::get(&core.pool, uuid).await?, uuid)?;
+    Ok((engagement, outcome))
+}
+
+/// An engagement, what its agent sees (each key's latest value) and its arrivals.
+pub struct Detail {
+    pub engagement: StoredEngagement,
+    pub agent_view: Vec<AgentItem>,
+    pub items: Vec<AgentItem>,
+    pub arrivals: Vec<Arrival>,
+}
+
+pub async fn get(core: &Core, uuid: Uuid) -> Result<StoredEngagement, AppError> {
+    found(engagements::get(&core.pool, uuid).await?, uuid)
+}
+
+pub async fn detail(core: &Core, uuid: Uuid) -> Result<Detail, AppError> {
+    let engagement = get(core, uuid).await?;
+    let mut connection = core.pool.acquire().await?;
+    let items = engagements::items(&mut connection, engagement.id).await?;
+    drop(connection);
+    let arrivals = engagements::arrivals(&core.pool, engagement.id).await?;
+    Ok(Detail {
+        agent_view: agent_view(&items),
+        engagement,
+        items,
+        arrivals,
+    })
+}
+
+/// The newest engagements first.
+pub async fn list(core: &Core, limit: u32) -> Result<Vec<StoredEngagement>, AppError> {
+    Ok(engagements::list(&core.pool, limit).await?)
+}
+
+/// The agent ends it: the page gets `exitInteraction`, then the feedback step.
+pub async fn end(core: &Core, uuid: Uuid) -> Result<StoredEngagement, AppError> {
+    transition(core, uuid, EngagementState::end).await
+}
+
+/// The feedback step is done: the page gets `completeInteraction`, then `enterStandby`.
+pub async fn complete(core: &Core, uuid: Uuid) -> Result<StoredEngagement, AppError> {
+    transition(core, uuid, EngagementState::complete).await
+}
+
+async fn transition(
+    core: &Core,
+    uuid: Uuid,
+    next: fn(EngagementState) -> Result<EngagementState, Problem>,
+) -> Result<StoredEngagement, AppError> {
+    let engagement = get(core, uuid).await?;
+    let state = next(engagement.state)?;
+    engagements::set_state(&core.pool, engagement.id, state, now_millis()).await?;
+    get(core, uuid).await
+}
+
+/// What an arrival's verdict gave the agent.
+fn given_items(verdict: &Verdict) -> Vec<AgentItem> {
+    verdict
+        .accepted
+        .iter()
+        .map(|item| AgentItem {
+            name: item.name.clone(),
+            label: item.label.clone(),
+            data: item.data.clone(),
+            kind: item.kind.clone(),
+            provenance: match item.source {
+                AcceptedSource::Signed => Provenance::Signed,
+                AcceptedSource::UnsignedAllowlisted => Provenance::Allowlisted,
+                AcceptedSource::UnsignedNotEnforced => Provenance::Unsigned,
+                AcceptedSource::ReportOnly => Provenance::ReportOnly,
+            },
+            // Numbered by the store, in order.
+            arrival: 0,
+        })
+        .collect()
+}
+
+fn found(engagement: Option<StoredEngagement>, uuid: Uuid) -> Result<StoredEngagement, AppError> {
+    engagement.ok_or_else(|| {
+        Problem::new(
+            Code::InteractionNotFound,
+            format!("No interaction with UUID {uuid}."),
+            "Use the uuid its start answered with (the widget keeps it for the page).",
+        )
+        .into()
+    })
+}

@@ -1,0 +1,265 @@
+//! Interactions that last, through the widget's endpoints (`/api/ecs/v1`, what the loader calls)
+//! and the agent's side (`/api/v1/engagements`): started by an action, data appended and merged
+//! by name, refused when its queue is offline or once it has ended, ended and completed.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestSigner, code, spawn_app, spawn_app_with};
+
+const DEFAULT_QUEUE: &str = "00000000-0000-4000-8000-000000000002";
+const DEFAULT: &str = "00000000-0000-4000-8000-000000000001";
+/// A config UUID the emulator has never heard of, as a page copied from Talkative names one.
+const PAGES_CONFIG: &str = "d966af3a-927e-4e0a-8c69-89076b59c808";
+
+fn named(name: &str, label: &str, data: &str) -> Value {
+    json!({ "name": name, "label": label, "type": "string", "data": data })
+}
+
+async fn start(app: &TestApp, body: Value) -> (u16, Value) {
+    app.post("/api/ecs/v1/interactions", &body).await
+}
+
+async fn append(app: &TestApp, uuid: &str, body: Value) -> (u16, Value) {
+    app.post(
+        &format!("/api/ecs/v1/interactions/{uuid}/interaction-data"),
+        &body,
+    )
+    .await
+}
+
+async fn agent_view(app: &TestApp, uuid: &str) -> Vec<(String, String, String)> {
+    let (status, detail) = app.get(&format!("/api/v1/engagements/{uuid}")).await;
+    assert_eq!(status, 200, "{detail}");
+    detail["agentView"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            (
+                item["name"].as_str().unwrap_or("").to_owned(),
+                item["data"].as_str().unwrap().to_owned(),
+                item["provenance"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_interaction_starts_takes_appends_by_name_and_ends_and_completes() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    app.add_field("email").await;
+    app.add_field("page").await;
+
+    // A page names a config the emulator does not know: it gets the default, and says so.
+    let (status, config) = app
+        .get(&format!("/api/ecs/v1/configs/{PAGES_CONFIG}"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (config["known"].clone(), config["uuid"].clone()),
+        (json!(false), json!(DEFAULT))
+    );
+    assert_eq!(
+        config["presences"],
+        json!([{ "queueUuid": DEFAULT_QUEUE, "status": "ONLINE" }])
+    );
+
+    let token = signer.sign_items(&json!([named("account", "Account", "42")]));
+    let (status, started) = start(
+        &app,
+        json!({
+            "configUuid": PAGES_CONFIG,
+            "action": "start-chat",
+            "path": "https://shop.example/pricing",
+            "signedInteractionData": token,
+            "interactionData": [named("email", "Email Address", "old@b.c"), named("page", "Page", "/pricing")],
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{started}");
+    let interaction = &started["interaction"];
+    assert_eq!(interaction["state"], "active");
+    assert_eq!(interaction["channel"], "chat");
+    assert_eq!(interaction["startUrl"], "https://shop.example/pricing");
+    assert_eq!(interaction["queueUuid"], DEFAULT_QUEUE);
+    assert_eq!(started["verdict"]["signature"]["status"], "valid");
+    let uuid = interaction["uuid"].as_str().unwrap().to_owned();
+
+    // Appended during the interaction: a newer email overrides the old one; an unsigned
+    // account never overrides the signed one.
+    let (status, appended) = append(
+        &app,
+        &uuid,
+        json!({ "interactionData": [named("email", "Email", "new@b.c"), named("account", "Account", "999")] }),
+    )
+    .await;
+    assert_eq!(status, 200, "{appended}");
+    assert_eq!(appended["verdict"]["rejected"][0]["name"], "account");
+    assert_eq!(
+        appended["verdict"]["rejected"][0]["reason"]["code"],
+        "overridden_by_signed"
+    );
+    assert_eq!(
+        agent_view(&app, &uuid).await,
+        [
+            ("account".into(), "42".into(), "signed".into()),
+            ("email".into(), "new@b.c".into(), "allowlisted".into()),
+            ("page".into(), "/pricing".into(), "allowlisted".into()),
+        ]
+    );
+    let (_, detail) = app.get(&format!("/api/v1/engagements/{uuid}")).await;
+    let arrivals = detail["arrivals"].as_array().unwrap();
+    assert_eq!(arrivals.len(), 2);
+    assert_eq!(
+        (arrivals[0]["kind"].clone(), arrivals[1]["kind"].clone()),
+        (json!("start"), json!("append"))
+    );
+    // Each arrival is a verification in the log, recorded as the widget's.
+    let verification = arrivals[1]["verification"].as_str().unwrap();
+    let (status, logged) = app
+        .get(&format!("/api/v1/interactions/{verification}"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        logged["verdict"]["rejected"][0]["reason"]["code"],
+        "overridden_by_signed"
+    );
+
+    // The agent ends it: no more data; then completes it; neither happens twice.
+    let (status, ended) = app
+        .post(&format!("/api/v1/engagements/{uuid}/end"), &json!({}))
+        .await;
+    assert_eq!((status, &ended["state"]), (200, &json!("ended")));
+    assert!(ended["endedAt"].is_string());
+    let (status, refused) = append(&app, &uuid, json!({ "interactionData": [] })).await;
+    assert_eq!((status, code(&refused)), (409, "interaction_finalised"));
+    let (status, seen) = app.get(&format!("/api/ecs/v1/interactions/{uuid}")).await;
+    assert_eq!((status, &seen["state"]), (200, &json!("ended")));
+    let (status, completed) = app
+        .post(&format!("/api/v1/engagements/{uuid}/complete"), &json!({}))
+        .await;
+    assert_eq!((status, &completed["state"]), (200, &json!("completed")));
+    for action in ["end", "complete"] {
+        let (status, body) = app
+            .post(&format!("/api/v1/engagements/{uuid}/{action}"), &json!({}))
+            .await;
+        assert_eq!(
+            (status, code(&body)),
+            (409, "interaction_finalised"),
+            "{action}"
+        );
+    }
+    let (_, list) = app.get("/api/v1/engagements").await;
+    assert_eq!(list["engagements"][0]["uuid"], uuid.as_str());
+}
+
+#[tokio::test]
+async fn nothing_starts_on_an_offline_queue_or_an_unknown_action() {
+    let app = spawn_app().await;
+    let (status, _) = app
+        .put(
+            &format!("/api/v1/widget-configs/{DEFAULT}/queues/{DEFAULT_QUEUE}/status"),
+            &json!({ "status": "OFFLINE_NO_USERS" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = start(
+        &app,
+        json!({ "configUuid": DEFAULT, "action": "start-chat" }),
+    )
+    .await;
+    assert_eq!((status, code(&body)), (409, "queue_offline"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("OFFLINE_NO_USERS")
+    );
+    let (status, body) = start(
+        &app,
+        json!({ "configUuid": DEFAULT, "action": "start-cobrowse" }),
+    )
+    .await;
+    assert_eq!((status, code(&body)), (422, "unknown_action"), "{body}");
+    assert!(
+        body["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("\"start-chat\"")
+    );
+    let (_, list) = app.get("/api/v1/engagements").await;
+    assert_eq!(list["engagements"], json!([]), "nothing started");
+
+    // startVideo without an action: the config's first video action.
+    app.put(
+        &format!("/api/v1/widget-configs/{DEFAULT}/queues/{DEFAULT_QUEUE}/status"),
+        &json!({ "status": "ONLINE" }),
+    )
+    .await;
+    let (status, started) = start(
+        &app,
+        json!({ "configUuid": DEFAULT, "kind": "start_video" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{started}");
+    assert_eq!(started["interaction"]["channel"], "video");
+    assert_eq!(started["interaction"]["action"], "start-video");
+
+    let (status, body) = append(&app, "00000000-0000-0000-0000-000000000000", json!({})).await;
+    assert_eq!((status, code(&body)), (404, "interaction_not_found"));
+}
+
+#[tokio::test]
+async fn with_strict_widget_configs_an_unknown_config_is_refused() {
+    let app = spawn_app_with(|s| s.strict_widget_configs = true).await;
+    let (status, body) = app
+        .get(&format!("/api/ecs/v1/configs/{PAGES_CONFIG}"))
+        .await;
+    assert_eq!((status, code(&body)), (404, "unknown_widget_config"));
+    let (status, body) = start(
+        &app,
+        json!({ "configUuid": PAGES_CONFIG, "action": "start-chat" }),
+    )
+    .await;
+    assert_eq!((status, code(&body)), (404, "unknown_widget_config"));
+    let (status, _) = app.get(&format!("/api/ecs/v1/configs/{DEFAULT}")).await;
+    assert_eq!(status, 200, "a known config loads");
+}
+
+#[tokio::test]
+async fn the_widgets_endpoints_are_open_to_any_origin() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let preflight = client
+        .request(
+            reqwest::Method::OPTIONS,
+            app.url("/api/ecs/v1/interactions"),
+        )
+        .header("Origin", "https://shop.example")
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 204);
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    assert!(
+        preflight.headers()["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .contains("Content-Type")
+    );
+    let started = app
+        .client
+        .post(app.url("/api/ecs/v1/interactions"))
+        .header("Origin", "https://shop.example")
+        .header("Sec-Fetch-Site", "cross-site")
+        .json(&json!({ "configUuid": DEFAULT, "action": "start-chat" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 201);
+    assert_eq!(started.headers()["access-control-allow-origin"], "*");
+}
