@@ -259,6 +259,49 @@ pub async fn interaction(
     Ok(HttpResponse::Ok().json(EngagementView::from(engagement)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/ecs/v1/interactions/{uuid}/feedback",
+    operation_id = "widgetFeedback",
+    tag = "Widget",
+    params(("uuid" = String, Path, description = "The interaction's UUID.")),
+    request_body(content = Option<crate::routes::api::NoOptions>, description = "Empty, or `{}`."),
+    responses(
+        (status = 200, description = "The customer finished the feedback step: the interaction is \
+            completed (ended first if the agent had not ended it).", body = EngagementView),
+        (status = 400, description = "`invalid_request`: a body other than `{}`.", body = ErrorBody),
+        (status = 404, description = "`interaction_not_found`.", body = ErrorBody),
+        (status = 409, description = "`interaction_finalised`: it has completed already.", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`.", body = ErrorBody),
+        (status = 500, description = "`internal_error`.", body = ErrorBody),
+    ),
+    security(())
+)]
+pub async fn feedback(
+    request: HttpRequest,
+    path: Path<String>,
+    payload: Payload,
+    state: Data<WebState>,
+) -> Result<HttpResponse, ApiError> {
+    crate::routes::api::no_options(&request, payload, &state).await?;
+    let engagement = engagements::complete(&state.core, uuid_of(&path)?).await?;
+    Ok(HttpResponse::Ok().json(EngagementView::from(engagement)))
+}
+
+/// CORS preflight for the feedback step.
+#[utoipa::path(
+    options,
+    path = "/api/ecs/v1/interactions/{uuid}/feedback",
+    operation_id = "widgetFeedbackPreflight",
+    tag = "Widget",
+    params(("uuid" = String, Path, description = "The interaction's UUID.")),
+    responses((status = 204, description = "CORS preflight: any origin may POST JSON here.")),
+    security(())
+)]
+pub async fn feedback_preflight() -> HttpResponse {
+    preflight()
+}
+
 /// CORS preflight for a start: pages on any origin post JSON here.
 #[utoipa::path(
     options,

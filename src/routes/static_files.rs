@@ -50,6 +50,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../static/interactions.js"),
     ),
     (
+        "talkative-widget.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/talkative-widget.js"),
+    ),
+    (
         "demo.js",
         "text/javascript; charset=utf-8",
         include_str!("../../static/demo.js"),
@@ -58,6 +63,31 @@ const FILES: &[(&str, &str, &str)] = &[
 
 pub async fn serve(request: HttpRequest, path: Path<String>) -> HttpResponse {
     file(&request, path.as_str())
+}
+
+/// The widget a page loads, `GET /api/ecs/v1/loader/{configUuid}.js`: one ES module for every
+/// config (it reads the config UUID and the page's `path` from its own URL, `import.meta.url`).
+#[utoipa::path(
+    get,
+    path = "/api/ecs/v1/loader/{uuid}.js",
+    operation_id = "widgetLoader",
+    tag = "Widget",
+    params(
+        ("uuid" = String, Path, description = "The widget config's UUID."),
+        ("path" = Option<String>, Query, description = "The page (origin and path) it loads on: \
+            where its interactions start."),
+        ("selectedVersion" = Option<String>, Query, description = "Talkative's widget version \
+            selector; accepted and ignored (the emulator has one widget)."),
+    ),
+    responses(
+        (status = 200, description = "The widget, an ES module.",
+            content_type = "text/javascript; charset=utf-8", body = String),
+        (status = 304, description = "Unchanged since the `ETag` sent in `If-None-Match`."),
+    ),
+    security(())
+)]
+pub async fn loader(request: HttpRequest) -> HttpResponse {
+    file(&request, "talkative-widget.js")
 }
 
 /// `/favicon.ico`, which browsers and tools ask for whatever the page links: the same icon.

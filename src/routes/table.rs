@@ -64,13 +64,16 @@ pub static ROUTES: &[Endpoint] = &[
     // What customers' pages call. First: the verify endpoint is what runs under load.
     documented(Post, "/api/v1/verify", Open, |r| r.to(verify::verify), openapi::operation::<verify::__path_verify>),
     documented(Options, "/api/v1/verify", Open, |r| r.to(verify::preflight), openapi::operation::<verify::__path_preflight>),
-    // What the widget a page loads calls (`/api/ecs/v1`, as Talkative's widget calls its own).
+    // The widget a page loads, and what it calls (`/api/ecs/v1`, as Talkative's widget does).
+    documented(Get, "/api/ecs/v1/loader/{uuid}.js", Open, |r| r.to(static_files::loader), openapi::operation::<static_files::__path_loader>),
     documented(Get, "/api/ecs/v1/configs/{uuid}", Open, |r| r.to(ecs::config), openapi::operation::<ecs::__path_config>),
     documented(Post, "/api/ecs/v1/interactions", Open, |r| r.to(ecs::start), openapi::operation::<ecs::__path_start>),
     documented(Options, "/api/ecs/v1/interactions", Open, |r| r.to(ecs::start_preflight), openapi::operation::<ecs::__path_start_preflight>),
     documented(Get, "/api/ecs/v1/interactions/{uuid}", Open, |r| r.to(ecs::interaction), openapi::operation::<ecs::__path_interaction>),
     documented(Post, "/api/ecs/v1/interactions/{uuid}/interaction-data", Open, |r| r.to(ecs::append), openapi::operation::<ecs::__path_append>),
     documented(Options, "/api/ecs/v1/interactions/{uuid}/interaction-data", Open, |r| r.to(ecs::append_preflight), openapi::operation::<ecs::__path_append_preflight>),
+    documented(Post, "/api/ecs/v1/interactions/{uuid}/feedback", Open, |r| r.to(ecs::feedback), openapi::operation::<ecs::__path_feedback>),
+    documented(Options, "/api/ecs/v1/interactions/{uuid}/feedback", Open, |r| r.to(ecs::feedback_preflight), openapi::operation::<ecs::__path_feedback_preflight>),
     row(Any, "/api/ecs/v1/{tail:.*}", Open, |r| r.to(api::not_found)),
     // The management API.
     documented(Get, "/api/v1/openapi.json", Management, |r| r.to(openapi::serve), openapi::operation::<openapi::__path_serve>),

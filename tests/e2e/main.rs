@@ -18,3 +18,4 @@ mod openapi;
 mod playground;
 mod probe;
 mod snippets;
+mod widget;

@@ -57,7 +57,13 @@ fn template_of(path: &str) -> Option<&'static str> {
             let parts: Vec<&str> = template.split('/').collect();
             parts.len() == segments.len()
                 && parts.iter().zip(&segments).all(|(part, segment)| {
-                    part == segment || (part.starts_with('{') && !segment.is_empty())
+                    part == segment
+                        || part
+                            .strip_prefix('{')
+                            .and_then(|p| p.split_once('}'))
+                            .is_some_and(|(_, suffix)| {
+                                segment.len() > suffix.len() && segment.ends_with(suffix)
+                            })
                 })
         })
         .min_by_key(|template| template.matches('{').count())

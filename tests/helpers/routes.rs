@@ -56,12 +56,19 @@ pub fn every_route() -> Vec<RouteProbe> {
 pub fn concrete(template: &str) -> String {
     template
         .split('/')
-        .map(|segment| match segment {
-            "{id}" => "00000000-0000-0000-0000-000000000000",
-            "{file}" => "portal.css",
-            "{tail:.*}" => "no-such-route",
-            other if other.starts_with('{') => "probe",
-            other => other,
+        .map(|segment| {
+            // A parameter may be all of a segment or its start (`{uuid}.js`).
+            let Some((parameter, rest)) = segment.strip_prefix('{').and_then(|s| s.split_once('}'))
+            else {
+                return segment.to_owned();
+            };
+            let value = match parameter {
+                "id" | "uuid" | "queue" => "00000000-0000-0000-0000-000000000000",
+                "file" => "portal.css",
+                "tail:.*" => "no-such-route",
+                _ => "probe",
+            };
+            format!("{value}{rest}")
         })
         .collect::<Vec<_>>()
         .join("/")

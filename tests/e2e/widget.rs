@@ -1,0 +1,331 @@
+//! The drop-in widget in a real Chromium: pages we wrote from Talkative's documented surface
+//! (the widget examples' patterns, the scripts and actions guides; never copies of their
+//! files), each served from another origin and loading the emulator's loader exactly as
+//! Talkative's examples load theirs, with only the origin changed. Each page records the
+//! lifecycle callbacks it gets in `window.events`.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::browser::serve_page;
+use crate::chromium::{Browser, browser};
+use crate::helpers::{TestApp, spawn_app};
+
+/// A config UUID as a page copied from Talkative names it; the emulator does not know it, so
+/// the page gets the default config (start-chat and start-video on one online queue).
+const PAGES_CONFIG: &str = "e39f9811-1111-493b-b258-e964a1e33cf4";
+const DEFAULT: &str = "00000000-0000-4000-8000-000000000001";
+const DEFAULT_QUEUE: &str = "00000000-0000-4000-8000-000000000002";
+
+/// A page with `talkativeCustomConfig` whose callbacks push their names into `window.events`
+/// and run `hooks` (JavaScript: an object of extra code per callback name), then the loader
+/// import as the examples write it, with the emulator's origin in place of Talkative's.
+fn page(app: &TestApp, hooks: &str) -> String {
+    format!(
+        r#"<!doctype html><html lang="en"><title>shop</title>
+<button id="chat-button" disabled>Chat is offline</button>
+<script>
+window.events = [];
+const hooks = {hooks};
+const names = ['ready', 'enterStandby', 'enterInteraction', 'resumeInteraction', 'exitInteraction',
+  'completeInteraction', 'qosFail', 'presenceFail', 'rateLimitFail', 'visibilityChange',
+  'availabilityChange'];
+window.talkativeCustomConfig = {{ events: {{}} }};
+for (const name of names) {{
+  window.talkativeCustomConfig.events[name] = function (detail) {{
+    window.events.push(detail === undefined ? name : name + ' ' + JSON.stringify(detail));
+    if (hooks[name]) hooks[name](detail);
+  }};
+}}
+const configUuid = '{PAGES_CONFIG}';
+window.addEventListener('unhandledrejection', (e) => window.events.push('unhandled ' + e.reason));
+import(`{emulator}/api/ecs/v1/loader/${{configUuid}}.js?path=${{encodeURIComponent(window.location.origin + window.location.pathname)}}&selectedVersion=${{(new URLSearchParams(window.location.search)).get('ecsSelectedVersion') || ''}}`)
+  .catch((e) => window.events.push('the loader failed: ' + e));
+</script></html>"#,
+        emulator = app.address,
+    )
+}
+
+/// The page's `window.events` once `done` (a JavaScript expression over `events`) holds.
+async fn events_when(browser: &Browser, done: &str) -> Vec<String> {
+    let script = format!("const events = window.events || []; return [{done}, events];");
+    let mut last = Value::Null;
+    for _ in 0..100 {
+        let answer = browser.client.execute(&script, vec![]).await.unwrap();
+        if answer[0] == true {
+            return serde_json::from_value(answer[1].clone()).unwrap();
+        }
+        last = answer[1].clone();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page never got to `{done}`; its events: {last}");
+}
+
+async fn engagements(app: &TestApp) -> Vec<Value> {
+    let (_, list) = app.get("/api/v1/engagements").await;
+    list["engagements"].as_array().unwrap().clone()
+}
+
+async fn agent_view(app: &TestApp, uuid: &str) -> Vec<(String, String)> {
+    let (_, detail) = app.get(&format!("/api/v1/engagements/{uuid}")).await;
+    detail["agentView"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            (
+                item["name"].as_str().unwrap_or("").to_owned(),
+                item["data"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Data passed through the API before the start (as `passing-interaction-data-to-api` does from
+/// `enterStandby`), the start by an API action, then an append during the interaction that
+/// overrides a name; a reload mid-interaction resumes it; the agent's side ends and completes
+/// it, and the widget returns to standby.
+#[tokio::test]
+async fn a_page_starts_appends_resumes_and_is_ended_and_completed_by_the_agent() {
+    let app = spawn_app().await;
+    let hooks = r#"{
+      enterStandby() {
+        if (sessionStorage.getItem('started')) return;
+        sessionStorage.setItem('started', '1');
+        talkativeApi.interactionData.appendInteractionData([
+          { name: 'email', label: 'Email Address', type: 'string', data: 'first@example.com' },
+          { name: 'accountNumber', label: 'Account Number', type: 'string', data: '123456789' },
+        ]);
+        talkativeApi.actions.triggerAction('start-chat').then(() => window.events.push('triggered'));
+      },
+      enterInteraction() {
+        talkativeApi.interactionData.appendInteractionData([
+          { name: 'email', label: 'Email', type: 'string', data: 'second@example.com' },
+        ]).then((verdict) => window.events.push('appended ' + verdict.accepted.length));
+      },
+    }"#;
+    let url = serve_page(page(&app, hooks));
+    let browser = browser().await;
+    browser.client.goto(&url).await.unwrap();
+    let events = events_when(&browser, "events.some((e) => e.startsWith('appended'))").await;
+    assert_eq!(
+        &events[..3],
+        ["ready", "enterStandby", "enterInteraction"],
+        "{events:?}"
+    );
+    assert!(events.contains(&"triggered".to_owned()), "{events:?}");
+    let started = engagements(&app).await;
+    assert_eq!(started.len(), 1);
+    let uuid = started[0]["uuid"].as_str().unwrap().to_owned();
+    assert_eq!(started[0]["state"], "active");
+    assert_eq!(started[0]["action"], "start-chat");
+    assert_eq!(
+        started[0]["configUuid"], DEFAULT,
+        "an unknown config gets the default"
+    );
+    assert_eq!(
+        started[0]["startUrl"],
+        json!(url.trim_end_matches('/').to_owned() + "/")
+    );
+    assert_eq!(
+        agent_view(&app, &uuid).await,
+        [
+            ("email".into(), "second@example.com".into()),
+            ("accountNumber".into(), "123456789".into())
+        ]
+    );
+    let uuid_on_page = browser
+        .client
+        .execute(
+            "return talkativeApi.interaction.getInteractionUuid();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(uuid_on_page, json!(uuid));
+
+    // The page reloads mid-interaction: the interaction survives.
+    browser.client.refresh().await.unwrap();
+    let events = events_when(&browser, "events.includes('resumeInteraction')").await;
+    assert_eq!(events, ["ready", "resumeInteraction"]);
+    assert_eq!(engagements(&app).await.len(), 1, "nothing new started");
+
+    // The agent ends it, then the feedback step completes: exit, complete, standby.
+    let (status, _) = app
+        .post(&format!("/api/v1/engagements/{uuid}/end"), &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    events_when(&browser, "events.includes('exitInteraction')").await;
+    let (status, _) = app
+        .post(&format!("/api/v1/engagements/{uuid}/complete"), &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let events = events_when(&browser, "events.includes('enterStandby')").await;
+    assert_eq!(
+        &events[2..],
+        ["exitInteraction", "completeInteraction", "enterStandby"],
+        "{events:?}"
+    );
+    let in_interaction = browser
+        .client
+        .execute("return talkativeApi.interaction.isInInteraction();", vec![])
+        .await
+        .unwrap();
+    assert_eq!(in_interaction, false);
+    browser.screenshot("widget-standby-after-complete").await;
+    browser.close().await;
+}
+
+/// `chat-with-autostart`'s pattern: interaction data from the page's query parameters, for the
+/// names the page knows, and one start.
+#[tokio::test]
+async fn a_page_autostarts_with_data_from_its_query_parameters() {
+    let app = spawn_app().await;
+    let hooks = r#"{
+      enterStandby() {
+        if (window.triggered) return;
+        const known = [
+          { name: 'foo', label: 'Foo Label', type: 'string' },
+          { name: 'bar', label: 'Bar Label', type: 'string' },
+        ];
+        const data = [];
+        for (const [key, value] of new URLSearchParams(window.location.search).entries()) {
+          const base = known.find((x) => x.name === key);
+          if (base) data.push({ data: value, ...base });
+        }
+        talkativeApi.interactionData.appendInteractionData(data);
+        talkativeApi.actions.triggerAction('start-chat');
+        window.triggered = true;
+      },
+    }"#;
+    let url = serve_page(page(&app, hooks));
+    let browser = browser().await;
+    browser
+        .client
+        .goto(&format!("{url}?foo=Foo%20value&bar=42&unrelated=x"))
+        .await
+        .unwrap();
+    events_when(&browser, "events.includes('enterInteraction')").await;
+    let started = engagements(&app).await;
+    assert_eq!(started.len(), 1);
+    let uuid = started[0]["uuid"].as_str().unwrap();
+    assert_eq!(
+        agent_view(&app, uuid).await,
+        [
+            ("foo".into(), "Foo value".into()),
+            ("bar".into(), "42".into())
+        ]
+    );
+    browser.close().await;
+}
+
+/// `custom-trigger-button`'s pattern: buttons enabled from `getPresences()`; with the queue
+/// offline the button stays disabled, and an attempt fires `presenceFail` and starts nothing;
+/// an unknown action's promise rejects; the card shows and hides, the UI deactivates.
+#[tokio::test]
+async fn an_offline_queue_starts_nothing_and_the_page_is_told() {
+    let app = spawn_app().await;
+    let (status, _) = app
+        .put(
+            &format!("/api/v1/widget-configs/{DEFAULT}/queues/{DEFAULT_QUEUE}/status"),
+            &json!({ "status": "OFFLINE_NO_USERS" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let hooks = r#"{
+      ready() {
+        const presences = talkativeApi.queues.getPresences();
+        window.events.push('presences ' + JSON.stringify(presences));
+        const presence = presences.find((p) => p.queueUuid === '00000000-0000-4000-8000-000000000002');
+        if (presence && presence.status === 'ONLINE') {
+          document.getElementById('chat-button').disabled = false;
+        }
+      },
+    }"#;
+    let browser = browser().await;
+    browser
+        .client
+        .goto(&serve_page(page(&app, hooks)))
+        .await
+        .unwrap();
+    let events = events_when(&browser, "events.includes('enterStandby')").await;
+    assert_eq!(
+        events[1],
+        format!(
+            "presences [{{\"queueUuid\":\"{DEFAULT_QUEUE}\",\"status\":\"OFFLINE_NO_USERS\"}}]"
+        )
+    );
+    let disabled = browser
+        .client
+        .execute(
+            "return document.getElementById('chat-button').disabled;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(disabled, true);
+
+    let outcome = browser
+        .client
+        .execute_async(
+            "const done = arguments[0];
+             talkativeApi.actions.triggerAction('start-chat').then(() => done('resolved'), (e) => done('rejected ' + e.message));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcome, "resolved", "the attempt was made");
+    events_when(&browser, "events.includes('presenceFail')").await;
+    assert!(engagements(&app).await.is_empty(), "nothing started");
+    let unknown = browser
+        .client
+        .execute_async(
+            "const done = arguments[0];
+             talkativeApi.actions.triggerAction('start-cobrowse').then(() => done('resolved'), (e) => done('rejected ' + e.message));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        unknown.as_str().unwrap().starts_with("rejected")
+            && unknown.as_str().unwrap().contains("start-cobrowse"),
+        "{unknown}"
+    );
+
+    browser
+        .client
+        .execute(
+            "talkativeApi.ui.show(); talkativeApi.ui.deactivate();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let events = events_when(
+        &browser,
+        "events.some((e) => e.startsWith('availabilityChange'))",
+    )
+    .await;
+    assert!(
+        events.contains(&"visibilityChange {\"visibility\":true}".to_owned()),
+        "{events:?}"
+    );
+    assert!(
+        events.contains(&"availabilityChange {\"isAvailable\":false}".to_owned()),
+        "{events:?}"
+    );
+    let state = browser
+        .client
+        .execute(
+            "return [talkativeApi.ui.isVisible(), talkativeApi.ui.isAvailable()];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        state,
+        json!([false, false]),
+        "deactivate hides the card too"
+    );
+    browser.close().await;
+}
