@@ -14,6 +14,11 @@ const startUrl = loader.searchParams.get('path') || window.location.origin + win
 // What a test may ask the emulated widget for: `emulatorFail=qos` makes starts fail the
 // connection check (Talkative's qosFail), which a real browser on a real network cannot force.
 const forcedFailure = loader.searchParams.get('emulatorFail');
+// `emulatorSource=demo` labels this widget's arrivals in the log as the portal's demo page's
+// (the older /static/talkative-engage.js sets it there); it changes nothing else.
+const sourceHeader = loader.searchParams.get('emulatorSource') === 'demo'
+  ? { 'X-Talkative-Emulator-Source': 'demo' }
+  : {};
 const storageKey = `talkative-emulator:${origin}:${requested}`;
 const POLL_MS = 1000;
 
@@ -61,7 +66,7 @@ function track(event, detail) {
 async function call(method, path, body) {
   const response = await fetch(origin + path, {
     method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json', ...sourceHeader },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const answer = await response.json().catch(() => ({}));
@@ -133,11 +138,7 @@ async function start(body) {
   const code = answer.error && answer.error.code;
   if (code === 'queue_offline') fire('presenceFail');
   else if (status === 429) fire('rateLimitFail');
-  else {
-    const error = new Error(answer.error ? `${code}: ${answer.error.message}` : `HTTP ${status}`);
-    error.problem = answer.error;
-    throw error;
-  }
+  else throw refusal(status, answer);
   return null;
 }
 
@@ -161,11 +162,23 @@ async function appendInteractionData(items) {
     state.pendingData = state.pendingData.concat(items);
     return null;
   }
+  return send({ interactionData: items });
+}
+
+// Data for the interaction under way: one arrival, verified as it comes.
+async function send(body) {
   const { status, answer } = await call(
-    'POST', `/api/ecs/v1/interactions/${state.interaction.uuid}/interaction-data`, { interactionData: items });
-  if (status !== 200) throw new Error(answer.error ? `${answer.error.code}: ${answer.error.message}` : `HTTP ${status}`);
+    'POST', `/api/ecs/v1/interactions/${state.interaction.uuid}/interaction-data`, body);
+  if (status !== 200) throw refusal(status, answer);
   announceVerdict(answer.verdict);
   return answer.verdict;
+}
+
+function refusal(status, answer) {
+  const code = answer.error && answer.error.code;
+  const error = new Error(answer.error ? `${code}: ${answer.error.message}` : `HTTP ${status}`);
+  error.problem = answer.error;
+  return error;
 }
 
 async function setSignedInteractionData(token) {
@@ -174,11 +187,7 @@ async function setSignedInteractionData(token) {
     return null;
   }
   if (!token) return null;
-  const { status, answer } = await call(
-    'POST', `/api/ecs/v1/interactions/${state.interaction.uuid}/interaction-data`, { signedInteractionData: token });
-  if (status !== 200) throw new Error(answer.error ? `${answer.error.code}: ${answer.error.message}` : `HTTP ${status}`);
-  announceVerdict(answer.verdict);
-  return answer.verdict;
+  return send({ signedInteractionData: token });
 }
 
 function setVisible(visible) {
@@ -234,6 +243,34 @@ function pick(options) {
   return body;
 }
 
+// For the older /static/talkative-engage.js, which promised a verdict for every startChat:
+// starts a chat, or adds the data to the interaction under way as one arrival. Resolves to the
+// verdict, or to { error } (also announced) when the emulator refused the data.
+let shimCalls = Promise.resolve();
+export function startOrAdd(options) {
+  // One at a time, in order: a second startChat while the first is connecting adds to it.
+  const run = shimCalls.then(() => startOrAddNow(options));
+  shimCalls = run.catch(() => {});
+  return run;
+}
+
+async function startOrAddNow(options) {
+  await ready;
+  try {
+    if (state.phase !== 'interaction' || !state.interaction) {
+      return await start({ kind: 'start_chat', ...pick(options) });
+    }
+    const body = pick(options);
+    if (!body.signedInteractionData && !body.interactionData) return null;
+    return await send(body);
+  } catch (error) {
+    if (!error.problem) throw error;
+    const refused = { error: error.problem };
+    announceVerdict(refused);
+    return refused;
+  }
+}
+
 // ---- following the interaction: the agent's side ends and completes it ----------------------
 
 function watch() {
@@ -244,6 +281,16 @@ function watch() {
 async function check() {
   if (!state.interaction) return;
   const { status, answer } = await call('GET', `/api/ecs/v1/interactions/${state.interaction.uuid}`);
+  if (status === 404) {
+    // The emulator no longer has it (reset, or another database): back to standby.
+    console.warn(`talkative-emulator: interaction ${state.interaction.uuid} is gone from the emulator; back to standby`);
+    clearInterval(state.poll);
+    remember(null);
+    state.phase = 'standby';
+    render();
+    fire('enterStandby');
+    return;
+  }
   if (status !== 200) return;
   state.interaction = answer;
   if (answer.state === 'ended' && state.phase === 'interaction') {
@@ -276,21 +323,7 @@ async function sendFeedback() {
 const host = document.createElement('div');
 host.id = 'talkative-emulator-widget';
 const shadow = host.attachShadow({ mode: 'open' });
-shadow.innerHTML = `<style>
-  :host { all: initial; }
-  .root { position: fixed; right: 16px; bottom: 16px; z-index: 2147483000;
-    font: 14px/1.4 system-ui, sans-serif; color: var(--talkative-text, #1b1b1f); }
-  button { font: inherit; cursor: pointer; border-radius: 8px; padding: 8px 12px;
-    border: 1px solid var(--talkative-accent, #3451b2); }
-  .bubble { background: var(--talkative-accent, #3451b2); color: #fff; border-radius: 999px; }
-  .card { margin-bottom: 8px; width: 280px; background: var(--talkative-surface, #fff);
-    border: 1px solid #8a8f98; border-radius: 12px; padding: 12px; box-shadow: 0 4px 16px #0003; }
-  .card h2 { font-size: 16px; margin: 0 0 8px; }
-  .card p { margin: 0 0 8px; }
-  .actions { display: flex; flex-wrap: wrap; gap: 8px; }
-  .actions button { background: var(--talkative-surface, #fff); color: var(--talkative-accent, #3451b2); }
-  [hidden] { display: none !important; }
-</style>
+shadow.innerHTML = `<link rel="stylesheet" href="${origin}/static/talkative-widget.css">
 <div class="root" part="root">
   <section class="card" part="card" role="dialog" aria-labelledby="title" hidden>
     <h2 id="title">Talkative (emulated)</h2>
@@ -387,3 +420,23 @@ const ready = (async () => {
   }
 })();
 ready.catch(() => render());
+
+// The article's other way to pass the token: a `:signed-interaction-data` property on the
+// Talkative element (Vue's binding; plain HTML writes the attribute without the colon). The
+// token is kept for the next start, or sent to the interaction under way. Defined once `ready`
+// exists: an element already in the page is upgraded at once, and waits for it.
+if (window.customElements && !window.customElements.get('talkative-engage')) {
+  window.customElements.define('talkative-engage', class extends HTMLElement {
+    static get observedAttributes() { return ['signed-interaction-data', ':signed-interaction-data']; }
+    connectedCallback() { this.pass(); }
+    attributeChangedCallback() { if (this.isConnected) this.pass(); }
+    set signedInteractionData(token) { this.setAttribute('signed-interaction-data', token); }
+    get signedInteractionData() { return this.getAttribute('signed-interaction-data'); }
+    pass() {
+      const token = this.getAttribute('signed-interaction-data') || this.getAttribute(':signed-interaction-data');
+      if (!token) return;
+      ready.then(() => setSignedInteractionData(token))
+        .catch((error) => console.error('talkative-emulator: the element\'s token was refused', error));
+    }
+  });
+}

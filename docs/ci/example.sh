@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A CI job that tests a chat page end to end against the emulator, as docs/ci.md explains:
-# start the emulator from a config file, open the page in headless Chromium (it starts a chat
-# through the emulator's widget shim), wait for the emulator to have seen it, and assert what the
-# agent would see. The test command runs this very script (tests/e2e/ci_example.rs).
+# start the emulator from a config file, open the page in headless Chromium (written as
+# Talkative's widget examples write theirs, with the emulator's origin in its loader import; it
+# starts a chat), wait for the emulator to have seen it, assert what the agent would see, and end
+# the chat as the agent would. The test command runs this very script (tests/e2e/ci_example.rs).
 #
 # Needs: the talkative-emulator binary (TALKATIVE_EMULATOR, default: on PATH), chromium,
 # python3, curl. Exits non-zero, saying why, when anything is not as expected.
@@ -37,20 +38,31 @@ for _ in $(seq 100); do curl -fs "$emu/health" >/dev/null && break; sleep 0.1; d
 curl -fs "$emu/health" >/dev/null || { cat emulator.log >&2; echo "the emulator did not start" >&2; exit 1; }
 
 # 3. What your backend would render: a token signed with the private key, in a page that loads
-#    the widget shim from the emulator instead of Talkative's widget.
-token=$(echo '[{"label":"email","data":"ada@example.com","type":"string"}]' \
+#    the chat widget as Talkative's examples do, from the emulator's origin instead of
+#    Talkative's. Once the widget is in standby it passes the data and starts a chat. (The
+#    config UUID is your Talkative one: the emulator gives a UUID it does not know its default
+#    config, which has a `start-chat` action on an online queue.)
+token=$(echo '[{"name":"email","label":"Email","data":"ada@example.com","type":"string"}]' \
   | "$emulator" sign --key ec_private.pem)
 cat > index.html <<HTML
 <!doctype html><meta charset="utf-8"><title>Checkout</title>
-<script src="$emu/static/talkative-engage.js"></script>
 <script>
-  TalkativeEngageApi.startChat({
-    signedInteractionData: "$token",
-    interactionData: [
-      {label: "page", data: "/checkout", type: "string"},
-      {label: "coupon", data: "FREE100", type: "string"}
-    ]
-  });
+  window.talkativeCustomConfig = {
+    events: {
+      enterStandby() {
+        if (window.started) return;
+        window.started = true;
+        talkativeApi.interactionData.setSignedInteractionData("$token");
+        talkativeApi.interactionData.appendInteractionData([
+          { name: "page", label: "Page", data: "/checkout", type: "string" },
+          { name: "coupon", label: "Coupon", data: "FREE100", type: "string" }
+        ]);
+        talkativeApi.actions.triggerAction("start-chat");
+      }
+    }
+  };
+  const configUuid = "e39f9811-1111-493b-b258-e964a1e33cf4";
+  import(\`$emu/api/ecs/v1/loader/\${configUuid}.js?path=\${encodeURIComponent(location.origin + location.pathname)}\`);
 </script>
 HTML
 python3 -m http.server "$page_port" --bind 127.0.0.1 >/dev/null 2>&1 &
@@ -60,20 +72,41 @@ python3 -m http.server "$page_port" --bind 127.0.0.1 >/dev/null 2>&1 &
 since=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
 "$chromium" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage \
   --virtual-time-budget=5000 --dump-dom "http://127.0.0.1:$page_port/index.html" >/dev/null 2>&1 &
-answer=$(curl -fs "$emu/api/v1/interactions?wait=20s&after=$since&label=email")
+answer=$(curl -fs "$emu/api/v1/interactions?wait=20s&after=$since&name=email")
 
-# 5. Assert the agent view: the signed email, the allowlisted page, the coupon dropped.
+# 5. Assert the verdict on what the chat started with (the signed email, the allowlisted page,
+#    the coupon dropped), then the interaction the agent has: what it sees, by name.
 ANSWER="$answer" python3 - <<'PY'
 import json, os, sys
 found = json.loads(os.environ["ANSWER"])["interactions"]
 if len(found) != 1:
-    sys.exit(f"expected one interaction carrying an email, got {len(found)}")
+    sys.exit(f"expected one verification carrying an email, got {len(found)}")
 verdict = found[0]["verdict"]
-seen = {item["label"]: item["source"] for item in verdict["accepted"]}
-dropped = {item["label"]: item["reason"]["code"] for item in verdict["rejected"]}
+seen = {item["name"]: item["source"] for item in verdict["accepted"]}
+dropped = {item["name"]: item["reason"]["code"] for item in verdict["rejected"]}
 expect = ({"email": "signed", "page": "unsigned_allowlisted"}, {"coupon": "not_allowlisted"})
 if (seen, dropped) != expect:
     sys.exit(f"the agent would see {seen}, dropped {dropped}; expected {expect}")
 print(f"ok: {verdict['signature']['status']} signature from key "
       f"{verdict['signature']['keyName']!r}; agent sees {sorted(seen)}; dropped {sorted(dropped)}")
 PY
+engagements=$(curl -fs "$emu/api/v1/engagements")
+uuid=$(ENGAGEMENTS="$engagements" python3 -c '
+import json, os, sys
+started = json.loads(os.environ["ENGAGEMENTS"])["engagements"]
+if len(started) != 1 or started[0]["state"] != "active" or started[0]["action"] != "start-chat":
+    sys.exit(f"expected one active chat started by start-chat, got {started}")
+print(started[0]["uuid"])')
+detail=$(curl -fs "$emu/api/v1/engagements/$uuid")
+DETAIL="$detail" python3 -c '
+import json, os, sys
+view = {item["name"]: (item["data"], item["provenance"]) for item in json.loads(os.environ["DETAIL"])["agentView"]}
+expect = {"email": ("ada@example.com", "signed"), "page": ("/checkout", "allowlisted")}
+if view != expect:
+    sys.exit(f"the agent view is {view}; expected {expect}")
+print(f"ok: interaction {sys.argv[1]} shows the agent {sorted(view)}")' "$uuid"
+
+# 6. End it as the agent would: the page's widget fires exitInteraction and shows its feedback
+#    step (a browser test would now assert the page's reaction).
+ended=$(curl -fs -X POST -H "Content-Type: application/json" "$emu/api/v1/engagements/$uuid/end")
+case "$ended" in *'"state":"ended"'*) echo "ok: the agent ended it" ;; *) echo "not ended: $ended" >&2; exit 1 ;; esac

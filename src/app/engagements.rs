@@ -52,11 +52,18 @@ pub struct Start<'a> {
     pub kind: ActionKind,
     /// The loader's `path`: the page it started on.
     pub start_url: Option<&'a str>,
+    pub data: Arriving<'a>,
+}
+
+/// Data arriving for an engagement: at its start, or added while it is under way.
+pub struct Arriving<'a> {
     pub token: Option<&'a str>,
     pub unsigned: Vec<InteractionItem>,
     pub warnings: Vec<Warning>,
     /// The request as received, for the verification log.
     pub request: ByteString,
+    /// Who sent it, for the log: the widget, or the widget on the portal's demo page.
+    pub source: Source,
 }
 
 /// Starts an engagement: refused when the action is unknown or its queue offline (nothing is
@@ -116,13 +123,13 @@ pub async fn start(core: &Core, start: Start<'_>) -> Result<(StoredEngagement, O
     let outcome = verify_and_record(
         core,
         Submission {
-            token: start.token,
-            unsigned: start.unsigned,
-            warnings: start.warnings,
+            token: start.data.token,
+            unsigned: start.data.unsigned,
+            warnings: start.data.warnings,
             signed_before: None,
         },
-        start.request,
-        Source::Widget,
+        start.data.request,
+        start.data.source,
     )
     .await?;
     let new = NewEngagement {
@@ -151,10 +158,7 @@ pub async fn start(core: &Core, start: Start<'_>) -> Result<(StoredEngagement, O
 pub async fn append(
     core: &Core,
     uuid: Uuid,
-    token: Option<&str>,
-    unsigned: Vec<InteractionItem>,
-    warnings: Vec<Warning>,
-    request: ByteString,
+    data: Arriving<'_>,
 ) -> Result<(StoredEngagement, Outcome), AppError> {
     let engagement = found(engagements::get(&core.pool, uuid).await?, uuid)?;
     if !engagement.state.accepts_data() {
@@ -180,13 +184,13 @@ pub async fn append(
     let outcome = verify_and_record(
         core,
         Submission {
-            token,
-            unsigned,
-            warnings,
+            token: data.token,
+            unsigned: data.unsigned,
+            warnings: data.warnings,
             signed_before: Some(&signed_before),
         },
-        request,
-        Source::Widget,
+        data.request,
+        data.source,
     )
     .await?;
     let given = given_items(&outcome.verdict);
@@ -227,6 +231,23 @@ pub async fn detail(core: &Core, uuid: Uuid) -> Result<Detail, AppError> {
     })
 }
 
+/// Which engagement a verification was an arrival of, if any.
+pub struct ArrivalOf {
+    pub engagement: Uuid,
+    pub id: i64,
+    pub arrival: i64,
+}
+
+pub async fn arrival_of(core: &Core, verification: Uuid) -> Result<Option<ArrivalOf>, AppError> {
+    Ok(engagements::arrival_of(&core.pool, verification)
+        .await?
+        .map(|(engagement, id, arrival)| ArrivalOf {
+            engagement,
+            id,
+            arrival,
+        }))
+}
+
 /// The newest engagements first.
 pub async fn list(core: &Core, limit: u32) -> Result<Vec<StoredEngagement>, AppError> {
     Ok(engagements::list(&core.pool, limit).await?)
@@ -247,10 +268,34 @@ async fn transition(
     uuid: Uuid,
     next: fn(EngagementState) -> Result<EngagementState, Problem>,
 ) -> Result<StoredEngagement, AppError> {
-    let engagement = get(core, uuid).await?;
-    let state = next(engagement.state)?;
-    engagements::set_state(&core.pool, engagement.id, state, now_millis()).await?;
-    get(core, uuid).await
+    loop {
+        let engagement = get(core, uuid).await?;
+        let state = next(engagement.state)?;
+        // Only from the state just read: of two agents ending it at once, one is told it has
+        // ended already (the next turn of the loop reads the state the other left).
+        if engagements::set_state(
+            &core.pool,
+            engagement.id,
+            engagement.state,
+            state,
+            now_millis(),
+        )
+        .await?
+        {
+            return get(core, uuid).await;
+        }
+    }
+}
+
+/// The engagement a URL names: a UUID, or `interaction_not_found`.
+pub fn parse_uuid(raw: &str) -> Result<Uuid, Problem> {
+    Uuid::try_parse(raw).map_err(|_| {
+        Problem::new(
+            Code::InteractionNotFound,
+            format!("No interaction with UUID {raw:?}."),
+            "Use the uuid its start answered with.",
+        )
+    })
 }
 
 /// What an arrival's verdict gave the agent.

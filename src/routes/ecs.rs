@@ -15,7 +15,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
-use crate::app::engagements::{self, Start};
+use crate::app::engagements::{self, Arriving, Start};
 use crate::app::verification::Outcome;
 use crate::domain::InteractionItem;
 use crate::domain::interaction::check_limits;
@@ -27,6 +27,7 @@ use crate::routes::api::engagements::{EngagementView, uuid_of};
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::state::WebState;
 use crate::storage::engagements::StoredEngagement;
+use crate::storage::interactions::Source;
 
 /// A widget config's public side: what the widget needs to run it.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -185,10 +186,13 @@ pub async fn start(
             action: start.action.as_deref(),
             kind: start.kind.unwrap_or(ActionKind::StartChat),
             start_url: start.path.as_deref(),
-            token: start.signed_interaction_data.as_deref(),
-            unsigned,
-            warnings,
-            request: as_text(&raw)?,
+            data: Arriving {
+                token: start.signed_interaction_data.as_deref(),
+                unsigned,
+                warnings,
+                request: as_text(&raw)?,
+                source: widget_source(&request),
+            },
         },
     )
     .await?;
@@ -228,10 +232,13 @@ pub async fn append(
     let (engagement, outcome) = engagements::append(
         &state.core,
         uuid,
-        data.signed_interaction_data.as_deref(),
-        unsigned,
-        warnings,
-        as_text(&raw)?,
+        Arriving {
+            token: data.signed_interaction_data.as_deref(),
+            unsigned,
+            warnings,
+            request: as_text(&raw)?,
+            source: widget_source(&request),
+        },
     )
     .await?;
     Ok(HttpResponse::Ok().json(arrival(engagement, outcome)?))
@@ -332,9 +339,21 @@ pub async fn append_preflight() -> HttpResponse {
 fn preflight() -> HttpResponse {
     HttpResponse::NoContent()
         .insert_header((ACCESS_CONTROL_ALLOW_METHODS, "GET, POST"))
-        .insert_header((ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type"))
+        .insert_header((
+            ACCESS_CONTROL_ALLOW_HEADERS,
+            "Content-Type, X-Talkative-Emulator-Source",
+        ))
         .insert_header((ACCESS_CONTROL_MAX_AGE, "600"))
         .finish()
+}
+
+/// The widget's arrivals are the widget's in the log, or the demo page's when its source header
+/// says so (the older `/static/talkative-engage.js` on `/demo`).
+fn widget_source(request: &HttpRequest) -> Source {
+    match crate::routes::api::verify::source(request) {
+        Source::Demo => Source::Demo,
+        _ => Source::Widget,
+    }
 }
 
 /// Items as a page sent them, read as the verify endpoint reads unsigned items.

@@ -50,6 +50,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../static/interactions.js"),
     ),
     (
+        "talkative-widget.css",
+        "text/css; charset=utf-8",
+        include_str!("../../static/talkative-widget.css"),
+    ),
+    (
         "talkative-widget.js",
         "text/javascript; charset=utf-8",
         include_str!("../../static/talkative-widget.js"),

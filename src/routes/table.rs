@@ -17,7 +17,8 @@ use crate::routes::api::{
 use crate::routes::family::Family::{self, *};
 use crate::routes::mount::{Documentation, Endpoint, Verb};
 use crate::routes::portal::{
-    api_docs, dashboard, demo, docs, interactions, login, playground, signing_keys, unsigned_fields,
+    api_docs, dashboard, demo, docs, engagements, interactions, login, playground, signing_keys,
+    unsigned_fields, widget_configs,
 };
 use crate::routes::{api, ecs, health, metrics, portal, static_files};
 
@@ -131,6 +132,15 @@ pub static ROUTES: &[Endpoint] = &[
     row(Get, "/interactions/clear", Portal, |r| r.to(interactions::confirm_clear)),
     row(Post, "/interactions/clear", Portal, |r| r.to(interactions::clear)),
     row(Get, "/interactions/{id}", Portal, |r| r.to(interactions::detail)),
+    row(Get, "/widget-configs", Portal, |r| r.to(widget_configs::show)),
+    row(Post, "/widget-configs", Portal, |r| r.to(widget_configs::save)),
+    row(Post, "/widget-configs/{uuid}/queues/{queue}/status", Portal, |r| r.to(widget_configs::set_queue_status)),
+    row(Get, "/widget-configs/{uuid}/delete", Portal, |r| r.to(widget_configs::confirm_delete)),
+    row(Post, "/widget-configs/{uuid}/delete", Portal, |r| r.to(widget_configs::delete)),
+    row(Get, "/engagements", Portal, |r| r.to(engagements::list)),
+    row(Get, "/engagements/{uuid}", Portal, |r| r.to(engagements::detail)),
+    row(Post, "/engagements/{uuid}/end", Portal, |r| r.to(engagements::end)),
+    row(Post, "/engagements/{uuid}/complete", Portal, |r| r.to(engagements::complete)),
     row(Get, "/demo", Portal, |r| r.to(demo::show)),
     row(Get, "/docs/signing", Portal, |r| r.to(docs::signing)),
     row(Get, "/docs/api", Portal, |r| r.to(api_docs::show)),

@@ -194,25 +194,48 @@ pub async fn arrivals(pool: &SqlitePool, engagement_id: i64) -> sqlx::Result<Vec
     .collect()
 }
 
-/// Moves the engagement to `state`, stamping when it ended or completed.
+/// The engagement a verification was an arrival of, and which arrival: `(uuid, id, arrival)`.
+pub async fn arrival_of(
+    pool: &SqlitePool,
+    verification: Uuid,
+) -> sqlx::Result<Option<(Uuid, i64, i64)>> {
+    let row = sqlx::query(
+        "SELECT e.uuid, e.id, a.arrival FROM engagement_arrivals a \
+         JOIN engagements e ON e.id = a.engagement_id WHERE a.verification = ?",
+    )
+    .bind(verification.to_string())
+    .fetch_optional(pool)
+    .await?;
+    row.map(|row| {
+        let uuid: String = row.try_get(0)?;
+        let uuid = Uuid::try_parse(&uuid).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        Ok((uuid, row.try_get(1)?, row.try_get(2)?))
+    })
+    .transpose()
+}
+
+/// Moves the engagement from `from` to `to`, stamping when it ended or completed; false when
+/// it was no longer in `from` (another request moved it first).
 pub async fn set_state(
     pool: &SqlitePool,
     id: i64,
-    state: EngagementState,
+    from: EngagementState,
+    to: EngagementState,
     now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
+) -> sqlx::Result<bool> {
+    let changed = sqlx::query(
         "UPDATE engagements SET state = ?2, updated_at = ?3, \
          ended_at = CASE WHEN ?2 IN ('ended', 'completed') THEN COALESCE(ended_at, ?3) ELSE ended_at END, \
          completed_at = CASE WHEN ?2 = 'completed' THEN ?3 ELSE completed_at END \
-         WHERE id = ?1",
+         WHERE id = ?1 AND state = ?4",
     )
     .bind(id)
-    .bind(state.as_str())
+    .bind(to.as_str())
     .bind(now)
+    .bind(from.as_str())
     .execute(pool)
     .await?;
-    Ok(())
+    Ok(changed.rows_affected() == 1)
 }
 
 /// Marks the engagement changed (data arrived).

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestSigner, code, spawn_app, spawn_app_with};
+use crate::helpers::{FormSession, TestApp, TestSigner, code, spawn_app, spawn_app_with};
 
 const DEFAULT_QUEUE: &str = "00000000-0000-4000-8000-000000000002";
 const DEFAULT: &str = "00000000-0000-4000-8000-000000000001";
@@ -262,4 +262,152 @@ async fn the_widgets_endpoints_are_open_to_any_origin() {
         .unwrap();
     assert_eq!(started.status(), 201);
     assert_eq!(started.headers()["access-control-allow-origin"], "*");
+}
+
+/// The agent's side in the portal, over plain HTTP: the list links each interaction; its page
+/// shows what the agent sees and each arrival with the verification that judged it; End and
+/// Complete change it, and a second End is refused with the reason.
+#[tokio::test]
+async fn the_portal_lists_shows_ends_and_completes_an_interaction() {
+    let app = spawn_app().await;
+    // The list has no form of its own: the session starts where one is.
+    let session = FormSession::open(&app, "/widget-configs").await;
+    let empty = session
+        .get(&app, "/engagements")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(empty.contains("No interaction has started yet"), "{empty}");
+
+    let (status, started) = start(
+        &app,
+        json!({
+            "configUuid": DEFAULT,
+            "action": "start-chat",
+            "path": "https://shop.example/<pricing>",
+            "interactionData": [named("email", "Email", "first@example.com")],
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{started}");
+    let uuid = started["interaction"]["uuid"].as_str().unwrap().to_owned();
+    let first = started["verdict"]["id"].as_str().unwrap().to_owned();
+    let (status, appended) = append(
+        &app,
+        &uuid,
+        json!({ "interactionData": [named("email", "Email", "second@example.com")] }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let second = appended["verdict"]["id"].as_str().unwrap().to_owned();
+
+    let list = session
+        .get(&app, "/engagements")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains(&format!("href=\"/engagements/{uuid}\"")),
+        "{list}"
+    );
+    let page = session
+        .get(&app, &format!("/engagements/{uuid}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("https://shop.example/&#60;pricing&#62;"),
+        "escaped: {page}"
+    );
+    assert!(page.contains("second@example.com"));
+    for verification in [&first, &second] {
+        assert!(
+            page.contains(&format!("href=\"/interactions/{verification}\"")),
+            "each arrival links its verification: {page}"
+        );
+    }
+    let verification_page = session
+        .get(&app, &format!("/interactions/{second}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        verification_page.contains(&format!("href=\"/engagements/{uuid}#arrival-1\"")),
+        "a verification leads to its interaction: {verification_page}"
+    );
+    let agent_table =
+        &page[page.find("id=\"agent-view\"").unwrap()..page.find("Arrivals").unwrap()];
+    assert!(
+        !agent_table.contains("first@example.com"),
+        "the later value overrides it"
+    );
+
+    let end = format!("/engagements/{uuid}/end");
+    let ended = session.submit(&app, &end, &[]).await;
+    assert_eq!(ended.status(), 303);
+    assert_eq!(
+        ended.headers()["location"],
+        format!("/engagements/{uuid}").as_str()
+    );
+    let (_, detail) = app.get(&format!("/api/v1/engagements/{uuid}")).await;
+    assert_eq!(detail["state"], "ended");
+    let again = session.submit(&app, &end, &[]).await;
+    assert_eq!(again.status(), 409);
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap()
+            .contains("interaction_finalised")
+    );
+    let completed = session
+        .submit(&app, &format!("/engagements/{uuid}/complete"), &[])
+        .await;
+    assert_eq!(completed.status(), 303);
+    let (_, detail) = app.get(&format!("/api/v1/engagements/{uuid}")).await;
+    assert_eq!(detail["state"], "completed");
+    let page = session
+        .get(&app, &format!("/engagements/{uuid}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("id=\"end\""),
+        "no agent controls once completed"
+    );
+
+    for missing in ["not-a-uuid", "00000000-0000-4000-8000-00000000dead"] {
+        let response = session.get(&app, &format!("/engagements/{missing}")).await;
+        assert_eq!(response.status(), 404, "{missing}");
+    }
+}
+
+/// Two agents end the same interaction at once: one ends it, the other is told it has ended
+/// (the state changes only from the state read, so both cannot succeed).
+#[tokio::test]
+async fn of_two_ends_at_once_one_is_refused() {
+    let app = spawn_app().await;
+    let nothing = json!({});
+    for _ in 0..10 {
+        let (_, started) = start(
+            &app,
+            json!({ "configUuid": DEFAULT, "action": "start-chat" }),
+        )
+        .await;
+        let uuid = started["interaction"]["uuid"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/engagements/{uuid}/end");
+        let (a, b) = tokio::join!(app.post(&path, &nothing), app.post(&path, &nothing));
+        let mut statuses = [a.0, b.0];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [200, 409],
+            "one end succeeds, the other is refused"
+        );
+    }
 }

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use talkative_emulator::configuration::config_file::ConfigFile;
 
-use crate::helpers::{code, spawn_app, spawn_app_with};
+use crate::helpers::{FormSession, code, spawn_app, spawn_app_with};
 
 const DEFAULT: &str = "00000000-0000-4000-8000-000000000001";
 const DEFAULT_QUEUE: &str = "00000000-0000-4000-8000-000000000002";
@@ -186,4 +186,109 @@ actions = [{ reference = "start-chat", kind = "start_chat", queue = "a6adeebf-00
         error.contains("widget_configs[0]: invalid_widget_config"),
         "{error}"
     );
+}
+
+/// The Widget configs page over plain HTTP: a config that does not parse is refused beside the
+/// JSON as typed; one that does is added; its JSON fills the form to edit it; its queue's
+/// presence is set from a select; the default cannot be deleted, another can, after a look.
+#[tokio::test]
+async fn the_portal_page_adds_edits_takes_a_queue_offline_and_deletes_a_config() {
+    let app = spawn_app().await;
+    let uuid = "4a1f5ad0-0000-4000-8000-00000000000a";
+    let session = FormSession::open(&app, "/widget-configs").await;
+
+    let typed = r#"{"name": "Shop", "queues": 1}"#;
+    let refused = session
+        .submit(&app, "/widget-configs", &[("config", typed)])
+        .await;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("invalid_request"), "{html}");
+    assert!(
+        html.contains("Field \"queues\"") || html.contains("Field &#34;queues&#34;"),
+        "{html}"
+    );
+    assert!(
+        html.contains("&#34;queues&#34;: 1"),
+        "the JSON as typed is kept: {html}"
+    );
+    assert!(app.get(&format!("/api/v1/widget-configs/{uuid}")).await.0 == 404);
+
+    let json = shop_config(uuid).to_string();
+    let added = session
+        .submit(&app, "/widget-configs", &[("config", &json)])
+        .await;
+    assert_eq!(added.status(), 303);
+    assert_eq!(
+        added.headers()["location"],
+        format!("/widget-configs#config-{uuid}").as_str()
+    );
+    let (status, stored) = app.get(&format!("/api/v1/widget-configs/{uuid}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(stored["name"], "Shop");
+    let page = session
+        .get(&app, "/widget-configs")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("/api/ecs/v1/loader/{uuid}.js?path=")),
+        "the page shows the loader line: {page}"
+    );
+    let edit = session
+        .get(&app, &format!("/widget-configs?edit={uuid}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(edit.contains("Edit Shop"));
+    assert!(
+        edit.contains(&format!("&#34;uuid&#34;: &#34;{uuid}&#34;")),
+        "{edit}"
+    );
+
+    let queue = "a6adeebf-0000-4000-8000-000000000001";
+    let path = format!("/widget-configs/{uuid}/queues/{queue}/status");
+    let set = session
+        .submit(&app, &path, &[("status", "OFFLINE_QUEUE_CAP")])
+        .await;
+    assert_eq!(set.status(), 303);
+    let (_, stored) = app.get(&format!("/api/v1/widget-configs/{uuid}")).await;
+    assert_eq!(stored["queues"][0]["status"], "OFFLINE_QUEUE_CAP");
+    let bad = session.submit(&app, &path, &[("status", "AWAY")]).await;
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("is not a queue status"));
+
+    let default = session
+        .submit(&app, &format!("/widget-configs/{DEFAULT}/delete"), &[])
+        .await;
+    assert_eq!(default.status(), 409);
+    assert!(
+        default
+            .text()
+            .await
+            .unwrap()
+            .contains("default_widget_config")
+    );
+    let look = session
+        .get(&app, &format!("/widget-configs/{uuid}/delete"))
+        .await;
+    assert_eq!(look.status(), 200);
+    assert!(
+        look.text().await.unwrap().contains("&#34;start-video&#34;"),
+        "its JSON, to keep"
+    );
+    let deleted = session
+        .submit(&app, &format!("/widget-configs/{uuid}/delete"), &[])
+        .await;
+    assert_eq!(deleted.status(), 303);
+    assert_eq!(
+        app.get(&format!("/api/v1/widget-configs/{uuid}")).await.0,
+        404
+    );
+    let gone = session
+        .get(&app, &format!("/widget-configs/{uuid}/delete"))
+        .await;
+    assert_eq!(gone.status(), 404);
 }

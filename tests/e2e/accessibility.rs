@@ -10,7 +10,10 @@ use fantoccini::Locator;
 use serde_json::{Value, json};
 
 use crate::chromium::{Browser, browser};
-use crate::helpers::{TestApp, TestSigner, items, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, TestSigner, items, portal_pages, spawn_app, spawn_app_with};
+
+const QUEUE: &str = "7d3c6a54-1f0e-4a8e-9a57-5a1b2c3d4e5f";
+const OTHER_QUEUE: &str = "0b8e3f0e-2f0d-4c55-9a57-5a1b2c3d4e60";
 
 const AXE_HINT: &str =
     "axe-core is missing: run `npm ci --prefix tests/a11y` (scripts/install-test-deps.sh does).";
@@ -177,19 +180,16 @@ async fn every_page_passes_axe_and_fits_a_phone_when_empty() {
     let app = spawn_app().await;
     let browser = browser().await;
     let mut failures = Vec::new();
-    for (name, path) in [
-        ("dashboard-empty", "/"),
-        ("signing-keys-empty", "/signing-keys"),
-        ("unsigned-fields-empty", "/unsigned-fields"),
-        ("playground-empty", "/playground"),
-        ("interactions-empty", "/interactions"),
-        ("interactions-clear-empty", "/interactions/clear"),
-        ("demo", "/demo"),
-        ("docs-signing", "/docs/signing"),
-        ("docs-api", "/docs/api"),
-        ("not-found", "/no-such-page"),
-    ] {
-        visit(&browser, &axe, &app, name, path, &mut failures).await;
+    // Every page the route table has (a page added there is checked here without another
+    // list), and the page for a path it does not have.
+    let mut pages = portal_pages();
+    pages.push("/no-such-page".to_owned());
+    for path in pages {
+        let name = match path.trim_start_matches('/') {
+            "" => "dashboard-empty".to_owned(),
+            page => format!("{}-empty", page.replace('/', "-")),
+        };
+        visit(&browser, &axe, &app, &name, &path, &mut failures).await;
     }
     browser.close().await;
     assert_none(failures);
@@ -217,6 +217,44 @@ async fn every_page_passes_axe_and_fits_a_phone_when_filled() {
     let invalid = app
         .verify(Some(&format!("{token}\n")), items(&[("coupon", "FREE")]))
         .await;
+    // A config of one's own beside the default, and an interaction started on it with signed
+    // and unsigned data, then given more.
+    let (status, config) = app
+        .post(
+            "/api/v1/widget-configs",
+            &json!({
+                "name": "Shop website",
+                "queues": [{"uuid": QUEUE, "name": "Sales", "status": "ONLINE"},
+                           {"uuid": OTHER_QUEUE, "name": "Support", "status": "OFFLINE_BUSINESS_HOURS"}],
+                "actions": [{"reference": "start-chat", "kind": "start_chat", "queue": QUEUE}],
+                "fields": [{"name": "email", "label": "Email address"}],
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{config}");
+    let config_uuid = config["uuid"].as_str().unwrap();
+    let (status, started) = app
+        .post(
+            "/api/ecs/v1/interactions",
+            &json!({
+                "configUuid": config_uuid,
+                "action": "start-chat",
+                "path": "https://shop.example/pricing",
+                "signedInteractionData": token,
+                "interactionData": [{"name": "page", "label": "Page", "data": "/pricing", "type": "string"},
+                                    {"name": "coupon", "label": "Coupon", "data": "FREE", "type": "string"}],
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{started}");
+    let engagement = started["interaction"]["uuid"].as_str().unwrap().to_owned();
+    let (status, _) = app
+        .post(
+            &format!("/api/ecs/v1/interactions/{engagement}/interaction-data"),
+            &json!({"interactionData": [{"name": "page", "label": "Page", "data": "/checkout", "type": "string"}]}),
+        )
+        .await;
+    assert_eq!(status, 200);
     let browser = browser().await;
     let mut failures = Vec::new();
     let key_id = key["id"].as_str().unwrap();
@@ -239,6 +277,17 @@ async fn every_page_passes_axe_and_fits_a_phone_when_filled() {
             "interaction-invalid",
             format!("/interactions/{}", invalid["id"].as_str().unwrap()),
         ),
+        ("widget-configs", "/widget-configs".to_owned()),
+        (
+            "widget-config-edit",
+            format!("/widget-configs?edit={config_uuid}"),
+        ),
+        (
+            "widget-config-delete",
+            format!("/widget-configs/{config_uuid}/delete"),
+        ),
+        ("engagements", "/engagements".to_owned()),
+        ("engagement-active", format!("/engagements/{engagement}")),
     ] {
         visit(&browser, &axe, &app, name, &path, &mut failures).await;
     }
@@ -282,6 +331,34 @@ async fn every_page_passes_axe_and_fits_a_phone_when_filled() {
         .wait_for_text(".problem", "already_allowlisted")
         .await;
     check(&browser, &axe, "unsigned-fields-refused", &mut failures).await;
+
+    // A config that does not parse; a queue taken offline (a flash); an interaction ended by
+    // the agent, then completed.
+    browser.open(&app, "/widget-configs").await;
+    browser
+        .fill("#config-json", r#"{"name": "x", "queues": 1}"#)
+        .await;
+    browser.click("#config-form button[type=submit]").await;
+    browser
+        .wait_for_text("#form-problem", "invalid_request")
+        .await;
+    assert_marked_invalid(&browser, "config-json").await;
+    check(&browser, &axe, "widget-configs-refused", &mut failures).await;
+    browser.open(&app, "/widget-configs").await;
+    browser
+        .click(&format!("#config-{config_uuid} form.presence button"))
+        .await;
+    browser.wait_for_text(".flash", "Sales").await;
+    check(&browser, &axe, "widget-configs-flash", &mut failures).await;
+    browser
+        .open(&app, &format!("/engagements/{engagement}"))
+        .await;
+    browser.click("#end button").await;
+    browser.wait_for_text(".flash", "Ended").await;
+    check(&browser, &axe, "engagement-ended", &mut failures).await;
+    browser.click("#complete button").await;
+    browser.wait_for_text(".flash", "Completed").await;
+    check(&browser, &axe, "engagement-completed", &mut failures).await;
 
     // The demo after a chat, and after a JSON error.
     browser.open(&app, "/demo").await;

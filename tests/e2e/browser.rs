@@ -271,6 +271,37 @@ async fn the_widget_shim_posts_to_the_emulator_and_the_demo_shows_provenance() {
     // Each start was recorded like any verification.
     let (_, log) = app.get("/api/v1/interactions").await;
     assert_eq!(log["interactions"].as_array().unwrap().len(), 3);
+    // The shim is an alias of the widget: the first start began an interaction the agent's
+    // side can end, and the two later starts added their data to it, one arrival each.
+    let (_, list) = app.get("/api/v1/engagements").await;
+    let started = list["engagements"].as_array().unwrap();
+    assert_eq!(started.len(), 1, "{list}");
+    assert_eq!(started[0]["state"], "active");
+    let (_, detail) = app
+        .get(&format!(
+            "/api/v1/engagements/{}",
+            started[0]["uuid"].as_str().unwrap()
+        ))
+        .await;
+    let kinds: Vec<_> = detail["arrivals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds, ["start", "append", "append"]);
+    // The demo page shows the widget it runs, styled under the portal's strict CSP (its
+    // stylesheet is a file of the emulator's origin, not an inline style the CSP would block).
+    let position = browser
+        .client
+        .execute(
+            "const host = document.getElementById('talkative-emulator-widget');
+             return host && getComputedStyle(host.shadowRoot.querySelector('.root')).position;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(position, "fixed");
 
     // 4. A customer page on another origin loads the shim from the emulator (CORS).
     let page = format!(

@@ -1,6 +1,7 @@
 //! docs/ci.md's worked example is a script, and this runs it for real against the binary just
-//! built: config file, a page in headless Chromium starting a chat through the widget shim, a
-//! wait on the emulator (no sleep), and the agent view asserted.
+//! built: config file, a page in headless Chromium loading the widget as Talkative's examples
+//! do and starting a chat, a wait on the emulator (no sleep), the verdict and the agent view
+//! asserted, and the chat ended as an agent would.
 
 use std::process::Command;
 
@@ -28,6 +29,11 @@ fn the_ci_example_in_the_docs_runs_and_passes() {
     );
     assert!(
         stdout.contains("ok: valid signature from key 'ci backend'; agent sees ['email', 'page']; dropped ['coupon']"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("shows the agent ['email', 'page']")
+            && stdout.contains("ok: the agent ended it"),
         "{stdout}"
     );
 }

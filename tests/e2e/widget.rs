@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::browser::serve_page;
 use crate::chromium::{Browser, browser};
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, TestSigner, items, spawn_app};
 
 /// A config UUID as a page copied from Talkative names it; the emulator does not know it, so
 /// the page gets the default config (start-chat and start-video on one online queue).
@@ -151,16 +151,42 @@ async fn a_page_starts_appends_resumes_and_is_ended_and_completed_by_the_agent()
     assert_eq!(events, ["ready", "resumeInteraction"]);
     assert_eq!(engagements(&app).await.len(), 1, "nothing new started");
 
-    // The agent ends it, then the feedback step completes: exit, complete, standby.
-    let (status, _) = app
-        .post(&format!("/api/v1/engagements/{uuid}/end"), &json!({}))
+    // The agent ends it on the portal's page for the interaction, in another tab, then
+    // completes it there: the page gets exit, complete, standby.
+    let page_tab = browser.client.window().await.unwrap();
+    let portal_tab = browser.client.new_window(true).await.unwrap().handle;
+    browser.client.switch_to_window(portal_tab).await.unwrap();
+    browser.open(&app, &format!("/engagements/{uuid}")).await;
+    browser
+        .wait_for_text("#agent-view", "second@example.com")
         .await;
-    assert_eq!(status, 200);
+    browser.click("#end button").await;
+    browser.wait_for_text(".flash", "Ended").await;
+    browser
+        .client
+        .switch_to_window(page_tab.clone())
+        .await
+        .unwrap();
     events_when(&browser, "events.includes('exitInteraction')").await;
-    let (status, _) = app
-        .post(&format!("/api/v1/engagements/{uuid}/complete"), &json!({}))
-        .await;
-    assert_eq!(status, 200);
+    let feedback_step = browser
+        .client
+        .execute(
+            "return document.getElementById('talkative-emulator-widget').shadowRoot.querySelector('#status').textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        feedback_step.as_str().unwrap().contains("How was it?"),
+        "{feedback_step}"
+    );
+    let portal_tab = browser.client.windows().await.unwrap();
+    let portal_tab = portal_tab.into_iter().find(|w| *w != page_tab).unwrap();
+    browser.client.switch_to_window(portal_tab).await.unwrap();
+    browser.click("#complete button").await;
+    browser.wait_for_text(".flash", "Completed").await;
+    browser.client.close_window().await.unwrap();
+    browser.client.switch_to_window(page_tab).await.unwrap();
     let events = events_when(&browser, "events.includes('enterStandby')").await;
     assert_eq!(
         &events[2..],
@@ -327,5 +353,73 @@ async fn an_offline_queue_starts_nothing_and_the_page_is_told() {
         json!([false, false]),
         "deactivate hides the card too"
     );
+    browser.close().await;
+}
+
+/// The article's other calls on the loaded widget: the token from the Talkative element's
+/// `signed-interaction-data`, and the iOS SDK's `startVideo({interactionData,
+/// signedInteractionData: ''})`, where `''` means "no token here" (the element's stands). The
+/// agent ends it; the customer sends the widget's feedback step, which completes it.
+#[tokio::test]
+async fn the_element_passes_the_token_and_the_customer_sends_the_feedback_step() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    app.add_field("plan").await;
+    let token = signer.sign_items(&items(&[("email", "ann@example.com")]));
+    let hooks = r#"{
+      ready() {
+        TalkativeEngageApi.startVideo({
+          interactionData: [{ name: 'plan', label: 'Plan', type: 'string', data: 'gold' },
+                            { name: 'coupon', label: 'Coupon', type: 'string', data: 'FREE' }],
+          signedInteractionData: '',
+        }).then((verdict) => window.events.push('verdict ' + verdict.signature.status));
+      },
+    }"#;
+    let html = page(&app, hooks).replace(
+        "<title>shop</title>",
+        &format!(
+            "<title>shop</title><talkative-engage signed-interaction-data=\"{token}\"></talkative-engage>"
+        ),
+    );
+    let browser = browser().await;
+    browser.client.goto(&serve_page(html)).await.unwrap();
+    let events = events_when(&browser, "events.some((e) => e.startsWith('verdict'))").await;
+    assert!(events.contains(&"verdict valid".to_owned()), "{events:?}");
+    let started = engagements(&app).await;
+    assert_eq!(started.len(), 1);
+    assert_eq!(started[0]["channel"], "video");
+    assert_eq!(started[0]["action"], "start-video");
+    let uuid = started[0]["uuid"].as_str().unwrap().to_owned();
+    assert_eq!(
+        agent_view(&app, &uuid).await,
+        [
+            (String::new(), "ann@example.com".into()),
+            ("plan".into(), "gold".into())
+        ],
+        "signed by the element's token, the allowlisted field beside it, the coupon dropped"
+    );
+
+    let (status, _) = app
+        .post(&format!("/api/v1/engagements/{uuid}/end"), &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    events_when(&browser, "events.includes('exitInteraction')").await;
+    browser
+        .client
+        .execute(
+            "document.getElementById('talkative-emulator-widget').shadowRoot
+               .querySelector('#actions button').click();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let events = events_when(&browser, "events.lastIndexOf('enterStandby') > 1").await;
+    let tail: Vec<_> = events.iter().rev().take(3).rev().cloned().collect();
+    assert_eq!(
+        tail,
+        ["exitInteraction", "completeInteraction", "enterStandby"]
+    );
+    assert_eq!(engagements(&app).await[0]["state"], "completed");
     browser.close().await;
 }

@@ -227,11 +227,5 @@ pub async fn complete(
 
 /// The UUID in a URL; anything else names no interaction.
 pub fn uuid_of(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::try_parse(raw).map_err(|_| {
-        ApiError::Rejected(crate::domain::problem::Problem::new(
-            crate::domain::problem::Code::InteractionNotFound,
-            format!("No interaction with UUID {raw:?}."),
-            "Use the uuid its start answered with.",
-        ))
-    })
+    Ok(engagements::parse_uuid(raw)?)
 }

@@ -109,7 +109,7 @@ pub fn throttle(request: &HttpRequest, state: &WebState) -> Result<(), ApiError>
 /// log: it changes nothing in the verdict.
 pub const SOURCE_HEADER: &str = "x-talkative-emulator-source";
 
-fn source(request: &HttpRequest) -> Source {
+pub fn source(request: &HttpRequest) -> Source {
     request
         .headers()
         .get(SOURCE_HEADER)

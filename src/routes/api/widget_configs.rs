@@ -68,7 +68,7 @@ pub struct NewWidgetConfig {
 }
 
 impl NewWidgetConfig {
-    fn into_parts(self) -> (Option<Uuid>, WidgetConfigParts) {
+    pub fn into_parts(self) -> (Option<Uuid>, WidgetConfigParts) {
         (
             self.uuid,
             WidgetConfigParts {

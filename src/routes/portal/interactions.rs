@@ -465,6 +465,8 @@ struct InteractionPage {
     verdict: Verdict,
     header_pretty: Option<String>,
     request_pretty: String,
+    /// The engagement this verification was an arrival of, when a widget sent it.
+    part_of: Option<crate::app::engagements::ArrivalOf>,
 }
 
 pub async fn detail(
@@ -473,6 +475,7 @@ pub async fn detail(
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     let (stored, verdict) = load(&state, &path).await?;
+    let part_of = crate::app::engagements::arrival_of(&state.core, verdict.id).await?;
     let request_pretty = strict_json::parse(stored.request.as_bytes())
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
@@ -483,6 +486,7 @@ pub async fn detail(
             header_pretty: header_pretty(&verdict),
             verdict,
             request_pretty,
+            part_of,
         }
     })
 }

@@ -7,12 +7,14 @@ pub mod api_docs;
 pub mod dashboard;
 pub mod demo;
 pub mod docs;
+pub mod engagements;
 pub mod interactions;
 mod json_view;
 pub mod login;
 pub mod playground;
 pub mod signing_keys;
 pub mod unsigned_fields;
+pub mod widget_configs;
 
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse};
