@@ -120,6 +120,8 @@ pub async fn start(core: &Core, start: Start<'_>) -> Result<(StoredEngagement, O
         )
         .into());
     }
+    // Named before its start data is verified, so the log can say whose arrival that was.
+    let uuid = Uuid::new_v4();
     let outcome = verify_and_record(
         core,
         Submission {
@@ -127,13 +129,14 @@ pub async fn start(core: &Core, start: Start<'_>) -> Result<(StoredEngagement, O
             unsigned: start.data.unsigned,
             warnings: start.data.warnings,
             signed_before: None,
+            engagement: Some(uuid),
         },
         start.data.request,
         start.data.source,
     )
     .await?;
     let new = NewEngagement {
-        uuid: Uuid::new_v4(),
+        uuid,
         config_uuid: config.uuid(),
         action: &action.reference,
         channel: action.kind.channel(),
@@ -188,6 +191,7 @@ pub async fn append(
             unsigned: data.unsigned,
             warnings: data.warnings,
             signed_before: Some(&signed_before),
+            engagement: Some(uuid),
         },
         data.request,
         data.source,

@@ -494,6 +494,7 @@ mod tests {
             verdict: ByteString::from_static("{}"),
             key_used: None,
             source: crate::storage::interactions::Source::Api,
+            engagement: None,
             accepted: 0,
             codes: Vec::new(),
             items: Default::default(),

@@ -23,12 +23,13 @@ pub struct Outcome {
 
 /// What one verification is given: the token (if any), the unsigned items, warnings from
 /// reading them, and, for data arriving on an interaction that lasts, the keys it already has
-/// signed (unsigned data never overrides them).
+/// signed (unsigned data never overrides them) and which interaction (for the log).
 pub struct Submission<'a> {
     pub token: Option<&'a str>,
     pub unsigned: Vec<InteractionItem>,
     pub warnings: Vec<Warning>,
     pub signed_before: Option<&'a HashSet<String>>,
+    pub engagement: Option<Uuid>,
 }
 
 impl<'a> Submission<'a> {
@@ -43,6 +44,7 @@ impl<'a> Submission<'a> {
             unsigned,
             warnings,
             signed_before: None,
+            engagement: None,
         }
     }
 }
@@ -57,6 +59,7 @@ pub async fn verify_and_record(
     source: Source,
 ) -> anyhow::Result<Outcome> {
     let received_at = now_millis();
+    let engagement = submission.engagement;
     let verdict = verify(core, received_at, submission);
     core.metrics.record_verdict(&verdict);
     let json = verdict_json(&verdict)?;
@@ -70,6 +73,7 @@ pub async fn verify_and_record(
             verdict: json.clone(),
             key_used: verdict.signature.key_id,
             source,
+            engagement,
             accepted: i64::try_from(verdict.accepted.len()).unwrap_or(i64::MAX),
             codes: codes_of(&verdict),
             items: items_of(&verdict),
@@ -90,6 +94,7 @@ fn verify(core: &Core, received_at: i64, submission: Submission<'_>) -> Verdict 
         unsigned,
         warnings: extra_warnings,
         signed_before,
+        engagement: _,
     } = submission;
     let snapshot = core.cache.current();
     let signed = match token {

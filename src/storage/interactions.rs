@@ -29,6 +29,8 @@ pub struct NewInteraction {
     pub verdict: ByteString,
     pub key_used: Option<Uuid>,
     pub source: Source,
+    /// The engagement it was an arrival of, when the widget sent it.
+    pub engagement: Option<Uuid>,
     pub accepted: i64,
     /// See [`codes_of`] and [`items_of`].
     pub codes: Vec<Code>,
@@ -103,6 +105,7 @@ impl CarriedItems {
 /// An item an interaction carried, as a browsed row previews it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CarriedItem {
+    pub name: Option<String>,
     pub label: String,
     pub data: String,
 }
@@ -213,6 +216,7 @@ pub struct StoredInteraction {
     pub rejected: i64,
     pub request: String,
     pub verdict: String,
+    pub engagement: Option<Uuid>,
 }
 
 impl<'r> FromRow<'r, SqliteRow> for StoredInteraction {
@@ -225,6 +229,7 @@ impl<'r> FromRow<'r, SqliteRow> for StoredInteraction {
             rejected: row.try_get("rejected")?,
             request: row.try_get("request")?,
             verdict: row.try_get("verdict")?,
+            engagement: decode_engagement(row.try_get("engagement")?)?,
         })
     }
 }
@@ -240,6 +245,15 @@ fn decode_source(stored: Option<&str>) -> sqlx::Result<Option<Source>> {
     stored
         .map(|name| {
             Source::parse(name).ok_or_else(|| decode_error(format!("unknown source {name:?}")))
+        })
+        .transpose()
+}
+
+fn decode_engagement(stored: Option<&str>) -> sqlx::Result<Option<Uuid>> {
+    stored
+        .map(|uuid| {
+            Uuid::try_parse(uuid)
+                .map_err(|_| decode_error(format!("engagement {uuid:?} is not a UUID")))
         })
         .transpose()
 }
@@ -322,7 +336,8 @@ pub async fn insert_batch(
                     .bind(i64::try_from(record.bytes()).unwrap_or(i64::MAX))
                     .bind(record.source.as_str())
                     .bind(record.accepted)
-                    .bind(encode_codes(&record.codes));
+                    .bind(encode_codes(&record.codes))
+                    .bind(record.engagement.map(|uuid| uuid.to_string()));
             }
             insert.execute(&mut *tx).await?;
             rest = remaining;
@@ -437,7 +452,7 @@ async fn prune_to_bytes(tx: &mut sqlx::SqliteConnection, allowance: i64) -> sqlx
     Ok(())
 }
 
-const COLUMNS: &str = "seq, id, received_at, status, rejected, request, verdict";
+const COLUMNS: &str = "seq, id, received_at, status, rejected, request, verdict, engagement";
 
 /// The most request and verdict bytes one list page carries (it always carries one row): a
 /// page of 500 of the largest interactions was 250 MB.
@@ -463,9 +478,11 @@ pub struct Filter {
     pub after_seq: Option<i64>,
     /// Only interactions received after this time (Unix milliseconds).
     pub received_after: Option<i64>,
+    /// Only the arrivals of this engagement.
+    pub engagement: Option<Uuid>,
 }
 
-/// The filter as SQL over ?1..?9 (bound by [`bind_filter`]). Labels and search read the items
+/// The filter as SQL over ?1..?10 (bound by [`bind_filter`]). Labels and search read the items
 /// the interaction carried, whole.
 const MATCHES: &str = "(?1 IS NULL OR status = ?1) AND (?2 = 0 OR rejected > 0) \
      AND (?3 IS NULL OR source = ?3) \
@@ -478,7 +495,8 @@ const MATCHES: &str = "(?1 IS NULL OR status = ?1) AND (?2 = 0 OR rejected > 0) 
           WHERE item.seq = interactions.seq AND item.label = ?6)) \
      AND (?7 IS NULL OR seq > ?7) AND (?8 IS NULL OR received_at > ?8) \
      AND (?9 IS NULL OR EXISTS (SELECT 1 FROM interaction_items AS item \
-          WHERE item.seq = interactions.seq AND item.name = ?9))";
+          WHERE item.seq = interactions.seq AND item.name = ?9)) \
+     AND (?10 IS NULL OR engagement = ?10)";
 
 fn bind_filter<'q, O>(
     query: sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
@@ -494,6 +512,7 @@ fn bind_filter<'q, O>(
         .bind(filter.after_seq)
         .bind(filter.received_after)
         .bind(filter.name.as_deref())
+        .bind(filter.engagement.map(|uuid| uuid.to_string()))
 }
 
 /// `text` matched literally by `LIKE … ESCAPE` with a backslash.
@@ -527,8 +546,8 @@ pub async fn page(
 ) -> sqlx::Result<Page> {
     let sizes: Vec<(i64, i64)> = bind_filter(
         sqlx::query_as(&format!(
-            "SELECT seq, bytes FROM interactions WHERE {MATCHES} AND (?10 IS NULL OR seq < ?10) \
-             ORDER BY seq DESC LIMIT ?11"
+            "SELECT seq, bytes FROM interactions WHERE {MATCHES} AND (?11 IS NULL OR seq < ?11) \
+             ORDER BY seq DESC LIMIT ?12"
         )),
         filter,
     )
@@ -558,7 +577,7 @@ pub async fn page(
     };
     let rows = bind_filter(
         sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM interactions WHERE {MATCHES} AND seq BETWEEN ?10 AND ?11 \
+            "SELECT {COLUMNS} FROM interactions WHERE {MATCHES} AND seq BETWEEN ?11 AND ?12 \
              ORDER BY seq DESC"
         )),
         filter,
@@ -584,6 +603,7 @@ pub struct BrowseRow {
     pub rejected: i64,
     /// `None` for interactions recorded before sources were kept.
     pub source: Option<Source>,
+    pub engagement: Option<Uuid>,
     /// As [`codes_of`] made them: the signature's error first.
     pub codes: Vec<Code>,
     /// The first [`PREVIEW_ITEMS`] items, data cut to [`PREVIEW_DATA_CHARS`] characters.
@@ -600,6 +620,7 @@ impl<'r> FromRow<'r, SqliteRow> for BrowseRow {
             accepted: row.try_get("accepted")?,
             rejected: row.try_get("rejected")?,
             source: decode_source(row.try_get("source")?)?,
+            engagement: decode_engagement(row.try_get("engagement")?)?,
             codes: decode_codes(row.try_get("verdict_codes")?)?,
             // Read for the whole page at once, by `with_previews`.
             items: Vec::new(),
@@ -617,8 +638,8 @@ async fn with_previews(
     }
     let seqs = serde_json::to_string(&rows.iter().map(|row| row.seq).collect::<Vec<_>>())
         .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let previews: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT seq, label, substr(data, 1, ?2) FROM interaction_items \
+    let previews: Vec<(i64, Option<String>, String, String)> = sqlx::query_as(
+        "SELECT seq, name, label, substr(data, 1, ?2) FROM interaction_items \
          WHERE seq IN (SELECT value FROM json_each(?1)) AND position < ?3 \
          ORDER BY seq, position",
     )
@@ -628,11 +649,11 @@ async fn with_previews(
     .fetch_all(pool)
     .await?;
     let mut by_seq: HashMap<i64, Vec<CarriedItem>> = HashMap::new();
-    for (seq, label, data) in previews {
+    for (seq, name, label, data) in previews {
         by_seq
             .entry(seq)
             .or_default()
-            .push(CarriedItem { label, data });
+            .push(CarriedItem { name, label, data });
     }
     for row in &mut rows {
         row.items = by_seq.remove(&row.seq).unwrap_or_default();
@@ -662,7 +683,7 @@ pub struct Browse {
 }
 
 const BROWSE_COLUMNS: &str =
-    "seq, id, received_at, status, accepted, rejected, source, verdict_codes";
+    "seq, id, received_at, status, accepted, rejected, source, verdict_codes, engagement";
 
 /// A page of at most `limit` rows at `position`, with the counts for "51–100 of 8,214". The
 /// queries read the browse columns only; a row's request and verdict are read from disk only
@@ -682,7 +703,7 @@ pub async fn browse(
             let rows = bind_filter(
                 sqlx::query_as(&format!(
                     "SELECT {BROWSE_COLUMNS} FROM interactions \
-                     WHERE {MATCHES} AND (?10 IS NULL OR seq < ?10) ORDER BY seq DESC LIMIT ?11"
+                     WHERE {MATCHES} AND (?11 IS NULL OR seq < ?11) ORDER BY seq DESC LIMIT ?12"
                 )),
                 filter,
             )
@@ -706,7 +727,7 @@ pub async fn browse(
     });
     let (matching, newer): (i64, i64) = bind_filter(
         sqlx::query_as(&format!(
-            "SELECT COUNT(*), COALESCE(SUM(seq > ?10), 0) FROM interactions \
+            "SELECT COUNT(*), COALESCE(SUM(seq > ?11), 0) FROM interactions \
              WHERE {MATCHES}"
         )),
         filter,
@@ -734,7 +755,7 @@ pub async fn newer_than(
     let rows = bind_filter(
         sqlx::query_as(&format!(
             "SELECT {BROWSE_COLUMNS} FROM interactions \
-             WHERE {MATCHES} AND seq > ?10 ORDER BY seq ASC LIMIT ?11"
+             WHERE {MATCHES} AND seq > ?11 ORDER BY seq ASC LIMIT ?12"
         )),
         filter,
     )
@@ -826,8 +847,8 @@ fn insert_sql(table: Table, rows: usize) -> &'static str {
         [
             statements(
                 "INSERT INTO interactions (seq, id, received_at, status, rejected, request, \
-                 verdict, bytes, source, accepted, verdict_codes)",
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 verdict, bytes, source, accepted, verdict_codes, engagement)",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ),
             statements(
                 "INSERT INTO interaction_items (seq, position, name, label, data)",
@@ -969,6 +990,7 @@ mod tests {
             verdict: "{}".into(),
             key_used: None,
             source: Source::Api,
+            engagement: None,
             accepted: 2,
             codes: Vec::new(),
             items,
@@ -994,6 +1016,7 @@ mod tests {
                 verdict: "{}".into(),
                 key_used: None,
                 source: Source::Api,
+                engagement: None,
                 accepted: 0,
                 codes: Vec::new(),
                 items: carried,

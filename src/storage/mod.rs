@@ -108,6 +108,13 @@ async fn connect(
 /// Runs `write` in a transaction on a connection of its own, committed if `write` succeeds and
 /// rolled back if it returns an error.
 ///
+/// The transaction takes the write lock when it begins (`BEGIN IMMEDIATE`), waiting for it up to
+/// the busy timeout. A plain (deferred) BEGIN reads first and asks for the lock at its first
+/// write; if another connection wrote in between (the recorder's batches, another request),
+/// SQLite cannot let it write on its old snapshot and answers SQLITE_BUSY at once, without
+/// waiting: an engagement's append failed with `database is locked` while a wait was flushing
+/// the log.
+///
 /// When anything fails, that connection is closed instead of going back to the pool. After a
 /// failed COMMIT (SQLITE_FULL, an I/O error), sqlx's count of the connection's open
 /// transactions can be out of step with SQLite's: its ROLLBACK counts down only when the
@@ -121,7 +128,7 @@ pub async fn write_transaction<T, E: From<sqlx::Error>>(
 ) -> Result<T, E> {
     let mut connection = pool.acquire().await?;
     let result = async {
-        let mut tx = connection.begin().await?;
+        let mut tx = connection.begin_with("BEGIN IMMEDIATE").await?;
         let value = write(&mut tx).await?;
         tx.commit().await?;
         Ok(value)

@@ -230,3 +230,56 @@ async fn one_database_is_served_by_one_server_at_a_time() {
     assert_eq!(health.status(), 200);
     drop(second);
 }
+
+/// A write transaction that reads before it writes, while another connection writes and
+/// commits in between, as an engagement's append does while the recorder writes a batch: with
+/// a deferred BEGIN SQLite refused the first one's write at once (`database is locked`, no busy
+/// wait, a 500 for the page); write_transaction takes the write lock up front, so the second
+/// waits its turn and both succeed.
+#[tokio::test]
+async fn a_transaction_that_reads_then_writes_does_not_fail_beside_another_writer() {
+    use talkative_emulator::storage::{open_exclusive, write_transaction};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("race.db").display());
+    let database = open_exclusive(&url, 4 * 1024 * 1024).await.unwrap();
+    let pool = database.pool.clone();
+    sqlx::query("CREATE TABLE counter (n INTEGER NOT NULL)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (read, has_read) = tokio::sync::oneshot::channel::<()>();
+    let reader_then_writer = {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            write_transaction(&pool, async |tx| {
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM counter")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                read.send(()).unwrap();
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                sqlx::query("INSERT INTO counter (n) VALUES (?)")
+                    .bind(n)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok::<_, sqlx::Error>(())
+            })
+            .await
+        })
+    };
+    has_read.await.unwrap();
+    let other_writer = write_transaction(&pool, async |tx| {
+        sqlx::query("INSERT INTO counter (n) VALUES (-1)")
+            .execute(&mut *tx)
+            .await?;
+        Ok::<_, sqlx::Error>(())
+    })
+    .await;
+    assert!(other_writer.is_ok(), "{other_writer:?}");
+    let first = reader_then_writer.await.unwrap();
+    assert!(first.is_ok(), "the transaction that read first: {first:?}");
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM counter")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 2);
+}

@@ -339,6 +339,21 @@ async fn the_portal_lists_shows_ends_and_completes_an_interaction() {
         verification_page.contains(&format!("href=\"/engagements/{uuid}#arrival-1\"")),
         "a verification leads to its interaction: {verification_page}"
     );
+    let log_page = session
+        .get(&app, "/interactions")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        log_page
+            .matches(&format!(
+                "class=\"engagement\" href=\"/engagements/{uuid}\""
+            ))
+            .count(),
+        2,
+        "each arrival's row in the log links its engagement: {log_page}"
+    );
     let agent_table =
         &page[page.find("id=\"agent-view\"").unwrap()..page.find("Arrivals").unwrap()];
     assert!(
@@ -410,4 +425,81 @@ async fn of_two_ends_at_once_one_is_refused() {
             "one end succeeds, the other is refused"
         );
     }
+}
+
+/// The verification log says whose arrival each widget verification was: `engagement` on each
+/// row, `?engagement=` to list one interaction's arrivals, and a wait on it answers with the
+/// next append (what a CI job waits for after its page appends during a chat).
+#[tokio::test]
+async fn the_log_names_each_arrivals_engagement_and_waits_on_one() {
+    let app = spawn_app().await;
+    let alone = app.verify(None, json!([])).await;
+    let (_, started) = start(
+        &app,
+        json!({ "configUuid": DEFAULT, "action": "start-chat",
+                "interactionData": [named("page", "Page", "/pricing")] }),
+    )
+    .await;
+    let uuid = started["interaction"]["uuid"].as_str().unwrap().to_owned();
+    let first = started["verdict"]["id"].as_str().unwrap().to_owned();
+    let (_, other) = start(
+        &app,
+        json!({ "configUuid": DEFAULT, "action": "start-chat" }),
+    )
+    .await;
+    assert_ne!(other["interaction"]["uuid"], uuid.as_str());
+
+    let (status, list) = app
+        .get(&format!("/api/v1/interactions?engagement={uuid}"))
+        .await;
+    assert_eq!(status, 200, "{list}");
+    let rows = list["interactions"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "only this interaction's arrivals: {list}");
+    assert_eq!(rows[0]["id"], first.as_str());
+    assert_eq!(rows[0]["engagement"], uuid.as_str());
+    let (_, everything) = app.get("/api/v1/interactions").await;
+    let verify_row = everything["interactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["id"] == alone["id"])
+        .unwrap()
+        .clone();
+    assert!(
+        verify_row.get("engagement").is_none(),
+        "a verify call's row is as it was: {verify_row}"
+    );
+
+    // A wait on this interaction answers with its next arrival, not another's.
+    let app_url = app.url(&format!(
+        "/api/v1/interactions?engagement={uuid}&after={first}&wait=10s"
+    ));
+    let waiter = tokio::spawn(async move {
+        let answer: Value = reqwest::get(app_url).await.unwrap().json().await.unwrap();
+        answer
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let other_uuid = other["interaction"]["uuid"].as_str().unwrap();
+    append(
+        &app,
+        other_uuid,
+        json!({ "interactionData": [named("page", "Page", "/elsewhere")] }),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!waiter.is_finished(), "woke for another interaction's data");
+    let (_, appended) = append(
+        &app,
+        &uuid,
+        json!({ "interactionData": [named("page", "Page", "/checkout")] }),
+    )
+    .await;
+    let answer = waiter.await.unwrap();
+    let found = answer["interactions"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{answer}");
+    assert_eq!(found[0]["id"], appended["verdict"]["id"], "{appended}");
+
+    let (status, refused) = app.get("/api/v1/interactions?engagement=chat-1").await;
+    assert_eq!(status, 400);
+    assert_eq!(code(&refused), "invalid_request");
 }

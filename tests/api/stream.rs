@@ -174,3 +174,33 @@ async fn the_stream_needs_the_password_when_one_is_set() {
         response.status()
     );
 }
+
+/// A widget's arrival says which engagement it was, and its item previews their names.
+#[tokio::test]
+async fn a_widget_arrival_names_its_engagement_and_items() {
+    let app = spawn_app().await;
+    let mut events = Events::open(&app, "", None).await;
+    let (status, started) = app
+        .post(
+            "/api/ecs/v1/interactions",
+            &json!({
+                "configUuid": "00000000-0000-4000-8000-000000000001",
+                "action": "start-chat",
+                "interactionData": [{"name": "page", "label": "Page", "data": "/pricing", "type": "string"}],
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{started}");
+    app.verify(None, items(&[("page", "/elsewhere")])).await;
+    let received = events.wait_for(2).await;
+    let (_, widget) = &received[0];
+    assert_eq!(widget["source"], "widget");
+    assert_eq!(widget["engagement"], started["interaction"]["uuid"]);
+    assert_eq!(
+        widget["items"],
+        json!([{"name": "page", "label": "Page", "data": "/pricing"}])
+    );
+    let (_, api) = &received[1];
+    assert!(api.get("engagement").is_none(), "{api}");
+    assert!(api["items"][0].get("name").is_none(), "{api}");
+}

@@ -37,6 +37,9 @@ pub struct ListParams {
     /// Only interactions that carried an item with exactly this name (Talkative's widget
     /// examples give every item one).
     name: Option<String>,
+    /// Only the arrivals of data of this engagement (the widget's interaction; its `uuid`).
+    #[param(format = Uuid)]
+    engagement: Option<String>,
     /// Only interactions recorded after this one (its id) or received after this time
     /// (RFC 3339).
     after: Option<String>,
@@ -114,6 +117,11 @@ pub struct InteractionView {
     request: Box<RawValue>,
     #[schema(value_type = crate::verdict::Verdict)]
     verdict: Box<RawValue>,
+    /// When the widget sent it: the engagement it was an arrival of
+    /// (`GET /api/v1/engagements/{uuid}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
+    engagement: Option<Uuid>,
 }
 
 /// Serialized straight to the response. Never through `serde_json::to_value` or `json!`: turning
@@ -142,6 +150,7 @@ impl TryFrom<StoredInteraction> for InteractionView {
             id: row.id,
             status: row.status,
             rejected: row.rejected,
+            engagement: row.engagement,
         })
     }
 }
@@ -208,6 +217,18 @@ pub async fn list(
         rejected_only: params.rejected.unwrap_or(false),
         label: params.label.clone(),
         name: params.name.clone(),
+        engagement: params
+            .engagement
+            .as_deref()
+            .map(|raw| {
+                Uuid::try_parse(raw).map_err(|_| {
+                    ApiError::invalid_request(
+                        format!("engagement={raw:?} is not a UUID."),
+                        "Pass an engagement's uuid, as GET /api/v1/engagements lists them.",
+                    )
+                })
+            })
+            .transpose()?,
         ..interactions::Filter::default()
     };
     if let Some(after) = params.after.as_deref() {

@@ -55,6 +55,10 @@ pub struct InteractionEvent<'a> {
     status: SignatureStatus,
     /// `api`, `widget`, `demo` or `playground`; `null` when recorded before sources were kept.
     source: Option<&'static str>,
+    /// When the widget sent it: the engagement it was an arrival of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
+    engagement: Option<uuid::Uuid>,
     accepted: i64,
     rejected: i64,
     /// Each code the verdict carries, once: the signature's error first.
@@ -68,6 +72,8 @@ pub struct InteractionEvent<'a> {
 /// `GET /api/v1/interactions/{id}`.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ItemPreview<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
     label: &'a str,
     data: &'a str,
 }
@@ -171,6 +177,7 @@ fn event(row: &BrowseRow) -> String {
         .items
         .iter()
         .map(|item| ItemPreview {
+            name: item.name.as_deref(),
             label: &item.label,
             data: &item.data,
         })
@@ -181,6 +188,7 @@ fn event(row: &BrowseRow) -> String {
         received_at: format_millis(row.received_at),
         status: row.status,
         source: row.source.map(Source::as_str),
+        engagement: row.engagement,
         accepted: row.accepted,
         rejected: row.rejected,
         codes: &row.codes,

@@ -45,6 +45,8 @@ pub struct Row {
     /// (label, data cut short) of the first items, and how many more there were.
     pub items: Vec<(String, String)>,
     pub more_items: usize,
+    /// The engagement it was an arrival of, when the widget sent it.
+    pub engagement: Option<String>,
 }
 
 pub fn rows(browsed: Vec<BrowseRow>) -> Vec<Row> {
@@ -82,6 +84,7 @@ pub fn rows(browsed: Vec<BrowseRow>) -> Vec<Row> {
                 rejected: row.rejected,
                 more_items: carried.saturating_sub(shown),
                 items,
+                engagement: row.engagement.map(|uuid| uuid.to_string()),
             }
         })
         .collect()
