@@ -23,6 +23,7 @@ fn main() -> ExitCode {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
+    talkative_emulator::startup::limit_malloc_arenas();
     talkative_emulator::startup::init_telemetry(args.log_format);
     let result = actix_web::rt::System::new().block_on(async {
         let settings = args.into_settings().context("reading settings")?;
