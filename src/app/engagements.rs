@@ -68,8 +68,25 @@ pub struct Arriving<'a> {
 
 /// Starts an engagement: refused when the action is unknown or its queue offline (nothing is
 /// started, as on Talkative); else its start data is verified and the agent given what passed.
-pub async fn start(core: &Core, start: Start<'_>) -> Result<(StoredEngagement, Outcome), AppError> {
-    let (config, _) = config_for_page(core, start.config).await?;
+pub async fn start(
+    core: &Core,
+    mut start: Start<'_>,
+) -> Result<(StoredEngagement, Outcome), AppError> {
+    let (config, known) = config_for_page(core, start.config).await?;
+    if !known {
+        // Said in the verdict too, so a test reading the log learns its config was not used.
+        start.data.warnings.push(Warning::new(
+            Code::WidgetConfigDefaulted,
+            format!(
+                "The page named widget config {}, which the emulator does not have: this \
+                 interaction started on its default config {:?}. Add the config (the Widget \
+                 configs page, POST /api/v1/widget-configs with this uuid, or \
+                 [[widget_configs]] in the config file) to test its own actions and queues.",
+                start.config,
+                config.name()
+            ),
+        ));
+    }
     let (action, queue) = match start.action {
         Some(reference) => config.action(reference).ok_or_else(|| {
             Problem::new(

@@ -101,6 +101,8 @@ pub enum Code {
     /// An item's name and label differ, and matching the other one against the Unsigned fields
     /// page would have decided otherwise.
     NameLabelDisagree,
+    /// A widget start named a config the emulator does not have, and got the default one.
+    WidgetConfigDefaulted,
     // Warnings when adding an unsigned field
     LookalikeLabel,
     IdentityLabel,
@@ -144,7 +146,8 @@ impl Code {
             | Code::EmbeddedKeyIgnored
             | Code::EmptySignedInteractionData
             | Code::UnknownItemField
-            | Code::NameLabelDisagree => true,
+            | Code::NameLabelDisagree
+            | Code::WidgetConfigDefaulted => true,
             Code::InvalidRequest
             | Code::PayloadTooLarge
             | Code::NotFound

@@ -108,6 +108,7 @@ impl Code {
             | Code::EmptySignedInteractionData
             | Code::UnknownItemField
             | Code::NameLabelDisagree
+            | Code::WidgetConfigDefaulted
             | Code::LookalikeLabel
             | Code::IdentityLabel => StatusCode::UNPROCESSABLE_ENTITY,
         }

@@ -85,6 +85,18 @@ async fn an_interaction_starts_takes_appends_by_name_and_ends_and_completes() {
     assert_eq!(interaction["startUrl"], "https://shop.example/pricing");
     assert_eq!(interaction["queueUuid"], DEFAULT_QUEUE);
     assert_eq!(started["verdict"]["signature"]["status"], "valid");
+    let warnings = started["verdict"]["warnings"].as_array().unwrap();
+    let defaulted: Vec<_> = (warnings.iter())
+        .filter(|w| w["code"] == "widget_config_defaulted")
+        .collect();
+    assert_eq!(defaulted.len(), 1, "{warnings:?}");
+    assert!(
+        defaulted[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(PAGES_CONFIG),
+        "the verdict names the unknown config: {warnings:?}"
+    );
     let uuid = interaction["uuid"].as_str().unwrap().to_owned();
 
     // Appended during the interaction: a newer email overrides the old one; an unsigned
