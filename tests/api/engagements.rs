@@ -284,12 +284,7 @@ async fn the_portal_lists_shows_ends_and_completes_an_interaction() {
     let app = spawn_app().await;
     // The list has no form of its own: the session starts where one is.
     let session = FormSession::open(&app, "/widget-configs").await;
-    let empty = session
-        .get(&app, "/engagements")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let empty = app.html("/engagements").await;
     assert!(empty.contains("No interaction has started yet"), "{empty}");
 
     let (status, started) = start(
@@ -314,22 +309,12 @@ async fn the_portal_lists_shows_ends_and_completes_an_interaction() {
     assert_eq!(status, 200);
     let second = appended["verdict"]["id"].as_str().unwrap().to_owned();
 
-    let list = session
-        .get(&app, "/engagements")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let list = app.html("/engagements").await;
     assert!(
         list.contains(&format!("href=\"/engagements/{uuid}\"")),
         "{list}"
     );
-    let page = session
-        .get(&app, &format!("/engagements/{uuid}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.html(&format!("/engagements/{uuid}")).await;
     assert!(
         page.contains("https://shop.example/&#60;pricing&#62;"),
         "escaped: {page}"
@@ -341,22 +326,12 @@ async fn the_portal_lists_shows_ends_and_completes_an_interaction() {
             "each arrival links its verification: {page}"
         );
     }
-    let verification_page = session
-        .get(&app, &format!("/interactions/{second}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let verification_page = app.html(&format!("/interactions/{second}")).await;
     assert!(
         verification_page.contains(&format!("href=\"/engagements/{uuid}#arrival-1\"")),
         "a verification leads to its interaction: {verification_page}"
     );
-    let log_page = session
-        .get(&app, "/interactions")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let log_page = app.html("/interactions").await;
     assert_eq!(
         log_page
             .matches(&format!(
@@ -397,12 +372,7 @@ async fn the_portal_lists_shows_ends_and_completes_an_interaction() {
     assert_eq!(completed.status(), 303);
     let (_, detail) = app.get(&format!("/api/v1/engagements/{uuid}")).await;
     assert_eq!(detail["state"], "completed");
-    let page = session
-        .get(&app, &format!("/engagements/{uuid}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.html(&format!("/engagements/{uuid}")).await;
     assert!(
         !page.contains("id=\"end\""),
         "no agent controls once completed"

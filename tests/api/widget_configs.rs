@@ -226,22 +226,12 @@ async fn the_portal_page_adds_edits_takes_a_queue_offline_and_deletes_a_config()
     let (status, stored) = app.get(&format!("/api/v1/widget-configs/{uuid}")).await;
     assert_eq!(status, 200);
     assert_eq!(stored["name"], "Shop");
-    let page = session
-        .get(&app, "/widget-configs")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.html("/widget-configs").await;
     assert!(
         page.contains(&format!("/api/ecs/v1/loader/{uuid}.js?path=")),
         "the page shows the loader line: {page}"
     );
-    let edit = session
-        .get(&app, &format!("/widget-configs?edit={uuid}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let edit = app.html(&format!("/widget-configs?edit={uuid}")).await;
     assert!(edit.contains("Edit Shop"));
     assert!(
         edit.contains(&format!("&#34;uuid&#34;: &#34;{uuid}&#34;")),
