@@ -182,16 +182,7 @@ pub async fn append(
 ) -> Result<(StoredEngagement, Outcome), AppError> {
     let engagement = found(engagements::get(&core.pool, uuid).await?, uuid)?;
     if !engagement.state.accepts_data() {
-        return Err(Problem::new(
-            Code::InteractionFinalised,
-            format!(
-                "This interaction is {}: it takes no more data.",
-                engagement.state.as_str()
-            ),
-            "Only an interaction that has not ended accepts data, as on Talkative. Start a new \
-             one.",
-        )
-        .into());
+        return Err(finalised(engagement.state).into());
     }
     let mut connection = core.pool.acquire().await?;
     let signed_before: HashSet<String> = engagements::items(&mut connection, engagement.id)
@@ -217,13 +208,29 @@ pub async fn append(
     let given = given_items(&outcome.verdict);
     let now = now_millis();
     write_transaction(&core.pool, async |tx| {
+        // Still open, checked under the write lock: an agent may have ended it while this data
+        // was being verified, and an ended interaction takes no more.
+        if let Some(state) = engagements::touch_if_open(tx, engagement.id, now).await? {
+            return Err(AppError::from(finalised(state)));
+        }
         engagements::add_arrival(tx, engagement.id, "append", outcome.verdict.id, now, &given)
             .await?;
-        engagements::touch(tx, engagement.id, now).await
+        Ok(())
     })
     .await?;
     let engagement = found(engagements::get(&core.pool, uuid).await?, uuid)?;
     Ok((engagement, outcome))
+}
+
+fn finalised(state: EngagementState) -> Problem {
+    Problem::new(
+        Code::InteractionFinalised,
+        format!(
+            "This interaction is {}: it takes no more data.",
+            state.as_str()
+        ),
+        "Only an interaction that has not ended accepts data, as on Talkative. Start a new one.",
+    )
 }
 
 /// An engagement, what its agent sees (each key's latest value) and its arrivals.

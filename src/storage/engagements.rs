@@ -238,14 +238,30 @@ pub async fn set_state(
     Ok(changed.rows_affected() == 1)
 }
 
-/// Marks the engagement changed (data arrived).
-pub async fn touch(connection: &mut SqliteConnection, id: i64, now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE engagements SET updated_at = ? WHERE id = ?")
+/// Marks an active engagement changed (data arrived); `Some(its state)` when it is no longer
+/// active, and then changes nothing.
+pub async fn touch_if_open(
+    connection: &mut SqliteConnection,
+    id: i64,
+    now: i64,
+) -> sqlx::Result<Option<EngagementState>> {
+    let touched = sqlx::query("UPDATE engagements SET updated_at = ? WHERE id = ? AND state = ?")
         .bind(now)
         .bind(id)
-        .execute(connection)
+        .bind(EngagementState::Active.as_str())
+        .execute(&mut *connection)
         .await?;
-    Ok(())
+    if touched.rows_affected() == 1 {
+        return Ok(None);
+    }
+    let state: String = sqlx::query_scalar("SELECT state FROM engagements WHERE id = ?")
+        .bind(id)
+        .fetch_one(&mut *connection)
+        .await?;
+    state
+        .parse()
+        .map(Some)
+        .map_err(|e: String| sqlx::Error::Decode(e.into()))
 }
 
 fn decode(row: &SqliteRow) -> sqlx::Result<StoredEngagement> {

@@ -485,3 +485,51 @@ async fn the_log_names_each_arrivals_engagement_and_waits_on_one() {
     assert_eq!(status, 400);
     assert_eq!(code(&refused), "invalid_request");
 }
+
+/// Data arriving while an agent ends the interaction: the arrival is written only if the
+/// interaction is still active under the write lock (`touch_if_open`), so data verified just
+/// before an end is refused (`interaction_finalised`) instead of landing on an ended one.
+#[tokio::test]
+async fn an_arrival_is_kept_only_while_its_interaction_is_still_open() {
+    use sqlx::Connection;
+    use talkative_emulator::domain::engagement::EngagementState;
+    use talkative_emulator::storage::engagements::touch_if_open;
+
+    let app = spawn_app().await;
+    let mut uuids = Vec::new();
+    for _ in 0..2 {
+        let (_, started) = start(
+            &app,
+            json!({ "configUuid": DEFAULT, "action": "start-chat" }),
+        )
+        .await;
+        uuids.push(started["interaction"]["uuid"].as_str().unwrap().to_owned());
+    }
+    let (status, _) = app
+        .post(&format!("/api/v1/engagements/{}/end", uuids[1]), &json!({}))
+        .await;
+    assert_eq!(status, 200);
+
+    let url = format!("sqlite://{}", app.db_dir.path().join("test.db").display());
+    let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let id_of = async |connection: &mut sqlx::SqliteConnection, uuid: &str| -> i64 {
+        sqlx::query_scalar("SELECT id FROM engagements WHERE uuid = ?")
+            .bind(uuid)
+            .fetch_one(connection)
+            .await
+            .unwrap()
+    };
+    let open = id_of(&mut connection, &uuids[0]).await;
+    let ended = id_of(&mut connection, &uuids[1]).await;
+    assert_eq!(touch_if_open(&mut connection, open, 1).await.unwrap(), None);
+    assert_eq!(
+        touch_if_open(&mut connection, ended, 1).await.unwrap(),
+        Some(EngagementState::Ended)
+    );
+    let updated: i64 = sqlx::query_scalar("SELECT updated_at FROM engagements WHERE id = ?")
+        .bind(ended)
+        .fetch_one(&mut connection)
+        .await
+        .unwrap();
+    assert_ne!(updated, 1, "an ended interaction is not touched");
+}
