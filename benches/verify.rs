@@ -85,6 +85,7 @@ fn benches(c: &mut Criterion) {
             allowlist: &allowlist,
             match_on: talkative_emulator::domain::ItemMember::Name,
             signed_before: None,
+            from_backend: false,
         };
         let verdict_for = |verified| {
             decide(

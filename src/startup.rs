@@ -86,6 +86,12 @@ impl Application {
                 PASSWORD_ATTEMPTS_PER_SECOND,
                 PASSWORD_ATTEMPTS_BURST,
             ),
+            core_api_limiter: (settings.core_api_rate_limit > 0).then(|| {
+                RateLimiter::new(
+                    f64::from(settings.core_api_rate_limit),
+                    settings.core_api_rate_limit.saturating_mul(2),
+                )
+            }),
             portal_secret: PortalSecret::generate(),
             api_document: routes::table::api_document(),
             core,

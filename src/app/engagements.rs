@@ -147,6 +147,7 @@ pub async fn start(
             warnings: start.data.warnings,
             signed_before: None,
             engagement: Some(uuid),
+            from_backend: false,
         },
         start.data.request,
         start.data.source,
@@ -174,12 +175,17 @@ pub async fn start(
     Ok((engagement, outcome))
 }
 
-/// Adds data to an active engagement, verified against what it already has signed.
-pub async fn append(
-    core: &Core,
-    uuid: Uuid,
-    data: Arriving<'_>,
-) -> Result<(StoredEngagement, Outcome), AppError> {
+/// Data added to an engagement: the engagement after it, the verdict, and the arrival's number.
+pub struct Appended {
+    pub engagement: StoredEngagement,
+    pub outcome: Outcome,
+    pub arrival: i64,
+}
+
+/// Adds data to an active engagement, verified against what it already has signed: from the
+/// page (`appendInteractionData`), or from the customer's backend through the Core API (source
+/// [`Source::CoreApi`]: authenticated, so the Unsigned fields page does not apply).
+pub async fn append(core: &Core, uuid: Uuid, data: Arriving<'_>) -> Result<Appended, AppError> {
     let engagement = found(engagements::get(&core.pool, uuid).await?, uuid)?;
     if !engagement.state.accepts_data() {
         return Err(finalised(engagement.state).into());
@@ -200,6 +206,7 @@ pub async fn append(
             warnings: data.warnings,
             signed_before: Some(&signed_before),
             engagement: Some(uuid),
+            from_backend: data.source == Source::CoreApi,
         },
         data.request,
         data.source,
@@ -207,19 +214,28 @@ pub async fn append(
     .await?;
     let given = given_items(&outcome.verdict);
     let now = now_millis();
-    write_transaction(&core.pool, async |tx| {
+    let kind = match data.source {
+        Source::CoreApi => "core_api",
+        _ => "append",
+    };
+    let arrival = write_transaction(&core.pool, async |tx| {
         // Still open, checked under the write lock: an agent may have ended it while this data
         // was being verified, and an ended interaction takes no more.
         if let Some(state) = engagements::touch_if_open(tx, engagement.id, now).await? {
             return Err(AppError::from(finalised(state)));
         }
-        engagements::add_arrival(tx, engagement.id, "append", outcome.verdict.id, now, &given)
-            .await?;
-        Ok(())
+        Ok(
+            engagements::add_arrival(tx, engagement.id, kind, outcome.verdict.id, now, &given)
+                .await?,
+        )
     })
     .await?;
     let engagement = found(engagements::get(&core.pool, uuid).await?, uuid)?;
-    Ok((engagement, outcome))
+    Ok(Appended {
+        engagement,
+        outcome,
+        arrival,
+    })
 }
 
 fn finalised(state: EngagementState) -> Problem {
@@ -246,7 +262,36 @@ pub async fn get(core: &Core, uuid: Uuid) -> Result<StoredEngagement, AppError> 
 }
 
 pub async fn detail(core: &Core, uuid: Uuid) -> Result<Detail, AppError> {
-    let engagement = get(core, uuid).await?;
+    detail_of(core, get(core, uuid).await?).await
+}
+
+/// An engagement by its numeric id (the Core API's), or `interaction_not_found`.
+pub async fn get_by_id(core: &Core, id: i64) -> Result<StoredEngagement, AppError> {
+    engagements::get_by_id(&core.pool, id)
+        .await?
+        .ok_or_else(|| {
+            Problem::new(
+                Code::InteractionNotFound,
+                format!("No interaction with id {id}."),
+                "Use the numeric `id` GET /api/core/v1/interactions lists (filter[uuid]=… finds \
+             one by the UUID the widget gave the page).",
+            )
+            .into()
+        })
+}
+
+/// One page of engagements and how many there are in all.
+pub async fn page(
+    core: &Core,
+    offset: u64,
+    limit: u32,
+    newest_first: bool,
+    uuid: Option<Uuid>,
+) -> Result<(Vec<StoredEngagement>, u64), AppError> {
+    Ok(engagements::page(&core.pool, offset, limit, newest_first, uuid).await?)
+}
+
+pub async fn detail_of(core: &Core, engagement: StoredEngagement) -> Result<Detail, AppError> {
     let mut connection = core.pool.acquire().await?;
     let items = engagements::items(&mut connection, engagement.id).await?;
     drop(connection);
@@ -341,9 +386,11 @@ fn given_items(verdict: &Verdict) -> Vec<AgentItem> {
                 AcceptedSource::UnsignedAllowlisted => Provenance::Allowlisted,
                 AcceptedSource::UnsignedNotEnforced => Provenance::Unsigned,
                 AcceptedSource::ReportOnly => Provenance::ReportOnly,
+                AcceptedSource::Server => Provenance::Server,
             },
             // Numbered by the store, in order.
             arrival: 0,
+            position: 0,
         })
         .collect()
 }

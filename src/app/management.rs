@@ -225,6 +225,7 @@ pub async fn apply_config_file(
         signing_keys: &file.signing_keys,
         unsigned_fields: &file.unsigned_fields,
         widget_configs: &file.widget_configs,
+        api_keys: &file.api_keys,
     };
     let seeded = crate::storage::seeding::apply(&core.pool, seed, wipe, MAX_ACTIVE_KEYS).await;
     let seeded = match seeded {

@@ -3,6 +3,7 @@
 //! ([`verification`], [`recorder`], [`interaction_log`]), the playground's [`sample`], over
 //! an in-memory copy of the policy ([`policy_cache`]). Nothing here knows HTTP.
 
+pub mod api_keys;
 pub mod engagements;
 mod error;
 pub mod interaction_log;

@@ -30,6 +30,8 @@ pub struct Submission<'a> {
     pub warnings: Vec<Warning>,
     pub signed_before: Option<&'a HashSet<String>>,
     pub engagement: Option<Uuid>,
+    /// The unsigned items come from the customer's backend (the Core API), not a page.
+    pub from_backend: bool,
 }
 
 impl<'a> Submission<'a> {
@@ -45,6 +47,7 @@ impl<'a> Submission<'a> {
             warnings,
             signed_before: None,
             engagement: None,
+            from_backend: false,
         }
     }
 }
@@ -95,6 +98,7 @@ fn verify(core: &Core, received_at: i64, submission: Submission<'_>) -> Verdict 
         warnings: extra_warnings,
         signed_before,
         engagement: _,
+        from_backend,
     } = submission;
     let snapshot = core.cache.current();
     let signed = match token {
@@ -110,6 +114,7 @@ fn verify(core: &Core, received_at: i64, submission: Submission<'_>) -> Verdict 
         allowlist: &snapshot.allowlist,
         match_on: core.settings.unsigned_field_match,
         signed_before,
+        from_backend,
     };
     let mut verdict = decide(
         new_interaction_id(),

@@ -1,11 +1,13 @@
-//! Per-client token buckets: each client address may spend `burst` requests at once and earns
-//! them back at `per_second`. Used for the open verify endpoint and for failed admin logins.
+//! Per-client token buckets: each client (an address, or a Core API key) may spend `burst`
+//! requests at once and earns them back at `per_second`. Used for the open verify endpoint, for
+//! failed admin logins and for each Core API key.
 //!
 //! IPv6 clients are keyed by their /64, the block one host usually controls; IPv4-mapped IPv6
 //! addresses count as the IPv4 address. Memory is bounded: past `MAX_TRACKED` clients, buckets
 //! that have refilled (idle clients) are dropped.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,11 +15,29 @@ use std::time::{Duration, Instant};
 
 const MAX_TRACKED: usize = 16_384;
 
+/// What a bucket is kept for: a client address, or a Core API key's id.
+pub trait Client: Copy + Eq + Hash {
+    /// The bucket this client spends from (an IPv6 address shares its /64's).
+    fn bucket(self) -> Self;
+}
+
+impl Client for IpAddr {
+    fn bucket(self) -> Self {
+        bucket_key(self)
+    }
+}
+
+impl Client for i64 {
+    fn bucket(self) -> Self {
+        self
+    }
+}
+
 #[derive(Debug)]
-pub struct RateLimiter {
+pub struct RateLimiter<K = IpAddr> {
     per_second: f64,
     burst: f64,
-    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+    buckets: Mutex<HashMap<K, Bucket>>,
     /// Requests refused since start (for /metrics).
     refused: AtomicU64,
 }
@@ -28,7 +48,7 @@ struct Bucket {
     updated: Instant,
 }
 
-impl RateLimiter {
+impl<K: Client> RateLimiter<K> {
     /// `per_second` must be positive; `burst` is at least one request.
     pub fn new(per_second: f64, burst: u32) -> Self {
         assert!(per_second > 0.0, "rate must be positive");
@@ -41,11 +61,11 @@ impl RateLimiter {
     }
 
     /// Takes one request from `client`'s bucket, or says how long until one is available.
-    pub fn check(&self, client: IpAddr) -> Result<(), Duration> {
+    pub fn check(&self, client: K) -> Result<(), Duration> {
         self.check_at(client, Instant::now())
     }
 
-    pub fn check_at(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
+    pub fn check_at(&self, client: K, now: Instant) -> Result<(), Duration> {
         self.with_bucket(client, now, |bucket| {
             let ready = self.ready(bucket);
             if ready.is_ok() {
@@ -59,7 +79,7 @@ impl RateLimiter {
 
     /// Whether `client` has a request left, without taking it: for limits that only count
     /// failures (a wrong password), checked before the attempt and charged after.
-    pub fn peek(&self, client: IpAddr) -> Result<(), Duration> {
+    pub fn peek(&self, client: K) -> Result<(), Duration> {
         self.with_bucket(client, Instant::now(), |bucket| {
             let ready = self.ready(bucket);
             if ready.is_err() {
@@ -87,11 +107,11 @@ impl RateLimiter {
     /// Runs `use_bucket` on `client`'s bucket, refilled up to `now`.
     fn with_bucket<T>(
         &self,
-        client: IpAddr,
+        client: K,
         now: Instant,
         use_bucket: impl FnOnce(&mut Bucket) -> T,
     ) -> T {
-        let key = bucket_key(client);
+        let key = client.bucket();
         // A poisoned lock only means another request panicked mid-update; the counts are still
         // usable, and refusing every client forever would be worse.
         let mut buckets = self
@@ -111,7 +131,7 @@ impl RateLimiter {
         use_bucket(bucket)
     }
 
-    fn forget_idle(&self, buckets: &mut HashMap<IpAddr, Bucket>, now: Instant) {
+    fn forget_idle(&self, buckets: &mut HashMap<K, Bucket>, now: Instant) {
         let full_after = Duration::from_secs_f64(self.burst / self.per_second);
         buckets.retain(|_, b| now.saturating_duration_since(b.updated) < full_after);
         if buckets.len() >= MAX_TRACKED {

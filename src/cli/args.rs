@@ -117,6 +117,14 @@ pub struct ServeArgs {
     /// as Talkative would), instead of giving it the default config with a warning.
     #[arg(long, env = "TALKATIVE_STRICT_WIDGET_CONFIGS")]
     pub strict_widget_configs: bool,
+    /// Core API requests per second per API key (bursts of twice that); 0 turns the limit off.
+    #[arg(long, env = "TALKATIVE_CORE_API_RATE_LIMIT", default_value_t = crate::configuration::DEFAULT_CORE_API_RATE_LIMIT)]
+    pub core_api_rate_limit: u32,
+    /// Answer GET /api/core/v1/interactions inside `{"headers": [], "original": …}`, as the
+    /// example in Talkative's "Retrieving All Interactions" article shows, for code written
+    /// against that example (the default is the plain JSON:API document).
+    #[arg(long, env = "TALKATIVE_CORE_API_LIST_ENVELOPE")]
+    pub core_api_list_envelope: bool,
 }
 
 /// The log formats as clap lists them, so `--help`, errors and shell completion offer them.
@@ -153,6 +161,8 @@ impl ServeArgs {
         Ok(Settings {
             unsigned_field_match,
             strict_widget_configs: self.strict_widget_configs,
+            core_api_rate_limit: self.core_api_rate_limit,
+            core_api_list_envelope: self.core_api_list_envelope,
             bind: self.bind,
             database_url: self.database_url,
             interaction_retention: self.interaction_retention,

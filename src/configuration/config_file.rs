@@ -9,6 +9,10 @@
 //! [[signing_keys]]
 //! name = "backend"
 //! pem_file = "keys/ec_public.pem"  # relative to this file; or `pem = """-----BEGIN…"""`
+//!
+//! [[api_keys]]                     # Core API keys CI knows in advance
+//! name = "CI backend"
+//! token_env = "CORE_API_TOKEN"     # read from the environment at start; or `token = "…"`
 //! ```
 //!
 //! Everything is parsed and validated when the file is read, with the same codes as the API, so
@@ -19,6 +23,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
+use crate::domain::api_key::{ApiKeyName, ApiToken};
 use crate::domain::widget_config::{Action, PreChatField, Queue, WidgetConfigParts};
 use crate::domain::{ItemMember, KeyName, SigningKey, UnsignedFieldLabel, WidgetConfig};
 
@@ -30,6 +35,8 @@ pub struct ConfigFile {
     pub unsigned_field_match: Option<ItemMember>,
     /// Chat widget configs, installed (replacing any with the same UUID) at start and on reset.
     pub widget_configs: Vec<WidgetConfig>,
+    /// Core API keys with tokens chosen in advance, installed at start and on reset.
+    pub api_keys: Vec<(ApiKeyName, ApiToken)>,
 }
 
 #[derive(Deserialize)]
@@ -43,6 +50,17 @@ struct RawConfigFile {
     signing_keys: Vec<ConfigKey>,
     #[serde(default)]
     widget_configs: Vec<ConfigWidget>,
+    #[serde(default)]
+    api_keys: Vec<ConfigApiKey>,
+}
+
+/// An `[[api_keys]]` table: a name and a token, in the file or in an environment variable.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigApiKey {
+    name: String,
+    token: Option<String>,
+    token_env: Option<String>,
 }
 
 /// A `[[widget_configs]]` table: a UUID and the config's parts.
@@ -116,6 +134,21 @@ impl ConfigFile {
                 .map_err(|problem| anyhow::anyhow!("widget_configs[{index}]: {problem}"))?;
             seed.widget_configs.push(checked);
         }
+        for (index, key) in config.api_keys.into_iter().enumerate() {
+            let name = ApiKeyName::parse(&key.name)
+                .map_err(|problem| anyhow::anyhow!("api_keys[{index}].name: {problem}"))?;
+            let token = match (key.token, key.token_env) {
+                (Some(token), None) => token,
+                (None, Some(variable)) => std::env::var(&variable).with_context(|| {
+                    format!("api_keys[{index}].token_env: the environment has no {variable}")
+                })?,
+                _ => bail!("api_keys[{index}] needs exactly one of `token` or `token_env`"),
+            };
+            // The problem's message never repeats the token.
+            let token = ApiToken::parse(&token)
+                .map_err(|problem| anyhow::anyhow!("api_keys[{index}].token: {problem}"))?;
+            seed.api_keys.push((name, token));
+        }
         for (index, label) in config.unsigned_fields.iter().enumerate() {
             let label = UnsignedFieldLabel::parse(label)
                 .map_err(|problem| anyhow::anyhow!("unsigned_fields[{index}]: {problem}"))?;
@@ -128,6 +161,7 @@ impl ConfigFile {
         self.signing_keys.is_empty()
             && self.unsigned_fields.is_empty()
             && self.widget_configs.is_empty()
+            && self.api_keys.is_empty()
     }
 }
 

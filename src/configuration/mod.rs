@@ -22,6 +22,9 @@ pub const DEFAULT_MAX_FOLLOWERS: usize = 64;
 /// Of those, the most one client address may hold: one script or page cannot take them all.
 pub const DEFAULT_MAX_FOLLOWERS_PER_CLIENT: usize = DEFAULT_MAX_FOLLOWERS / 2;
 pub const DEFAULT_VERIFY_RATE_LIMIT: u32 = 100;
+/// Core API requests per second per API key, with bursts of twice that. Talkative does not
+/// publish its limit; this is generous for a test suite and stops a runaway loop.
+pub const DEFAULT_CORE_API_RATE_LIMIT: u32 = 50;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -49,6 +52,12 @@ pub struct Settings {
     /// Whether a page naming an unknown widget config is refused (`--strict-widget-configs`)
     /// rather than given the default config.
     pub strict_widget_configs: bool,
+    /// Core API requests per second per API key; 0 is no limit.
+    pub core_api_rate_limit: u32,
+    /// Wrap `GET /api/core/v1/interactions` in `{"headers": [], "original": …}`, as the
+    /// example in Talkative's "Retrieving All Interactions" article shows
+    /// (`--core-api-list-envelope`; docs/talkative-compat.md).
+    pub core_api_list_envelope: bool,
 }
 
 impl Settings {
@@ -108,6 +117,8 @@ impl Settings {
             max_followers_per_client: DEFAULT_MAX_FOLLOWERS_PER_CLIENT,
             unsigned_field_match: ItemMember::default(),
             strict_widget_configs: false,
+            core_api_rate_limit: DEFAULT_CORE_API_RATE_LIMIT,
+            core_api_list_envelope: false,
         }
     }
 }

@@ -91,14 +91,17 @@ pub enum Provenance {
     Unsigned,
     /// Accepted only because the emulator runs in report-only mode.
     ReportOnly,
+    /// Sent by the customer's backend through the Core API.
+    Server,
 }
 
 impl Provenance {
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::Signed,
         Self::Allowlisted,
         Self::Unsigned,
         Self::ReportOnly,
+        Self::Server,
     ];
 
     /// The wire name, as serialized and stored.
@@ -108,6 +111,7 @@ impl Provenance {
             Self::Allowlisted => "allowlisted",
             Self::Unsigned => "unsigned",
             Self::ReportOnly => "report_only",
+            Self::Server => "server",
         }
     }
 
@@ -140,6 +144,10 @@ pub struct AgentItem {
     pub provenance: Provenance,
     /// Which arrival brought it (0: what the interaction started with).
     pub arrival: i64,
+    /// Its place among everything the engagement was given (what the Core API's
+    /// `interactionData` ids are made of); internal, not part of the views.
+    #[serde(skip)]
+    pub position: i64,
 }
 
 impl AgentItem {
@@ -183,6 +191,7 @@ mod tests {
             kind: "string".to_owned(),
             provenance,
             arrival,
+            position: 0,
         }
     }
 

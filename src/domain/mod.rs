@@ -1,6 +1,7 @@
 //! Pure types and rules: no I/O here. Each type parses its input or refuses it with a
 //! [`problem::Problem`] that names a stable [`problem::Code`] and says how to fix it.
 
+pub mod api_key;
 pub mod engagement;
 pub mod interaction;
 pub mod key_name;

@@ -66,6 +66,13 @@ pub enum Code {
     InteractionNotFound,
     /// The interaction has ended or completed: it takes no more data, and ends once.
     InteractionFinalised,
+    // Core API keys and requests
+    /// A Core API key's name or chosen token was refused.
+    InvalidApiKey,
+    ApiKeyNotFound,
+    /// `?include=` named a relationship the Core API does not have, or one the emulator does
+    /// not emulate (JSON:API: 400).
+    UnsupportedInclude,
     // Unsigned fields
     InvalidLabel,
     AlreadyAllowlisted,
@@ -182,6 +189,9 @@ impl Code {
             | Code::QueueOffline
             | Code::InteractionNotFound
             | Code::InteractionFinalised
+            | Code::InvalidApiKey
+            | Code::ApiKeyNotFound
+            | Code::UnsupportedInclude
             | Code::IdentityLabel => false,
         }
     }

@@ -229,7 +229,7 @@ pub async fn append(
     let raw = read_json_body(&request, payload, state.core.settings.max_body_bytes).await?;
     let data: AppendRequest = body::parse(&raw)?;
     let (unsigned, warnings) = items(data.interaction_data)?;
-    let (engagement, outcome) = engagements::append(
+    let appended = engagements::append(
         &state.core,
         uuid,
         Arriving {
@@ -241,7 +241,7 @@ pub async fn append(
         },
     )
     .await?;
-    Ok(HttpResponse::Ok().json(arrival(engagement, outcome)?))
+    Ok(HttpResponse::Ok().json(arrival(appended.engagement, appended.outcome)?))
 }
 
 #[utoipa::path(

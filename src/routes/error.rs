@@ -47,13 +47,14 @@ impl ApiError {
 impl Code {
     pub fn status(self) -> StatusCode {
         match self {
-            Code::InvalidRequest => StatusCode::BAD_REQUEST,
+            Code::InvalidRequest | Code::UnsupportedInclude => StatusCode::BAD_REQUEST,
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Code::NotFound
             | Code::SigningKeyNotFound
             | Code::UnsignedFieldNotFound
             | Code::WidgetConfigNotFound
             | Code::QueueNotFound
+            | Code::ApiKeyNotFound
             | Code::UnknownWidgetConfig
             | Code::InteractionNotFound => StatusCode::NOT_FOUND,
             Code::DefaultWidgetConfig | Code::QueueOffline | Code::InteractionFinalised => {
@@ -79,6 +80,7 @@ impl Code {
             | Code::DuplicateKey
             | Code::InvalidKeyName
             | Code::InvalidWidgetConfig
+            | Code::InvalidApiKey
             | Code::InvalidLabel => StatusCode::UNPROCESSABLE_ENTITY,
             // A token's refusals and the verdict's reasons and warnings are verdicts, answered
             // 200 by the verify endpoint; should one ever be an HTTP error, it is input refused.

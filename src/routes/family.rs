@@ -28,16 +28,21 @@ pub enum Family {
     /// allowlist; the admin password as `Authorization: Bearer` when one is set (never the
     /// portal's cookie); a same-origin proof; writes in `application/json` only.
     Management,
+    /// Talkative's Core API (`/api/core/v1`), for customers' backends: Host allowlist; a Core
+    /// API key's token as `Authorization: Bearer`, always (never the admin password, never a
+    /// cookie), rate-limited per key; a same-origin proof; JSON writes; JSON:API answers.
+    CoreApi,
 }
 
 impl Family {
-    pub const ALL: [Family; 6] = [
+    pub const ALL: [Family; 7] = [
         Family::Open,
         Family::Public,
         Family::SignIn,
         Family::Portal,
         Family::PortalLive,
         Family::Management,
+        Family::CoreApi,
     ];
 
     /// Whether the `Host` must be a loopback name, an IP literal or an `--allowed-host`.
@@ -51,6 +56,7 @@ impl Family {
             Family::Open | Family::Public | Family::SignIn => Credential::None,
             Family::Portal | Family::PortalLive => Credential::Session,
             Family::Management => Credential::Password,
+            Family::CoreApi => Credential::ApiKey,
         }
     }
 
@@ -59,13 +65,13 @@ impl Family {
         match self {
             Family::Open | Family::Public => SameOrigin::Never,
             Family::SignIn | Family::Portal => SameOrigin::UnlessNavigation,
-            Family::PortalLive | Family::Management => SameOrigin::Always,
+            Family::PortalLive | Family::Management | Family::CoreApi => SameOrigin::Always,
         }
     }
 
     /// Whether writes (POST, PATCH, PUT, DELETE with a body) must be `application/json`.
     pub fn writes_json(self) -> bool {
-        matches!(self, Family::Management)
+        matches!(self, Family::Management | Family::CoreApi)
     }
 
     /// Whether writes must carry the form's CSRF token (`csrf_token`).
@@ -75,7 +81,16 @@ impl Family {
 
     /// Whether a browser asking for HTML gets refusals as a page (else always JSON).
     pub fn answers_with_pages(self) -> bool {
-        !matches!(self, Family::Open | Family::Management)
+        !matches!(self, Family::Open | Family::Management | Family::CoreApi)
+    }
+
+    /// The API reference's schema for its refusals: the API's `Error`, or JSON:API's error
+    /// document for the Core API.
+    pub fn error_schema(self) -> &'static str {
+        match self {
+            Family::CoreApi => "JsonApiErrors",
+            _ => "Error",
+        }
     }
 
     /// Whether its answers are gzipped for clients that ask: not the verify endpoint (small
@@ -100,6 +115,9 @@ pub enum Credential {
     /// The admin password as `Authorization: Bearer`: scripts and scrapers, never the cookie
     /// (SameSite does not separate ports, so a page on another port would send it).
     Password,
+    /// A Core API key's token as `Authorization: Bearer`, whether or not an admin password is
+    /// set: Talkative's Core API always wants one.
+    ApiKey,
 }
 
 /// When a family wants a same-origin proof (`same_origin.rs`).

@@ -21,6 +21,8 @@ use actix_web::{HttpMessage, HttpResponse, ResponseError};
 use futures_util::StreamExt;
 
 use crate::domain::problem::Problem;
+use crate::routes::core_api::auth::api_key_refusal;
+use crate::routes::core_api::document::CoreApiError;
 use crate::routes::csrf::{self, FORM_FIELD};
 use crate::routes::error::ApiError;
 use crate::routes::family::{Credential, Family, SameOrigin};
@@ -56,7 +58,9 @@ async fn first_refusal(
     state: &WebState,
 ) -> Option<HttpResponse> {
     let answer = |request: &ServiceRequest, problem: Problem| {
-        if family.answers_with_pages() && accepts_html(request.request()) {
+        if family == Family::CoreApi {
+            CoreApiError::from(problem).error_response()
+        } else if family.answers_with_pages() && accepts_html(request.request()) {
             PortalError::Refused(problem).error_response()
         } else {
             ApiError::Rejected(problem).error_response()
@@ -75,6 +79,7 @@ async fn first_refusal(
         Credential::None => None,
         Credential::Session => session_refusal(request, state),
         Credential::Password => password_refusal(request, state).await,
+        Credential::ApiKey => api_key_refusal(request, state).await,
     };
     if credential.is_some() {
         return credential;

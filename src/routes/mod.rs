@@ -5,6 +5,7 @@
 pub mod api;
 pub mod catch_panic;
 pub mod cookies;
+pub mod core_api;
 pub mod csrf;
 pub mod ecs;
 pub mod error;

@@ -53,7 +53,7 @@ pub async fn password_refusal(request: &ServiceRequest, state: &WebState) -> Opt
 }
 
 /// The credentials after `Bearer `, exactly as sent: a password may begin or end with spaces.
-fn bearer(request: &ServiceRequest) -> Option<&str> {
+pub fn bearer(request: &ServiceRequest) -> Option<&str> {
     let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, credentials) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then_some(credentials)

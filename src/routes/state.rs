@@ -17,4 +17,6 @@ pub struct WebState {
     pub verify_limiter: Option<RateLimiter>,
     /// Per-client limit on admin password attempts (login form and API bearer).
     pub password_attempts: RateLimiter,
+    /// Per-key limit on Core API requests; `None` when switched off.
+    pub core_api_limiter: Option<RateLimiter<i64>>,
 }

@@ -11,9 +11,11 @@ use actix_web::Route;
 use serde_json::Value;
 
 use crate::routes::api::{
-    engagements as engagements_api, interactions as log_api, openapi, signing_keys as keys_api,
-    stream, unsigned_fields as fields_api, verify, widget_configs as configs_api,
+    api_keys as api_keys_api, engagements as engagements_api, interactions as log_api, openapi,
+    signing_keys as keys_api, stream, unsigned_fields as fields_api, verify,
+    widget_configs as configs_api,
 };
+use crate::routes::core_api::{self, interactions as core_interactions};
 use crate::routes::family::Family::{self, *};
 use crate::routes::mount::{Documentation, Endpoint, Verb};
 use crate::routes::portal::{
@@ -76,6 +78,13 @@ pub static ROUTES: &[Endpoint] = &[
     documented(Post, "/api/ecs/v1/interactions/{uuid}/feedback", Open, |r| r.to(ecs::feedback), openapi::operation::<ecs::__path_feedback>),
     documented(Options, "/api/ecs/v1/interactions/{uuid}/feedback", Open, |r| r.to(ecs::feedback_preflight), openapi::operation::<ecs::__path_feedback_preflight>),
     row(Any, "/api/ecs/v1/{tail:.*}", Open, |r| r.to(api::not_found)),
+    // Talkative's Core API, for customers' backends (a Core API key, JSON:API).
+    documented(Get, "/api/core/v1/interactions", CoreApi, |r| r.to(core_interactions::list), openapi::operation::<core_interactions::__path_list>),
+    documented(Get, "/api/core/v1/interactions/{id}", CoreApi, |r| r.to(core_interactions::get), openapi::operation::<core_interactions::__path_get>),
+    documented(Get, "/api/core/v1/interactions/{id}/interactionData", CoreApi, |r| r.to(core_interactions::data), openapi::operation::<core_interactions::__path_data>),
+    documented(Get, "/api/core/v1/interactions/{id}/relationships/interactionData", CoreApi, |r| r.to(core_interactions::relationship), openapi::operation::<core_interactions::__path_relationship>),
+    documented(Post, "/api/core/v1/interactions/{uuid}/interaction-data", CoreApi, |r| r.to(core_interactions::create_data), openapi::operation::<core_interactions::__path_create_data>),
+    row(Any, "/api/core/v1/{tail:.*}", CoreApi, |r| r.to(core_api::not_found)),
     // The management API.
     documented(Get, "/api/v1/openapi.json", Management, |r| r.to(openapi::serve), openapi::operation::<openapi::__path_serve>),
     documented(Post, "/api/v1/reset", Management, |r| r.to(api::reset), openapi::operation::<api::__path_reset>),
@@ -100,6 +109,10 @@ pub static ROUTES: &[Endpoint] = &[
     documented(Get, "/api/v1/engagements/{uuid}", Management, |r| r.to(engagements_api::get), openapi::operation::<engagements_api::__path_get>),
     documented(Post, "/api/v1/engagements/{uuid}/end", Management, |r| r.to(engagements_api::end), openapi::operation::<engagements_api::__path_end>),
     documented(Post, "/api/v1/engagements/{uuid}/complete", Management, |r| r.to(engagements_api::complete), openapi::operation::<engagements_api::__path_complete>),
+    documented(Get, "/api/v1/api-keys", Management, |r| r.to(api_keys_api::list), openapi::operation::<api_keys_api::__path_list>),
+    documented(Post, "/api/v1/api-keys", Management, |r| r.to(api_keys_api::create), openapi::operation::<api_keys_api::__path_create>),
+    documented(Get, "/api/v1/api-keys/{id}", Management, |r| r.to(api_keys_api::get), openapi::operation::<api_keys_api::__path_get>),
+    documented(Delete, "/api/v1/api-keys/{id}", Management, |r| r.to(api_keys_api::revoke), openapi::operation::<api_keys_api::__path_revoke>),
     row(Any, "/api/v1/{tail:.*}", Management, |r| r.to(api::not_found)),
     documented(Get, "/metrics", Management, |r| r.to(metrics::metrics), openapi::operation::<metrics::__path_metrics>),
     // Anyone on this machine: health checks, files (the widget shim among them).
@@ -300,7 +313,7 @@ mod tests {
     }
 
     #[test]
-    fn operation_ids_are_unique_and_every_operation_answers_errors_as_error() {
+    fn operation_ids_are_unique_and_every_operation_answers_errors_as_its_family_does() {
         let mut ids = HashSet::new();
         for (path, item) in api_document()["paths"].as_object().unwrap() {
             for (method, operation) in item.as_object().unwrap() {
@@ -309,8 +322,14 @@ mod tests {
                 for (status, response) in operation["responses"].as_object().unwrap() {
                     if status.starts_with('4') || status.starts_with('5') {
                         let schema = &response["content"]["application/json"]["schema"];
-                        let is_error = schema["$ref"] == "#/components/schemas/Error"
-                            || (path == "/health" && status == "503");
+                        let family = ROUTES
+                            .iter()
+                            .find(|e| e.path == path)
+                            .map(|e| e.family)
+                            .unwrap();
+                        let wanted = format!("#/components/schemas/{}", family.error_schema());
+                        let is_error =
+                            schema["$ref"] == wanted || (path == "/health" && status == "503");
                         assert!(is_error, "{method} {path} {status}: {response}");
                     }
                 }

@@ -169,6 +169,7 @@ pub fn media_type_refusal(method: &Method, headers: &HeaderMap) -> Option<Proble
 fn is_json(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or_default().trim();
     essence.eq_ignore_ascii_case("application/json")
+        || essence.eq_ignore_ascii_case(crate::routes::core_api::document::JSON_API)
 }
 
 #[cfg(test)]

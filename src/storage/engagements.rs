@@ -78,6 +78,47 @@ pub async fn get(pool: &SqlitePool, uuid: Uuid) -> sqlx::Result<Option<StoredEng
         .transpose()
 }
 
+pub async fn get_by_id(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<StoredEngagement>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM engagements WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(decode)
+        .transpose()
+}
+
+/// One page of engagements by id (`newest_first` or oldest first), optionally only the one with
+/// `uuid`, and how many there are in all.
+pub async fn page(
+    pool: &SqlitePool,
+    offset: u64,
+    limit: u32,
+    newest_first: bool,
+    uuid: Option<Uuid>,
+) -> sqlx::Result<(Vec<StoredEngagement>, u64)> {
+    // Two fixed statements, chosen here: the order is not input.
+    let order = if newest_first { "DESC" } else { "ASC" };
+    let filter = "WHERE (?1 IS NULL OR uuid = ?1)";
+    let uuid = uuid.map(|u| u.to_string());
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM engagements {filter} ORDER BY id {order} LIMIT ?2 OFFSET ?3"
+    ))
+    .bind(uuid.as_deref())
+    .bind(i64::from(limit))
+    .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(decode)
+    .collect::<sqlx::Result<Vec<_>>>()?;
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM engagements {filter}"))
+        .bind(uuid.as_deref())
+        .fetch_one(pool)
+        .await?;
+    Ok((rows, u64::try_from(total).unwrap_or_default()))
+}
+
 /// The newest engagements first, at most `limit`.
 pub async fn list(pool: &SqlitePool, limit: u32) -> sqlx::Result<Vec<StoredEngagement>> {
     sqlx::query(&format!(
@@ -150,7 +191,7 @@ pub async fn items(
     engagement_id: i64,
 ) -> sqlx::Result<Vec<AgentItem>> {
     sqlx::query(
-        "SELECT name, label, data, type, provenance, arrival FROM engagement_items \
+        "SELECT name, label, data, type, provenance, arrival, position FROM engagement_items \
          WHERE engagement_id = ? ORDER BY position",
     )
     .bind(engagement_id)
@@ -168,6 +209,7 @@ pub async fn items(
                 .parse::<Provenance>()
                 .map_err(decode_error)?,
             arrival: row.try_get("arrival")?,
+            position: row.try_get("position")?,
         })
     })
     .collect()

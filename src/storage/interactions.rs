@@ -120,10 +120,18 @@ pub enum Source {
     /// The widget shim on the portal's /demo page.
     Demo,
     Playground,
+    /// Talkative's Core API: a customer's backend adding data to an interaction.
+    CoreApi,
 }
 
 impl Source {
-    pub const ALL: [Source; 4] = [Self::Api, Self::Widget, Self::Demo, Self::Playground];
+    pub const ALL: [Source; 5] = [
+        Self::Api,
+        Self::Widget,
+        Self::Demo,
+        Self::Playground,
+        Self::CoreApi,
+    ];
 
     /// The wire name: what the log stores, the filters use and the shim sends.
     pub fn as_str(self) -> &'static str {
@@ -132,6 +140,7 @@ impl Source {
             Self::Widget => "widget",
             Self::Demo => "demo",
             Self::Playground => "playground",
+            Self::CoreApi => "core_api",
         }
     }
 
@@ -143,9 +152,10 @@ impl Source {
     pub fn title(self) -> &'static str {
         match self {
             Self::Api => "API",
-            Self::Widget => "Widget shim",
+            Self::Widget => "Widget",
             Self::Demo => "Demo page",
             Self::Playground => "Playground",
+            Self::CoreApi => "Core API",
         }
     }
 }

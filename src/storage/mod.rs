@@ -1,5 +1,6 @@
 //! SQLite persistence. Every query is parameterized; every multi-statement write is a transaction.
 
+pub mod api_keys;
 pub mod engagements;
 pub mod interactions;
 pub mod seeding;

@@ -5,6 +5,7 @@
 use sqlx::SqlitePool;
 use uuid::Uuid;
 
+use crate::domain::api_key::{ApiKeyName, ApiToken};
 use crate::domain::{KeyName, SigningKey, UnsignedFieldLabel, WidgetConfig};
 use crate::storage::now_millis;
 
@@ -21,6 +22,8 @@ pub struct Seed<'a> {
     pub unsigned_fields: &'a [UnsignedFieldLabel],
     /// Replace any stored config with the same UUID.
     pub widget_configs: &'a [WidgetConfig],
+    /// Core API keys with known tokens; a token already stored keeps its row.
+    pub api_keys: &'a [(ApiKeyName, ApiToken)],
 }
 
 /// Why seeding was not applied (the transaction was rolled back).
@@ -46,6 +49,7 @@ pub async fn apply(
         signing_keys,
         unsigned_fields,
         widget_configs,
+        api_keys,
     } = seed;
     const ACTIVE: &str = "SELECT COUNT(*) FROM signing_keys WHERE active = 1";
     super::write_transaction(pool, async |tx| {
@@ -59,6 +63,7 @@ pub async fn apply(
                 "engagements",
                 "engagement_arrivals",
                 "engagement_items",
+                "api_keys",
             ] {
                 // Table names are constants, not input.
                 sqlx::query(&format!("DELETE FROM {table}"))
@@ -105,6 +110,9 @@ pub async fn apply(
         super::widget_configs::ensure_default(&mut *tx, now).await?;
         for config in widget_configs {
             super::widget_configs::put(&mut *tx, config, now).await?;
+        }
+        for (name, token) in api_keys {
+            super::api_keys::install(&mut *tx, name, token, now).await?;
         }
         let widget_configs = sqlx::query_scalar("SELECT COUNT(*) FROM widget_configs")
             .fetch_one(&mut *tx)

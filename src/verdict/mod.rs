@@ -110,6 +110,9 @@ pub enum AcceptedSource {
     UnsignedNotEnforced,
     /// Accepted only because of report-only mode; also listed in `wouldReject`.
     ReportOnly,
+    /// Sent by the customer's backend through the Core API: authenticated by an API key, so not
+    /// subject to the Unsigned fields page (it still never replaces signed data).
+    Server,
 }
 
 impl AcceptedSource {
@@ -120,6 +123,7 @@ impl AcceptedSource {
             Self::UnsignedAllowlisted => "allowlisted",
             Self::UnsignedNotEnforced => "unsigned (not enforced)",
             Self::ReportOnly => "accepted (report-only)",
+            Self::Server => "server (Core API)",
         }
     }
 }
@@ -129,6 +133,8 @@ impl AcceptedSource {
 pub enum RejectedSource {
     Signed,
     Unsigned,
+    /// Sent by the backend through the Core API.
+    Server,
 }
 
 impl RejectedSource {
@@ -137,6 +143,7 @@ impl RejectedSource {
         match self {
             Self::Signed => "signed",
             Self::Unsigned => "unsigned",
+            Self::Server => "server",
         }
     }
 }
@@ -235,7 +242,11 @@ mod tests {
                 enforcement.as_str()
             );
         }
-        for source in [RejectedSource::Signed, RejectedSource::Unsigned] {
+        for source in [
+            RejectedSource::Signed,
+            RejectedSource::Unsigned,
+            RejectedSource::Server,
+        ] {
             assert_eq!(serde_json::to_value(source).unwrap(), source.as_str());
         }
     }

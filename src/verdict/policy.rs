@@ -26,6 +26,10 @@ pub struct Policy<'a> {
     /// The keys an interaction that lasts was already given signed, by earlier arrivals:
     /// unsigned data never overrides them. `None` for a verification on its own.
     pub signed_before: Option<&'a HashSet<String>>,
+    /// The items come from the customer's backend through the Core API (authenticated by an
+    /// API key): the Unsigned fields page does not apply to them, but they still never
+    /// override signed data.
+    pub from_backend: bool,
 }
 
 /// What the request carried as signed data, after the engine looked at it.
@@ -122,11 +126,16 @@ pub fn decide(
     }
 
     let mut unsigned_keys: HashSet<String> = HashSet::new();
+    let unsigned_source = if policy.from_backend {
+        RejectedSource::Server
+    } else {
+        RejectedSource::Unsigned
+    };
     for item in unsigned {
         if signed_keys.contains(item.key()) {
             verdict.rejected.push(rejected(
                 item,
-                RejectedSource::Unsigned,
+                unsigned_source,
                 Code::OverriddenBySigned,
                 "The same key (name, else label) arrived signed and verified; the signed value wins.",
                 None,
@@ -137,12 +146,19 @@ pub fn decide(
             .signed_before
             .is_some_and(|before| before.contains(item.key()))
         {
+            let message = if policy.from_backend {
+                "This interaction already has signed data with this key (name, else label); \
+                 data from the Core API does not replace it either: the agent keeps the signed \
+                 value."
+            } else {
+                "This interaction already has signed data with this key (name, else label); \
+                 unsigned data never replaces it."
+            };
             verdict.rejected.push(rejected(
                 item,
-                RejectedSource::Unsigned,
+                unsigned_source,
                 Code::OverriddenBySigned,
-                "This interaction already has signed data with this key (name, else label); \
-                 unsigned data never replaces it.",
+                message,
                 None,
             ));
             continue;
@@ -150,11 +166,17 @@ pub fn decide(
         if !unsigned_keys.insert(item.key().to_owned()) {
             verdict.rejected.push(rejected(
                 item,
-                RejectedSource::Unsigned,
+                unsigned_source,
                 Code::DuplicateLabel,
                 "This key (name, else label) appears earlier in the unsigned data; the first occurrence was kept.",
                 None,
             ));
+            continue;
+        }
+        if policy.from_backend {
+            verdict
+                .accepted
+                .push(accepted(item, AcceptedSource::Server, None));
             continue;
         }
         if policy.enforcement == Enforcement::Off {
@@ -318,6 +340,7 @@ mod tests {
             allowlist: &allowlist,
             match_on: ItemMember::Name,
             signed_before: None,
+            from_backend: false,
         };
         decide(
             uuid::Uuid::nil(),
@@ -438,6 +461,7 @@ mod tests {
             allowlist: &allowlist,
             match_on: ItemMember::Name,
             signed_before: None,
+            from_backend: false,
         };
         let v = decide(
             uuid::Uuid::nil(),
@@ -468,6 +492,7 @@ mod tests {
             allowlist: &allowlist,
             match_on,
             signed_before: None,
+            from_backend: false,
         };
         let signed = if signed.is_empty() {
             SignedInput::Absent
@@ -566,5 +591,44 @@ mod tests {
                 ("email".into(), Code::OverriddenBySigned)
             ]
         );
+    }
+
+    #[test]
+    fn backend_data_skips_the_allowlist_but_never_replaces_signed_data() {
+        let allowlist = HashSet::new();
+        let before: HashSet<String> = ["account".to_owned()].into();
+        let policy = Policy {
+            enforcement: Enforcement::On,
+            allowlist: &allowlist,
+            match_on: ItemMember::Name,
+            signed_before: Some(&before),
+            from_backend: true,
+        };
+        let v = decide(
+            uuid::Uuid::nil(),
+            String::new(),
+            SignedInput::Absent,
+            vec![named("crm_id", "CRM id"), named("account", "Account")],
+            &policy,
+        );
+        assert_eq!(v.accepted.len(), 1);
+        assert_eq!(v.accepted[0].source, AcceptedSource::Server);
+        assert_eq!(v.accepted[0].matched_on, None);
+        assert_eq!(v.rejected.len(), 1);
+        assert_eq!(v.rejected[0].source, RejectedSource::Server);
+        assert_eq!(v.rejected[0].reason.code, Code::OverriddenBySigned);
+        // The same items from a page are held to the allowlist.
+        let page = Policy {
+            from_backend: false,
+            ..policy
+        };
+        let v = decide(
+            uuid::Uuid::nil(),
+            String::new(),
+            SignedInput::Absent,
+            vec![named("crm_id", "CRM id")],
+            &page,
+        );
+        assert_eq!(v.rejected[0].reason.code, Code::NotAllowlisted);
     }
 }

@@ -378,6 +378,8 @@ async fn hash_password_output_is_a_usable_credential() {
         allowed_hosts: Vec::new(),
         unsigned_field_match: None,
         strict_widget_configs: false,
+        core_api_rate_limit: 0,
+        core_api_list_envelope: false,
     };
     let app = Application::build(args.into_settings().unwrap())
         .await

@@ -14,7 +14,7 @@ use std::io::{Read, Write};
 use reqwest::Method;
 use serde_json::{Value, json};
 use talkative_emulator::auth::AdminCredential;
-use talkative_emulator::routes::family::{Credential, SameOrigin};
+use talkative_emulator::routes::family::{Credential, Family, SameOrigin};
 
 use crate::helpers::{
     CheckedClient, FormSession, RouteProbe, TestApp, TestSigner, code, every_route, items,
@@ -450,6 +450,11 @@ async fn with_a_password_the_api_takes_the_bearer_only_never_the_session_cookie(
     assert_eq!(with_bearer.status(), 200);
 }
 
+thread_local! {
+    /// The Core API key the route walk's probes carry (each test runs on its own thread).
+    static CORE_API_TOKEN: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
 /// What a probe of one route got back.
 struct Answer {
     status: u16,
@@ -474,6 +479,16 @@ async fn ask(
             .unwrap(),
     );
     let mut request = client.request(probe.method.clone(), app.url(&probe.path));
+    // Core API routes check their API key before anything else: a probe of their other guards
+    // carries a valid one (the walk's own), unless it sends its own Authorization.
+    let core_key = CORE_API_TOKEN.with_borrow(Clone::clone);
+    if let Some(token) = core_key.filter(|_| probe.family() == Family::CoreApi)
+        && !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+    {
+        request = request.bearer_auth(token);
+    }
     for (name, value) in headers {
         request = request.header(*name, value.as_str());
     }
@@ -500,7 +515,12 @@ async fn ask(
     };
     let code = serde_json::from_str::<Value>(&text)
         .ok()
-        .and_then(|body| body["error"]["code"].as_str().map(str::to_owned))
+        .and_then(|body| {
+            // The API's error, or a JSON:API error document (the Core API's).
+            (body["error"]["code"].as_str())
+                .or(body["errors"][0]["code"].as_str())
+                .map(str::to_owned)
+        })
         .or_else(|| {
             // The portal's error page names its code in a `class="code"` span.
             text.split("<span class=\"code\">")
@@ -527,6 +547,8 @@ fn refused_with(answer: &Answer, status: u16, code: &str) -> bool {
 #[tokio::test]
 async fn every_route_keeps_its_familys_guard() {
     let (app, _) = app_with_a_key_and_a_field().await;
+    let core_token = app.api_key("route walk").await;
+    CORE_API_TOKEN.with_borrow_mut(|token| *token = Some(core_token));
     let before = stored_state(&app).await;
     let port = app.address.rsplit(':').next().unwrap().to_owned();
     let browser = FormSession::open(&app, "/unsigned-fields").await;
@@ -730,6 +752,23 @@ async fn with_a_password_every_route_asks_for_its_familys_credential() {
             Credential::Session => assert!(to_login, "{name}: {} {}", answer.status, answer.text),
             Credential::Password => {
                 assert!(unauthorized, "{name}: {} {}", answer.status, answer.text)
+            }
+            Credential::ApiKey => {
+                // Nothing, or the admin password: neither opens the Core API.
+                assert!(unauthorized, "{name}: {} {}", answer.status, answer.text);
+                let with_password = ask(
+                    &app,
+                    &probe,
+                    &[("Authorization", "Bearer open sesame".to_owned())],
+                    None,
+                )
+                .await;
+                assert!(
+                    refused_with(&with_password, 401, "unauthorized"),
+                    "{name} took the admin password: {} {}",
+                    with_password.status,
+                    with_password.text
+                );
             }
             Credential::None => assert!(
                 !to_login && !unauthorized,

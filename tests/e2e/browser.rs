@@ -325,7 +325,7 @@ async fn the_widget_shim_posts_to_the_emulator_and_the_demo_shows_provenance() {
 
     // The log tells the two apart: the demo page's shim says demo, a page of one's own widget
     // (through a CORS preflight for the source header).
-    for (source, title, count) in [("demo", "Demo page", 3), ("widget", "Widget shim", 1)] {
+    for (source, title, count) in [("demo", "Demo page", 3), ("widget", "Widget", 1)] {
         browser
             .open(&app, &format!("/interactions?source={source}"))
             .await;

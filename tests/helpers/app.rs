@@ -176,6 +176,15 @@ impl TestApp {
         body
     }
 
+    /// Makes a Core API key; its token.
+    pub async fn api_key(&self, name: &str) -> String {
+        let (status, body) = self
+            .post("/api/v1/api-keys", &json!({ "name": name }))
+            .await;
+        assert_eq!(status, 201, "making an API key failed: {body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
     pub async fn add_field(&self, label: &str) {
         let (status, body) = self
             .post("/api/v1/unsigned-fields", &json!({ "label": label }))

@@ -143,14 +143,11 @@ pub fn check_exchange(
             (400..500).contains(&status),
             "{route}: an undocumented route answered a non-error"
         );
-        if api_family(method, path).is_some_and(|family| !family.answers_with_pages()) {
+        if let Some(family) = api_family(method, path).filter(|f| !f.answers_with_pages()) {
             let body: Value =
                 parse(body).unwrap_or_else(|_| panic!("{route}: an API refusal that is not JSON"));
-            validate(
-                &route,
-                &json!({ "$ref": "#/components/schemas/Error" }),
-                &body,
-            );
+            let schema = format!("#/components/schemas/{}", family.error_schema());
+            validate(&route, &json!({ "$ref": schema }), &body);
         }
         return;
     };
@@ -179,7 +176,7 @@ pub fn check_exchange(
                 contents.keys().collect::<Vec<_>>()
             )
         });
-    if content_type == "application/json" {
+    if content_type == "application/json" || content_type == "application/vnd.api+json" {
         let instance: Value =
             parse(body).unwrap_or_else(|e| panic!("{route}: the body is not JSON: {e}"));
         validate(&route, &content["schema"], &instance);

@@ -62,7 +62,11 @@ pub async fn read_json_body(
         }
     };
     let content_type = request.content_type();
-    if !content_type.is_empty() && content_type != "application/json" {
+    // JSON:API's own media type is JSON too (Core API clients send it).
+    if !content_type.is_empty()
+        && content_type != "application/json"
+        && content_type != crate::routes::core_api::document::JSON_API
+    {
         return Err(ApiError::invalid_request(
             format!("The Content-Type is {content_type:?}; this endpoint takes JSON."),
             "Send `Content-Type: application/json` (with curl: -H 'Content-Type: application/json').",

@@ -1,6 +1,7 @@
 //! `/api/v1`: the verify endpoint integrators hit, and the management API behind the portal.
 //! Their routes and what protects them are in `routes/table.rs`.
 
+pub mod api_keys;
 pub mod body;
 pub mod engagements;
 pub mod interactions;

@@ -41,6 +41,8 @@ use crate::routes::state::WebState;
         (name = "Widget configs", description = "Chat widget configs (the Widget configs page): actions, queues and their presence, pre-chat fields."),
         (name = "Engagements", description = "Interactions that last (what Talkative calls interactions), as the agent's side sees them: end, complete, what the agent sees."),
         (name = "Widget", description = "What the widget a page loads calls, open to any origin like the verify endpoint."),
+        (name = "API keys", description = "Core API keys (the API Keys page): each opens `/api/core/v1`, and nothing else."),
+        (name = "Core API", description = "Talkative's Core API (`/api/core/v1`), emulated for customers' backends: JSON:API, a Core API key as `Authorization: Bearer`."),
         (name = "Service", description = "Health, metrics, reset, this document."),
     )
 )]
@@ -100,6 +102,18 @@ const REFUSALS: &[Refusal] = &[
         applies: |family, _| family.credential() == Credential::Password,
     },
     Refusal {
+        status: "401",
+        description: "`unauthorized`: no `Authorization: Bearer` with a Core API key's token, or \
+            the key is unknown or revoked (the admin password does not open the Core API).",
+        applies: |family, _| family.credential() == Credential::ApiKey,
+    },
+    Refusal {
+        status: "429",
+        description: "`rate_limited`: too many requests with this API key \
+            (`--core-api-rate-limit`); see `Retry-After`.",
+        applies: |family, _| family.credential() == Credential::ApiKey,
+    },
+    Refusal {
         status: "403",
         description: "`host_not_allowed` (a name other than the allowed hosts, as DNS rebinding \
             sends), or `cross_site_request` (a management call from another site's page).",
@@ -144,14 +158,17 @@ pub fn build(table: &[Endpoint]) -> Value {
     }
     let mut document =
         serde_json::to_value(document).expect("an OpenAPI document is plain data and serializes");
-    let error = json!({ "$ref": "#/components/schemas/Error" });
     for (path, method, family) in families {
         let method = serde_json::to_value(&method)
             .ok()
             .and_then(|m| m.as_str().map(str::to_owned))
             .unwrap_or_default();
         let operation = &mut document["paths"][path][&method];
+        let error = json!({ "$ref": format!("#/components/schemas/{}", family.error_schema()) });
         add_refusals(family, &method, operation, &error);
+        if family == Family::CoreApi {
+            offer_json_api_media_type(operation);
+        }
     }
     // Items: the type's derive refuses other members (the verify endpoint's fast path), but the
     // endpoint then accepts them with an `unknown_item_field` warning, so the document says open.
@@ -165,6 +182,12 @@ pub fn build(table: &[Endpoint]) -> Value {
             "type": "http",
             "scheme": "bearer",
             "description": "The admin password (TALKATIVE_ADMIN_PASSWORD), when one is set."
+        },
+        "coreApiKey": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A Core API key's token (the API Keys page, POST /api/v1/api-keys, \
+                or the config file's [[api_keys]]). Opens the Core API only."
         }
     });
     document["security"] = json!([{}, { "adminPassword": [] }]);
@@ -198,6 +221,24 @@ fn add_refusals(family: Family, method: &str, operation: &mut Value, error: &Val
     let mut sorted: Vec<(String, Value)> = std::mem::take(responses).into_iter().collect();
     sorted.sort_by(|(a, _), (b, _)| a.cmp(b));
     responses.extend(sorted);
+}
+
+/// The Core API answers `application/vnd.api+json` to a client that asks for it
+/// (`core_api/document.rs`): its successful answers list that media type beside JSON.
+fn offer_json_api_media_type(operation: &mut Value) {
+    let Some(responses) = operation["responses"].as_object_mut() else {
+        return;
+    };
+    for (status, response) in responses {
+        if !status.starts_with('2') {
+            continue;
+        }
+        if let Some(content) = response["content"].as_object_mut()
+            && let Some(json) = content.get("application/json").cloned()
+        {
+            content.insert(crate::routes::core_api::document::JSON_API.into(), json);
+        }
+    }
 }
 
 fn response(description: &str, schema: &Value) -> Value {
