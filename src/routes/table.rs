@@ -19,8 +19,8 @@ use crate::routes::core_api::{self, interactions as core_interactions};
 use crate::routes::family::Family::{self, *};
 use crate::routes::mount::{Documentation, Endpoint, Verb};
 use crate::routes::portal::{
-    api_docs, dashboard, demo, docs, engagements, interactions, login, playground, signing_keys,
-    unsigned_fields, widget_configs,
+    api_docs, api_keys, dashboard, demo, docs, engagements, interactions, login, playground,
+    signing_keys, unsigned_fields, widget_configs,
 };
 use crate::routes::{api, ecs, health, metrics, portal, static_files};
 
@@ -150,6 +150,10 @@ pub static ROUTES: &[Endpoint] = &[
     row(Post, "/widget-configs/{uuid}/queues/{queue}/status", Portal, |r| r.to(widget_configs::set_queue_status)),
     row(Get, "/widget-configs/{uuid}/delete", Portal, |r| r.to(widget_configs::confirm_delete)),
     row(Post, "/widget-configs/{uuid}/delete", Portal, |r| r.to(widget_configs::delete)),
+    row(Get, "/api-keys", Portal, |r| r.to(api_keys::show)),
+    row(Post, "/api-keys", Portal, |r| r.to(api_keys::create)),
+    row(Get, "/api-keys/{id}/revoke", Portal, |r| r.to(api_keys::confirm_revoke)),
+    row(Post, "/api-keys/{id}/revoke", Portal, |r| r.to(api_keys::revoke)),
     row(Get, "/engagements", Portal, |r| r.to(engagements::list)),
     row(Get, "/engagements/{uuid}", Portal, |r| r.to(engagements::detail)),
     row(Post, "/engagements/{uuid}/end", Portal, |r| r.to(engagements::end)),

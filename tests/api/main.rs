@@ -10,6 +10,7 @@ mod bounded;
 mod cli;
 mod config;
 mod contract;
+mod core_api;
 mod corpus;
 mod durability;
 mod engagements;

@@ -53,7 +53,7 @@ pub struct InteractionEvent<'a> {
     #[schema(format = DateTime)]
     received_at: String,
     status: SignatureStatus,
-    /// `api`, `widget`, `demo` or `playground`; `null` when recorded before sources were kept.
+    /// `api`, `widget`, `demo`, `playground` or `core_api`; `null` when recorded before sources were kept.
     source: Option<&'static str>,
     /// When the widget sent it: the engagement it was an arrival of.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -4,6 +4,7 @@
 //! handler here; the routes are in `routes/table.rs`.
 
 pub mod api_docs;
+pub mod api_keys;
 pub mod dashboard;
 pub mod demo;
 pub mod docs;
