@@ -4,7 +4,8 @@
 # the JOSE libraries the interop tests compare against (PyJWT, jwcrypto, jose), axe-core (the
 # accessibility tests inject it into every page), prometheus_client (Python: its OpenMetrics
 # parser checks /metrics),
-# openapi-spec-validator (pinned, in its own virtualenv under target/: the OpenAPI test), and openssl
+# openapi-spec-validator and jsonapi-pydantic (pinned, in their own virtualenv under target/: the
+# OpenAPI test and the Core API's JSON:API check), and openssl
 # (every suite). Installs with
 # apt-get when run as root on Debian; otherwise says what is missing. Idempotent.
 set -euo pipefail

@@ -11,6 +11,7 @@ mod accessibility;
 mod browser;
 mod chromium;
 mod ci_example;
+mod core_api;
 mod interactions;
 mod interop;
 mod metrics;
