@@ -2,8 +2,9 @@
 # A CI job that tests a chat page end to end against the emulator, as docs/ci.md explains:
 # start the emulator from a config file, open the page in headless Chromium (written as
 # Talkative's widget examples write theirs, with the emulator's origin in its loader import; it
-# starts a chat), wait for the emulator to have seen it, assert what the agent would see, and end
-# the chat as the agent would. The test command runs this very script (tests/e2e/ci_example.rs).
+# starts a chat), wait for the emulator to have seen it, assert what the agent would see, add
+# data from the "backend" through the Core API and read the interaction back as the backend
+# would, and end the chat as the agent would. The test command runs this very script (tests/e2e/ci_example.rs).
 #
 # Needs: the talkative-emulator binary (TALKATIVE_EMULATOR, default: on PATH), chromium,
 # python3, curl. Exits non-zero, saying why, when anything is not as expected.
@@ -29,7 +30,13 @@ unsigned_fields = ["page"]
 [[signing_keys]]
 name = "ci backend"
 pem_file = "ec_public.pem"
+
+# The Core API key your backend's tests use: a token CI knows, from the environment.
+[[api_keys]]
+name = "ci backend"
+token_env = "CORE_API_TOKEN"
 TOML
+export CORE_API_TOKEN="ci-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 
 # 2. Start the emulator and wait until it answers.
 "$emulator" --config emulator.toml --bind "127.0.0.1:$emu_port" \
@@ -106,7 +113,35 @@ if view != expect:
     sys.exit(f"the agent view is {view}; expected {expect}")
 print(f"ok: interaction {sys.argv[1]} shows the agent {sorted(view)}")' "$uuid"
 
-# 6. End it as the agent would: the page's widget fires exitInteraction and shows its feedback
+# 6. The backend's side, through the Core API (as on Talkative: Bearer token, JSON:API): find
+#    the interaction's numeric id by the UUID the page has, add data to it (a CRM id; and an
+#    email, which must not replace the signed one), then read back what the agent has.
+core="$emu/api/core/v1"
+auth="Authorization: Bearer $CORE_API_TOKEN"
+id=$(curl -fs -H "$auth" -H "Accept: application/json" "$core/interactions?filter%5Buuid%5D=$uuid" \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
+for body in '{"name": "crm_id", "label": "CRM id", "data": "C-1815"}' \
+            '{"name": "email", "label": "Email", "data": "someone.else@example.com"}'; do
+  curl -fs -X POST -H "$auth" -H "Content-Type: application/json" -d "$body" \
+    "$core/interactions/$uuid/interaction-data" >> core-writes.json
+  echo >> core-writes.json
+done
+included=$(curl -fs -H "$auth" -H "Accept: application/json" "$core/interactions/$id?include=interactionData")
+INCLUDED="$included" python3 - <<'PY'
+import json, os, sys
+writes = [json.loads(line)["meta"] for line in open("core-writes.json")]
+if [w["applied"] for w in writes] != [True, False] or writes[1].get("code") != "overridden_by_signed":
+    sys.exit(f"expected the CRM id added and the signed email kept, got {writes}")
+view = {item["attributes"]["name"]: (item["attributes"]["data"], item["attributes"]["provenance"])
+        for item in json.loads(os.environ["INCLUDED"])["included"]}
+expect = {"email": ("ada@example.com", "signed"), "page": ("/checkout", "allowlisted"),
+          "crm_id": ("C-1815", "server")}
+if view != expect:
+    sys.exit(f"the Core API says the agent has {view}; expected {expect}")
+print(f"ok: the Core API shows the agent {sorted(view)}; the signed email was kept")
+PY
+
+# 7. End it as the agent would: the page's widget fires exitInteraction and shows its feedback
 #    step (a browser test would now assert the page's reaction).
 ended=$(curl -fs -X POST -H "Content-Type: application/json" "$emu/api/v1/engagements/$uuid/end")
 case "$ended" in *'"state":"ended"'*) echo "ok: the agent ended it" ;; *) echo "not ended: $ended" >&2; exit 1 ;; esac

@@ -1,7 +1,8 @@
 //! docs/ci.md's worked example is a script, and this runs it for real against the binary just
 //! built: config file, a page in headless Chromium loading the widget as Talkative's examples
 //! do and starting a chat, a wait on the emulator (no sleep), the verdict and the agent view
-//! asserted, and the chat ended as an agent would.
+//! asserted, data added and read back through the Core API as a backend would, and the chat
+//! ended as an agent would.
 
 use std::process::Command;
 
@@ -33,6 +34,9 @@ fn the_ci_example_in_the_docs_runs_and_passes() {
     );
     assert!(
         stdout.contains("shows the agent ['email', 'page']")
+            && stdout.contains(
+                "ok: the Core API shows the agent ['crm_id', 'email', 'page']; the signed email was kept"
+            )
             && stdout.contains("ok: the agent ended it"),
         "{stdout}"
     );
