@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::domain::key_name::plain_text;
 use crate::domain::problem::{Code, Problem};
 
 /// A key's name: trimmed, 1 to 100 characters, no control characters.
@@ -25,19 +26,7 @@ impl ApiKeyName {
         if name.is_empty() {
             return Err(problem("The key's name is blank.".to_owned()));
         }
-        let chars = name.chars().count();
-        if chars > Self::MAX_CHARS {
-            return Err(problem(format!(
-                "The name is {chars} characters long; the limit is {}.",
-                Self::MAX_CHARS
-            )));
-        }
-        if let Some(c) = name.chars().find(|c| c.is_control()) {
-            return Err(problem(format!(
-                "The name contains the control character U+{:04X}.",
-                c as u32
-            )));
-        }
+        plain_text(name, Self::MAX_CHARS).map_err(problem)?;
         Ok(Self(name.to_owned()))
     }
 

@@ -26,19 +26,7 @@ impl KeyName {
                 "Use a short, plain name such as \"production backend\".",
             )
         };
-        let chars = name.chars().count();
-        if chars > Self::MAX_CHARS {
-            return Err(problem(format!(
-                "The name is {chars} characters long; the limit is {}.",
-                Self::MAX_CHARS
-            )));
-        }
-        if let Some(c) = name.chars().find(|c| c.is_control()) {
-            return Err(problem(format!(
-                "The name contains the control character U+{:04X}.",
-                c as u32
-            )));
-        }
+        plain_text(name, Self::MAX_CHARS).map_err(problem)?;
         Ok(Self(name.to_owned()))
     }
 
@@ -49,6 +37,24 @@ impl KeyName {
     pub fn into_string(self) -> String {
         self.0
     }
+}
+
+/// Why `name` (trimmed already) is not a plain name of at most `max_chars` characters: what a
+/// person names a key (a signing key, an API key) is shown in pages and logs as it is.
+pub fn plain_text(name: &str, max_chars: usize) -> Result<(), String> {
+    let chars = name.chars().count();
+    if chars > max_chars {
+        return Err(format!(
+            "The name is {chars} characters long; the limit is {max_chars}."
+        ));
+    }
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "The name contains the control character U+{:04X}.",
+            c as u32
+        ));
+    }
+    Ok(())
 }
 
 impl Default for KeyName {

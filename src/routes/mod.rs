@@ -14,6 +14,7 @@ pub mod flash;
 pub mod guard;
 pub mod health;
 pub mod html;
+pub mod media_type;
 pub mod metrics;
 pub mod mount;
 pub mod portal;

@@ -28,6 +28,7 @@ use actix_web::http::header::{CONTENT_TYPE, HOST, HeaderMap};
 use crate::configuration::AllowedHost;
 use crate::domain::problem::{Code, Problem};
 use crate::routes::family::Family;
+use crate::routes::media_type::is_json;
 use crate::routes::same_origin::foreign_sender;
 
 /// Why the host this request names is not served, or `None` when it is.
@@ -164,12 +165,6 @@ pub fn media_type_refusal(method: &Method, headers: &HeaderMap) -> Option<Proble
              'Content-Type: application/json'). POST /api/v1/reset takes an empty body or {}.",
         )),
     }
-}
-
-fn is_json(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().unwrap_or_default().trim();
-    essence.eq_ignore_ascii_case("application/json")
-        || essence.eq_ignore_ascii_case(crate::routes::core_api::document::JSON_API)
 }
 
 #[cfg(test)]

@@ -204,3 +204,40 @@ async fn a_widget_arrival_names_its_engagement_and_items() {
     assert!(api.get("engagement").is_none(), "{api}");
     assert!(api["items"][0].get("name").is_none(), "{api}");
 }
+
+/// A backend's write through the Core API is an event like the widget's, from `core_api`, on
+/// its engagement.
+#[tokio::test]
+async fn a_core_api_write_arrives_on_the_stream() {
+    let app = spawn_app().await;
+    let token = app.api_key("backend").await;
+    let (status, started) = app
+        .post(
+            "/api/ecs/v1/interactions",
+            &json!({ "configUuid": "00000000-0000-4000-8000-000000000001", "action": "start-chat" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{started}");
+    let uuid = started["interaction"]["uuid"].as_str().unwrap().to_owned();
+    let mut events = Events::open(&app, "", None).await;
+    let written = app
+        .client
+        .post(app.url(&format!(
+            "/api/core/v1/interactions/{uuid}/interaction-data"
+        )))
+        .bearer_auth(&token)
+        .json(&json!({ "name": "crm_id", "label": "CRM id", "data": "C-9" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(written.status(), 201);
+    let received = events.wait_for(1).await;
+    let (_, event) = &received[0];
+    assert_eq!(event["source"], "core_api");
+    assert_eq!(event["engagement"], json!(uuid));
+    assert_eq!(
+        event["items"],
+        json!([{"name": "crm_id", "label": "CRM id", "data": "C-9"}])
+    );
+    assert!(!event.to_string().contains(&token), "{event}");
+}

@@ -397,6 +397,10 @@ import('{emulator}/api/ecs/v1/loader/{DEFAULT}.js?path=' + encodeURIComponent(lo
         .await
         .unwrap();
     assert_eq!(on_page, json!(from_api));
+    // The timeline names where each arrival came from.
+    browser
+        .wait_for_text(".arrivals", "Core API (backend)")
+        .await;
     browser.screenshot("core-api-agent-view").await;
     browser.close().await;
 }

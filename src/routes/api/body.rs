@@ -62,11 +62,7 @@ pub async fn read_json_body(
         }
     };
     let content_type = request.content_type();
-    // JSON:API's own media type is JSON too (Core API clients send it).
-    if !content_type.is_empty()
-        && content_type != "application/json"
-        && content_type != crate::routes::core_api::document::JSON_API
-    {
+    if !content_type.is_empty() && !crate::routes::media_type::is_json(content_type) {
         return Err(ApiError::invalid_request(
             format!("The Content-Type is {content_type:?}; this endpoint takes JSON."),
             "Send `Content-Type: application/json` (with curl: -H 'Content-Type: application/json').",

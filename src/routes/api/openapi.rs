@@ -236,7 +236,7 @@ fn offer_json_api_media_type(operation: &mut Value) {
         if let Some(content) = response["content"].as_object_mut()
             && let Some(json) = content.get("application/json").cloned()
         {
-            content.insert(crate::routes::core_api::document::JSON_API.into(), json);
+            content.insert(crate::routes::media_type::JSON_API.into(), json);
         }
     }
 }

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::domain::problem::{Code, Problem};
 use crate::routes::error::{ApiError, retry_seconds};
 
-pub const JSON_API: &str = "application/vnd.api+json";
+pub use crate::routes::media_type::JSON_API;
 
 /// The media type to answer `request` with.
 pub fn media_type(request: &HttpRequest) -> &'static str {

@@ -263,15 +263,10 @@ pub async fn data(
     path: Path<String>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, CoreApiError> {
-    no_query(&request)?;
-    let engagement = engagements::get_by_id(&state.core, numeric_id(&path)?).await?;
-    let this = format!(
-        "{}/{DATA_TYPE}",
-        Base::of(&request).interaction(engagement.id)
-    );
-    let detail = engagements::detail_of(&state.core, engagement).await?;
+    let (id, data) = what_the_agent_sees(&request, &path, &state).await?;
+    let this = format!("{}/{DATA_TYPE}", Base::of(&request).interaction(id));
     let document = DataDocument {
-        data: agent_data(&detail),
+        data,
         links: SelfLink { this },
     };
     Ok(respond(&request, StatusCode::OK, &document))
@@ -303,19 +298,25 @@ pub async fn relationship(
     path: Path<String>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, CoreApiError> {
-    no_query(&request)?;
-    let engagement = engagements::get_by_id(&state.core, numeric_id(&path)?).await?;
-    let base = Base::of(&request);
-    let resource = InteractionResource::new(&engagement, "interaction", &base, None);
-    let detail = engagements::detail_of(&state.core, engagement).await?;
+    let (id, data) = what_the_agent_sees(&request, &path, &state).await?;
     let document = RelationshipDocument {
-        data: agent_data(&detail)
-            .iter()
-            .map(DataResource::identifier)
-            .collect(),
-        links: resource.relationship_links(),
+        data: data.iter().map(DataResource::identifier).collect(),
+        links: Base::of(&request).data_relationship(id),
     };
     Ok(respond(&request, StatusCode::OK, &document))
+}
+
+/// The interaction a by-id route names (with no query), and what its agent sees.
+async fn what_the_agent_sees(
+    request: &HttpRequest,
+    path: &str,
+    state: &WebState,
+) -> Result<(i64, Vec<DataResource>), CoreApiError> {
+    no_query(request)?;
+    let engagement = engagements::get_by_id(&state.core, numeric_id(path)?).await?;
+    let id = engagement.id;
+    let detail = engagements::detail_of(&state.core, engagement).await?;
+    Ok((id, agent_data(&detail)))
 }
 
 /// Interaction data from the backend, as Talkative's article shows it.
@@ -515,7 +516,10 @@ fn new_item(raw: &[u8]) -> Result<InteractionItem, CoreApiError> {
         other => {
             return Err(pointer(
                 "data",
-                format!("\"data\" is {}; Talkative stores text.", json_kind(&other)),
+                format!(
+                    "\"data\" is {}; Talkative stores text.",
+                    crate::jws::header::kind(&other)
+                ),
                 "Send the value as a string (e.g. \"42\", or JSON.stringify it).",
             ));
         }
@@ -536,17 +540,6 @@ fn new_item(raw: &[u8]) -> Result<InteractionItem, CoreApiError> {
     };
     check_limits(std::slice::from_ref(&item), "the body")?;
     Ok(item)
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// The interaction's resource and, when asked, its data (whose identifiers the resource lists).

@@ -174,6 +174,15 @@ impl Base {
     pub fn interaction(&self, id: i64) -> String {
         format!("{}/interactions/{id}", self.0)
     }
+
+    /// The `interactionData` relationship's links of interaction `id`.
+    pub fn data_relationship(&self, id: i64) -> RelationshipLinks {
+        let this = self.interaction(id);
+        RelationshipLinks {
+            this: format!("{this}/relationships/{DATA_TYPE}"),
+            related: format!("{this}/{DATA_TYPE}"),
+        }
+    }
 }
 
 pub const DATA_TYPE: &str = "interactionData";
@@ -224,10 +233,7 @@ impl InteractionResource {
             },
             relationships: Relationships {
                 interaction_data: DataRelationship {
-                    links: RelationshipLinks {
-                        this: format!("{this}/relationships/{DATA_TYPE}"),
-                        related: format!("{this}/{DATA_TYPE}"),
-                    },
+                    links: base.data_relationship(e.id),
                     data,
                 },
             },
@@ -239,10 +245,6 @@ impl InteractionResource {
 impl InteractionResource {
     pub fn numeric_id(&self) -> i64 {
         self.id.parse().unwrap_or_default()
-    }
-
-    pub fn relationship_links(self) -> RelationshipLinks {
-        self.relationships.interaction_data.links
     }
 }
 

@@ -120,7 +120,13 @@ pub async fn detail(
                 .cloned()
                 .collect(),
             number: arrival.arrival,
-            kind: arrival.kind,
+            // The wire names, in the portal's words.
+            kind: match arrival.kind.as_str() {
+                "start" => "start".to_owned(),
+                "append" => "append (page)".to_owned(),
+                "core_api" => "Core API (backend)".to_owned(),
+                other => other.to_owned(),
+            },
             verification: arrival.verification.to_string(),
             received_at: format_millis(arrival.received_at),
         })
