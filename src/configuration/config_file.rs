@@ -87,6 +87,14 @@ struct ConfigKey {
 
 impl ConfigFile {
     pub fn load(path: &Path) -> anyhow::Result<Self> {
+        Self::load_with(path, |name| std::env::var(name).ok())
+    }
+
+    /// [`ConfigFile::load`], reading `token_env` variables through `environment`.
+    fn load_with(
+        path: &Path,
+        environment: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading the config file {}", path.display()))?;
         let config: RawConfigFile = toml::from_str(&text)
@@ -139,7 +147,7 @@ impl ConfigFile {
                 .map_err(|problem| anyhow::anyhow!("api_keys[{index}].name: {problem}"))?;
             let token = match (key.token, key.token_env) {
                 (Some(token), None) => token,
-                (None, Some(variable)) => std::env::var(&variable).with_context(|| {
+                (None, Some(variable)) => environment(&variable).with_context(|| {
                     format!("api_keys[{index}].token_env: the environment has no {variable}")
                 })?,
                 _ => bail!("api_keys[{index}] needs exactly one of `token` or `token_env`"),
@@ -186,6 +194,49 @@ mod tests {
         assert_eq!(seed.signing_keys[0].0.as_str(), "rfc");
         assert_eq!(seed.unsigned_fields[0].as_str(), "page");
         assert_eq!(seed.report_only, Some(true));
+    }
+
+    #[test]
+    fn api_keys_take_a_token_or_an_environment_variable_and_never_repeat_it_in_an_error() {
+        let seed = load("[[api_keys]]\nname = \"CI\"\ntoken = \"0123456789abcdefghij\"\n").unwrap();
+        assert_eq!(seed.api_keys[0].0.as_str(), "CI");
+        assert_eq!(seed.api_keys[0].1.reveal(), "0123456789abcdefghij");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("emulator.toml");
+        std::fs::write(
+            &path,
+            "[[api_keys]]\nname = \"CI\"\ntoken_env = \"CI_TOKEN\"\n",
+        )
+        .unwrap();
+        let environment =
+            |name: &str| (name == "CI_TOKEN").then(|| "from-the-environment-0123".to_owned());
+        let seed = ConfigFile::load_with(&path, environment).unwrap();
+        assert_eq!(seed.api_keys[0].1.reveal(), "from-the-environment-0123");
+        for (text, expected) in [
+            (
+                "[[api_keys]]\nname = \"CI\"",
+                "exactly one of `token` or `token_env`",
+            ),
+            (
+                "[[api_keys]]\nname = \"CI\"\ntoken_env = \"CONFIG_FILE_TEST_UNSET\"",
+                "the environment has no CONFIG_FILE_TEST_UNSET",
+            ),
+            (
+                "[[api_keys]]\nname = \" \"\ntoken = \"0123456789abcdefghij\"",
+                "api_keys[0].name: invalid_api_key",
+            ),
+            (
+                "[[api_keys]]\nname = \"CI\"\ntoken = \"short-secret\"",
+                "api_keys[0].token: invalid_api_key",
+            ),
+        ] {
+            let error = format!("{:#}", load(text).unwrap_err());
+            assert!(error.contains(expected), "{text}: {error}");
+            assert!(
+                !error.contains("short-secret"),
+                "the error repeats the token: {error}"
+            );
+        }
     }
 
     fn eleven_keys() -> String {

@@ -360,6 +360,36 @@ async fn every_page_passes_axe_and_fits_a_phone_when_filled() {
     browser.wait_for_text(".flash", "Completed").await;
     check(&browser, &axe, "engagement-completed", &mut failures).await;
 
+    // API keys: one made (its token shown once), a refused name, the list with one revoked,
+    // and the revoke confirmation.
+    browser.open(&app, "/api-keys").await;
+    browser.fill("#api-key-name", "CI backend tests").await;
+    browser.click("#add-api-key button[type=submit]").await;
+    browser.wait_for_text("#new-token", "shown this once").await;
+    check(&browser, &axe, "api-keys-made", &mut failures).await;
+    browser.open(&app, "/api-keys").await;
+    browser.fill("#api-key-name", "   ").await;
+    browser.click("#add-api-key button[type=submit]").await;
+    browser
+        .wait_for_text("#form-problem", "invalid_api_key")
+        .await;
+    assert_marked_invalid(&browser, "api-key-name").await;
+    check(&browser, &axe, "api-keys-refused", &mut failures).await;
+    let revoked = app.api_key("old backend").await;
+    assert!(revoked.starts_with("tke_"));
+    visit(
+        &browser,
+        &axe,
+        &app,
+        "api-key-revoke",
+        "/api-keys/2/revoke",
+        &mut failures,
+    )
+    .await;
+    browser.click("#confirm-revoke button").await;
+    browser.wait_for_text(".flash", "revoked").await;
+    check(&browser, &axe, "api-keys-revoked", &mut failures).await;
+
     // The demo after a chat, and after a JSON error.
     browser.open(&app, "/demo").await;
     browser.fill("#demo-token", &token).await;
