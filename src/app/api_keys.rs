@@ -82,8 +82,15 @@ pub async fn authenticate(core: &Core, token: Option<&str>) -> Result<StoredApiK
     if key.revoked_at.is_some() {
         return Err(AuthError::Refused(Refusal::Revoked));
     }
-    // Best effort: a failed note of use must not fail the request.
-    if let Err(error) = api_keys::touch(&core.pool, key.id, now_millis()).await {
+    // Noted at most once a minute, decided on the row just read: most requests write nothing
+    // (an UPDATE matching no row would still take SQLite's write lock). Best effort: a failed
+    // note of use must not fail the request.
+    let now = now_millis();
+    if key
+        .last_used_at
+        .is_none_or(|at| now - at >= api_keys::TOUCH_EVERY_MILLIS)
+        && let Err(error) = api_keys::touch(&core.pool, key.id, now).await
+    {
         tracing::warn!(%error, "could not note an API key's use");
     }
     Ok(key)

@@ -94,14 +94,18 @@ pub async fn revoke(pool: &SqlitePool, id: i64, now: i64) -> sqlx::Result<bool> 
     Ok(done.rows_affected() == 1)
 }
 
+/// How often a key's `last_used_at` is brought up to date.
+pub const TOUCH_EVERY_MILLIS: i64 = 60_000;
+
 /// Notes a use, at most once a minute per key (a write per request would be most of its cost).
 pub async fn touch(pool: &SqlitePool, id: i64, now: i64) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2 \
-         AND (last_used_at IS NULL OR last_used_at < ?1 - 60000)",
+         AND (last_used_at IS NULL OR last_used_at <= ?1 - ?3)",
     )
     .bind(now)
     .bind(id)
+    .bind(TOUCH_EVERY_MILLIS)
     .execute(pool)
     .await?;
     Ok(())

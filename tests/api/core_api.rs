@@ -183,6 +183,11 @@ async fn keys_open_the_core_api_only_and_passwords_never_do() {
     let listed = listed.text().await.unwrap();
     assert!(!listed.contains(&token), "the list echoes the token");
     assert!(listed.contains(&token[token.len() - 4..]), "{listed}");
+    let listed: Value = serde_json::from_str(&listed).unwrap();
+    assert!(
+        listed["apiKeys"][0]["lastUsedAt"].is_string(),
+        "a use is noted: {listed}"
+    );
     let revoked = app
         .client
         .delete(app.url(&format!("/api/v1/api-keys/{id}")))
