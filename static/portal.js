@@ -57,9 +57,12 @@
   }
   setInterval(refreshTimes, 10000);
 
-  // Theme: system → dark → light → system, remembered in localStorage (theme.js applies it
-  // before the page paints).
-  var ORDER = ['system', 'dark', 'light'];
+  // Theme: system, then the scheme the system does not show, then the other, then system
+  // again (so the first click always changes what is seen: system → dark on a light system,
+  // system → light on a dark one), remembered in localStorage (theme.js applies it before the
+  // page paints).
+  var systemIsDark = window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches;
+  var ORDER = systemIsDark ? ['system', 'light', 'dark'] : ['system', 'dark', 'light'];
   function currentTheme() {
     return document.documentElement.getAttribute('data-theme') || 'system';
   }

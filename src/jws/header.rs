@@ -53,7 +53,7 @@ pub fn parse(bytes: &[u8]) -> Result<Map<String, Value>, Problem> {
     match value {
         Value::Object(map) => Ok(map),
         other => Err(invalid(
-            format!("The header is JSON {}, not an object.", kind(&other)),
+            format!("The header is {}, not an object.", kind(&other)),
             "The first part of the token must be base64url of a JSON object such as {\"alg\":\"ES256\"}.",
         )),
     }
@@ -71,10 +71,7 @@ pub fn check_algorithm(parameters: &Map<String, Value>) -> Result<(), Problem> {
         Some(Value::String(alg)) => alg.as_str(),
         Some(other) => {
             return Err(invalid(
-                format!(
-                    "The header's \"alg\" is JSON {}, not a string.",
-                    kind(other)
-                ),
+                format!("The header's \"alg\" is {}, not a string.", kind(other)),
                 "Set the header to {\"alg\":\"ES256\"} when signing.",
             ));
         }
@@ -141,10 +138,7 @@ pub fn key_id(parameters: &Map<String, Value>) -> Result<Option<&str>, Problem> 
         None => Ok(None),
         Some(Value::String(kid)) => Ok(Some(kid)),
         Some(other) => Err(invalid(
-            format!(
-                "The header's \"kid\" is JSON {}, not a string.",
-                kind(other)
-            ),
+            format!("The header's \"kid\" is {}, not a string.", kind(other)),
             "Leave \"kid\" out, or set it to the key's id, fingerprint or name from the Signing Keys page.",
         )),
     }

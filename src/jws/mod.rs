@@ -304,13 +304,17 @@ fn split(token: &str) -> Result<(&str, &str, &str), Problem> {
 fn decode_segment(name: &str, segment: &str, token: &str) -> Result<Vec<u8>, Problem> {
     base64url::decode(segment).map_err(|e| {
         let edges_only = || token.trim() != token && !token.trim().contains(char::is_whitespace);
-        let hint = match e {
-            base64url::Base64urlError::Whitespace { .. } if edges_only() => {
-                "The token starts or ends with whitespace (a line break from `$(…)`, `echo` or \
-                 copy-paste): the widget would send it as is and Talkative would refuse it. Strip \
-                 surrounding whitespace before handing the token to the page."
+        let hint = if let Some(copied) = copied_with_its_wrapping(token) {
+            copied
+        } else {
+            match e {
+                base64url::Base64urlError::Whitespace { .. } if edges_only() => {
+                    "The token starts or ends with whitespace (a line break from `$(…)`, `echo` \
+                     or copy-paste): the widget would send it as is and Talkative would refuse \
+                     it. Strip surrounding whitespace before handing the token to the page."
+                }
+                _ => e.hint(),
             }
-            _ => e.hint(),
         };
         Problem::new(
             Code::InvalidBase64url,
@@ -318,6 +322,28 @@ fn decode_segment(name: &str, segment: &str, token: &str) -> Result<Vec<u8>, Pro
             hint,
         )
     })
+}
+
+/// A hint for a token copied with what surrounded it where it was found: an `Authorization`
+/// header's `Bearer ` prefix, or the quotes of a JSON (or shell) string. Each otherwise reads as
+/// a stray character at a position, which says nothing of where it came from.
+fn copied_with_its_wrapping(token: &str) -> Option<&'static str> {
+    let trimmed = token.trim();
+    let scheme = trimmed.get(..7);
+    if scheme.is_some_and(|s| s.eq_ignore_ascii_case("bearer ")) {
+        return Some(
+            "The token starts with `Bearer `: it was copied from an Authorization header. Pass \
+             only what follows `Bearer ` (the widget takes the bare token).",
+        );
+    }
+    let quoted = |q: char| trimmed.len() >= 2 && trimmed.starts_with(q) && trimmed.ends_with(q);
+    if quoted('"') || quoted('\'') {
+        return Some(
+            "The token is wrapped in quotes: it was copied as a JSON or shell string. Pass the \
+             characters between the quotes (in JavaScript, the string's value, not its JSON).",
+        );
+    }
+    None
 }
 
 fn select_keys<'k>(keys: &'k KeyRing, kid: Option<&str>) -> Result<Vec<&'k KeyEntry>, Problem> {

@@ -10,6 +10,19 @@ use crate::domain::problem::{Code, Problem, Warning};
 use crate::encoding::strict_json;
 
 const SHAPE_HINT: &str = "Sign a JSON array such as [{\"label\":\"email\",\"data\":\"a@b.c\",\"type\":\"string\"}], as Talkative's article shows.";
+/// The same for data sent unsigned: nothing there is signed, so "sign" would mislead.
+const UNSIGNED_SHAPE_HINT: &str = "Send each item as {\"name\":\"email\",\"label\":\"Email\",\"data\":\"a@b.c\",\"type\":\"string\"} (\"name\" optional, \"type\" required), as Talkative's widget examples do.";
+/// What the signed payload is called in messages (`whose` of [`items_from_json`]).
+const PAYLOAD: &str = "the payload";
+
+/// The shape to follow, for the items `whose` names.
+fn shape_hint(whose: &str) -> &'static str {
+    if whose == PAYLOAD {
+        SHAPE_HINT
+    } else {
+        UNSIGNED_SHAPE_HINT
+    }
+}
 
 /// Items, and warnings for things that are accepted but probably unintended.
 pub type ParsedItems = (Vec<InteractionItem>, Vec<Warning>);
@@ -17,7 +30,7 @@ pub type ParsedItems = (Vec<InteractionItem>, Vec<Warning>);
 /// Parses the payload.
 pub fn parse(bytes: &[u8]) -> Result<ParsedItems, Problem> {
     let parsed = parse_items(bytes)?;
-    check_limits(&parsed.0, "the payload")?;
+    check_limits(&parsed.0, PAYLOAD)?;
     Ok(parsed)
 }
 
@@ -44,27 +57,28 @@ fn parse_items(bytes: &[u8]) -> Result<ParsedItems, Problem> {
         };
         return Err(Problem::new(
             Code::InvalidPayload,
-            format!("The payload is JSON {}, not an array.{extra}", kind(&value)),
+            format!("The payload is {}, not an array.{extra}", kind(&value)),
             SHAPE_HINT,
         ));
     };
-    items_from_json(elements, "the payload")
+    items_from_json(elements, PAYLOAD)
         .map_err(|(message, hint)| Problem::new(Code::InvalidPayload, message, hint))
 }
 
 /// Turns JSON values into items, naming the item and field that is wrong.
 /// `whose` says where the items came from ("the payload", "interactionData").
 pub fn items_from_json(elements: Vec<Value>, whose: &str) -> Result<ParsedItems, (String, String)> {
+    let hint = shape_hint(whose);
     let mut items = Vec::with_capacity(elements.len());
     let mut warnings = Vec::new();
     for (index, element) in elements.into_iter().enumerate() {
         let Value::Object(mut object) = element else {
             return Err((
                 format!(
-                    "Item {index} of {whose} is JSON {}, not an object.",
+                    "Item {index} of {whose} is {}, not an object.",
                     kind(&element)
                 ),
-                SHAPE_HINT.to_owned(),
+                hint.to_owned(),
             ));
         };
         // `null` is no name, as the typed fast path reads it too.
@@ -74,25 +88,31 @@ pub fn items_from_json(elements: Vec<Value>, whose: &str) -> Result<ParsedItems,
             Some(other) => {
                 return Err((
                     format!(
-                        "Item {index} of {whose} has \"name\" as JSON {}; it must be a string.",
+                        "Item {index} of {whose} has \"name\" as {}; it must be a string.",
                         kind(&other)
                     ),
-                    format!("Leave \"name\" out, or send it as a string. {SHAPE_HINT}"),
+                    format!("Leave \"name\" out, or send it as a string. {hint}"),
                 ));
             }
         };
         let mut field = |name: &str| match object.remove(name) {
             Some(Value::String(s)) => Ok(s),
+            None if name == "type" && whose != PAYLOAD => Err((
+                format!("Item {index} of {whose} has no \"type\"."),
+                format!(
+                    "Add \"type\":\"string\" to it: Talkative's items always carry one. {hint}"
+                ),
+            )),
             None => Err((
                 format!("Item {index} of {whose} has no \"{name}\"."),
-                SHAPE_HINT.to_owned(),
+                hint.to_owned(),
             )),
             Some(other) => Err((
                 format!(
-                    "Item {index} of {whose} has \"{name}\" as JSON {}; it must be a string.",
+                    "Item {index} of {whose} has \"{name}\" as {}; it must be a string.",
                     kind(&other)
                 ),
-                format!("Send every value as a string, e.g. \"data\":\"42\". {SHAPE_HINT}"),
+                format!("Send every value as a string, e.g. \"data\":\"42\". {hint}"),
             )),
         };
         let item = InteractionItem {
@@ -135,7 +155,7 @@ mod tests {
             ),
             (
                 br#"[{"label":"a","data":5,"type":"string"}]"#,
-                "\"data\" as JSON a number",
+                "\"data\" as a number",
             ),
             (
                 br#"[{"label":"a","label":"b","data":"","type":"string"}]"#,
@@ -171,7 +191,7 @@ mod tests {
         );
         let problem = parse(br#"[{"name":7,"label":"a","data":"b","type":"string"}]"#).unwrap_err();
         assert!(
-            problem.message.contains("\"name\" as JSON a number"),
+            problem.message.contains("\"name\" as a number"),
             "{problem}"
         );
     }

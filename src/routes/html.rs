@@ -227,3 +227,94 @@ impl ResponseError for PortalError {
         }
     }
 }
+
+/// `text` as pieces to show on a page: `(true, code)` for each span the API's messages quote in
+/// backticks (commands, headers, values; plain text in the API, where backticks read as they
+/// are), `(false, text)` for the rest. A backtick without its pair stays as it is. Templates
+/// render the pieces (`macros.html`, `prose`), so every piece is still escaped.
+pub fn code_spans(text: &str) -> Vec<(bool, &str)> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('`') {
+        let Some(length) = rest[open + 1..].find('`') else {
+            break;
+        };
+        if open > 0 {
+            pieces.push((false, &rest[..open]));
+        }
+        let code = &rest[open + 1..open + 1 + length];
+        if code.is_empty() {
+            pieces.push((false, "``"));
+        } else {
+            pieces.push((true, code));
+        }
+        rest = &rest[open + length + 2..];
+    }
+    if !rest.is_empty() {
+        pieces.push((false, rest));
+    }
+    pieces
+}
+
+/// Code as pieces for a `<pre>` that wraps on small screens: `(true, word)` for each word short
+/// enough to fit on a line, which the page keeps whole (`<span class="nb">`: a browser would
+/// otherwise break `-pubout` after its hyphen), `(false, text)` for the spaces and line breaks
+/// between, and for longer words (a token, a PEM line), which may break anywhere.
+pub fn code_words(text: &str) -> Vec<(bool, &str)> {
+    const KEEP_WHOLE_CHARS: usize = 25;
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    for (index, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        if !c.is_whitespace() {
+            continue;
+        }
+        if index > start {
+            let word = &text[start..index];
+            pieces.push((word.chars().count() <= KEEP_WHOLE_CHARS, word));
+        }
+        if index < text.len() {
+            pieces.push((false, &text[index..index + c.len_utf8()]));
+        }
+        start = index + c.len_utf8();
+    }
+    pieces
+}
+
+#[cfg(test)]
+mod code_span_tests {
+    use super::code_spans;
+
+    #[test]
+    fn backtick_pairs_become_code_and_the_rest_stays_text() {
+        assert_eq!(
+            code_spans("Run `openssl dgst -sign` then `$(…)`."),
+            [
+                (false, "Run "),
+                (true, "openssl dgst -sign"),
+                (false, " then "),
+                (true, "$(…)"),
+                (false, ".")
+            ]
+        );
+        assert_eq!(code_spans("no code"), [(false, "no code")]);
+        assert_eq!(code_spans("one ` alone"), [(false, "one ` alone")]);
+        assert_eq!(
+            code_spans("`a` and ` b"),
+            [(true, "a"), (false, " and ` b")]
+        );
+        assert_eq!(code_spans(""), Vec::<(bool, &str)>::new());
+    }
+
+    #[test]
+    fn words_that_fit_are_kept_whole_and_nothing_is_lost() {
+        let text = "openssl ec -pubout\n  | sign eyJhbGciOiJFUzI1NiJ9.W3sibGFiZWwiOi";
+        let pieces = super::code_words(text);
+        assert_eq!(pieces.iter().map(|(_, p)| *p).collect::<String>(), text);
+        let whole: Vec<&str> = pieces.iter().filter(|(w, _)| *w).map(|(_, p)| *p).collect();
+        assert_eq!(whole, ["openssl", "ec", "-pubout", "|", "sign"]);
+        assert_eq!(super::code_words(""), Vec::<(bool, &str)>::new());
+    }
+}

@@ -131,6 +131,29 @@ async fn check(browser: &Browser, axe: &str, name: &str, failures: &mut Vec<Stri
             "{name}: scrolls sideways at 360 px ({scroll} > {viewport}): {widest}"
         ));
     }
+    // Code blocks wrap at spaces: a command or value that fits on a line is never cut in two
+    // ("prim e256v1"); only what is longer than a line (a token, a PEM line) may break inside.
+    let cut = browser
+        .client
+        .execute(
+            "const cut = []; const range = document.createRange(); \
+             for (const pre of document.querySelectorAll('pre')) { \
+               const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT); \
+               for (let node = walker.nextNode(); node; node = walker.nextNode()) { \
+                 for (const m of node.data.matchAll(/\\S+/g)) { \
+                   if (m[0].length < 2 || m[0].length > 25) continue; \
+                   range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length); \
+                   const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0) \
+                     .map((r) => Math.round(r.top))); \
+                   if (tops.size > 1) cut.push(m[0]); } } } \
+             return cut.slice(0, 5);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    if cut.as_array().is_some_and(|words| !words.is_empty()) {
+        failures.push(format!("{name}: code blocks cut words at 360 px: {cut}"));
+    }
     screenshot(browser, "phone", name).await;
     browser.client.set_window_size(1280, 1000).await.unwrap();
 }
@@ -493,5 +516,39 @@ async fn the_theme_toggle_is_remembered_and_dark_follows_the_system_until_then()
         light,
         "the system here is light"
     );
+    browser.close().await;
+}
+
+/// On a system in dark mode the portal starts dark, and the toggle's first click changes what
+/// is seen (to light), instead of to the dark it already shows.
+#[tokio::test]
+async fn on_a_dark_system_the_first_click_of_the_theme_toggle_changes_what_is_seen() {
+    let app = spawn_app().await;
+    let browser = crate::chromium::browser_in_dark_mode().await;
+    browser.open(&app, "/").await;
+    let background = async |browser: &Browser| -> Value {
+        browser
+            .client
+            .execute(
+                "return getComputedStyle(document.body).backgroundColor;",
+                vec![],
+            )
+            .await
+            .unwrap()
+    };
+    let system_dark = background(&browser).await;
+    assert_eq!(browser.text_of("#theme-toggle").await, "Theme: system");
+    browser.click("#theme-toggle").await;
+    assert_eq!(browser.text_of("#theme-toggle").await, "Theme: light");
+    let light = background(&browser).await;
+    assert_ne!(
+        system_dark, light,
+        "the first click changed nothing visible"
+    );
+    browser.click("#theme-toggle").await;
+    assert_eq!(browser.text_of("#theme-toggle").await, "Theme: dark");
+    assert_eq!(background(&browser).await, system_dark);
+    browser.click("#theme-toggle").await;
+    assert_eq!(browser.text_of("#theme-toggle").await, "Theme: system");
     browser.close().await;
 }

@@ -31,15 +31,20 @@ impl Drop for Browser {
 
 /// Headless Chromium with JavaScript on, at 1280×1000.
 pub async fn browser() -> Browser {
-    launch(true).await
+    launch(true, &[]).await
 }
 
 /// Headless Chromium with JavaScript off, as some people (and some audits) browse.
 pub async fn browser_without_javascript() -> Browser {
-    launch(false).await
+    launch(false, &[]).await
 }
 
-async fn launch(javascript: bool) -> Browser {
+/// Headless Chromium on a system set to dark mode (`prefers-color-scheme: dark`).
+pub async fn browser_in_dark_mode() -> Browser {
+    launch(true, &["--force-dark-mode"]).await
+}
+
+async fn launch(javascript: bool, extra_args: &[&str]) -> Browser {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -58,20 +63,31 @@ async fn launch(javascript: bool) -> Browser {
         std::path::Path::new(&binary).exists(),
         "no browser at {binary}. {INSTALL_HINT}"
     );
+    let mut args: Vec<String> = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,1000",
+        // Any name under evil.example resolves to this machine, as a DNS rebinding attacker
+        // makes its own name resolve (tests/e2e/browser.rs, trust boundary).
+        "--host-resolver-rules=MAP *.evil.example 127.0.0.1",
+    ]
+    .into_iter()
+    .chain(extra_args.iter().copied())
+    .map(str::to_owned)
+    .collect();
+    args.push(format!("--user-data-dir={}", profile.path().display()));
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".to_owned(),
         json!({
             "binary": binary,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--window-size=1280,1000",
-                // Any name under evil.example resolves to this machine, as a DNS rebinding
-                // attacker makes its own name resolve (tests/e2e/browser.rs, trust boundary).
-                "--host-resolver-rules=MAP *.evil.example 127.0.0.1",
-                format!("--user-data-dir={}", profile.path().display()),
-            ],
+            "args": args,
             "prefs": {
                 "profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 },
             },

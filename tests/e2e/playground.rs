@@ -373,3 +373,65 @@ async fn without_javascript_keys_and_fields_are_managed_with_plain_forms() {
         .await;
     browser.close().await;
 }
+
+/// The messages a person pastes their way into, as the page shows them (issue #24, messages):
+/// code spans rendered as code (no raw backticks), a payload refused in plain grammar, a hint
+/// for unsigned data that does not tell them to sign it, and targeted hints for a token copied
+/// with its `Bearer ` prefix or with the quotes of a JSON string.
+#[tokio::test]
+async fn refusals_read_as_written_for_a_person_and_name_where_the_token_was_copied_from() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    let token = signer.sign_items(&items(&[("email", "ann@example.com")]));
+    let browser = browser().await;
+    browser.open(&app, "/playground").await;
+    let problem_for = async |token: &str, unsigned: &str| {
+        browser.open(&app, "/playground").await;
+        browser.fill("#token", token).await;
+        browser.fill("#unsigned", unsigned).await;
+        browser.wait_for_text("#result .problem", "").await;
+        let html: String = browser
+            .client
+            .execute(
+                "return document.querySelector('#result .problem').innerHTML;",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned();
+        (browser.text_of("#result .problem").await, html)
+    };
+
+    // A line break from `$(…)`: the hint's code spans are code, not backticks.
+    let (text, html) = problem_for(&format!("{token}\n"), "").await;
+    assert!(text.contains("starts or ends with whitespace"), "{text}");
+    assert!(html.contains("<code>$(…)</code>"), "{html}");
+    assert!(!text.contains('`'), "raw backticks on the page: {text}");
+
+    // Copied from an Authorization header, or as a JSON string.
+    let (text, _) = problem_for(&format!("Bearer {token}"), "").await;
+    assert!(
+        text.contains("copied from an Authorization header"),
+        "{text}"
+    );
+    let (text, _) = problem_for(&format!("\"{token}\""), "").await;
+    assert!(text.contains("wrapped in quotes"), "{text}");
+
+    // A signed JSON object instead of the array: said in plain words.
+    let object = signer.token(r#"{"alg":"ES256"}"#, r#"{"email":"ann@example.com"}"#);
+    let (text, _) = problem_for(&object, "").await;
+    assert!(
+        text.contains("The payload is an object, not an array"),
+        "{text}"
+    );
+
+    // Unsigned data without "type": told to add it, not to sign anything.
+    let (text, _) = problem_for(&token, r#"[{"label":"page","data":"/pricing"}]"#).await;
+    assert!(text.contains("has no \"type\""), "{text}");
+    assert!(text.contains("Add \"type\":\"string\""), "{text}");
+    assert!(!text.contains("Sign a JSON array"), "{text}");
+    browser.close().await;
+}
