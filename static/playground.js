@@ -36,12 +36,31 @@
       // Same-origin HTML, rendered and escaped by the server's templates (as on page loads).
       panel.innerHTML = html;
       panel.setAttribute('data-live', String(mine));
+      placeUnsignedProblem();
       var summary = document.getElementById('summary');
       status.textContent = summary ? 'Checked: ' + summary.textContent : '';
     }).catch(function (error) {
       if (error.name === 'AbortError' || mine !== sequence) return;
       status.textContent = error.message;
     });
+  }
+
+  // The unsigned box's own error goes under that box, and marks it; the token's diagnosis
+  // stays in the panel beside it.
+  var unsignedBox = document.getElementById('unsigned');
+  var slot = document.getElementById('unsigned-slot');
+  function placeUnsignedProblem() {
+    if (!slot || !unsignedBox) return;
+    var problem = panel.querySelector('[data-for="unsigned"]');
+    slot.textContent = '';
+    if (problem) {
+      slot.appendChild(problem);
+      unsignedBox.setAttribute('aria-invalid', 'true');
+      unsignedBox.setAttribute('aria-describedby', 'unsigned-problem');
+    } else if (!document.getElementById('form-problem')) {
+      unsignedBox.removeAttribute('aria-invalid');
+      unsignedBox.removeAttribute('aria-describedby');
+    }
   }
 
   form.addEventListener('input', function () {

@@ -57,6 +57,12 @@
   }
   setInterval(refreshTimes, 10000);
 
+  // On a phone the nav is one row that scrolls by itself: show the current page's link.
+  var current = document.querySelector('header.top nav a[aria-current="page"]');
+  if (current && current.parentElement.scrollWidth > current.parentElement.clientWidth) {
+    current.parentElement.scrollLeft = current.offsetLeft - 16;
+  }
+
   // Theme: system, then the scheme the system does not show, then the other, then system
   // again (so the first click always changes what is seen: system → dark on a light system,
   // system → light on a dark one), remembered in localStorage (theme.js applies it before the

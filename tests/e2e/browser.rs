@@ -84,9 +84,13 @@ async fn a_person_sets_up_signing_and_checks_a_token_in_the_browser() {
         .wait_for_text("#result", "Recorded as interaction")
         .await;
     assert!(!result.contains("✘"), "a check failed: {result}");
+    // All passed: the checks are folded, with their count; unfolded, each is there.
+    assert_eq!(browser.text_of("#checks summary").await, "Checks: 9 passed");
+    browser.click("#checks summary").await;
+    let checks = browser.text_of("#checks").await;
     assert!(
-        result.contains("64-byte R||S signature verifies"),
-        "{result}"
+        checks.contains("64-byte R||S signature verifies"),
+        "{checks}"
     );
     let fields = browser.text_of("#fields").await;
     assert!(

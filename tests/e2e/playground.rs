@@ -428,10 +428,168 @@ async fn refusals_read_as_written_for_a_person_and_name_where_the_token_was_copi
         "{text}"
     );
 
-    // Unsigned data without "type": told to add it, not to sign anything.
-    let (text, _) = problem_for(&token, r#"[{"label":"page","data":"/pricing"}]"#).await;
-    assert!(text.contains("has no \"type\""), "{text}");
+    // Unsigned data without "type": told to add it, under its own box, not to sign anything;
+    // the token's decode and diagnosis stay.
+    browser.open(&app, "/playground").await;
+    browser.fill("#token", &token).await;
+    browser
+        .fill("#unsigned", r#"[{"label":"page","data":"/pricing"}]"#)
+        .await;
+    let text = browser
+        .wait_for_text("#unsigned-slot .problem", "has no \"type\"")
+        .await;
     assert!(text.contains("Add \"type\":\"string\""), "{text}");
     assert!(!text.contains("Sign a JSON array"), "{text}");
+    assert!(
+        browser
+            .text_of("#decoded-payload")
+            .await
+            .contains("ann@example.com")
+    );
+    browser.close().await;
+}
+
+/// Where a person looks first (issue #24, playground): the verdict's line and the decoded token
+/// inside the first screen at 1366×900 and the first 1.5 screens of a phone; the checks folded
+/// when all passed; unsigned data being typed does not wipe the token's decode; a 300-character
+/// value stays inside its pane and the detail page does not scroll sideways.
+#[tokio::test]
+async fn the_decoded_token_is_at_first_glance_and_long_data_stays_in_its_pane() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    let long = "x".repeat(300);
+    let token = signer.sign_items(&items(&[
+        ("email", "ann@example.com"),
+        ("customer_reference_identifier", &long),
+    ]));
+    let browser = browser().await;
+    let top_of = async |css: &str| -> f64 {
+        browser
+            .client
+            .execute(
+                &format!(
+                    "return document.querySelector('{css}').getBoundingClientRect().top + window.scrollY;"
+                ),
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_f64()
+            .unwrap()
+    };
+    for (width, height, screens) in [(1366_u32, 900_u32, 1.0), (360, 740, 1.5)] {
+        browser.client.set_window_size(width, height).await.unwrap();
+        browser.open(&app, "/playground").await;
+        browser.fill("#token", &token).await;
+        browser.wait_for_text("#summary", "signature valid").await;
+        browser
+            .screenshot(&format!("playground-first-glance-{width}"))
+            .await;
+        let viewport = browser
+            .client
+            .execute("return window.innerHeight;", vec![])
+            .await
+            .unwrap()
+            .as_f64()
+            .unwrap();
+        let limit = viewport * screens;
+        for css in ["#summary", "#decoded-payload"] {
+            let top = top_of(css).await;
+            assert!(
+                top < limit,
+                "{css} starts at {top} px at {width}×{height}, past {limit}"
+            );
+        }
+        let widths = browser
+            .client
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth, \
+                 document.querySelector('#fields').getBoundingClientRect().right, \
+                 document.querySelector('#result').getBoundingClientRect().right];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let w: Vec<f64> = widths
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert!(w[0] <= w[1], "the page scrolls sideways at {width}: {w:?}");
+        assert!(
+            w[2] <= w[3] + 1.0,
+            "the verdict table leaves its pane at {width}: {w:?}"
+        );
+    }
+    browser.client.set_window_size(1366, 900).await.unwrap();
+    // All checks passed: folded, with their count.
+    let open = browser
+        .client
+        .execute("return document.getElementById('checks').open;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(open, false);
+    assert!(
+        browser
+            .text_of("#checks summary")
+            .await
+            .contains("9 passed")
+    );
+    // The long label wraps as a word, not a letter a line.
+    let lines = browser
+        .client
+        .execute(
+            "const code = [...document.querySelectorAll('#fields td[data-label=Label] code')] \
+               .find((c) => c.textContent === 'customer_reference_identifier'); \
+             return Math.round(code.getBoundingClientRect().height / parseFloat(getComputedStyle(code).lineHeight || 16));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(lines.as_i64().unwrap() <= 3, "the label took {lines} lines");
+
+    // Typing unsigned data keystroke by keystroke: the token's decode never goes away.
+    for typed in [
+        r#"[{"label":"page","#,
+        r#"[{"label":"page","data":"/x","type":"string"}]"#,
+    ] {
+        browser.fill("#unsigned", typed).await;
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        assert!(
+            browser
+                .text_of("#decoded-payload")
+                .await
+                .contains("ann@example.com"),
+            "{typed}"
+        );
+    }
+    assert_eq!(
+        browser.text_of("#unsigned-slot").await,
+        "",
+        "the error went once the JSON was whole"
+    );
+
+    // The recorded interaction's page keeps to the window too.
+    let verdict = app.verify(Some(&token), json!([])).await;
+    browser
+        .open(
+            &app,
+            &format!("/interactions/{}", verdict["id"].as_str().unwrap()),
+        )
+        .await;
+    let widths = browser
+        .client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        widths[0].as_f64() <= widths[1].as_f64(),
+        "the detail page scrolls sideways: {widths}"
+    );
     browser.close().await;
 }

@@ -56,8 +56,9 @@ struct PlaygroundPage {
     /// Why the form was refused (shown beside the form).
     error: Option<Problem>,
     result: Option<RunResult>,
-    /// Only the live preview shows a refusal in the result panel.
-    preview_problem: Option<Problem>,
+    /// The unsigned box's own error, from the live check (moved under that box by the page's
+    /// script); the token's result stays beside it.
+    unsigned_problem: Option<Problem>,
 }
 
 /// The result panel alone: what the live preview swaps in while a person types.
@@ -65,7 +66,7 @@ struct PlaygroundPage {
 #[template(path = "playground_result.html")]
 struct ResultPanel {
     result: Option<RunResult>,
-    preview_problem: Option<Problem>,
+    unsigned_problem: Option<Problem>,
 }
 
 /// The diagnosis of one token, as the result panel shows it.
@@ -92,6 +93,26 @@ impl RunResult {
             verdict,
             recorded,
         }
+    }
+
+    /// Whether one of the engine's checks failed (the checks then show unfolded).
+    fn failed_check(&self) -> bool {
+        self.steps.iter().any(|step| step.state == "failed")
+    }
+
+    /// The checks in a few words, for their folded summary: "8 passed", "3 passed, 1 failed, 4
+    /// not reached".
+    fn checks_summary(&self) -> String {
+        let count = |state: &str| self.steps.iter().filter(|s| s.state == state).count();
+        // The policy step is always there, and always passed.
+        let mut parts = vec![format!("{} passed", count("passed") + 1)];
+        if count("failed") > 0 {
+            parts.push(format!("{} failed", count("failed")));
+        }
+        if count("skipped") > 0 {
+            parts.push(format!("{} not reached", count("skipped")));
+        }
+        parts.join(", ")
     }
 
     /// One line for the live status: what a screen reader announces after each check.
@@ -126,7 +147,7 @@ pub async fn show(
             unsigned: String::new(),
             error: None,
             result: None,
-            preview_problem: None,
+            unsigned_problem: None,
         }
     })
 }
@@ -181,7 +202,7 @@ fn refused(
             unsigned: unsigned.to_owned(),
             error: Some(problem),
             result: None,
-            preview_problem: None,
+            unsigned_problem: None,
         }
     })
 }
@@ -215,24 +236,24 @@ pub async fn preview(
     form: Form<RunForm>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
-    let panel = match parse_unsigned(&form.unsigned) {
-        Err(problem) => ResultPanel {
-            result: None,
-            preview_problem: Some(problem),
-        },
-        Ok((_, unsigned, _)) if form.token.is_empty() && unsigned.is_empty() => ResultPanel {
-            result: None,
-            preview_problem: None,
-        },
-        Ok((_, unsigned, warnings)) => {
-            let token = (!form.token.is_empty()).then_some(form.token.as_str());
-            let verdict =
-                verification::preview(&state.core, Submission::alone(token, unsigned, warnings));
-            ResultPanel {
-                result: Some(RunResult::new(verdict, &form.token, false)),
-                preview_problem: None,
-            }
-        }
+    // Each box is judged on its own: unsigned data that does not parse (yet: a person is
+    // typing) is said under its box, and the token is still checked alone, so its decode and
+    // diagnosis stay on screen.
+    let (unsigned, warnings, unsigned_problem) = match parse_unsigned(&form.unsigned) {
+        Ok((_, unsigned, warnings)) => (unsigned, warnings, None),
+        Err(problem) => (Vec::new(), Vec::new(), Some(problem)),
+    };
+    let result = if form.token.is_empty() && unsigned.is_empty() {
+        None
+    } else {
+        let token = (!form.token.is_empty()).then_some(form.token.as_str());
+        let verdict =
+            verification::preview(&state.core, Submission::alone(token, unsigned, warnings));
+        Some(RunResult::new(verdict, &form.token, false))
+    };
+    let panel = ResultPanel {
+        result,
+        unsigned_problem,
     };
     render(&panel, StatusCode::OK, Vec::new())
 }
@@ -335,7 +356,7 @@ pub async fn result(
             unsigned,
             error: None,
             result: Some(result),
-            preview_problem: None,
+            unsigned_problem: None,
         }
     })
 }
