@@ -45,22 +45,26 @@
     });
   }
 
-  // The unsigned box's own error goes under that box, and marks it; the token's diagnosis
-  // stays in the panel beside it.
-  var unsignedBox = document.getElementById('unsigned');
-  var slot = document.getElementById('unsigned-slot');
-  function placeUnsignedProblem() {
-    if (!slot || !unsignedBox) return;
-    var problem = panel.querySelector('[data-for="unsigned"]');
+  // A box's own error (the unsigned data's, the pasted key's) goes under that box and marks
+  // it; the token's diagnosis stays in the panel beside it.
+  function placeProblem(name) {
+    var box = document.getElementById(name);
+    var slot = document.getElementById(name + '-slot');
+    if (!slot || !box) return;
+    var problem = panel.querySelector('[data-for="' + name + '"]');
     slot.textContent = '';
     if (problem) {
       slot.appendChild(problem);
-      unsignedBox.setAttribute('aria-invalid', 'true');
-      unsignedBox.setAttribute('aria-describedby', 'unsigned-problem');
-    } else if (!document.getElementById('form-problem')) {
-      unsignedBox.removeAttribute('aria-invalid');
-      unsignedBox.removeAttribute('aria-describedby');
+      box.setAttribute('aria-invalid', 'true');
+      box.setAttribute('aria-describedby', name + '-problem');
+    } else if (box.getAttribute('aria-describedby') === name + '-problem') {
+      box.removeAttribute('aria-invalid');
+      box.removeAttribute('aria-describedby');
     }
+  }
+  function placeUnsignedProblem() {
+    placeProblem('unsigned');
+    placeProblem('key');
   }
 
   form.addEventListener('input', function () {

@@ -8,12 +8,13 @@ use uuid::Uuid;
 
 use super::Core;
 use crate::domain::InteractionItem;
-use crate::domain::problem::Warning;
+use crate::domain::problem::{Code, Warning};
 use crate::jws;
+use crate::jws::KeyRing;
 use crate::storage::interactions::{NewInteraction, Source, codes_of, items_of};
 use crate::storage::{format_millis, now_millis};
-use crate::verdict::Verdict;
 use crate::verdict::policy::{Policy, SignedInput, decide};
+use crate::verdict::{Enforcement, Verdict};
 
 /// The verdict and its JSON (serialized once, shared by the response and the log).
 pub struct Outcome {
@@ -32,6 +33,9 @@ pub struct Submission<'a> {
     pub engagement: Option<Uuid>,
     /// The unsigned items come from the customer's backend (the Core API), not a page.
     pub from_backend: bool,
+    /// Keys to verify with instead of the stored ones: a public key pasted in the playground,
+    /// checked against without being stored (signing counts as on for that check).
+    pub trial_keys: Option<&'a KeyRing>,
 }
 
 impl<'a> Submission<'a> {
@@ -48,6 +52,7 @@ impl<'a> Submission<'a> {
             signed_before: None,
             engagement: None,
             from_backend: false,
+            trial_keys: None,
         }
     }
 }
@@ -99,18 +104,25 @@ fn verify(core: &Core, received_at: i64, submission: Submission<'_>) -> Verdict 
         signed_before,
         engagement: _,
         from_backend,
+        trial_keys,
     } = submission;
     let snapshot = core.cache.current();
+    let keys = trial_keys.unwrap_or(&snapshot.keys);
     let signed = match token {
         None => SignedInput::Absent,
         Some("") => SignedInput::Empty,
-        Some(token) => match jws::verify(token, &snapshot.keys) {
+        Some(token) => match jws::verify(token, keys) {
             Ok(verified) => SignedInput::Verified(verified),
             Err(failure) => SignedInput::Failed(failure),
         },
     };
+    let enforcement = match (trial_keys, core.settings.report_only) {
+        (None, report_only) => snapshot.enforcement(report_only),
+        (Some(_), false) => Enforcement::On,
+        (Some(_), true) => Enforcement::ReportOnly,
+    };
     let policy = Policy {
-        enforcement: snapshot.enforcement(core.settings.report_only),
+        enforcement,
         allowlist: &snapshot.allowlist,
         match_on: core.settings.unsigned_field_match,
         signed_before,
@@ -127,9 +139,25 @@ fn verify(core: &Core, received_at: i64, submission: Submission<'_>) -> Verdict 
     verdict.signature.key_name = verdict
         .signature
         .key_id
-        .and_then(|id| snapshot.keys.get(id))
+        .and_then(|id| keys.get(id))
         .map(|entry| entry.name.clone());
     verdict.warnings.extend(extra_warnings);
+    if let Some(trial) = trial_keys {
+        let fingerprints: Vec<&str> = trial
+            .entries()
+            .iter()
+            .map(|k| k.fingerprint.as_str())
+            .collect();
+        verdict.warnings.push(Warning::new(
+            Code::PastedKeyNotStored,
+            format!(
+                "Checked against the public key pasted here (fingerprint {}), which is not \
+                 stored: the widget's data is checked only with the keys on the Signing Keys \
+                 page. Store it there to use it (storing a key turns signing on).",
+                fingerprints.join(", ")
+            ),
+        ));
+    }
     verdict
 }
 

@@ -110,6 +110,8 @@ pub enum Code {
     NameLabelDisagree,
     /// A widget start named a config the emulator does not have, and got the default one.
     WidgetConfigDefaulted,
+    /// The playground checked a token against a pasted public key that is not stored.
+    PastedKeyNotStored,
     // Warnings when adding an unsigned field
     LookalikeLabel,
     IdentityLabel,
@@ -154,7 +156,8 @@ impl Code {
             | Code::EmptySignedInteractionData
             | Code::UnknownItemField
             | Code::NameLabelDisagree
-            | Code::WidgetConfigDefaulted => true,
+            | Code::WidgetConfigDefaulted
+            | Code::PastedKeyNotStored => true,
             Code::InvalidRequest
             | Code::PayloadTooLarge
             | Code::NotFound

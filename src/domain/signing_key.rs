@@ -87,6 +87,73 @@ impl SigningKey {
         Self::from_spki_der(&block.der)
     }
 
+    /// A public key pasted as PEM or as a public JWK (`{"kty":"EC","crv":"P-256","x","y"}`):
+    /// what the playground checks a token against without storing it. A private JWK (with
+    /// `d`) is refused as a private PEM is.
+    pub fn parse_pem_or_jwk(text: &str) -> Result<Self, Problem> {
+        let trimmed = text.trim();
+        if !trimmed.starts_with('{') {
+            return Self::parse_pem(trimmed);
+        }
+        let problem = |message: String| {
+            Problem::new(
+                Code::InvalidPublicKey,
+                message,
+                "Paste a public P-256 JWK such as {\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"…\",\"y\":\"…\"}, or the PEM public key.",
+            )
+        };
+        let value = crate::encoding::strict_json::parse(trimmed.as_bytes())
+            .map_err(|e| problem(format!("The JWK is not valid JSON: {e}.")))?;
+        let Some(jwk) = value.as_object() else {
+            return Err(problem("The JWK is not a JSON object.".to_owned()));
+        };
+        if jwk.contains_key("d") {
+            return Err(private_key_problem("JWK"));
+        }
+        let member = |name: &str| jwk.get(name).and_then(|v| v.as_str());
+        match member("kty") {
+            Some("EC") => {}
+            Some(other) => {
+                return Err(Problem::new(
+                    Code::UnsupportedKeyType,
+                    format!("This is a {other:?} JWK; ES256 needs an EC key on P-256."),
+                    GENERATE_HINT,
+                ));
+            }
+            None => return Err(problem("The JWK has no \"kty\".".to_owned())),
+        }
+        match member("crv") {
+            Some("P-256") => {}
+            other => {
+                return Err(Problem::new(
+                    Code::UnsupportedCurve,
+                    format!(
+                        "This EC JWK is on {}; ES256 requires P-256.",
+                        other.map_or("no named curve".to_owned(), |c| format!("{c:?}"))
+                    ),
+                    GENERATE_HINT,
+                ));
+            }
+        }
+        let coordinate = |name: &str| {
+            let text =
+                member(name).ok_or_else(|| problem(format!("The JWK has no \"{name}\".")))?;
+            let bytes = crate::encoding::base64url::decode(text)
+                .map_err(|e| problem(format!("The JWK's \"{name}\" {}.", e.describe())))?;
+            if bytes.len() != 32 {
+                return Err(problem(format!(
+                    "The JWK's \"{name}\" is {} bytes; a P-256 coordinate is 32.",
+                    bytes.len()
+                )));
+            }
+            Ok(bytes)
+        };
+        let mut point = vec![0x04];
+        point.extend(coordinate("x")?);
+        point.extend(coordinate("y")?);
+        Self::from_sec1_bytes(&point)
+    }
+
     /// Parses a DER SubjectPublicKeyInfo, naming the curve or key type when it is not P-256.
     pub fn from_spki_der(der: &[u8]) -> Result<Self, Problem> {
         let spki = SubjectPublicKeyInfoRef::try_from(der).map_err(|_| {
@@ -271,6 +338,44 @@ pub(crate) mod tests {
 MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEf83OJ3D2xF1Bg8vub9tLe1gHMzV7
 6e8Tus9uPHvRVEXH8UTNG72bfocs3+257rn0s2ldbqkLJK2KRiMohYjlrQ==
 -----END PUBLIC KEY-----";
+
+    #[test]
+    fn a_public_jwk_is_the_same_key_as_its_pem_and_a_private_one_is_refused() {
+        let jwk = r#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}"#;
+        assert_eq!(
+            SigningKey::parse_pem_or_jwk(jwk).unwrap(),
+            SigningKey::parse_pem(RFC7515_A3_PEM).unwrap()
+        );
+        assert_eq!(
+            SigningKey::parse_pem_or_jwk(RFC7515_A3_PEM).unwrap(),
+            SigningKey::parse_pem(RFC7515_A3_PEM).unwrap()
+        );
+        for (text, code) in [
+            (
+                r#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}"#,
+                Code::PrivateKeyNotAccepted,
+            ),
+            (
+                r#"{"kty":"RSA","n":"x","e":"AQAB"}"#,
+                Code::UnsupportedKeyType,
+            ),
+            (
+                r#"{"kty":"EC","crv":"P-384","x":"a","y":"b"}"#,
+                Code::UnsupportedCurve,
+            ),
+            (
+                r#"{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"}"#,
+                Code::InvalidPublicKey,
+            ),
+            (r#"{"kty":"EC","crv":"P-256""#, Code::InvalidPublicKey),
+        ] {
+            assert_eq!(
+                SigningKey::parse_pem_or_jwk(text).unwrap_err().code,
+                code,
+                "{text}"
+            );
+        }
+    }
 
     #[test]
     fn parses_spki_and_normalizes() {

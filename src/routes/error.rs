@@ -111,6 +111,7 @@ impl Code {
             | Code::UnknownItemField
             | Code::NameLabelDisagree
             | Code::WidgetConfigDefaulted
+            | Code::PastedKeyNotStored
             | Code::LookalikeLabel
             | Code::IdentityLabel => StatusCode::UNPROCESSABLE_ENTITY,
         }

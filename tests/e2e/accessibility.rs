@@ -339,6 +339,26 @@ async fn every_page_passes_axe_and_fits_a_phone_when_filled() {
         .wait_for_text("#form-problem", "invalid_request")
         .await;
     check(&browser, &axe, "playground-refused", &mut failures).await;
+    // Checked against a pasted key; then a bad key under its own box.
+    browser.open(&app, "/playground").await;
+    browser.fill("#token", &token).await;
+    browser.click("#trial-key summary").await;
+    browser.fill("#key", &signer.public_pem()).await;
+    browser
+        .wait_for_text("#result", "pasted_key_not_stored")
+        .await;
+    check(&browser, &axe, "playground-pasted-key", &mut failures).await;
+    browser.fill("#key", "not a key").await;
+    browser
+        .wait_for_text("#key-slot .problem", "invalid_pem")
+        .await;
+    check(
+        &browser,
+        &axe,
+        "playground-pasted-key-refused",
+        &mut failures,
+    )
+    .await;
 
     // Forms that refused what was pasted.
     browser.open(&app, "/signing-keys").await;

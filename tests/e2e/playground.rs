@@ -593,3 +593,79 @@ async fn the_decoded_token_is_at_first_glance_and_long_data_stays_in_its_pane() 
     );
     browser.close().await;
 }
+
+/// A person exploring checks a token against a public key pasted in the playground (JWK or
+/// PEM) without storing it: the check passes with it, says the key is not stored, stores
+/// nothing and turns nothing on; a private key pasted there is refused under its box.
+#[tokio::test]
+async fn a_token_is_checked_against_a_pasted_key_that_is_not_stored() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    let token = signer.sign_items(&items(&[("email", "ann@example.com")]));
+    let browser = browser().await;
+    browser.open(&app, "/playground").await;
+    browser.fill("#token", &token).await;
+    browser.wait_for_text("#summary", "no_signing_keys").await;
+
+    browser.click("#trial-key summary").await;
+    browser.fill("#key", &signer.public_jwk().to_string()).await;
+    browser.wait_for_text("#summary", "signature valid").await;
+    assert!(
+        browser
+            .text_of("#result")
+            .await
+            .contains("pasted_key_not_stored"),
+        "the verdict says the key is not stored"
+    );
+    assert_eq!(
+        browser.text_of("#result .key-name").await,
+        "pasted key (not stored)"
+    );
+    // PEM too; then Verify records it, with the same verdict.
+    browser.fill("#key", &signer.public_pem()).await;
+    browser.click("#playground button[type=submit]").await;
+    browser.wait_for_path("/playground/").await;
+    browser
+        .wait_for_text("#result", "Recorded as interaction")
+        .await;
+    assert!(
+        browser
+            .text_of("#summary")
+            .await
+            .starts_with("signature valid")
+    );
+
+    // Nothing was stored, and signing is still off for everyone else.
+    let (_, keys) = app.get("/api/v1/signing-keys").await;
+    assert_eq!(keys["signingKeys"], serde_json::json!([]));
+    let verdict = app.verify(Some(&token), serde_json::json!([])).await;
+    assert_eq!(verdict["enforcement"], "off");
+    assert_eq!(verdict["signature"]["error"]["code"], "no_signing_keys");
+
+    // A private JWK is refused under the key box; the token's result stays.
+    browser.open(&app, "/playground").await;
+    browser.fill("#token", &token).await;
+    browser.click("#trial-key summary").await;
+    let mut private = signer.public_jwk();
+    private["d"] = serde_json::json!("jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI");
+    browser.fill("#key", &private.to_string()).await;
+    browser
+        .wait_for_text("#key-slot .problem", "private_key_not_accepted")
+        .await;
+    assert!(
+        browser
+            .text_of("#summary")
+            .await
+            .contains("no_signing_keys")
+    );
+    let invalid = browser
+        .client
+        .execute(
+            "return document.getElementById('key').getAttribute('aria-invalid');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(invalid, "true");
+    browser.close().await;
+}

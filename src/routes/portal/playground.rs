@@ -17,12 +17,13 @@ use crate::app::AppError;
 use crate::app::sample::{SAMPLE_KEY_NAME, SAMPLE_UNSIGNED_ITEMS, make_sample};
 use crate::app::verification::{self, Submission, verify_and_record};
 use crate::domain::ItemMember;
+use crate::domain::SigningKey;
 use crate::domain::interaction::check_limits;
 use crate::domain::problem::{Code, Problem};
 use crate::encoding::base64url;
 use crate::encoding::strict_json;
-use crate::jws::Stage;
 use crate::jws::payload::items_from_json;
+use crate::jws::{KeyEntry, KeyRing, Stage};
 use crate::routes::state::WebState;
 use crate::storage::interactions::Source;
 use crate::verdict::{SignatureStatus, Verdict};
@@ -53,6 +54,11 @@ struct PlaygroundPage {
     layout: Layout,
     token: String,
     unsigned: String,
+    /// The pasted public key, as sent (a public key: nothing secret).
+    key: String,
+    /// Which box the refusal in `error` is about: `unsigned` or `key`.
+    error_on: &'static str,
+    key_problem: Option<Problem>,
     /// Why the form was refused (shown beside the form).
     error: Option<Problem>,
     result: Option<RunResult>,
@@ -67,6 +73,8 @@ struct PlaygroundPage {
 struct ResultPanel {
     result: Option<RunResult>,
     unsigned_problem: Option<Problem>,
+    /// The pasted key's own error (moved under its box by the page's script).
+    key_problem: Option<Problem>,
 }
 
 /// The diagnosis of one token, as the result panel shows it.
@@ -145,9 +153,12 @@ pub async fn show(
             layout,
             token: String::new(),
             unsigned: String::new(),
+            key: String::new(),
+            error_on: "",
             error: None,
             result: None,
             unsigned_problem: None,
+            key_problem: None,
         }
     })
 }
@@ -158,7 +169,28 @@ pub struct RunForm {
     token: String,
     #[serde(default)]
     unsigned: String,
+    /// A public key (PEM or JWK) to check the token against instead of the stored keys, not
+    /// stored: a person exploring does not expect a stored key to turn signing on.
+    #[serde(default)]
+    key: String,
 }
+
+/// The pasted public key as the only key of a check, or `None` when none was pasted.
+fn trial_ring(text: &str) -> Result<Option<KeyRing>, Problem> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let key = SigningKey::parse_pem_or_jwk(text)?;
+    Ok(Some(KeyRing::new(vec![KeyEntry::new(
+        Uuid::nil(),
+        PASTED_KEY_NAME,
+        &key,
+        true,
+    )])))
+}
+
+/// What a verdict calls the pasted key.
+const PASTED_KEY_NAME: &str = "pasted key (not stored)";
 
 pub async fn run(
     request: HttpRequest,
@@ -169,18 +201,11 @@ pub async fn run(
     submit_form(
         &request,
         &state,
-        record_run(&state, &form.token, &form.unsigned),
+        record_run(&state, &form.token, &form.unsigned, &form.key),
         |id| Redirect::to(format!("/playground/{id}")),
         async |problem| {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            refused(
-                &request,
-                &state,
-                status,
-                &form.token,
-                &form.unsigned,
-                problem,
-            )
+            refused(&request, &state, status, &form, problem)
         },
     )
     .await
@@ -191,25 +216,39 @@ fn refused(
     request: &HttpRequest,
     state: &WebState,
     status: StatusCode,
-    token: &str,
-    unsigned: &str,
+    form: &RunForm,
     problem: Problem,
 ) -> Result<HttpResponse, PortalError> {
+    // A key problem is the pasted key's; any other is the unsigned data's.
+    let error_on = if trial_ring(&form.key).is_err() {
+        "key"
+    } else {
+        "unsigned"
+    };
     render_page(request, state, "playground", status, |layout| {
         PlaygroundPage {
             layout,
-            token: token.to_owned(),
-            unsigned: unsigned.to_owned(),
+            token: form.token.clone(),
+            unsigned: form.unsigned.clone(),
+            key: form.key.clone(),
+            error_on,
             error: Some(problem),
             result: None,
             unsigned_problem: None,
+            key_problem: None,
         }
     })
 }
 
 /// Verifies and records a run, as the API would verify it; the interaction's id.
-async fn record_run(state: &WebState, token: &str, unsigned_text: &str) -> Result<Uuid, AppError> {
+async fn record_run(
+    state: &WebState,
+    token: &str,
+    unsigned_text: &str,
+    key_text: &str,
+) -> Result<Uuid, AppError> {
     let (unsigned_json, unsigned, warnings) = parse_unsigned(unsigned_text)?;
+    let trial = trial_ring(key_text)?;
     // Exactly what the API would verify: a page hands the widget the string as it is, so
     // whitespace around it fails there too (the engine's hint says so).
     let token = (!token.is_empty()).then_some(token);
@@ -220,7 +259,10 @@ async fn record_run(state: &WebState, token: &str, unsigned_text: &str) -> Resul
     .map_err(|e| anyhow::Error::new(e).context("recording a run"))?;
     let outcome = verify_and_record(
         &state.core,
-        Submission::alone(token, unsigned, warnings),
+        Submission {
+            trial_keys: trial.as_ref(),
+            ..Submission::alone(token, unsigned, warnings)
+        },
         recorded.into(),
         Source::Playground,
     )
@@ -243,17 +285,27 @@ pub async fn preview(
         Ok((_, unsigned, warnings)) => (unsigned, warnings, None),
         Err(problem) => (Vec::new(), Vec::new(), Some(problem)),
     };
+    // A pasted key that does not parse is said under its box; the token is then checked with
+    // the stored keys, as it would be without one.
+    let (trial, key_problem) = match trial_ring(&form.key) {
+        Ok(trial) => (trial, None),
+        Err(problem) => (None, Some(problem)),
+    };
     let result = if form.token.is_empty() && unsigned.is_empty() {
         None
     } else {
         let token = (!form.token.is_empty()).then_some(form.token.as_str());
-        let verdict =
-            verification::preview(&state.core, Submission::alone(token, unsigned, warnings));
+        let submission = Submission {
+            trial_keys: trial.as_ref(),
+            ..Submission::alone(token, unsigned, warnings)
+        };
+        let verdict = verification::preview(&state.core, submission);
         Some(RunResult::new(verdict, &form.token, false))
     };
     let panel = ResultPanel {
         result,
         unsigned_problem,
+        key_problem,
     };
     render(&panel, StatusCode::OK, Vec::new())
 }
@@ -266,7 +318,7 @@ pub async fn sample(
 ) -> Result<HttpResponse, PortalError> {
     let run = async {
         let sample = make_sample(&state.core).await?;
-        let id = record_run(&state, &sample.token, SAMPLE_UNSIGNED_ITEMS).await?;
+        let id = record_run(&state, &sample.token, SAMPLE_UNSIGNED_ITEMS, "").await?;
         Ok((id, sample.turned_signing_on))
     };
     submit_form(
@@ -288,7 +340,14 @@ pub async fn sample(
             Redirect::with_flash(format!("/playground/{id}"), message)
         },
         // The API's status for the same refusal (409 too_many_active_keys).
-        async |problem| refused(&request, &state, problem.code.status(), "", "", problem),
+        async |problem| {
+            let empty = RunForm {
+                token: String::new(),
+                unsigned: String::new(),
+                key: String::new(),
+            };
+            refused(&request, &state, problem.code.status(), &empty, problem)
+        },
     )
     .await
 }
@@ -354,9 +413,12 @@ pub async fn result(
             layout,
             token,
             unsigned,
+            key: String::new(),
+            error_on: "",
             error: None,
             result: Some(result),
             unsigned_problem: None,
+            key_problem: None,
         }
     })
 }
