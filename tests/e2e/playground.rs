@@ -669,3 +669,78 @@ async fn a_token_is_checked_against_a_pasted_key_that_is_not_stored() {
     assert_eq!(invalid, "true");
     browser.close().await;
 }
+
+/// The token is coloured by part in the box people type in (a coloured copy behind the box,
+/// wrapping as it does), and the pointer on a part outlines what it decodes to.
+#[tokio::test]
+async fn the_token_box_is_coloured_by_part_and_hovering_a_part_outlines_its_decode() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    let long = "y".repeat(200);
+    let token = signer.sign_items(&items(&[("email", "ann@example.com"), ("note", &long)]));
+    let browser = browser().await;
+    browser.open(&app, "/playground").await;
+    browser.fill("#token", &token).await;
+    browser.wait_for_text("#summary", "signature valid").await;
+    let coloured = browser
+        .client
+        .execute(
+            "const box = document.getElementById('token'); \
+             const copy = document.getElementById('token-backdrop'); \
+             const parts = ['header', 'payload', 'signature'].map((p) => \
+               getComputedStyle(copy.querySelector('.seg-' + p)).color); \
+             const a = box.getBoundingClientRect(), b = copy.getBoundingClientRect(); \
+             return { text: copy.textContent.replace('\\u200b', ''), parts, \
+               boxText: getComputedStyle(box).color, caret: getComputedStyle(box).caretColor, \
+               sameBox: Math.abs(a.width - b.width) < 1 && Math.abs(a.height - b.height) < 1, \
+               sameLines: copy.scrollHeight === box.scrollHeight };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(coloured["text"], json!(token), "the copy is the token");
+    let parts: Vec<&str> = coloured["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(parts[0] != parts[1] && parts[1] != parts[2], "{parts:?}");
+    assert_eq!(coloured["boxText"], "rgba(0, 0, 0, 0)", "{coloured}");
+    assert_ne!(coloured["caret"], "rgba(0, 0, 0, 0)", "the caret shows");
+    assert_eq!(coloured["sameBox"], true, "{coloured}");
+    assert_eq!(
+        coloured["sameLines"], true,
+        "the copy wraps as the box does"
+    );
+    browser.screenshot("playground-coloured-token").await;
+
+    // The pointer on the payload's part of the box outlines the decoded payload; off it, not.
+    let outlined = |part: &'static str| {
+        format!(
+            "const box = document.getElementById('token'); \
+             const span = document.querySelector('#token-backdrop .seg-{part}'); \
+             box.scrollTop = Math.max(0, span.offsetTop - 12); box.dispatchEvent(new Event('scroll')); \
+             const inside = box.getBoundingClientRect(); \
+             const r = [...span.getClientRects()].find((r) => r.top >= inside.top && r.bottom <= inside.bottom); \
+             box.dispatchEvent(new MouseEvent('mousemove', \
+               {{ clientX: r.left + 2, clientY: r.top + r.height / 2, bubbles: true }})); \
+             return ['decoded-header', 'decoded-payload'].filter((id) => \
+               document.getElementById(id).classList.contains('hl'));"
+        )
+    };
+    for (part, lit) in [
+        ("payload", json!(["decoded-payload"])),
+        ("header", json!(["decoded-header"])),
+        ("signature", json!([])),
+    ] {
+        let answer = browser
+            .client
+            .execute(&outlined(part), vec![])
+            .await
+            .unwrap();
+        assert_eq!(answer, lit, "{part}");
+    }
+    browser.close().await;
+}

@@ -451,6 +451,12 @@ fn decode_segment(token: &str, index: usize) -> Option<Vec<Piece>> {
     Some(json_view::decoded_text(&text))
 }
 
+/// Which part of the token a segment's class names (`header`, `payload`, `signature`,
+/// `extra`), for the page to outline what it decodes to; `None` for the dots.
+pub fn token_part(class: &str) -> Option<&str> {
+    class.strip_prefix("seg-").filter(|part| *part != "dot")
+}
+
 /// The token cut at its dots, each segment classed by its position: header, payload,
 /// signature, and anything after a third segment.
 fn segments(token: &str) -> Vec<Piece> {
