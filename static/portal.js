@@ -57,6 +57,12 @@
   }
   setInterval(refreshTimes, 10000);
 
+  // Times a person reads in their own time zone (the UTC time stays on hover).
+  document.querySelectorAll('time.local[datetime]').forEach(function (time) {
+    var date = new Date(time.getAttribute('datetime'));
+    if (!isNaN(date)) time.textContent = date.toLocaleString();
+  });
+
   // On a phone the nav is one row that scrolls by itself: show the current page's link.
   var current = document.querySelector('header.top nav a[aria-current="page"]');
   if (current && current.parentElement.scrollWidth > current.parentElement.clientWidth) {

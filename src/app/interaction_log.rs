@@ -58,6 +58,21 @@ pub async fn totals(core: &Core) -> Result<(i64, i64), AppError> {
     Ok(core.recorder.read(interactions::totals(&core.pool)).await?)
 }
 
+/// The interactions recorded just after and before `interaction`: `(newer, older)` ids.
+pub async fn neighbours(
+    core: &Core,
+    interaction: &StoredInteraction,
+) -> Result<(Option<String>, Option<String>), AppError> {
+    Ok(interactions::neighbours(&core.pool, interaction.seq).await?)
+}
+
+/// Deletes one interaction (flushing what is buffered first, so a row recorded a moment ago is
+/// there to delete); whether it was there.
+pub async fn delete(core: &Core, id: Uuid) -> Result<bool, AppError> {
+    core.recorder.flush().await?;
+    Ok(interactions::delete(&core.pool, id).await?)
+}
+
 /// Empties the log, including what is buffered (it was recorded before the request to clear);
 /// how many interactions that was. When the buffer cannot be written (a full disk, the very
 /// time to clear), it is dropped instead, uncounted.

@@ -145,6 +145,7 @@ pub static ROUTES: &[Endpoint] = &[
     row(Get, "/interactions/clear", Portal, |r| r.to(interactions::confirm_clear)),
     row(Post, "/interactions/clear", Portal, |r| r.to(interactions::clear)),
     row(Get, "/interactions/{id}", Portal, |r| r.to(interactions::detail)),
+    row(Post, "/interactions/{id}/delete", Portal, |r| r.to(interactions::delete)),
     row(Get, "/widget-configs", Portal, |r| r.to(widget_configs::show)),
     row(Post, "/widget-configs", Portal, |r| r.to(widget_configs::save)),
     row(Post, "/widget-configs/{uuid}/queues/{queue}/status", Portal, |r| r.to(widget_configs::set_queue_status)),

@@ -227,6 +227,8 @@ pub struct StoredInteraction {
     pub request: String,
     pub verdict: String,
     pub engagement: Option<Uuid>,
+    /// Who sent it; `None` for rows recorded before sources were kept.
+    pub source: Option<Source>,
 }
 
 impl<'r> FromRow<'r, SqliteRow> for StoredInteraction {
@@ -240,6 +242,7 @@ impl<'r> FromRow<'r, SqliteRow> for StoredInteraction {
             request: row.try_get("request")?,
             verdict: row.try_get("verdict")?,
             engagement: decode_engagement(row.try_get("engagement")?)?,
+            source: decode_source(row.try_get("source")?)?,
         })
     }
 }
@@ -462,7 +465,8 @@ async fn prune_to_bytes(tx: &mut sqlx::SqliteConnection, allowance: i64) -> sqlx
     Ok(())
 }
 
-const COLUMNS: &str = "seq, id, received_at, status, rejected, request, verdict, engagement";
+const COLUMNS: &str =
+    "seq, id, received_at, status, rejected, request, verdict, engagement, source";
 
 /// The most request and verdict bytes one list page carries (it always carries one row): a
 /// page of 500 of the largest interactions was 250 MB.
@@ -774,6 +778,48 @@ pub async fn newer_than(
     .fetch_all(pool)
     .await?;
     with_previews(pool, rows).await
+}
+
+/// The ids of the interactions recorded just after and just before the one at `seq`:
+/// `(newer, older)`, for a detail page's next and previous.
+pub async fn neighbours(
+    pool: &SqlitePool,
+    seq: i64,
+) -> sqlx::Result<(Option<String>, Option<String>)> {
+    let newer =
+        sqlx::query_scalar("SELECT id FROM interactions WHERE seq > ? ORDER BY seq LIMIT 1")
+            .bind(seq)
+            .fetch_optional(pool)
+            .await?;
+    let older =
+        sqlx::query_scalar("SELECT id FROM interactions WHERE seq < ? ORDER BY seq DESC LIMIT 1")
+            .bind(seq)
+            .fetch_optional(pool)
+            .await?;
+    Ok((newer, older))
+}
+
+/// Deletes one recorded interaction and its items; whether it was there.
+pub async fn delete(pool: &SqlitePool, id: Uuid) -> sqlx::Result<bool> {
+    super::write_transaction(pool, async |tx| {
+        let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM interactions WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(seq) = seq else {
+            return Ok::<_, sqlx::Error>(false);
+        };
+        sqlx::query("DELETE FROM interaction_items WHERE seq = ?")
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM interactions WHERE seq = ?")
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+        Ok(true)
+    })
+    .await
 }
 
 /// Deletes every recorded interaction; how many there were.

@@ -495,6 +495,13 @@ async fn one_interaction_includes_what_its_agent_sees_and_backend_data_overrides
     let (_, log) = app
         .get(&format!("/api/v1/interactions?engagement={uuid}"))
         .await;
+    let sources: Vec<&str> = log["interactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["core_api", "core_api", "core_api", "widget"]);
     let from_backend: Vec<Value> = log["interactions"]
         .as_array()
         .unwrap()

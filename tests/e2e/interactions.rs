@@ -163,3 +163,127 @@ async fn a_person_searches_and_pages_through_ten_thousand_interactions() {
     browser.screenshot("interactions-10000").await;
     browser.close().await;
 }
+
+/// A detail page leads somewhere (issue #24): back to the list with the filters it came from,
+/// to the newer and older interaction, into the playground with its token, to its own request
+/// as a curl that verifies the same, its source, its time in local time (UTC on hover), and a
+/// delete that asks first and returns to the list.
+#[tokio::test]
+async fn a_detail_page_leads_back_to_its_list_to_its_neighbours_and_to_the_playground() {
+    let app = spawn_app().await;
+    let signer = crate::helpers::TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    let token = signer.sign_items(&items(&[("email", "ann@example.com")]));
+    let first = app.verify(Some(&token), items(&[("coupon", "A")])).await;
+    let middle = app.verify(Some(&token), items(&[("coupon", "B")])).await;
+    let last = app.verify(Some(&token), items(&[("coupon", "C")])).await;
+    let browser = browser().await;
+    browser.open(&app, "/interactions?filter=dropped").await;
+    let rows = browser.text_of("#log table").await;
+    assert!(rows.contains("coupon B"), "{rows}");
+    browser
+        .client
+        .execute(
+            "[...document.querySelectorAll('#log tbody tr')] \
+               .find((row) => row.querySelector('.preview').textContent.includes('coupon B')) \
+               .querySelector('a').click();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let path = browser.wait_for_path("/interactions/").await;
+    assert!(path.contains(middle["id"].as_str().unwrap()), "{path}");
+    assert_eq!(browser.text_of("#source").await, "API");
+    let time = browser
+        .client
+        .execute(
+            "const t = document.querySelector('time.local'); return [t.textContent, t.title];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_ne!(time[0], middle["receivedAt"], "shown in local time: {time}");
+    assert!(time[1].as_str().unwrap().ends_with("(UTC)"), "{time}");
+
+    // Its neighbours, and back to the list as it was.
+    browser.click("#newer-interaction").await;
+    browser
+        .wait_for_path(&format!("/interactions/{}", last["id"].as_str().unwrap()))
+        .await;
+    browser.click("#older-interaction").await;
+    browser.click("#older-interaction").await;
+    browser
+        .wait_for_path(&format!("/interactions/{}", first["id"].as_str().unwrap()))
+        .await;
+    browser.click("#all-interactions").await;
+    let back = list_url(&browser).await;
+    assert!(back.contains("filter=dropped"), "{back}");
+
+    // Its request again, from a shell: the same verdict.
+    browser
+        .open(
+            &app,
+            &format!("/interactions/{}", middle["id"].as_str().unwrap()),
+        )
+        .await;
+    let curl = browser.text_of("#curl").await;
+    let output = std::process::Command::new("bash")
+        .args(["-c", &curl])
+        .output()
+        .unwrap();
+    let again: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(again["signature"]["status"], "valid");
+    assert_eq!(again["rejected"][0]["data"], "B");
+    assert_eq!(browser.text_of("#signed-token").await, token);
+
+    // Into the playground, token and unsigned data in their boxes.
+    browser.click("#open-in-playground").await;
+    browser.wait_for_path("/playground/").await;
+    let boxes = browser
+        .client
+        .execute(
+            "return [document.getElementById('token').value, document.getElementById('unsigned').value];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(boxes[0], token.as_str());
+    assert!(boxes[1].as_str().unwrap().contains("\"B\""), "{boxes}");
+
+    // Deleted, after asking: back to the list, and gone.
+    browser
+        .open(
+            &app,
+            &format!(
+                "/interactions/{}?back=%2Finteractions%3Ffilter%3Ddropped",
+                middle["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    browser.click("#delete-interaction summary").await;
+    browser.click("#delete-interaction button").await;
+    browser.wait_for_text(".flash", "Interaction deleted").await;
+    let back = list_url(&browser).await;
+    assert!(back.contains("filter=dropped"), "{back}");
+    let (status, _) = app
+        .get(&format!(
+            "/api/v1/interactions/{}",
+            middle["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(status, 404);
+    browser.close().await;
+}
+
+/// The address once the browser is on the list page (`/interactions`, whatever its query).
+async fn list_url(browser: &crate::chromium::Browser) -> String {
+    browser.wait_for_path("/interactions").await;
+    for _ in 0..50 {
+        let url = browser.client.current_url().await.unwrap();
+        if url.path() == "/interactions" {
+            return url.to_string();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the list never came back");
+}

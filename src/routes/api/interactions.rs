@@ -122,6 +122,10 @@ pub struct InteractionView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(format = Uuid)]
     engagement: Option<Uuid>,
+    /// Who sent it: `api`, `widget`, `demo`, `playground` or `core_api`; absent for rows
+    /// recorded before sources were kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'static str>,
 }
 
 /// Serialized straight to the response. Never through `serde_json::to_value` or `json!`: turning
@@ -151,6 +155,7 @@ impl TryFrom<StoredInteraction> for InteractionView {
             status: row.status,
             rejected: row.rejected,
             engagement: row.engagement,
+            source: row.source.map(|source| source.as_str()),
         })
     }
 }

@@ -270,6 +270,9 @@ pub struct LogSection {
     older: Option<String>,
     /// Whether this is the newest page, where new interactions appear.
     at_newest: bool,
+    /// This page of the list (its filters and position), percent-encoded: each row's link
+    /// carries it, so the detail page's "All interactions" comes back here.
+    back: String,
 }
 
 #[derive(Template)]
@@ -317,6 +320,13 @@ async fn log_section(
         .then_some(oldest_seq)
         .flatten()
         .map(|seq| parsed.link(parsed.shown, &[("cursor", seq.to_string())]));
+    let here: Vec<(&str, String)> = match (query.after, query.cursor) {
+        (Some(after), _) => vec![("after", after.to_string())],
+        (None, Some(before)) => vec![("cursor", before.to_string())],
+        (None, None) => Vec::new(),
+    };
+    let back = serde_urlencoded::to_string([("back", parsed.link(parsed.shown, &here))])
+        .unwrap_or_default();
     let section = LogSection {
         recent: rows(browse.rows),
         position,
@@ -324,6 +334,7 @@ async fn log_section(
         newer,
         older,
         at_newest: browse.newer == 0,
+        back,
     };
     Ok((parsed, section))
 }
@@ -470,19 +481,73 @@ struct InteractionPage {
     request_pretty: String,
     /// The engagement this verification was an arrival of, when a widget sent it.
     part_of: Option<crate::app::engagements::ArrivalOf>,
+    /// Who sent it, in the portal's words.
+    source: Option<&'static str>,
+    /// The signed token it carried, to copy.
+    token: Option<String>,
+    /// The same request as a `curl` to the verify endpoint, to copy.
+    curl: String,
+    /// The interactions recorded just after and before it.
+    newer: Option<String>,
+    older: Option<String>,
+    /// The list it was opened from (its filters and page), or the whole log.
+    back: String,
+    /// `back`, percent-encoded, for the neighbours' links.
+    back_query: String,
+}
+
+#[derive(Deserialize)]
+pub struct DetailQuery {
+    back: Option<String>,
+}
+
+/// The list page a detail page was opened from, when it is one: a path of the list only.
+fn back_to_list(back: Option<&str>) -> String {
+    match back {
+        Some(path)
+            if (path == "/interactions" || path.starts_with("/interactions?"))
+                && !path.chars().any(char::is_control) =>
+        {
+            path.to_owned()
+        }
+        _ => "/interactions".to_owned(),
+    }
+}
+
+/// `request` as a `curl` call to the verify endpoint of `origin`, quoted for a POSIX shell.
+fn curl_command(origin: &str, request: &str) -> String {
+    let quoted = request.replace('\'', "'\\''");
+    format!(
+        "curl -s -X POST {origin}/api/v1/verify -H 'Content-Type: application/json' -d '{quoted}'"
+    )
 }
 
 pub async fn detail(
     request: HttpRequest,
     path: Path<String>,
+    query: Query<DetailQuery>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     let (stored, verdict) = load(&state, &path).await?;
     let part_of = crate::app::engagements::arrival_of(&state.core, verdict.id).await?;
-    let request_pretty = strict_json::parse(stored.request.as_bytes())
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or(stored.request);
+    let (newer, older) = interaction_log::neighbours(&state.core, &stored).await?;
+    let parsed = strict_json::parse(stored.request.as_bytes()).ok();
+    let token = parsed
+        .as_ref()
+        .and_then(|v| v["signedInteractionData"].as_str())
+        .map(str::to_owned);
+    let request_pretty = parsed
+        .as_ref()
+        .and_then(|v| serde_json::to_string_pretty(v).ok())
+        .unwrap_or_else(|| stored.request.clone());
+    let info = request.connection_info();
+    let curl = curl_command(
+        &format!("{}://{}", info.scheme(), info.host()),
+        &stored.request,
+    );
+    drop(info);
+    let back = back_to_list(query.back.as_deref());
+    let back_query = serde_urlencoded::to_string([("back", &back)]).unwrap_or_default();
     render_page(&request, &state, "interactions", StatusCode::OK, |layout| {
         InteractionPage {
             layout,
@@ -490,8 +555,41 @@ pub async fn detail(
             verdict,
             request_pretty,
             part_of,
+            source: stored.source.map(Source::title),
+            token,
+            curl,
+            newer,
+            older,
+            back,
+            back_query,
         }
     })
+}
+
+/// `POST /interactions/{id}/delete`: deletes one interaction, back to the list it came from.
+pub async fn delete(
+    request: HttpRequest,
+    path: Path<String>,
+    query: Query<DetailQuery>,
+    state: Data<WebState>,
+) -> Result<HttpResponse, PortalError> {
+    let id = Uuid::try_parse(&path).map_err(|_| PortalError::NotFound)?;
+    let back = back_to_list(query.back.as_deref());
+    submit_form(
+        &request,
+        &state,
+        interaction_log::delete(&state.core, id),
+        |deleted| {
+            let message = if deleted {
+                "Interaction deleted."
+            } else {
+                "That interaction was already gone."
+            };
+            Redirect::with_flash(back, message.to_owned())
+        },
+        async |problem| Err(PortalError::Refused(problem)),
+    )
+    .await
 }
 
 /// One recorded interaction and its verdict, by the id in the URL (flushing the recorder first,
@@ -524,6 +622,28 @@ pub fn header_pretty(verdict: &Verdict) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn back_goes_only_to_the_list_and_curl_quotes_for_a_shell() {
+        assert_eq!(
+            back_to_list(Some("/interactions?filter=dropped&cursor=9")),
+            "/interactions?filter=dropped&cursor=9"
+        );
+        for hostile in [
+            "//evil.example",
+            "https://evil.example",
+            "/signing-keys",
+            "/interactionsx",
+        ] {
+            assert_eq!(back_to_list(Some(hostile)), "/interactions", "{hostile}");
+        }
+        assert_eq!(back_to_list(None), "/interactions");
+        assert_eq!(
+            curl_command("http://127.0.0.1:8080", r#"{"data":"it's"}"#),
+            "curl -s -X POST http://127.0.0.1:8080/api/v1/verify -H 'Content-Type: application/json' \
+             -d '{\"data\":\"it'\\''s\"}'"
+        );
+    }
 
     #[test]
     fn relative_times_read_as_a_person_would_say_them() {
