@@ -45,6 +45,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../static/playground.js"),
     ),
     (
+        "encoder.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/encoder.js"),
+    ),
+    (
         "interactions.js",
         "text/javascript; charset=utf-8",
         include_str!("../../static/interactions.js"),

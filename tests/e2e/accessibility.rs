@@ -359,6 +359,17 @@ async fn every_page_passes_axe_and_fits_a_phone_when_filled() {
         &mut failures,
     )
     .await;
+    // The encoder: a pair made in the browser, a payload signed with it.
+    browser.click("#encoder summary").await;
+    browser.click("#encoder-generate").await;
+    browser
+        .wait_for_text("#encoder-public-pem", "BEGIN PUBLIC KEY")
+        .await;
+    browser.click("#encoder-sign").await;
+    browser
+        .wait_for_text("#encoder-status", "Signed in this browser")
+        .await;
+    check(&browser, &axe, "playground-encoder", &mut failures).await;
 
     // Forms that refused what was pasted.
     browser.open(&app, "/signing-keys").await;

@@ -744,3 +744,92 @@ async fn the_token_box_is_coloured_by_part_and_hovering_a_part_outlines_its_deco
     }
     browser.close().await;
 }
+
+/// The encoder (issue #24): a payload signed in the browser with WebCrypto, with a key pair made
+/// there or with the article's openssl key pasted in (SEC1 `EC PRIVATE KEY`); each token then
+/// verifies through the API with the public half. The private key's box belongs to no form, so
+/// no request can carry it.
+#[tokio::test]
+async fn a_payload_signed_in_the_browser_verifies_through_the_api_with_its_public_half() {
+    let app = spawn_app().await;
+    let browser = browser().await;
+    browser.open(&app, "/playground").await;
+    let owner = browser
+        .client
+        .execute(
+            "const key = document.getElementById('encoder-key'); \
+             return [key.form === null, key.name, [...document.forms].some((f) => \
+               [...new FormData(f).values()].some((v) => typeof v === 'string' && v.includes('PRIVATE')))];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(owner, json!([true, "", false]));
+
+    // A pair made in the browser.
+    browser.click("#encoder summary").await;
+    browser
+        .fill(
+            "#encoder-payload",
+            r#"[{"name":"email","label":"Email","data":"made@browser.example","type":"string"}]"#,
+        )
+        .await;
+    browser.click("#encoder-generate").await;
+    let public_pem = browser
+        .wait_for_text("#encoder-public-pem", "BEGIN PUBLIC KEY")
+        .await;
+    browser.click("#encoder-sign").await;
+    browser
+        .wait_for_text("#encoder-status", "Signed in this browser")
+        .await;
+    let token: String = browser
+        .client
+        .execute("return document.getElementById('token').value;", vec![])
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(token.split('.').count(), 3, "{token}");
+    app.add_key("made in the browser", &public_pem).await;
+    let verdict = app.verify(Some(&token), json!([])).await;
+    assert_eq!(verdict["signature"]["status"], "valid", "{verdict}");
+    assert_eq!(verdict["accepted"][0]["data"], "made@browser.example");
+    // The live check beside it agrees.
+    browser.wait_for_text("#summary", "signature valid").await;
+
+    // The article's openssl key pair: its SEC1 private key pasted, a kid naming the stored key.
+    let pair = crate::helpers::article_key_pair();
+    let private = crate::helpers::read(pair.path(), "ec_private.pem");
+    assert!(private.contains("BEGIN EC PRIVATE KEY"), "{private}");
+    app.add_key(
+        "openssl",
+        &crate::helpers::read(pair.path(), "ec_public.pem"),
+    )
+    .await;
+    browser.fill("#encoder-key", &private).await;
+    browser.fill("#encoder-kid", "openssl").await;
+    browser.click("#encoder-sign").await;
+    browser
+        .wait_for_text("#encoder-status", "Signed in this browser")
+        .await;
+    let token: String = browser
+        .client
+        .execute("return document.getElementById('token').value;", vec![])
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let verdict = app.verify(Some(&token), json!([])).await;
+    assert_eq!(verdict["signature"]["status"], "valid", "{verdict}");
+    assert_eq!(verdict["signature"]["keyName"], "openssl");
+
+    // A public key where the private one goes: said, nothing signed.
+    browser.fill("#encoder-key", &public_pem).await;
+    browser.click("#encoder-sign").await;
+    browser
+        .wait_for_text("#encoder-status", "That is a public key")
+        .await;
+    browser.close().await;
+}
