@@ -56,6 +56,7 @@ impl Application {
                 settings.max_followers_per_client,
             ),
             metrics: Default::default(),
+            removals: Default::default(),
             settings,
         };
         // Installs the config file's keys, fields and widget configs, and the built-in default

@@ -1,7 +1,10 @@
 /* The Interactions page, live: the log's Server-Sent Events (/interactions/stream) say when
-   something was recorded, and the list section is fetched again with the page's own query, so
-   search, filters and paging stay exactly what the server shows. Without JavaScript the page is
-   a plain list: reload to see more. */
+   something was recorded or removed, and the list section is fetched again with the page's own
+   query, so search, filters and paging stay exactly what the server shows. A refresh keeps the
+   keyboard focus where it was and the row under the pointer (or the first row in view) where it
+   was on screen. On an older page (page 2 and on), new interactions do not shift the rows: a
+   note says how many arrived, with a link to the newest. Without JavaScript the page is a plain
+   list: reload to see more. */
 (function () {
   'use strict';
   var log = document.getElementById('log');
@@ -12,10 +15,59 @@
   var timer = null;
   var busy = false;
   var again = false;
+  var hovered = null;
+  var olderPage = /[?&](cursor|after)=/.test(window.location.search);
+  var arrivedMeanwhile = 0;
 
   function newestShown() {
     var row = log.querySelector('tr[data-seq]');
     return row ? Number(row.dataset.seq) : 0;
+  }
+
+  function focusables(row) {
+    return Array.prototype.slice.call(row.querySelectorAll('a, button'));
+  }
+
+  // Where the person is: what has the keyboard focus, and which row to hold in place.
+  function remember() {
+    var state = { focus: null, anchor: null };
+    var active = document.activeElement;
+    var focusedRow = active && log.contains(active) ? active.closest('tr[data-seq]') : null;
+    if (focusedRow) {
+      state.focus = { seq: focusedRow.dataset.seq, index: focusables(focusedRow).indexOf(active) };
+    }
+    // The focused row first, then the one under the pointer, then the first one in view.
+    var anchor = focusedRow || (hovered && log.contains(hovered) ? hovered : null);
+    if (!anchor) {
+      var rows = log.querySelectorAll('tr[data-seq]');
+      for (var i = 0; i < rows.length && !anchor; i++) {
+        if (rows[i].getBoundingClientRect().bottom > 0) anchor = rows[i];
+      }
+    }
+    if (anchor) state.anchor = { seq: anchor.dataset.seq, top: anchor.getBoundingClientRect().top };
+    return state;
+  }
+
+  function row(seq) {
+    return log.querySelector('tr[data-seq="' + seq + '"]');
+  }
+
+  function restore(state) {
+    if (state.anchor) {
+      var anchor = row(state.anchor.seq);
+      if (anchor) window.scrollBy(0, anchor.getBoundingClientRect().top - state.anchor.top);
+    }
+    if (state.focus) {
+      var focused = row(state.focus.seq);
+      var target = focused ? focusables(focused)[state.focus.index] : null;
+      if (target) {
+        target.focus({ preventScroll: true });
+      } else {
+        // The focused row is gone (deleted, cleared): keep the focus in the list, not on <body>.
+        log.setAttribute('tabindex', '-1');
+        log.focus({ preventScroll: true });
+      }
+    }
   }
 
   function refresh() {
@@ -29,12 +81,15 @@
       if (!response.ok) throw new Error('HTTP ' + response.status);
       return response.text();
     }).then(function (html) {
+      var state = remember();
       // Same-origin HTML, rendered and escaped by the server's templates.
       log.innerHTML = html;
+      hovered = null;
+      restore(state);
       var fresh = 0;
-      log.querySelectorAll('tr[data-seq]').forEach(function (row) {
-        if (Number(row.dataset.seq) > before) {
-          row.classList.add('fresh');
+      log.querySelectorAll('tr[data-seq]').forEach(function (tr) {
+        if (Number(tr.dataset.seq) > before) {
+          tr.classList.add('fresh');
           fresh += 1;
         }
       });
@@ -49,11 +104,42 @@
     });
   }
 
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 100);
+  }
+
+  // On an older page the rows stay put: say how many arrived, and link to the newest.
+  function noteArrivals(count) {
+    arrivedMeanwhile += count;
+    var newest = document.getElementById('newest');
+    var href = newest ? newest.getAttribute('href')
+      : '/interactions' + window.location.search.replace(/([?&])(cursor|after)=[^&]*&?/g, '$1').replace(/[?&]$/, '');
+    status.textContent = '';
+    var link = document.createElement('a');
+    link.href = href;
+    link.id = 'show-newest';
+    link.textContent = arrivedMeanwhile === 1 ? '1 new, show newest' : arrivedMeanwhile + ' new, show newest';
+    status.appendChild(link);
+  }
+
+  log.addEventListener('mouseover', function (event) {
+    hovered = event.target.closest ? event.target.closest('tr[data-seq]') : null;
+  });
+  log.addEventListener('mouseleave', function () { hovered = null; });
+
   var stream = new EventSource('/interactions/stream');
   stream.addEventListener('open', function () { note.hidden = false; });
   stream.addEventListener('interaction', function () {
-    clearTimeout(timer);
-    timer = setTimeout(refresh, 100);
+    if (olderPage) { noteArrivals(1); } else { later(); }
+  });
+  // A clear (in another tab, by a script, a reset) or a deletion: the list follows at once, so
+  // no row links to an interaction that is gone.
+  stream.addEventListener('removed', function (event) {
+    var removed = {};
+    try { removed = JSON.parse(event.data); } catch (e) { /* refresh anyway */ }
+    if (removed.cleared) status.textContent = 'The log was cleared.';
+    later();
   });
   // EventSource reconnects by itself (and resumes from the last event id).
   stream.addEventListener('error', function () { note.hidden = true; });

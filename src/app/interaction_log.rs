@@ -70,7 +70,75 @@ pub async fn neighbours(
 /// there to delete); whether it was there.
 pub async fn delete(core: &Core, id: Uuid) -> Result<bool, AppError> {
     core.recorder.flush().await?;
-    Ok(interactions::delete(&core.pool, id).await?)
+    let deleted = interactions::delete(&core.pool, id).await?;
+    if deleted {
+        core.removals.publish(Removal::Deleted(id));
+    }
+    Ok(deleted)
+}
+
+/// What was taken out of the log, for those following it (the live page, streams): a whole
+/// log cleared (or reset), or one interaction deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Removal {
+    Cleared,
+    Deleted(Uuid),
+}
+
+/// The log's recent removals, numbered, and a signal for each: a follower remembers the number
+/// it has seen and asks what came since. Bounded: a follower that missed more than it keeps is
+/// told the log was cleared, and reloads.
+pub struct Removals {
+    numbered: tokio::sync::watch::Sender<u64>,
+    recent: Mutex<std::collections::VecDeque<(u64, Removal)>>,
+}
+
+impl Default for Removals {
+    fn default() -> Self {
+        Self {
+            numbered: tokio::sync::watch::Sender::new(0),
+            recent: Mutex::new(std::collections::VecDeque::new()),
+        }
+    }
+}
+
+impl Removals {
+    const KEPT: usize = 64;
+
+    pub fn publish(&self, removal: Removal) {
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        let number = *self.numbered.borrow() + 1;
+        recent.push_back((number, removal));
+        while recent.len() > Self::KEPT {
+            recent.pop_front();
+        }
+        // Sent under the lock: numbers and their removals stay in step.
+        self.numbered.send_replace(number);
+    }
+
+    /// The latest number, and what was removed after `seen` (`[Cleared]` when that is more
+    /// than is kept).
+    pub fn since(&self, seen: u64) -> (u64, Vec<Removal>) {
+        let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        let latest = *self.numbered.borrow();
+        if latest == seen {
+            return (latest, Vec::new());
+        }
+        let oldest_kept = recent.front().map_or(latest + 1, |(n, _)| *n);
+        if seen + 1 < oldest_kept {
+            return (latest, vec![Removal::Cleared]);
+        }
+        let removed = recent
+            .iter()
+            .filter(|(n, _)| *n > seen)
+            .map(|(_, r)| r.clone())
+            .collect();
+        (latest, removed)
+    }
+
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.numbered.subscribe()
+    }
 }
 
 /// Empties the log, including what is buffered (it was recorded before the request to clear);
@@ -80,7 +148,9 @@ pub async fn clear(core: &Core) -> Result<u64, AppError> {
     if core.recorder.flush().await.is_err() {
         core.recorder.discard().await;
     }
-    Ok(interactions::clear(&core.pool).await?)
+    let cleared = interactions::clear(&core.pool).await?;
+    core.removals.publish(Removal::Cleared);
+    Ok(cleared)
 }
 
 /// Bounds how many clients follow the log at once, in all and per client address: each holds
@@ -235,4 +305,29 @@ pub async fn position_of(core: &Core, id: Uuid) -> Result<Option<i64>, AppError>
         .recorder
         .read(interactions::seq_of(&core.pool, id))
         .await?)
+}
+
+#[cfg(test)]
+mod removal_tests {
+    use super::*;
+
+    #[test]
+    fn a_follower_gets_what_it_missed_or_a_clear_when_it_missed_too_much() {
+        let removals = Removals::default();
+        assert_eq!(removals.since(0), (0, vec![]));
+        let a = Uuid::new_v4();
+        removals.publish(Removal::Deleted(a));
+        removals.publish(Removal::Cleared);
+        assert_eq!(
+            removals.since(0),
+            (2, vec![Removal::Deleted(a), Removal::Cleared])
+        );
+        assert_eq!(removals.since(1), (2, vec![Removal::Cleared]));
+        assert_eq!(removals.since(2), (2, vec![]));
+        for _ in 0..100 {
+            removals.publish(Removal::Deleted(Uuid::new_v4()));
+        }
+        assert_eq!(removals.since(2), (102, vec![Removal::Cleared]));
+        assert_eq!(removals.since(101).1.len(), 1);
+    }
 }

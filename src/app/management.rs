@@ -245,5 +245,9 @@ pub async fn apply_config_file(
         Err(SeedError::Database(error)) => return Err(error.into()),
     };
     change.reload(&core.pool).await?;
+    if wipe {
+        core.removals
+            .publish(super::interaction_log::Removal::Cleared);
+    }
     Ok(seeded)
 }

@@ -31,5 +31,7 @@ pub struct Core {
     pub recorder: Recorder,
     pub settings: Settings,
     pub followers: interaction_log::Followers,
+    /// What was taken out of the log, for its followers (`Removals`).
+    pub removals: interaction_log::Removals,
     pub metrics: metrics::Metrics,
 }

@@ -241,3 +241,56 @@ async fn a_core_api_write_arrives_on_the_stream() {
     );
     assert!(!event.to_string().contains(&token), "{event}");
 }
+
+/// What is taken out of the log is streamed too: a clear and a reset each send a `removed`
+/// event (`cleared: true`), a deleted interaction its id, so a live list never links to what is
+/// gone.
+#[tokio::test]
+async fn a_clear_a_reset_and_a_deletion_arrive_as_removed_events() {
+    let app = spawn_app().await;
+    let mut events = Events::open(&app, "", None).await;
+    let kept = app.verify(None, items(&[("page", "/a")])).await;
+    events.wait_for(1).await;
+    let removed = async |events: &mut Events, count: usize| -> Vec<Value> {
+        events
+            .read_until(|text| text.matches("event: removed").count() >= count)
+            .await;
+        events
+            .buffer
+            .split("\n\n")
+            .filter(|block| block.contains("event: removed"))
+            .map(|block| {
+                let data = block
+                    .lines()
+                    .find_map(|l| l.strip_prefix("data: "))
+                    .unwrap();
+                let data: Value = serde_json::from_str(data).unwrap();
+                check_event("RemovedEvent", &data);
+                data
+            })
+            .collect()
+    };
+    // One deleted from the portal.
+    let id = kept["id"].as_str().unwrap();
+    let browser = crate::helpers::FormSession::open(&app, &format!("/interactions/{id}")).await;
+    let deleted = browser
+        .submit(&app, &format!("/interactions/{id}/delete"), &[])
+        .await;
+    assert!(deleted.status().is_redirection(), "{}", deleted.status());
+    let got = removed(&mut events, 1).await;
+    assert_eq!(got[0], json!({ "cleared": false, "ids": [id] }));
+    // The log cleared through the API, then reset.
+    let cleared = app
+        .client
+        .delete(app.url("/api/v1/interactions"))
+        .send()
+        .await
+        .unwrap();
+    assert!(cleared.status().is_success());
+    let got = removed(&mut events, 2).await;
+    assert_eq!(got[1], json!({ "cleared": true, "ids": [] }));
+    let (status, _) = app.post("/api/v1/reset", &json!({})).await;
+    assert_eq!(status, 200);
+    let got = removed(&mut events, 3).await;
+    assert_eq!(got[2]["cleared"], true);
+}

@@ -287,3 +287,94 @@ async fn list_url(browser: &crate::chromium::Browser) -> String {
     }
     panic!("the list never came back");
 }
+
+/// A live refresh keeps the keyboard focus where it was and the focused row where it was on
+/// screen; on an older page new arrivals do not shift the rows but are counted, with a link to
+/// the newest; a log cleared elsewhere (another tab, a script) empties this page too.
+#[tokio::test]
+async fn live_refreshes_keep_focus_and_place_count_arrivals_on_older_pages_and_follow_a_clear() {
+    let app = spawn_app().await;
+    for n in 0..20 {
+        app.verify(None, items(&[("n", &format!("row-{n}"))])).await;
+    }
+    let browser = browser().await;
+    browser.open(&app, "/interactions").await;
+    browser.wait_for_text("#live-note", "Live").await;
+    let focused_before = browser
+        .client
+        .execute(
+            "const link = document.querySelectorAll('#log tbody tr')[3].querySelector('a'); \
+             link.focus(); window.stillTheSamePage = true; \
+             return [link.getAttribute('href'), link.closest('tr').getBoundingClientRect().top];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    for n in 20..23 {
+        app.verify(None, items(&[("n", &format!("row-{n}"))])).await;
+    }
+    browser.wait_for_text("#log table", "row-22").await;
+    browser
+        .wait_for_text("#live-status", "new interaction")
+        .await;
+    let focused_after = browser
+        .client
+        .execute(
+            "const active = document.activeElement; \
+             return [active.getAttribute('href'), active.closest('tr').getBoundingClientRect().top, \
+                     window.stillTheSamePage === true];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(focused_after[0], focused_before[0], "the focus moved");
+    assert_eq!(focused_after[2], true, "the page reloaded");
+    let moved = (focused_after[1].as_f64().unwrap() - focused_before[1].as_f64().unwrap()).abs();
+    assert!(moved < 2.0, "the focused row moved {moved} px on screen");
+
+    // An older page: 60 rows in all, page 2 shows rows 51–60; a new one is counted, not shown.
+    for n in 23..60 {
+        app.verify(None, items(&[("n", &format!("row-{n}"))])).await;
+    }
+    browser.open(&app, "/interactions").await;
+    browser.click("#older").await;
+    browser.wait_for_text("#position", "51–60").await;
+    browser.wait_for_text("#live-note", "Live").await;
+    app.verify(None, items(&[("n", "row-60")])).await;
+    let link = browser
+        .wait_for_text("#show-newest", "1 new, show newest")
+        .await;
+    assert!(!link.is_empty());
+    assert!(
+        browser.text_of("#position").await.contains("51–60"),
+        "the rows shifted"
+    );
+    browser.click("#show-newest").await;
+    browser.wait_for_text("#log table", "row-60").await;
+
+    // Cleared in another tab: this one follows, its rows gone, no reload.
+    browser.wait_for_text("#live-note", "Live").await;
+    browser
+        .client
+        .execute("window.stillTheSamePage = true;", vec![])
+        .await
+        .unwrap();
+    let this_tab = browser.client.window().await.unwrap();
+    let other = browser.client.new_window(true).await.unwrap().handle;
+    browser.client.switch_to_window(other).await.unwrap();
+    browser.open(&app, "/interactions/clear").await;
+    browser
+        .click("form[action='/interactions/clear'] button")
+        .await;
+    browser.wait_for_text(".flash", "Cleared").await;
+    browser.client.close_window().await.unwrap();
+    browser.client.switch_to_window(this_tab).await.unwrap();
+    browser.wait_for_text("#position", "The log is empty").await;
+    let same = browser
+        .client
+        .execute("return window.stillTheSamePage === true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(same, true, "it reloaded instead of following");
+    browser.close().await;
+}

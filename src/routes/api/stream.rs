@@ -21,7 +21,7 @@ use actix_web::web::{Bytes, Data, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::app::interaction_log::{self, FollowerPlace};
+use crate::app::interaction_log::{self, FollowerPlace, Removal};
 use crate::domain::problem::Code;
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::state::WebState;
@@ -91,7 +91,8 @@ pub struct ItemPreview<'a> {
     responses(
         (status = 200, description = "Server-Sent Events: one `interaction` event per recorded \
             verification, its `data` an `InteractionEvent` as one line of JSON, its `id` the \
-            position in the log; a `: keep-alive` comment every 3 s.",
+            position in the log; a `removed` event (`RemovedEvent`) when the log is cleared or \
+            reset or an interaction deleted; a `: keep-alive` comment every 3 s.",
             content_type = "text/event-stream", body = String),
         (status = 400, description = "`invalid_request`: `after` is not a number.", body = ErrorBody),
         (status = 503, description = "`too_many_followers` (streams and waits share a bound).", body = ErrorBody),
@@ -111,10 +112,14 @@ pub async fn stream(
         Some(seq) => seq,
         None => interaction_log::latest(&state.core).await?,
     };
+    let removals = state.core.removals.subscribe();
+    let removals_seen = *removals.borrow();
     let follow = Follow {
         state: state.into_inner(),
         after,
         started: false,
+        removals,
+        removals_seen,
         _place: place,
     };
     let events = futures_util::stream::unfold(follow, |mut follow| async move {
@@ -135,6 +140,9 @@ struct Follow {
     state: Arc<WebState>,
     after: i64,
     started: bool,
+    /// Told when something is taken out of the log; `removals_seen` is the last one sent.
+    removals: tokio::sync::watch::Receiver<u64>,
+    removals_seen: u64,
     _place: FollowerPlace,
 }
 
@@ -146,14 +154,24 @@ impl Follow {
             // How long a browser waits before reconnecting after a drop.
             return Some(Bytes::from_static(b"retry: 2000\n\n"));
         }
-        let waited = interaction_log::wait_for_newer(
+        if let Some(removed) = self.removed() {
+            return Some(removed);
+        }
+        let everything = Filter::default();
+        let newer = interaction_log::wait_for_newer(
             &self.state.core,
-            &Filter::default(),
+            &everything,
             self.after,
             BATCH_ROWS,
             KEEP_ALIVE,
-        )
-        .await;
+        );
+        let waited = tokio::select! {
+            waited = newer => waited,
+            // Something was taken out: say so at once (next turn), not after the keep-alive.
+            _ = self.removals.changed() => {
+                return Some(self.removed().unwrap_or_else(|| Bytes::from_static(b": keep-alive\n\n")));
+            }
+        };
         match waited {
             Ok(rows) if rows.is_empty() => Some(Bytes::from_static(b": keep-alive\n\n")),
             Ok(rows) => {
@@ -169,6 +187,40 @@ impl Follow {
             }
         }
     }
+}
+
+impl Follow {
+    /// A `removed` event for what was taken out of the log since the last one sent, if anything.
+    fn removed(&mut self) -> Option<Bytes> {
+        let (latest, removed) = self.state.core.removals.since(self.removals_seen);
+        self.removals_seen = latest;
+        if removed.is_empty() {
+            return None;
+        }
+        let cleared = removed.contains(&Removal::Cleared);
+        let ids: Vec<uuid::Uuid> = removed
+            .iter()
+            .filter_map(|r| match r {
+                Removal::Deleted(id) => Some(*id),
+                Removal::Cleared => None,
+            })
+            .collect();
+        let data = RemovedEvent { cleared, ids };
+        let json = serde_json::to_string(&data).unwrap_or_else(|_| "{}".to_owned());
+        Some(Bytes::from(format!("event: removed\ndata: {json}\n\n")))
+    }
+}
+
+/// A `removed` event's data: the log was cleared (or reset), or these interactions deleted.
+/// A live list fetches itself again; ids already streamed are gone from the log.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RemovedEvent {
+    /// The whole log was cleared or reset (every interaction streamed so far is gone).
+    cleared: bool,
+    /// Interactions deleted one by one.
+    #[schema(value_type = Vec<String>, format = Uuid)]
+    ids: Vec<uuid::Uuid>,
 }
 
 /// One SSE event for a row: `id` is its position, `data` one line of JSON.
