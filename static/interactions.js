@@ -7,6 +7,18 @@
    list: reload to see more. */
 (function () {
   'use strict';
+  // The Source and Code choices apply as soon as they are made (the Search button still does
+  // the same, and is what works without JavaScript).
+  var search = document.getElementById('search');
+  ['source', 'code'].forEach(function (id) {
+    var select = document.getElementById(id);
+    if (search && select) {
+      select.addEventListener('change', function () {
+        if (search.requestSubmit) { search.requestSubmit(); } else { search.submit(); }
+      });
+    }
+  });
+
   var log = document.getElementById('log');
   var note = document.getElementById('live-note');
   var status = document.getElementById('live-status');

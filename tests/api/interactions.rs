@@ -210,3 +210,49 @@ async fn a_retention_below_four_mebibytes_is_refused() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("minimum of 4MiB"), "{stderr}");
 }
+
+/// The API takes the filters the portal's list uses: `q` (text anywhere in an item), `source`
+/// and `code`; a value that is none of them is a 400 that says so.
+#[tokio::test]
+async fn the_api_filters_by_search_text_source_and_code_as_the_page_does() {
+    let app = crate::helpers::spawn_app().await;
+    app.add_key(
+        "backend",
+        &crate::helpers::TestSigner::generate().public_pem(),
+    )
+    .await;
+    app.verify(None, crate::helpers::items(&[("email", "ada@Example.com")]))
+        .await;
+    app.verify(None, crate::helpers::items(&[("page", "/pricing")]))
+        .await;
+    let ids = async |query: &str| -> Vec<String> {
+        let (status, body) = app.get(&format!("/api/v1/interactions?{query}")).await;
+        assert_eq!(status, 200, "{query}: {body}");
+        body["interactions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| {
+                row["request"]["interactionData"][0]["data"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(ids("q=EXAMPLE").await, ["ada@Example.com"]);
+    assert_eq!(ids("q=pric").await, ["/pricing"]);
+    assert_eq!(ids("source=api&code=not_allowlisted").await.len(), 2);
+    assert!(ids("source=widget").await.is_empty());
+    for (query, hint) in [
+        ("source=web", "core_api"),
+        ("code=invalid_pem", "not_allowlisted"),
+    ] {
+        let (status, body) = app.get(&format!("/api/v1/interactions?{query}")).await;
+        assert_eq!(status, 400, "{query}");
+        assert!(
+            body["error"]["hint"].as_str().unwrap().contains(hint),
+            "{body}"
+        );
+    }
+}

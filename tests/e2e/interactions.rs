@@ -378,3 +378,49 @@ async fn live_refreshes_keep_focus_and_place_count_arrivals_on_older_pages_and_f
     assert_eq!(same, true, "it reloaded instead of following");
     browser.close().await;
 }
+
+/// Search on the page (issue #24): matches marked in the rows, even deep in long data; the
+/// Source and Code choices apply as soon as they are made; an empty result reads plainly.
+#[tokio::test]
+async fn searching_marks_matches_and_the_choices_apply_at_once() {
+    let app = spawn_app().await;
+    let long = format!("{}needle-in-here{}", "x".repeat(80), "y".repeat(80));
+    app.verify(
+        None,
+        items(&[("note", &long), ("email", "ada@example.com")]),
+    )
+    .await;
+    app.verify(None, items(&[("page", "/pricing")])).await;
+    let browser = browser().await;
+    browser.open(&app, "/interactions?q=NEEDLE").await;
+    let marks = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('#log mark')].map((m) => m.textContent);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(marks, serde_json::json!(["needle"]));
+    // A choice applies at once: no Search button pressed.
+    browser.open(&app, "/interactions").await;
+    browser
+        .client
+        .execute(
+            "const s = document.getElementById('source'); s.value = 'playground'; \
+             s.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let position = browser.wait_for_text("#position", "Nothing matches").await;
+    assert_eq!(position, "Nothing matches · 2 in the log");
+    let url = browser.client.current_url().await.unwrap();
+    assert!(
+        url.query()
+            .unwrap_or_default()
+            .contains("source=playground"),
+        "{url}"
+    );
+    browser.close().await;
+}

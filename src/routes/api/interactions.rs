@@ -40,6 +40,14 @@ pub struct ListParams {
     /// Only the arrivals of data of this engagement (the widget's interaction; its `uuid`).
     #[param(format = Uuid)]
     engagement: Option<String>,
+    /// Only interactions with this text in an item's name, label or data, anywhere in them
+    /// (case-insensitive for ASCII): what the portal's search box searches.
+    q: Option<String>,
+    /// Only interactions from this source: `api`, `widget`, `demo`, `playground`, `core_api`.
+    source: Option<String>,
+    /// Only interactions whose verdict carries this code (a signature error, a reason an item
+    /// was dropped, or a warning).
+    code: Option<String>,
     /// Only interactions recorded after this one (its id) or received after this time
     /// (RFC 3339).
     after: Option<String>,
@@ -232,6 +240,40 @@ pub async fn list(
                         "Pass an engagement's uuid, as GET /api/v1/engagements lists them.",
                     )
                 })
+            })
+            .transpose()?,
+        search: params
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(str::to_owned),
+        source: params
+            .source
+            .as_deref()
+            .map(|raw| {
+                interactions::Source::parse(raw).ok_or_else(|| {
+                    ApiError::invalid_request(
+                        format!("source={raw:?} is no source."),
+                        "Use api, widget, demo, playground or core_api.",
+                    )
+                })
+            })
+            .transpose()?,
+        code: params
+            .code
+            .as_deref()
+            .map(|raw| {
+                raw.parse::<Code>()
+                    .ok()
+                    .filter(|code| code.appears_in_verdicts())
+                    .ok_or_else(|| {
+                        ApiError::invalid_request(
+                            format!("code={raw:?} is no code a verdict carries."),
+                            "Use a code from the \"Every code\" table of docs/api.md marked \
+                             verdict, rejected item or warning, such as not_allowlisted.",
+                        )
+                    })
             })
             .transpose()?,
         ..interactions::Filter::default()

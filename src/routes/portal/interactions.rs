@@ -42,14 +42,62 @@ pub struct Row {
     pub other_codes: Vec<String>,
     pub accepted: i64,
     pub rejected: i64,
-    /// (label, data cut short) of the first items, and how many more there were.
-    pub items: Vec<(String, String)>,
+    /// (label, data cut short) of the first items, each in pieces with the search's matches
+    /// marked, and how many more there were.
+    pub items: Vec<(Marked, Marked)>,
     pub more_items: usize,
     /// The engagement it was an arrival of, when the widget sent it.
     pub engagement: Option<String>,
 }
 
-pub fn rows(browsed: Vec<BrowseRow>) -> Vec<Row> {
+/// Text in pieces, `true` for each piece that matches the search (shown as `<mark>`).
+pub type Marked = Vec<(bool, String)>;
+
+/// `text` in pieces where `q` occurs, ASCII case-insensitively (as the log's search matches).
+pub fn marked(text: &str, q: &str) -> Marked {
+    if q.is_empty() {
+        return vec![(false, text.to_owned())];
+    }
+    let haystack = text.to_ascii_lowercase();
+    let needle = q.to_ascii_lowercase();
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    // ASCII lower-casing keeps every byte offset, and a UTF-8 needle only matches at character
+    // boundaries, so these offsets cut `text` cleanly.
+    while let Some(found) = haystack[at..].find(&needle) {
+        let start = at + found;
+        let end = start + needle.len();
+        if start > at {
+            pieces.push((false, text[at..start].to_owned()));
+        }
+        pieces.push((true, text[start..end].to_owned()));
+        at = end;
+    }
+    if at < text.len() {
+        pieces.push((false, text[at..].to_owned()));
+    }
+    pieces
+}
+
+/// `text` cut to `max` characters around the first match of `q`, so that a match far into
+/// long data still shows: "…before match after…".
+fn excerpt(text: &str, q: &str, max: usize) -> String {
+    let found = (!q.is_empty())
+        .then(|| text.to_ascii_lowercase().find(&q.to_ascii_lowercase()))
+        .flatten();
+    let Some(byte) = found else {
+        return shorten(text, max);
+    };
+    let char_index = text[..byte].chars().count();
+    if char_index + q.chars().count() <= max {
+        return shorten(text, max);
+    }
+    let start = char_index.saturating_sub(10);
+    let rest: String = text.chars().skip(start).collect();
+    format!("…{}", shorten(&rest, max))
+}
+
+pub fn rows(browsed: Vec<BrowseRow>, q: &str) -> Vec<Row> {
     let now = now_millis();
     browsed
         .into_iter()
@@ -65,7 +113,10 @@ pub fn rows(browsed: Vec<BrowseRow>) -> Vec<Row> {
                 .items
                 .into_iter()
                 .take(PREVIEW_ITEMS)
-                .map(|item| (item.label, shorten(&item.data, PREVIEW_DATA_CHARS)))
+                .map(|item| {
+                    let data = excerpt(&item.data, q, PREVIEW_DATA_CHARS);
+                    (marked(&item.label, q), marked(&data, q))
+                })
                 .collect::<Vec<_>>();
             let shown = items.len();
             // The previews are the first items; the counts say how many there were.
@@ -328,7 +379,7 @@ async fn log_section(
     let back = serde_urlencoded::to_string([("back", parsed.link(parsed.shown, &here))])
         .unwrap_or_default();
     let section = LogSection {
-        recent: rows(browse.rows),
+        recent: rows(browse.rows, parsed.q.trim()),
         position,
         newest,
         newer,
@@ -438,6 +489,9 @@ fn position_text(browse: &Browse, narrowed: bool) -> String {
     let shown = i64::try_from(browse.rows.len()).unwrap_or(i64::MAX);
     if browse.total == 0 {
         return "The log is empty: verifications appear here as they are made.".to_owned();
+    }
+    if shown == 0 && browse.matching == 0 {
+        return format!("Nothing matches · {} in the log", thousands(browse.total));
     }
     let range = if shown == 0 {
         "Nothing".to_owned()
@@ -622,6 +676,31 @@ pub fn header_pretty(verdict: &Verdict) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_matches_are_marked_and_long_data_is_cut_around_them() {
+        assert_eq!(
+            marked("Ada@Example.com", "example"),
+            [
+                (false, "Ada@".to_owned()),
+                (true, "Example".to_owned()),
+                (false, ".com".to_owned())
+            ]
+        );
+        assert_eq!(
+            marked("é-x-É", "x"),
+            [
+                (false, "é-".to_owned()),
+                (true, "x".to_owned()),
+                (false, "-É".to_owned())
+            ]
+        );
+        assert_eq!(marked("abc", ""), [(false, "abc".to_owned())]);
+        let long = format!("{}needle{}", "a".repeat(100), "b".repeat(100));
+        let cut = excerpt(&long, "NEEDLE", 40);
+        assert!(cut.starts_with('…') && cut.contains("needle"), "{cut}");
+        assert_eq!(excerpt("short needle", "needle", 40), "short needle");
+    }
 
     #[test]
     fn back_goes_only_to_the_list_and_curl_quotes_for_a_shell() {
