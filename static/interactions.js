@@ -7,10 +7,10 @@
    list: reload to see more. */
 (function () {
   'use strict';
-  // The Source and Code choices apply as soon as they are made (the Search button still does
+  // The Source, Code and page-size choices apply as soon as they are made (the Search button still does
   // the same, and is what works without JavaScript).
   var search = document.getElementById('search');
-  ['source', 'code'].forEach(function (id) {
+  ['source', 'code', 'per'].forEach(function (id) {
     var select = document.getElementById(id);
     if (search && select) {
       select.addEventListener('change', function () {

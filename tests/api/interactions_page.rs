@@ -243,7 +243,11 @@ async fn a_log_recorded_before_the_browse_columns_is_searchable_after_the_upgrad
     );
     assert!(html.contains("<td class=\"source\" data-label=\"Source\">unknown</td>"));
     assert!(html.contains("<code class=\"code\">signature_mismatch</code>"));
-    assert!(html.contains("<code>email</code> old@example.com"));
+    // The search's match is marked in the row.
+    assert!(
+        html.contains("<code>email</code> <mark>old@example</mark>.com"),
+        "{html}"
+    );
     // The signature's error first, then the reasons and the warning.
     let codes: Vec<&str> = html
         .split("<code class=\"code\">")

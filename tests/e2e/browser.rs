@@ -635,3 +635,32 @@ async fn a_logged_in_portal_session_does_not_lend_itself_to_other_origins() {
     assert!(browser.text_of("#keys").await.contains("backend"));
     browser.close().await;
 }
+
+/// A fresh emulator's dashboard says how to make a key pair and offers a sample token, which
+/// lands in the playground verified (issue #24); once a key is stored, that card goes.
+#[tokio::test]
+async fn the_first_run_dashboard_shows_how_to_start_and_tries_a_sample_token() {
+    let app = spawn_app().await;
+    let browser = browser().await;
+    browser.open(&app, "/").await;
+    let card = browser.text_of("#first-run").await;
+    assert!(
+        card.contains("openssl ecparam -genkey -name prime256v1")
+            && card.contains("talkative-emulator keygen"),
+        "{card}"
+    );
+    browser.click("#first-run-sample button").await;
+    browser.wait_for_path("/playground/").await;
+    browser.wait_for_text("#summary", "signature valid").await;
+    browser.open(&app, "/").await;
+    let gone = browser
+        .client
+        .execute(
+            "return document.getElementById('first-run') === null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(gone, true, "the first-run card stays once a key is stored");
+    browser.close().await;
+}

@@ -424,3 +424,67 @@ async fn searching_marks_matches_and_the_choices_apply_at_once() {
     );
     browser.close().await;
 }
+
+/// On a phone the list is dense (issue #24): with 50 interactions the first row starts within
+/// the first screen and the page is a fraction of what seven labelled lines a row made; a page
+/// size can be chosen, and paging keeps it.
+#[tokio::test]
+async fn on_a_phone_rows_are_dense_and_the_page_size_is_a_choice() {
+    let app = spawn_app().await;
+    for n in 0..60 {
+        app.verify(
+            None,
+            items(&[
+                ("email", &format!("person-{n}@example.com")),
+                ("page", "/pricing"),
+                ("plan", "pro"),
+            ]),
+        )
+        .await;
+    }
+    let browser = browser().await;
+    browser.client.set_window_size(360, 740).await.unwrap();
+    browser.open(&app, "/interactions").await;
+    browser.screenshot("interactions-phone").await;
+    let layout = browser
+        .client
+        .execute(
+            "const first = document.querySelector('#log tbody tr').getBoundingClientRect(); \
+             return [first.top + window.scrollY, window.innerHeight, document.documentElement.scrollHeight, \
+                     document.querySelectorAll('#log tbody tr').length];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (top, screen, height, shown) = (
+        layout[0].as_f64().unwrap(),
+        layout[1].as_f64().unwrap(),
+        layout[2].as_f64().unwrap(),
+        layout[3].as_i64().unwrap(),
+    );
+    assert_eq!(shown, 50);
+    assert!(
+        top < screen,
+        "the first row starts at {top} px, below the first screen ({screen})"
+    );
+    assert!(height < 9000.0, "50 rows make a {height} px page");
+
+    // Twenty a page, chosen on the page; the older page keeps the choice.
+    browser
+        .client
+        .execute(
+            "const s = document.getElementById('per'); s.value = '20'; \
+             s.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#position", "Showing 1–20 of 60")
+        .await;
+    browser.click("#older").await;
+    browser
+        .wait_for_text("#position", "Showing 21–40 of 60")
+        .await;
+    browser.close().await;
+}

@@ -24,6 +24,8 @@ struct DashboardPage {
     enforcement: Enforcement,
     next_step: &'static str,
     next_link: &'static str,
+    /// No key stored yet: the page says how to make a pair, and offers a sample token.
+    first_run: bool,
 }
 
 pub async fn show(
@@ -77,6 +79,7 @@ pub async fn show(
             enforcement,
             next_step,
             next_link,
+            first_run: keys.is_empty(),
         }
     })
 }

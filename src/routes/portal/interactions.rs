@@ -21,6 +21,8 @@ use crate::verdict::{SignatureStatus, Verdict};
 
 /// Rows per page of the list.
 const PAGE_ROWS: u32 = 50;
+/// The page sizes a person may choose (`per=`): fewer on a phone, more to skim.
+const PAGE_SIZES: [u32; 4] = [20, 50, 100, 200];
 /// Items previewed per row, and characters of data per item.
 const PREVIEW_ITEMS: usize = 4;
 const PREVIEW_DATA_CHARS: usize = 40;
@@ -210,6 +212,8 @@ pub struct ListQuery {
     cursor: Option<i64>,
     /// The page just newer than this row (the "Newer" link).
     after: Option<i64>,
+    /// Rows a page: one of [`PAGE_SIZES`], 50 unless chosen.
+    per: Option<String>,
 }
 
 /// The list's query, parsed: what is shown, and the links that keep it.
@@ -218,6 +222,7 @@ struct ListRequest {
     source: Option<Source>,
     code: Option<Code>,
     q: String,
+    per: u32,
 }
 
 impl ListRequest {
@@ -246,11 +251,20 @@ impl ListRequest {
                     .ok_or_else(|| unknown("code", value))
             })
             .transpose()?;
+        let per = match given(&query.per) {
+            None => PAGE_ROWS,
+            Some(value) => value
+                .parse::<u32>()
+                .ok()
+                .filter(|per| PAGE_SIZES.contains(per))
+                .ok_or_else(|| unknown("page size", value))?,
+        };
         Ok(Self {
             shown,
             source,
             code,
             q: query.q.as_deref().unwrap_or_default().trim().to_owned(),
+            per,
         })
     }
 
@@ -282,6 +296,9 @@ impl ListRequest {
         }
         if !self.q.is_empty() {
             pairs.push(("q", self.q.clone()));
+        }
+        if self.per != PAGE_ROWS {
+            pairs.push(("per", self.per.to_string()));
         }
         pairs.extend(extra.iter().cloned());
         match serde_urlencoded::to_string(&pairs) {
@@ -334,6 +351,7 @@ struct InteractionsPage {
     filter: &'static str,
     sources: Vec<Choice>,
     codes: Vec<Choice>,
+    sizes: Vec<(u32, bool)>,
     q: String,
     log: LogSection,
 }
@@ -356,7 +374,7 @@ async fn log_section(
         (None, None) => Position::Newest,
     };
     let browse =
-        interaction_log::browse(&state.core, &parsed.filter(), PAGE_ROWS, position).await?;
+        interaction_log::browse(&state.core, &parsed.filter(), parsed.per, position).await?;
     let shown_rows = i64::try_from(browse.rows.len()).unwrap_or(i64::MAX);
     let older_exist = browse.matching - browse.newer - shown_rows > 0;
     let newest_seq = browse.rows.first().map(|r| r.seq);
@@ -429,6 +447,10 @@ pub async fn list(
             filter: parsed.shown.value(),
             sources,
             codes,
+            sizes: PAGE_SIZES
+                .into_iter()
+                .map(|size| (size, size == parsed.per))
+                .collect(),
             q: parsed.q.clone(),
             log,
         }
