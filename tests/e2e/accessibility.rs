@@ -291,6 +291,7 @@ async fn every_page_passes_axe_and_fits_a_phone_when_filled() {
         ("unsigned-fields", "/unsigned-fields".to_owned()),
         ("interactions", "/interactions".to_owned()),
         ("interactions-no-match", "/interactions?q=nobody".to_owned()),
+        ("interactions-search", "/interactions?q=example&per=20".to_owned()),
         ("interactions-clear", "/interactions/clear".to_owned()),
         (
             "interaction-valid",
