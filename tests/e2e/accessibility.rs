@@ -291,7 +291,10 @@ async fn every_page_passes_axe_and_fits_a_phone_when_filled() {
         ("unsigned-fields", "/unsigned-fields".to_owned()),
         ("interactions", "/interactions".to_owned()),
         ("interactions-no-match", "/interactions?q=nobody".to_owned()),
-        ("interactions-search", "/interactions?q=example&per=20".to_owned()),
+        (
+            "interactions-search",
+            "/interactions?q=example&per=20".to_owned(),
+        ),
         ("interactions-clear", "/interactions/clear".to_owned()),
         (
             "interaction-valid",
@@ -517,34 +520,24 @@ async fn the_theme_toggle_is_remembered_and_dark_follows_the_system_until_then()
     let app = spawn_app().await;
     let browser = browser().await;
     browser.open(&app, "/").await;
-    let background = async |browser: &Browser| -> Value {
-        browser
-            .client
-            .execute(
-                "return getComputedStyle(document.body).backgroundColor;",
-                vec![],
-            )
-            .await
-            .unwrap()
-    };
-    let light = background(&browser).await;
+    let light = body_background(&browser).await;
     assert_eq!(browser.text_of("#theme-toggle").await, "Theme: system");
     browser.click("#theme-toggle").await;
     assert_eq!(browser.text_of("#theme-toggle").await, "Theme: dark");
-    let dark = background(&browser).await;
+    let dark = body_background(&browser).await;
     assert_ne!(light, dark);
     // Another page, a reload: still dark, applied before the page's deferred scripts run.
     browser.open(&app, "/interactions").await;
-    assert_eq!(background(&browser).await, dark);
+    assert_eq!(body_background(&browser).await, dark);
     assert_eq!(browser.text_of("#theme-toggle").await, "Theme: dark");
     browser.click("#theme-toggle").await;
     assert_eq!(browser.text_of("#theme-toggle").await, "Theme: light");
-    assert_eq!(background(&browser).await, light);
+    assert_eq!(body_background(&browser).await, light);
     browser.click("#theme-toggle").await;
     assert_eq!(browser.text_of("#theme-toggle").await, "Theme: system");
     browser.open(&app, "/").await;
     assert_eq!(
-        background(&browser).await,
+        body_background(&browser).await,
         light,
         "the system here is light"
     );
@@ -558,29 +551,31 @@ async fn on_a_dark_system_the_first_click_of_the_theme_toggle_changes_what_is_se
     let app = spawn_app().await;
     let browser = crate::chromium::browser_in_dark_mode().await;
     browser.open(&app, "/").await;
-    let background = async |browser: &Browser| -> Value {
-        browser
-            .client
-            .execute(
-                "return getComputedStyle(document.body).backgroundColor;",
-                vec![],
-            )
-            .await
-            .unwrap()
-    };
-    let system_dark = background(&browser).await;
+    let system_dark = body_background(&browser).await;
     assert_eq!(browser.text_of("#theme-toggle").await, "Theme: system");
     browser.click("#theme-toggle").await;
     assert_eq!(browser.text_of("#theme-toggle").await, "Theme: light");
-    let light = background(&browser).await;
+    let light = body_background(&browser).await;
     assert_ne!(
         system_dark, light,
         "the first click changed nothing visible"
     );
     browser.click("#theme-toggle").await;
     assert_eq!(browser.text_of("#theme-toggle").await, "Theme: dark");
-    assert_eq!(background(&browser).await, system_dark);
+    assert_eq!(body_background(&browser).await, system_dark);
     browser.click("#theme-toggle").await;
     assert_eq!(browser.text_of("#theme-toggle").await, "Theme: system");
     browser.close().await;
+}
+
+/// The page's background colour, as computed: tells the themes apart.
+async fn body_background(browser: &Browser) -> Value {
+    browser
+        .client
+        .execute(
+            "return getComputedStyle(document.body).backgroundColor;",
+            vec![],
+        )
+        .await
+        .unwrap()
 }
