@@ -222,15 +222,14 @@ pub async fn get(
     let include = query::include_only(request.query_string())?;
     let engagement = engagements::get_by_id(&state.core, numeric_id(&path)?).await?;
     let base = Base::of(&request);
+    let this = format!(
+        "{}{}",
+        base.interaction(engagement.id),
+        query_suffix(&request)
+    );
     let (data, items) = resource(&state, engagement, "interaction", &base, include).await?;
     let document = OneDocument {
-        links: SelfLink {
-            this: format!(
-                "{}{}",
-                base.interaction(data_id(&data)),
-                query_suffix(&request)
-            ),
-        },
+        links: SelfLink { this },
         data,
         included: include.then_some(items),
     };
@@ -561,10 +560,6 @@ async fn resource(
     let identifiers = items.iter().map(DataResource::identifier).collect();
     let resource = InteractionResource::new(&detail.engagement, kind, base, Some(identifiers));
     Ok((resource, items))
-}
-
-fn data_id(resource: &InteractionResource) -> i64 {
-    resource.numeric_id()
 }
 
 fn query_suffix(request: &HttpRequest) -> String {

@@ -242,12 +242,6 @@ impl InteractionResource {
     }
 }
 
-impl InteractionResource {
-    pub fn numeric_id(&self) -> i64 {
-        self.id.parse().unwrap_or_default()
-    }
-}
-
 impl Identifier {
     pub fn id(&self) -> &str {
         &self.id
