@@ -27,11 +27,7 @@ fn axe_source() -> String {
 
 /// axe-core's violations on the page as it is now, one line each.
 async fn violations(browser: &Browser, axe: &str) -> Vec<String> {
-    browser
-        .client
-        .execute(&format!("{axe}\n;return true;"), vec![])
-        .await
-        .unwrap();
+    browser.eval(&format!("{axe}\n;return true;")).await;
     let result = browser
         .client
         .execute_async(
@@ -103,30 +99,18 @@ async fn check(browser: &Browser, axe: &str, name: &str, failures: &mut Vec<Stri
 
     browser.client.set_window_size(360, 740).await.unwrap();
     let widths = browser
-        .client
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
+        .eval("return [document.documentElement.scrollWidth, window.innerWidth];")
+        .await;
     let (scroll, viewport) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
     if viewport > 400 {
         failures.push(format!("{name}: the window did not shrink ({viewport} px)"));
     }
     if scroll > viewport {
-        let widest = browser
-            .client
-            .execute(
-                "let w = null; for (const e of document.querySelectorAll('body *')) { \
+        let widest = browser.eval("let w = null; for (const e of document.querySelectorAll('body *')) { \
                    const r = e.getBoundingClientRect(); \
                    if (r.right > window.innerWidth + 1 && (!w || r.right > w.r)) \
                      w = { r: r.right, d: e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className }; } \
-                 return w ? w.d + ' reaches ' + Math.round(w.r) + ' px' : '';",
-                vec![],
-            )
-            .await
-            .unwrap();
+                 return w ? w.d + ' reaches ' + Math.round(w.r) + ' px' : '';").await;
         failures.push(format!(
             "{name}: scrolls sideways at 360 px ({scroll} > {viewport}): {widest}"
         ));
@@ -134,8 +118,7 @@ async fn check(browser: &Browser, axe: &str, name: &str, failures: &mut Vec<Stri
     // Code blocks wrap at spaces: a command or value that fits on a line is never cut in two
     // ("prim e256v1"); only what is longer than a line (a token, a PEM line) may break inside.
     let cut = browser
-        .client
-        .execute(
+        .eval(
             "const cut = []; const range = document.createRange(); \
              for (const pre of document.querySelectorAll('pre')) { \
                const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT); \
@@ -147,10 +130,8 @@ async fn check(browser: &Browser, axe: &str, name: &str, failures: &mut Vec<Stri
                      .map((r) => Math.round(r.top))); \
                    if (tops.size > 1) cut.push(m[0]); } } } \
              return cut.slice(0, 5);",
-            vec![],
         )
-        .await
-        .unwrap();
+        .await;
     if cut.as_array().is_some_and(|words| !words.is_empty()) {
         failures.push(format!("{name}: code blocks cut words at 360 px: {cut}"));
     }
@@ -571,11 +552,6 @@ async fn on_a_dark_system_the_first_click_of_the_theme_toggle_changes_what_is_se
 /// The page's background colour, as computed: tells the themes apart.
 async fn body_background(browser: &Browser) -> Value {
     browser
-        .client
-        .execute(
-            "return getComputedStyle(document.body).backgroundColor;",
-            vec![],
-        )
+        .eval("return getComputedStyle(document.body).backgroundColor;")
         .await
-        .unwrap()
 }

@@ -297,14 +297,11 @@ async fn the_widget_shim_posts_to_the_emulator_and_the_demo_shows_provenance() {
     // The demo page shows the widget it runs, styled under the portal's strict CSP (its
     // stylesheet is a file of the emulator's origin, not an inline style the CSP would block).
     let position = browser
-        .client
-        .execute(
+        .eval(
             "const host = document.getElementById('talkative-emulator-widget');
              return host && getComputedStyle(host.shadowRoot.querySelector('.root')).position;",
-            vec![],
         )
-        .await
-        .unwrap();
+        .await;
     assert_eq!(position, "fixed");
 
     // 4. A customer page on another origin loads the shim from the emulator (CORS).
@@ -387,11 +384,7 @@ async fn with_a_password_a_person_logs_in_lands_where_they_were_going_and_logs_o
     let url = browser.client.current_url().await.unwrap();
     assert_eq!(url.path(), "/unsigned-fields");
     // HttpOnly: the page's scripts cannot read the session.
-    let visible = browser
-        .client
-        .execute("return document.cookie;", vec![])
-        .await
-        .unwrap();
+    let visible = browser.eval("return document.cookie;").await;
     assert!(
         !visible.as_str().unwrap_or_default().contains("te_session"),
         "{visible}"
@@ -462,11 +455,7 @@ async fn run_attack(browser: &Browser, url: &str) -> serde_json::Value {
     browser.client.goto(url).await.unwrap();
     for _ in 0..200 {
         if browser.client.title().await.unwrap() == "done" {
-            return browser
-                .client
-                .execute("return window.results;", vec![])
-                .await
-                .unwrap();
+            return browser.eval("return window.results;").await;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -560,17 +549,10 @@ async fn pages_on_other_origins_can_neither_change_nor_read_the_emulator() {
     );
     browser.screenshot("rebinding-refused").await;
     // The attacker's script, already in the page before the name was rebound, tries again.
-    let attempts = browser
-        .client
-        .execute(
-            "return Promise.all([
+    let attempts = browser.eval("return Promise.all([
                fetch('/api/v1/signing-keys'),
                fetch('/api/v1/reset', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'}),
-             ].map(answer => answer.then(async r => r.status + ' ' + await r.text())));",
-            vec![],
-        )
-        .await
-        .unwrap();
+             ].map(answer => answer.then(async r => r.status + ' ' + await r.text())));").await;
     let attempts = attempts.as_array().unwrap();
     assert_eq!(attempts.len(), 2);
     for answer in attempts {
@@ -654,13 +636,8 @@ async fn the_first_run_dashboard_shows_how_to_start_and_tries_a_sample_token() {
     browser.wait_for_text("#summary", "signature valid").await;
     browser.open(&app, "/").await;
     let gone = browser
-        .client
-        .execute(
-            "return document.getElementById('first-run') === null;",
-            vec![],
-        )
-        .await
-        .unwrap();
+        .eval("return document.getElementById('first-run') === null;")
+        .await;
     assert_eq!(gone, true, "the first-run card stays once a key is stored");
     browser.close().await;
 }

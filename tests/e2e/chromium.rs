@@ -165,6 +165,14 @@ impl Browser {
         panic!("{css} never contained {needle:?}; last text: {last:?}");
     }
 
+    /// Runs `script` (a function body: `return …` gives its value) in the page.
+    pub async fn eval(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("the page's script failed: {e}\n{script}"))
+    }
+
     pub async fn screenshot(&self, name: &str) {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
         std::fs::create_dir_all(&dir).unwrap();

@@ -306,13 +306,8 @@ import('{emulator}/api/ecs/v1/loader/{DEFAULT}.js?path=' + encodeURIComponent(lo
     let mut uuid = Value::Null;
     for _ in 0..100 {
         uuid = browser
-            .client
-            .execute(
-                "return window.inChat ? talkativeApi.interaction.getInteractionUuid() : null;",
-                vec![],
-            )
-            .await
-            .unwrap();
+            .eval("return window.inChat ? talkativeApi.interaction.getInteractionUuid() : null;")
+            .await;
         if uuid.is_string() {
             break;
         }
@@ -388,14 +383,11 @@ import('{emulator}/api/ecs/v1/loader/{DEFAULT}.js?path=' + encodeURIComponent(lo
         .wait_for_text("#agent-view", "verified@example.com")
         .await;
     let on_page = browser
-        .client
-        .execute(
+        .eval(
             "return [...document.querySelectorAll('#agent-view tbody tr')].map((row) => \
              [...row.cells].slice(0, 4).map((cell) => cell.textContent.trim()));",
-            vec![],
         )
-        .await
-        .unwrap();
+        .await;
     assert_eq!(on_page, json!(from_api));
     // The timeline names where each arrival came from.
     browser

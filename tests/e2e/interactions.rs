@@ -16,11 +16,7 @@ async fn a_new_verification_appears_on_an_open_interactions_page_without_reload(
     assert_eq!(browser.text_of("#position").await, "Showing 1–1 of 1");
     browser.wait_for_text("#live-note", "Live").await;
     // Marks the document, so a reload (which would also show the row) is told apart.
-    browser
-        .client
-        .execute("window.stillTheSamePage = true;", vec![])
-        .await
-        .unwrap();
+    browser.eval("window.stillTheSamePage = true;").await;
 
     app.verify(None, items(&[("email", "second@example.com")]))
         .await;
@@ -31,10 +27,8 @@ async fn a_new_verification_appears_on_an_open_interactions_page_without_reload(
     assert_eq!(browser.text_of("#position").await, "Showing 1–2 of 2");
     assert_eq!(browser.text_of("#live-status").await, "1 new interaction.");
     let same: bool = browser
-        .client
-        .execute("return window.stillTheSamePage === true;", vec![])
+        .eval("return window.stillTheSamePage === true;")
         .await
-        .unwrap()
         .as_bool()
         .unwrap();
     assert!(same, "the page was reloaded");
@@ -182,26 +176,18 @@ async fn a_detail_page_leads_back_to_its_list_to_its_neighbours_and_to_the_playg
     let rows = browser.text_of("#log table").await;
     assert!(rows.contains("coupon B"), "{rows}");
     browser
-        .client
-        .execute(
+        .eval(
             "[...document.querySelectorAll('#log tbody tr')] \
                .find((row) => row.querySelector('.preview').textContent.includes('coupon B')) \
                .querySelector('a').click();",
-            vec![],
         )
-        .await
-        .unwrap();
+        .await;
     let path = browser.wait_for_path("/interactions/").await;
     assert!(path.contains(middle["id"].as_str().unwrap()), "{path}");
     assert_eq!(browser.text_of("#source").await, "API");
     let time = browser
-        .client
-        .execute(
-            "const t = document.querySelector('time.local'); return [t.textContent, t.title];",
-            vec![],
-        )
-        .await
-        .unwrap();
+        .eval("const t = document.querySelector('time.local'); return [t.textContent, t.title];")
+        .await;
     assert_ne!(time[0], middle["receivedAt"], "shown in local time: {time}");
     assert!(time[1].as_str().unwrap().ends_with("(UTC)"), "{time}");
 
@@ -239,14 +225,7 @@ async fn a_detail_page_leads_back_to_its_list_to_its_neighbours_and_to_the_playg
     // Into the playground, token and unsigned data in their boxes.
     browser.click("#open-in-playground").await;
     browser.wait_for_path("/playground/").await;
-    let boxes = browser
-        .client
-        .execute(
-            "return [document.getElementById('token').value, document.getElementById('unsigned').value];",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let boxes = browser.eval("return [document.getElementById('token').value, document.getElementById('unsigned').value];").await;
     assert_eq!(boxes[0], token.as_str());
     assert!(boxes[1].as_str().unwrap().contains("\"B\""), "{boxes}");
 
@@ -301,15 +280,12 @@ async fn live_refreshes_keep_focus_and_place_count_arrivals_on_older_pages_and_f
     browser.open(&app, "/interactions").await;
     browser.wait_for_text("#live-note", "Live").await;
     let focused_before = browser
-        .client
-        .execute(
+        .eval(
             "const link = document.querySelectorAll('#log tbody tr')[3].querySelector('a'); \
              link.focus(); window.stillTheSamePage = true; \
              return [link.getAttribute('href'), link.closest('tr').getBoundingClientRect().top];",
-            vec![],
         )
-        .await
-        .unwrap();
+        .await;
     for n in 20..23 {
         app.verify(None, items(&[("n", &format!("row-{n}"))])).await;
     }
@@ -317,16 +293,9 @@ async fn live_refreshes_keep_focus_and_place_count_arrivals_on_older_pages_and_f
     browser
         .wait_for_text("#live-status", "new interaction")
         .await;
-    let focused_after = browser
-        .client
-        .execute(
-            "const active = document.activeElement; \
+    let focused_after = browser.eval("const active = document.activeElement; \
              return [active.getAttribute('href'), active.closest('tr').getBoundingClientRect().top, \
-                     window.stillTheSamePage === true];",
-            vec![],
-        )
-        .await
-        .unwrap();
+                     window.stillTheSamePage === true];").await;
     assert_eq!(focused_after[0], focused_before[0], "the focus moved");
     assert_eq!(focused_after[2], true, "the page reloaded");
     let moved = (focused_after[1].as_f64().unwrap() - focused_before[1].as_f64().unwrap()).abs();
@@ -354,11 +323,7 @@ async fn live_refreshes_keep_focus_and_place_count_arrivals_on_older_pages_and_f
 
     // Cleared in another tab: this one follows, its rows gone, no reload.
     browser.wait_for_text("#live-note", "Live").await;
-    browser
-        .client
-        .execute("window.stillTheSamePage = true;", vec![])
-        .await
-        .unwrap();
+    browser.eval("window.stillTheSamePage = true;").await;
     let this_tab = browser.client.window().await.unwrap();
     let other = browser.client.new_window(true).await.unwrap().handle;
     browser.client.switch_to_window(other).await.unwrap();
@@ -371,10 +336,8 @@ async fn live_refreshes_keep_focus_and_place_count_arrivals_on_older_pages_and_f
     browser.client.switch_to_window(this_tab).await.unwrap();
     browser.wait_for_text("#position", "The log is empty").await;
     let same = browser
-        .client
-        .execute("return window.stillTheSamePage === true;", vec![])
-        .await
-        .unwrap();
+        .eval("return window.stillTheSamePage === true;")
+        .await;
     assert_eq!(same, true, "it reloaded instead of following");
     browser.close().await;
 }
@@ -394,25 +357,17 @@ async fn searching_marks_matches_and_the_choices_apply_at_once() {
     let browser = browser().await;
     browser.open(&app, "/interactions?q=NEEDLE").await;
     let marks = browser
-        .client
-        .execute(
-            "return [...document.querySelectorAll('#log mark')].map((m) => m.textContent);",
-            vec![],
-        )
-        .await
-        .unwrap();
+        .eval("return [...document.querySelectorAll('#log mark')].map((m) => m.textContent);")
+        .await;
     assert_eq!(marks, serde_json::json!(["needle"]));
     // A choice applies at once: no Search button pressed.
     browser.open(&app, "/interactions").await;
     browser
-        .client
-        .execute(
+        .eval(
             "const s = document.getElementById('source'); s.value = 'playground'; \
              s.dispatchEvent(new Event('change', { bubbles: true }));",
-            vec![],
         )
-        .await
-        .unwrap();
+        .await;
     let position = browser.wait_for_text("#position", "Nothing matches").await;
     assert_eq!(position, "Nothing matches · 2 in the log");
     let url = browser.client.current_url().await.unwrap();
@@ -446,16 +401,9 @@ async fn on_a_phone_rows_are_dense_and_the_page_size_is_a_choice() {
     browser.client.set_window_size(360, 740).await.unwrap();
     browser.open(&app, "/interactions").await;
     browser.screenshot("interactions-phone").await;
-    let layout = browser
-        .client
-        .execute(
-            "const first = document.querySelector('#log tbody tr').getBoundingClientRect(); \
+    let layout = browser.eval("const first = document.querySelector('#log tbody tr').getBoundingClientRect(); \
              return [first.top + window.scrollY, window.innerHeight, document.documentElement.scrollHeight, \
-                     document.querySelectorAll('#log tbody tr').length];",
-            vec![],
-        )
-        .await
-        .unwrap();
+                     document.querySelectorAll('#log tbody tr').length];").await;
     let (top, screen, height, shown) = (
         layout[0].as_f64().unwrap(),
         layout[1].as_f64().unwrap(),
@@ -471,14 +419,11 @@ async fn on_a_phone_rows_are_dense_and_the_page_size_is_a_choice() {
 
     // Twenty a page, chosen on the page; the older page keeps the choice.
     browser
-        .client
-        .execute(
+        .eval(
             "const s = document.getElementById('per'); s.value = '20'; \
              s.dispatchEvent(new Event('change', { bubbles: true }));",
-            vec![],
         )
-        .await
-        .unwrap();
+        .await;
     browser
         .wait_for_text("#position", "Showing 1–20 of 60")
         .await;

@@ -39,14 +39,11 @@ async fn the_playground_decodes_and_checks_while_typing_and_agrees_with_the_api(
     let encoded = browser.text_of("#encoded").await;
     assert_eq!(encoded, token, "the coloured segments are the token");
     let colours: Vec<String> = browser
-        .client
-        .execute(
+        .eval(
             "return ['seg-header','seg-payload','seg-signature'].map(c => \
              getComputedStyle(document.querySelector('#encoded .' + c)).color)",
-            vec![],
         )
         .await
-        .unwrap()
         .as_array()
         .unwrap()
         .iter()
@@ -59,15 +56,12 @@ async fn the_playground_decodes_and_checks_while_typing_and_agrees_with_the_api(
     );
     // Side by side at 1280 px: the diagnosis is beside the form, not above or below it.
     let side_by_side: bool = browser
-        .client
-        .execute(
+        .eval(
             "const f = document.getElementById('playground').getBoundingClientRect(); \
              const r = document.getElementById('result').getBoundingClientRect(); \
              return r.left >= f.right && r.top < f.bottom;",
-            vec![],
         )
         .await
-        .unwrap()
         .as_bool()
         .unwrap();
     assert!(side_by_side);
@@ -392,13 +386,8 @@ async fn refusals_read_as_written_for_a_person_and_name_where_the_token_was_copi
         browser.fill("#unsigned", unsigned).await;
         browser.wait_for_text("#result .problem", "").await;
         let html: String = browser
-            .client
-            .execute(
-                "return document.querySelector('#result .problem').innerHTML;",
-                vec![],
-            )
+            .eval("return document.querySelector('#result .problem').innerHTML;")
             .await
-            .unwrap()
             .as_str()
             .unwrap()
             .to_owned();
@@ -465,16 +454,9 @@ async fn the_decoded_token_is_at_first_glance_and_long_data_stays_in_its_pane() 
     ]));
     let browser = browser().await;
     let top_of = async |css: &str| -> f64 {
-        browser
-            .client
-            .execute(
-                &format!(
+        browser.eval(&format!(
                     "return document.querySelector('{css}').getBoundingClientRect().top + window.scrollY;"
-                ),
-                vec![],
-            )
-            .await
-            .unwrap()
+                )).await
             .as_f64()
             .unwrap()
     };
@@ -487,10 +469,8 @@ async fn the_decoded_token_is_at_first_glance_and_long_data_stays_in_its_pane() 
             .screenshot(&format!("playground-first-glance-{width}"))
             .await;
         let viewport = browser
-            .client
-            .execute("return window.innerHeight;", vec![])
+            .eval("return window.innerHeight;")
             .await
-            .unwrap()
             .as_f64()
             .unwrap();
         let limit = viewport * screens;
@@ -502,15 +482,12 @@ async fn the_decoded_token_is_at_first_glance_and_long_data_stays_in_its_pane() 
             );
         }
         let widths = browser
-            .client
-            .execute(
+            .eval(
                 "return [document.documentElement.scrollWidth, window.innerWidth, \
                  document.querySelector('#fields').getBoundingClientRect().right, \
                  document.querySelector('#result').getBoundingClientRect().right];",
-                vec![],
             )
-            .await
-            .unwrap();
+            .await;
         let w: Vec<f64> = widths
             .as_array()
             .unwrap()
@@ -526,10 +503,8 @@ async fn the_decoded_token_is_at_first_glance_and_long_data_stays_in_its_pane() 
     browser.client.set_window_size(1366, 900).await.unwrap();
     // All checks passed: folded, with their count.
     let open = browser
-        .client
-        .execute("return document.getElementById('checks').open;", vec![])
-        .await
-        .unwrap();
+        .eval("return document.getElementById('checks').open;")
+        .await;
     assert_eq!(open, false);
     assert!(
         browser
@@ -538,16 +513,9 @@ async fn the_decoded_token_is_at_first_glance_and_long_data_stays_in_its_pane() 
             .contains("9 passed")
     );
     // The long label wraps as a word, not a letter a line.
-    let lines = browser
-        .client
-        .execute(
-            "const code = [...document.querySelectorAll('#fields td[data-label=Label] code')] \
+    let lines = browser.eval("const code = [...document.querySelectorAll('#fields td[data-label=Label] code')] \
                .find((c) => c.textContent === 'customer_reference_identifier'); \
-             return Math.round(code.getBoundingClientRect().height / parseFloat(getComputedStyle(code).lineHeight || 16));",
-            vec![],
-        )
-        .await
-        .unwrap();
+             return Math.round(code.getBoundingClientRect().height / parseFloat(getComputedStyle(code).lineHeight || 16));").await;
     assert!(lines.as_i64().unwrap() <= 3, "the label took {lines} lines");
 
     // Typing unsigned data keystroke by keystroke: the token's decode never goes away.
@@ -580,13 +548,8 @@ async fn the_decoded_token_is_at_first_glance_and_long_data_stays_in_its_pane() 
         )
         .await;
     let widths = browser
-        .client
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
+        .eval("return [document.documentElement.scrollWidth, window.innerWidth];")
+        .await;
     assert!(
         widths[0].as_f64() <= widths[1].as_f64(),
         "the detail page scrolls sideways: {widths}"
@@ -659,13 +622,8 @@ async fn a_token_is_checked_against_a_pasted_key_that_is_not_stored() {
             .contains("no_signing_keys")
     );
     let invalid = browser
-        .client
-        .execute(
-            "return document.getElementById('key').getAttribute('aria-invalid');",
-            vec![],
-        )
-        .await
-        .unwrap();
+        .eval("return document.getElementById('key').getAttribute('aria-invalid');")
+        .await;
     assert_eq!(invalid, "true");
     browser.close().await;
 }
@@ -684,8 +642,7 @@ async fn the_token_box_is_coloured_by_part_and_hovering_a_part_outlines_its_deco
     browser.fill("#token", &token).await;
     browser.wait_for_text("#summary", "signature valid").await;
     let coloured = browser
-        .client
-        .execute(
+        .eval(
             "const box = document.getElementById('token'); \
              const copy = document.getElementById('token-backdrop'); \
              const parts = ['header', 'payload', 'signature'].map((p) => \
@@ -695,10 +652,8 @@ async fn the_token_box_is_coloured_by_part_and_hovering_a_part_outlines_its_deco
                boxText: getComputedStyle(box).color, caret: getComputedStyle(box).caretColor, \
                sameBox: Math.abs(a.width - b.width) < 1 && Math.abs(a.height - b.height) < 1, \
                sameLines: copy.scrollHeight === box.scrollHeight };",
-            vec![],
         )
-        .await
-        .unwrap();
+        .await;
     assert_eq!(coloured["text"], json!(token), "the copy is the token");
     let parts: Vec<&str> = coloured["parts"]
         .as_array()
@@ -735,11 +690,7 @@ async fn the_token_box_is_coloured_by_part_and_hovering_a_part_outlines_its_deco
         ("header", json!(["decoded-header"])),
         ("signature", json!([])),
     ] {
-        let answer = browser
-            .client
-            .execute(&outlined(part), vec![])
-            .await
-            .unwrap();
+        let answer = browser.eval(&outlined(part)).await;
         assert_eq!(answer, lit, "{part}");
     }
     browser.close().await;
@@ -754,16 +705,9 @@ async fn a_payload_signed_in_the_browser_verifies_through_the_api_with_its_publi
     let app = spawn_app().await;
     let browser = browser().await;
     browser.open(&app, "/playground").await;
-    let owner = browser
-        .client
-        .execute(
-            "const key = document.getElementById('encoder-key'); \
+    let owner = browser.eval("const key = document.getElementById('encoder-key'); \
              return [key.form === null, key.name, [...document.forms].some((f) => \
-               [...new FormData(f).values()].some((v) => typeof v === 'string' && v.includes('PRIVATE')))];",
-            vec![],
-        )
-        .await
-        .unwrap();
+               [...new FormData(f).values()].some((v) => typeof v === 'string' && v.includes('PRIVATE')))];").await;
     assert_eq!(owner, json!([true, "", false]));
 
     // A pair made in the browser.
@@ -783,10 +727,8 @@ async fn a_payload_signed_in_the_browser_verifies_through_the_api_with_its_publi
         .wait_for_text("#encoder-status", "Signed in this browser")
         .await;
     let token: String = browser
-        .client
-        .execute("return document.getElementById('token').value;", vec![])
+        .eval("return document.getElementById('token').value;")
         .await
-        .unwrap()
         .as_str()
         .unwrap()
         .to_owned();
@@ -814,10 +756,8 @@ async fn a_payload_signed_in_the_browser_verifies_through_the_api_with_its_publi
         .wait_for_text("#encoder-status", "Signed in this browser")
         .await;
     let token: String = browser
-        .client
-        .execute("return document.getElementById('token').value;", vec![])
+        .eval("return document.getElementById('token').value;")
         .await
-        .unwrap()
         .as_str()
         .unwrap()
         .to_owned();

@@ -52,7 +52,7 @@ async fn events_when(browser: &Browser, done: &str) -> Vec<String> {
     let script = format!("const events = window.events || []; return [{done}, events];");
     let mut last = Value::Null;
     for _ in 0..100 {
-        let answer = browser.client.execute(&script, vec![]).await.unwrap();
+        let answer = browser.eval(&script).await;
         if answer[0] == true {
             return serde_json::from_value(answer[1].clone()).unwrap();
         }
@@ -136,13 +136,8 @@ async fn a_page_starts_appends_resumes_and_is_ended_and_completed_by_the_agent()
         ]
     );
     let uuid_on_page = browser
-        .client
-        .execute(
-            "return talkativeApi.interaction.getInteractionUuid();",
-            vec![],
-        )
-        .await
-        .unwrap();
+        .eval("return talkativeApi.interaction.getInteractionUuid();")
+        .await;
     assert_eq!(uuid_on_page, json!(uuid));
 
     // The page reloads mid-interaction: the interaction survives.
@@ -168,14 +163,7 @@ async fn a_page_starts_appends_resumes_and_is_ended_and_completed_by_the_agent()
         .await
         .unwrap();
     events_when(&browser, "events.includes('exitInteraction')").await;
-    let feedback_step = browser
-        .client
-        .execute(
-            "return document.getElementById('talkative-emulator-widget').shadowRoot.querySelector('#status').textContent;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let feedback_step = browser.eval("return document.getElementById('talkative-emulator-widget').shadowRoot.querySelector('#status').textContent;").await;
     assert!(
         feedback_step.as_str().unwrap().contains("How was it?"),
         "{feedback_step}"
@@ -194,10 +182,8 @@ async fn a_page_starts_appends_resumes_and_is_ended_and_completed_by_the_agent()
         "{events:?}"
     );
     let in_interaction = browser
-        .client
-        .execute("return talkativeApi.interaction.isInInteraction();", vec![])
-        .await
-        .unwrap();
+        .eval("return talkativeApi.interaction.isInInteraction();")
+        .await;
     assert_eq!(in_interaction, false);
     browser.screenshot("widget-standby-after-complete").await;
     browser.close().await;
@@ -283,13 +269,8 @@ async fn an_offline_queue_starts_nothing_and_the_page_is_told() {
         )
     );
     let disabled = browser
-        .client
-        .execute(
-            "return document.getElementById('chat-button').disabled;",
-            vec![],
-        )
-        .await
-        .unwrap();
+        .eval("return document.getElementById('chat-button').disabled;")
+        .await;
     assert_eq!(disabled, true);
 
     let outcome = browser
@@ -320,13 +301,8 @@ async fn an_offline_queue_starts_nothing_and_the_page_is_told() {
     );
 
     browser
-        .client
-        .execute(
-            "talkativeApi.ui.show(); talkativeApi.ui.deactivate();",
-            vec![],
-        )
-        .await
-        .unwrap();
+        .eval("talkativeApi.ui.show(); talkativeApi.ui.deactivate();")
+        .await;
     let events = events_when(
         &browser,
         "events.some((e) => e.startsWith('availabilityChange'))",
@@ -341,13 +317,8 @@ async fn an_offline_queue_starts_nothing_and_the_page_is_told() {
         "{events:?}"
     );
     let state = browser
-        .client
-        .execute(
-            "return [talkativeApi.ui.isVisible(), talkativeApi.ui.isAvailable()];",
-            vec![],
-        )
-        .await
-        .unwrap();
+        .eval("return [talkativeApi.ui.isVisible(), talkativeApi.ui.isAvailable()];")
+        .await;
     assert_eq!(
         state,
         json!([false, false]),
@@ -406,14 +377,11 @@ async fn the_element_passes_the_token_and_the_customer_sends_the_feedback_step()
     assert_eq!(status, 200);
     events_when(&browser, "events.includes('exitInteraction')").await;
     browser
-        .client
-        .execute(
+        .eval(
             "document.getElementById('talkative-emulator-widget').shadowRoot
                .querySelector('#actions button').click();",
-            vec![],
         )
-        .await
-        .unwrap();
+        .await;
     let events = events_when(&browser, "events.lastIndexOf('enterStandby') > 1").await;
     let tail: Vec<_> = events.iter().rev().take(3).rev().cloned().collect();
     assert_eq!(
