@@ -279,3 +279,44 @@ async fn the_sample_says_why_when_no_key_can_be_added() {
     );
     assert_eq!(recorded_count(&app).await, 0);
 }
+
+/// Verify without JavaScript refuses a bad box and marks that box: the pasted key's refusal
+/// under the key box, and when the unsigned data is bad too, the unsigned data's (the one the
+/// refusal names) under its box, not under the key's.
+#[tokio::test]
+async fn a_refused_verify_marks_the_box_its_refusal_is_about() {
+    let app = spawn_app().await;
+    let session = FormSession::open(&app, "/playground").await;
+    let marked = |html: &str, id: &str| {
+        html.split(&format!("id=\"{id}\""))
+            .nth(1)
+            .and_then(|rest| rest.split('>').next())
+            .is_some_and(|attributes| attributes.contains("aria-invalid=\"true\""))
+    };
+    let key_only = session
+        .submit(
+            &app,
+            "/playground",
+            &[("token", ""), ("unsigned", ""), ("key", "not a key")],
+        )
+        .await;
+    assert_eq!(key_only.status(), 422);
+    let html = key_only.text().await.unwrap();
+    assert!(html.contains("invalid_pem"), "{html}");
+    assert!(marked(&html, "key") && !marked(&html, "unsigned"));
+
+    let both = session
+        .submit(
+            &app,
+            "/playground",
+            &[("token", ""), ("unsigned", "[{"), ("key", "not a key")],
+        )
+        .await;
+    assert_eq!(both.status(), 422);
+    let html = both.text().await.unwrap();
+    assert!(html.contains("not valid JSON"), "{html}");
+    assert!(
+        marked(&html, "unsigned") && !marked(&html, "key"),
+        "the unsigned data's refusal is shown under the key box"
+    );
+}

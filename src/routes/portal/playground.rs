@@ -219,11 +219,12 @@ fn refused(
     form: &RunForm,
     problem: Problem,
 ) -> Result<HttpResponse, PortalError> {
-    // A key problem is the pasted key's; any other is the unsigned data's.
-    let error_on = if trial_ring(&form.key).is_err() {
-        "key"
-    } else {
+    // The box whose error this is, in the order `record_run` reads them: the unsigned data
+    // first, then the pasted key (a refusal for both names the unsigned data's).
+    let error_on = if parse_unsigned(&form.unsigned).is_err() || trial_ring(&form.key).is_ok() {
         "unsigned"
+    } else {
+        "key"
     };
     render_page(request, state, "playground", status, |layout| {
         PlaygroundPage {
