@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 
 use crate::app::Core;
 use crate::app::policy_cache::PolicyCache;
-use crate::app::recorder::Recorder;
+use crate::app::recorder::{Accounts, Recorder};
 use crate::app::{interaction_log, management};
 use crate::auth::AdminAccess;
 use crate::auth::rate_limit::RateLimiter;
@@ -21,6 +21,7 @@ use crate::routes;
 use crate::routes::csrf::PortalSecret;
 use crate::routes::state::WebState;
 use crate::storage;
+use crate::storage::acknowledged::Answered;
 
 /// Password attempts per client: ten at once, then one every six seconds.
 const PASSWORD_ATTEMPTS_BURST: u32 = 10;
@@ -38,12 +39,18 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.check_exposure()?;
-        let database =
+        let mut database =
             storage::open_exclusive(&settings.database_url, settings.write_ahead_log_bytes())
                 .await?;
         let pool = database.pool.clone();
         let cache = PolicyCache::load(&pool).await?;
-        let (recorder, recorder_task) = Recorder::spawn(pool.clone(), settings.retention());
+        let accounts = Accounts {
+            answered: database.answered.take().unwrap_or_else(Answered::in_memory),
+            lost_at_start: database.lost_at_start,
+            lost_in_crashes: database.lost_in_crashes,
+        };
+        let (recorder, recorder_task) =
+            Recorder::spawn(pool.clone(), settings.retention(), accounts);
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let address = listener.local_addr().context("reading the bound address")?;
@@ -84,6 +91,10 @@ impl Application {
                 )
             }),
             password_attempts: RateLimiter::new(
+                PASSWORD_ATTEMPTS_PER_SECOND,
+                PASSWORD_ATTEMPTS_BURST,
+            ),
+            api_key_guesses: RateLimiter::new(
                 PASSWORD_ATTEMPTS_PER_SECOND,
                 PASSWORD_ATTEMPTS_BURST,
             ),

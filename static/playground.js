@@ -64,6 +64,7 @@
     }
   }
   function placeUnsignedProblem() {
+    placeProblem('token');
     placeProblem('unsigned');
     placeProblem('key');
   }

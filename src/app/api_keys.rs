@@ -82,18 +82,20 @@ pub async fn authenticate(core: &Core, token: Option<&str>) -> Result<StoredApiK
     if key.revoked_at.is_some() {
         return Err(AuthError::Refused(Refusal::Revoked));
     }
-    // Noted at most once a minute, decided on the row just read: most requests write nothing
-    // (an UPDATE matching no row would still take SQLite's write lock). Best effort: a failed
-    // note of use must not fail the request.
+    Ok(key)
+}
+
+/// Notes that key `id` (last noted at `last_used_at`) was used by a request every check let
+/// through. At most once a minute, decided on the row the request read: most requests write
+/// nothing (an UPDATE matching no row would still take SQLite's write lock). Best effort: a
+/// failed note of use must not fail the request.
+pub async fn note_use(core: &Core, id: i64, last_used_at: Option<i64>) {
     let now = now_millis();
-    if key
-        .last_used_at
-        .is_none_or(|at| now - at >= api_keys::TOUCH_EVERY_MILLIS)
-        && let Err(error) = api_keys::touch(&core.pool, key.id, now).await
+    if last_used_at.is_none_or(|at| now - at >= api_keys::TOUCH_EVERY_MILLIS)
+        && let Err(error) = api_keys::touch(&core.pool, id, now).await
     {
         tracing::warn!(%error, "could not note an API key's use");
     }
-    Ok(key)
 }
 
 #[derive(Debug)]

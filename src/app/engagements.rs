@@ -4,20 +4,24 @@
 //! against what the engagement already has signed, and what its verdict accepted is added to
 //! what the agent sees.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use bytestring::ByteString;
 use uuid::Uuid;
 
-use super::verification::{Outcome, Submission, verify_and_record};
+use super::verification::{Judged, Outcome, Sender, Submission, judge};
 use super::{AppError, Core};
-use crate::domain::engagement::{AgentItem, EngagementState, Provenance, agent_view};
+use crate::domain::engagement::{
+    AgentItem, ArrivalKind, EngagementState, Provenance, check_path, not_found, takes_no_data,
+};
 use crate::domain::problem::{Code, Problem, Warning};
 use crate::domain::widget_config::ActionKind;
 use crate::domain::{InteractionItem, WidgetConfig};
-use crate::storage::engagements::{self, Arrival, NewEngagement, StoredEngagement};
+use crate::storage::batch::{Entry, Written};
+use crate::storage::engagements::{
+    self, Arrival, Given, NewEngagement, StoredEngagement, ViewItem,
+};
 use crate::storage::interactions::Source;
-use crate::storage::{now_millis, widget_configs, write_transaction};
+use crate::storage::{now_millis, widget_configs};
 use crate::verdict::{AcceptedSource, Verdict};
 
 /// The config a page named, and whether the emulator knows it: an unknown UUID gets the
@@ -60,18 +64,22 @@ pub struct Arriving<'a> {
     pub token: Option<&'a str>,
     pub unsigned: Vec<InteractionItem>,
     pub warnings: Vec<Warning>,
-    /// The request as received, for the verification log.
-    pub request: ByteString,
-    /// Who sent it, for the log: the widget, or the widget on the portal's demo page.
-    pub source: Source,
+    /// Who sent it, for the log: the request as received, the widget (or the widget on the
+    /// portal's demo page) or the Core API, and the site whose share of the budget it counts
+    /// against.
+    pub sender: Sender,
 }
 
 /// Starts an engagement: refused when the action is unknown or its queue offline (nothing is
-/// started, as on Talkative); else its start data is verified and the agent given what passed.
+/// started, as on Talkative); else its start data is verified and the agent given what passed,
+/// the engagement and its start's verification written in one transaction before this returns.
 pub async fn start(
     core: &Core,
     mut start: Start<'_>,
 ) -> Result<(StoredEngagement, Outcome), AppError> {
+    if let Some(path) = start.start_url {
+        check_path(path)?;
+    }
     let (config, known) = config_for_page(core, start.config).await?;
     if !known {
         // Said in the verdict too, so a test reading the log learns its config was not used.
@@ -139,7 +147,8 @@ pub async fn start(
     }
     // Named before its start data is verified, so the log can say whose arrival that was.
     let uuid = Uuid::new_v4();
-    let outcome = verify_and_record(
+    let site = start.data.sender.site.clone();
+    let Judged { outcome, record } = judge(
         core,
         Submission {
             token: start.data.token,
@@ -150,56 +159,66 @@ pub async fn start(
             from_backend: false,
             trial_keys: None,
         },
-        start.data.request,
-        start.data.source,
-    )
-    .await?;
-    let new = NewEngagement {
-        uuid,
-        config_uuid: config.uuid(),
-        action: &action.reference,
-        channel: action.kind.channel(),
-        queue_uuid: Some(queue.uuid),
-        start_url: start.start_url,
-        started_at: now_millis(),
+        start.data.sender,
+    )?;
+    let entry = Entry::Start {
+        engagement: NewEngagement {
+            uuid,
+            config_uuid: config.uuid(),
+            action: action.reference.clone(),
+            channel: action.kind.channel(),
+            queue_uuid: Some(queue.uuid),
+            start_url: start.start_url.map(str::to_owned),
+            started_at: record.received_at,
+            site,
+        },
+        given: given_items(&outcome.verdict),
+        verification: record,
     };
-    let given = given_items(&outcome.verdict);
-    let id = write_transaction(&core.pool, async |tx| {
-        let id = engagements::insert(tx, &new).await?;
-        engagements::add_arrival(tx, id, "start", outcome.verdict.id, new.started_at, &given)
-            .await?;
-        Ok::<_, sqlx::Error>(id)
-    })
-    .await?;
-    let engagement = found(engagements::get(&core.pool, new.uuid).await?, new.uuid)
-        .map_err(|_| anyhow::anyhow!("engagement {id} vanished after insert"))?;
+    match core.recorder.commit(entry).await? {
+        Written::Started { .. } => {}
+        Written::Refused(problem) => return Err(problem.into()),
+        other => return Err(unexpected(&other)),
+    }
+    let engagement = engagements::get(&core.pool, uuid)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("engagement {uuid} vanished after it was written"))?;
     Ok((engagement, outcome))
 }
 
-/// Data added to an engagement: the engagement after it, the verdict, and the arrival's number.
+/// Data added to an engagement: the engagement after it, the verdict, the arrival's number, and
+/// what each item it gave the agent did.
 pub struct Appended {
     pub engagement: StoredEngagement,
     pub outcome: Outcome,
     pub arrival: i64,
+    pub given: Vec<Given>,
 }
 
 /// Adds data to an active engagement, verified against what it already has signed: from the
 /// page (`appendInteractionData`), or from the customer's backend through the Core API (source
-/// [`Source::CoreApi`]: authenticated, so the Unsigned fields page does not apply).
+/// [`Source::CoreApi`]: authenticated, so the Unsigned fields page does not apply). Its cost
+/// does not grow with what the engagement holds: a lookup per item it brings, and a full
+/// engagement refuses it (`interaction_full`) before it is verified.
 pub async fn append(core: &Core, uuid: Uuid, data: Arriving<'_>) -> Result<Appended, AppError> {
-    let engagement = found(engagements::get(&core.pool, uuid).await?, uuid)?;
+    let engagement = get(core, uuid).await?;
     if !engagement.state.accepts_data() {
-        return Err(finalised(engagement.state).into());
+        return Err(takes_no_data(engagement.state).into());
     }
-    let mut connection = core.pool.acquire().await?;
-    let signed_before: HashSet<String> = engagements::items(&mut connection, engagement.id)
-        .await?
-        .into_iter()
-        .filter(|item| item.provenance.is_signed())
-        .map(|item| item.key().to_owned())
-        .collect();
-    drop(connection);
-    let outcome = verify_and_record(
+    // The request alone is less than the arrival will hold: a full engagement says so before
+    // anything is verified; the write checks the arrival's whole size again.
+    engagement
+        .held
+        .check_room(0, data.sender.request.len() as u64)?;
+    let keys: Vec<&str> = data.unsigned.iter().map(InteractionItem::key).collect();
+    let signed_before: HashSet<String> =
+        engagements::signed_keys(&core.pool, engagement.id, &keys).await?;
+    let kind = match data.sender.source {
+        Source::CoreApi => ArrivalKind::CoreApi,
+        _ => ArrivalKind::Append,
+    };
+    let from_backend = kind == ArrivalKind::CoreApi;
+    let Judged { outcome, record } = judge(
         core,
         Submission {
             token: data.token,
@@ -207,64 +226,65 @@ pub async fn append(core: &Core, uuid: Uuid, data: Arriving<'_>) -> Result<Appen
             warnings: data.warnings,
             signed_before: Some(&signed_before),
             engagement: Some(uuid),
-            from_backend: data.source == Source::CoreApi,
+            from_backend,
             trial_keys: None,
         },
-        data.request,
-        data.source,
-    )
-    .await?;
-    let given = given_items(&outcome.verdict);
-    let now = now_millis();
-    let kind = match data.source {
-        Source::CoreApi => "core_api",
-        _ => "append",
+        data.sender,
+    )?;
+    let entry = Entry::Arrival {
+        given: given_items(&outcome.verdict),
+        verification: record,
+        engagement_id: engagement.id,
+        engagement_uuid: uuid,
+        kind,
     };
-    let arrival = write_transaction(&core.pool, async |tx| {
-        // Still open, checked under the write lock: an agent may have ended it while this data
-        // was being verified, and an ended interaction takes no more.
-        if let Some(state) = engagements::touch_if_open(tx, engagement.id, now).await? {
-            return Err(AppError::from(finalised(state)));
-        }
-        Ok(
-            engagements::add_arrival(tx, engagement.id, kind, outcome.verdict.id, now, &given)
-                .await?,
-        )
-    })
-    .await?;
-    let engagement = found(engagements::get(&core.pool, uuid).await?, uuid)?;
+    let (arrival, given) = match core.recorder.commit(entry).await? {
+        Written::Arrived { arrival, given } => (arrival, given),
+        Written::Refused(problem) => return Err(problem.into()),
+        other => return Err(unexpected(&other)),
+    };
+    let engagement = get(core, uuid).await?;
     Ok(Appended {
         engagement,
         outcome,
         arrival,
+        given,
     })
 }
 
-fn finalised(state: EngagementState) -> Problem {
-    Problem::new(
-        Code::InteractionFinalised,
-        format!(
-            "This interaction is {}: it takes no more data.",
-            state.as_str()
-        ),
-        "Only an interaction that has not ended accepts data, as on Talkative. Start a new one.",
-    )
+fn unexpected(written: &Written) -> AppError {
+    anyhow::anyhow!("the log's writer answered {written:?} for an engagement's entry").into()
 }
 
-/// An engagement, what its agent sees (each key's latest value) and its arrivals.
+/// An engagement, what its agent sees (each key's latest value, with how it arrived), and one
+/// page of its arrivals with the items each gave.
 pub struct Detail {
     pub engagement: StoredEngagement,
-    pub agent_view: Vec<AgentItem>,
-    pub items: Vec<AgentItem>,
+    pub agent_view: Vec<ViewItem>,
     pub arrivals: Vec<Arrival>,
+    /// The items the arrivals on this page gave the agent, in order.
+    pub items: Vec<AgentItem>,
+    /// The last arrival on this page, when more follow it.
+    pub more_after: Option<i64>,
 }
+
+/// Arrivals a page of an engagement shows unless asked for fewer.
+pub const ARRIVALS_PER_PAGE: u32 = 100;
 
 pub async fn get(core: &Core, uuid: Uuid) -> Result<StoredEngagement, AppError> {
-    found(engagements::get(&core.pool, uuid).await?, uuid)
+    engagements::get(&core.pool, uuid)
+        .await?
+        .ok_or_else(|| not_found(uuid).into())
 }
 
-pub async fn detail(core: &Core, uuid: Uuid) -> Result<Detail, AppError> {
-    detail_of(core, get(core, uuid).await?).await
+/// An engagement and its arrivals after `after` (from the first when `None`), `limit` of them.
+pub async fn detail(
+    core: &Core,
+    uuid: Uuid,
+    after: Option<i64>,
+    limit: u32,
+) -> Result<Detail, AppError> {
+    detail_of(core, get(core, uuid).await?, after, limit).await
 }
 
 /// An engagement by its numeric id (the Core API's), or `interaction_not_found`.
@@ -293,17 +313,42 @@ pub async fn page(
     Ok(engagements::page(&core.pool, offset, limit, newest_first, uuid).await?)
 }
 
-pub async fn detail_of(core: &Core, engagement: StoredEngagement) -> Result<Detail, AppError> {
-    let mut connection = core.pool.acquire().await?;
-    let items = engagements::items(&mut connection, engagement.id).await?;
-    drop(connection);
-    let arrivals = engagements::arrivals(&core.pool, engagement.id).await?;
+pub async fn detail_of(
+    core: &Core,
+    engagement: StoredEngagement,
+    after: Option<i64>,
+    limit: u32,
+) -> Result<Detail, AppError> {
+    let agent_view = engagements::agent_view(&core.pool, engagement.id).await?;
+    let (arrivals, more) = engagements::arrivals(&core.pool, engagement.id, after, limit).await?;
+    let items = match (arrivals.first(), arrivals.last()) {
+        (Some(first), Some(last)) => {
+            engagements::items_of_arrivals(&core.pool, engagement.id, first.arrival, last.arrival)
+                .await?
+        }
+        _ => Vec::new(),
+    };
+    let more_after = more.then(|| arrivals.last().map(|a| a.arrival)).flatten();
     Ok(Detail {
-        agent_view: agent_view(&items),
         engagement,
-        items,
+        agent_view,
         arrivals,
+        items,
+        more_after,
     })
+}
+
+/// What the agent of engagement `id` sees.
+pub async fn agent_view(core: &Core, id: i64) -> Result<Vec<ViewItem>, AppError> {
+    Ok(engagements::agent_view(&core.pool, id).await?)
+}
+
+/// What the agents of `ids` see, in one read (a list page with its data included).
+pub async fn agent_views(
+    core: &Core,
+    ids: &[i64],
+) -> Result<HashMap<i64, Vec<ViewItem>>, AppError> {
+    Ok(engagements::agent_views(&core.pool, ids).await?)
 }
 
 /// Which engagement a verification was an arrival of, if any.
@@ -323,9 +368,16 @@ pub async fn arrival_of(core: &Core, verification: Uuid) -> Result<Option<Arriva
         }))
 }
 
-/// The newest engagements first.
-pub async fn list(core: &Core, limit: u32) -> Result<Vec<StoredEngagement>, AppError> {
-    Ok(engagements::list(&core.pool, limit).await?)
+/// At most `limit` engagements older than `before` (an id), newest first, whether older ones
+/// remain, and how many there are (and are newer than the first shown).
+pub async fn list(
+    core: &Core,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<(Vec<StoredEngagement>, bool, u64, u64), AppError> {
+    let (rows, more) = engagements::list(&core.pool, before, limit).await?;
+    let (total, newer) = engagements::count_around(&core.pool, rows.first().map(|e| e.id)).await?;
+    Ok((rows, more, total, newer))
 }
 
 /// The agent ends it: the page gets `exitInteraction`, then the feedback step.
@@ -395,15 +447,4 @@ fn given_items(verdict: &Verdict) -> Vec<AgentItem> {
             position: 0,
         })
         .collect()
-}
-
-fn found(engagement: Option<StoredEngagement>, uuid: Uuid) -> Result<StoredEngagement, AppError> {
-    engagement.ok_or_else(|| {
-        Problem::new(
-            Code::InteractionNotFound,
-            format!("No interaction with UUID {uuid}."),
-            "Use the uuid its start answered with (the widget keeps it for the page).",
-        )
-        .into()
-    })
 }

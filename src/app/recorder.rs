@@ -1,18 +1,32 @@
-//! Records interactions off the request path. A verify handler pushes its record into a shared
-//! buffer and returns; it never waits on SQLite. Writes happen in one transaction every
-//! [`WRITE_INTERVAL`], at once when a reader asks for a flush, and at shutdown, one at a time.
+//! Records what requests leave behind, off the request path, through one writer. Two kinds:
+//!
+//! - **Verifications on their own** (the verify endpoint, the playground): the handler pushes its
+//!   record into a shared buffer and answers; it never waits on SQLite. Buffered records are
+//!   written in one transaction every [`WRITE_INTERVAL`], at once when a reader asks for a
+//!   flush, and at shutdown. Writing each before answering measured 0.34–0.38 of the bare
+//!   endpoint's throughput against 0.80–0.87 (benches/README.md), so a crash can lose the last
+//!   interval's records; how many it answered is counted where a crash cannot take it
+//!   (`storage/acknowledged.rs`), and the next start says how many were lost.
+//! - **Arrivals of engagements** (the widget's starts and appends, the Core API's writes):
+//!   [`Recorder::commit`] waits until the entry is written, together with whatever else waits
+//!   (many entries per transaction), and returns what writing it did: an arrival and the
+//!   verification that judged it land in one transaction, or not at all.
+//!
 //! Readers call [`Recorder::flush`] (or [`Recorder::read`]) first, so they always see every
 //! verification made before their request.
 //!
-//! Bounds: the buffer keeps at most `retention` unwritten records (one pushed out is one the
-//! write's pruning would have deleted unseen, so SQLite work per write is capped under load), and
-//! at most [`Recorder::max_pending_bytes`]: a record that would pass it waits for a write
-//! (backpressure) rather than being dropped. While traffic outruns the log, timed writes come
-//! every [`OVERLOADED_WRITE_INTERVAL`] instead, since each would only refresh the copy on disk.
+//! Bounds: the buffer keeps at most `retention.rows` unwritten verifications (one pushed out is
+//! one the write's pruning would have deleted unseen: the oldest of the site with the most
+//! waiting, as pruning chooses), and at most [`Recorder::max_pending_bytes`]: a record that
+//! would pass it waits for a write (backpressure) rather than being dropped. While traffic
+//! outruns the log, timed writes come every [`OVERLOADED_WRITE_INTERVAL`] instead. Each write
+//! prunes first what the budget does not keep (`storage/retention.rs`), counting with the
+//! writer's [`Ledger`].
 //!
-//! A write that fails (a full disk, typically) keeps its records for the next attempt, within the
-//! same bounds. While the last write failed, readers get [`LogUnavailable`] instead of a log that
-//! silently lacks verifications, new records no longer wait for room (that would stall
+//! A write that fails (a full disk, typically) keeps its verifications for the next attempt,
+//! within the same bounds, and refuses the arrivals waiting on it (`log_unavailable`: nothing of
+//! them was kept). While the last write failed, readers get [`LogUnavailable`] instead of a log
+//! that silently lacks verifications, new records no longer wait for room (that would stall
 //! verification on a dead disk), and what the bound then pushes out is counted as lost;
 //! [`Recorder::health`] reports both.
 //!
@@ -27,13 +41,17 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use sqlx::SqlitePool;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::domain::problem::{Code, Problem};
-use crate::storage::interactions::{NewInteraction, Retention, insert_batch};
+use crate::domain::site::Site;
+use crate::storage::acknowledged::Answered;
+use crate::storage::batch::{self, Entry, Written};
+use crate::storage::interactions::NewInteraction;
+use crate::storage::retention::{Ledger, Retention};
 
 /// How often buffered records are written when nobody asks. Also the most of the log a crash
 /// (not a graceful stop) can lose.
@@ -51,10 +69,20 @@ pub struct Recorder {
     shared: Arc<Shared>,
 }
 
+/// What the recorder is given at start.
+pub struct Accounts {
+    /// The count of answered records, beside the database.
+    pub answered: Answered,
+    /// Lost in crashes, as found at starts (this one included), in the database's life.
+    pub lost_in_crashes: u64,
+    /// Of those, found at this start: what the last run answered and never wrote.
+    pub lost_at_start: u64,
+}
+
 struct Shared {
     pool: SqlitePool,
     retention: Retention,
-    /// Most records `pending` holds: `retention.rows`, at least 1.
+    /// Most verifications `pending` holds: `retention.rows`, at least 1.
     capacity: usize,
     /// Most bytes `pending` holds before a new record waits for a write (one record always fits).
     max_pending_bytes: usize,
@@ -66,31 +94,45 @@ struct Shared {
     /// Held for the whole of a write, so writes land in the order their records were taken.
     writing: tokio::sync::Mutex<Writer>,
     closing: Notify,
+    /// An entry waits to be written: the writer writes at once.
+    wake: Notify,
     /// Counts records as they are buffered, for whoever follows the log live (streams and
     /// waits): they read what is new (a read flushes first) when it moves. Touched only while
     /// someone follows, so the verify path pays a counter read otherwise.
     recorded: tokio::sync::watch::Sender<u64>,
+    answered: Answered,
+    lost_in_crashes: u64,
 }
 
 impl Recorder {
-    /// Starts the timed writer. It runs until [`Recorder::close`].
-    pub fn spawn(pool: SqlitePool, retention: Retention) -> (Self, JoinHandle<()>) {
+    /// Starts the writer. It runs until [`Recorder::close`].
+    pub fn spawn(
+        pool: SqlitePool,
+        retention: Retention,
+        accounts: Accounts,
+    ) -> (Self, JoinHandle<()>) {
         let shared = Arc::new(Shared {
             pool,
             retention,
             capacity: usize::try_from(retention.rows.max(1)).unwrap_or(usize::MAX),
             max_pending_bytes: Self::max_pending_bytes(retention),
             pending: Mutex::new(Pending::default()),
-            outage: Mutex::new(Outage::default()),
+            outage: Mutex::new(Outage {
+                lost: accounts.lost_at_start,
+                ..Outage::default()
+            }),
             failing: AtomicBool::new(false),
             writing: tokio::sync::Mutex::new(Writer {
                 last_write: Instant::now(),
-                log_bytes: None,
+                ledger: None,
             }),
             closing: Notify::new(),
+            wake: Notify::new(),
             recorded: tokio::sync::watch::Sender::new(0),
+            answered: accounts.answered,
+            lost_in_crashes: accounts.lost_in_crashes,
         });
-        let handle = tokio::spawn(timed_writes(Arc::clone(&shared)));
+        let handle = tokio::spawn(writes(Arc::clone(&shared)));
         (Self { shared }, handle)
     }
 
@@ -101,24 +143,46 @@ impl Recorder {
         eighth.min(MAX_PENDING_BYTES)
     }
 
-    /// Buffers a record for the next write. Waits on SQLite only when the buffer's byte bound
-    /// is reached, i.e. while huge records arrive faster than the disk takes them, and never
-    /// while the log cannot be written (the oldest unwritten records are shed instead).
+    /// Buffers a verification for the next write and counts it answered. Waits on SQLite only
+    /// when the buffer's byte bound is reached, i.e. while huge records arrive faster than the
+    /// disk takes them, and never while the log cannot be written (the oldest unwritten records
+    /// are shed instead).
     pub async fn record(&self, interaction: NewInteraction) {
-        let mut interaction = Some(interaction);
+        self.push(Entry::Alone(interaction), None).await;
+    }
+
+    /// Writes `entry` with whatever else waits, and returns what writing it did. A write that
+    /// fails refuses it (`log_unavailable`), and nothing of it is kept.
+    pub async fn commit(&self, entry: Entry) -> Result<Written, LogUnavailable> {
+        let (sender, receiver) = oneshot::channel();
+        self.push(entry, Some(sender)).await;
+        self.shared.wake.notify_one();
+        receiver.await.unwrap_or_else(|_| {
+            Err(LogUnavailable {
+                error: "the server is stopping".to_owned(),
+                unwritten: 0,
+            })
+        })
+    }
+
+    async fn push(&self, entry: Entry, waiter: Option<Waiter>) {
+        let mut queued = Some(Queued { entry, waiter });
         loop {
             let failing = self.shared.failing.load(Ordering::Relaxed);
             let pushed = {
                 let mut pending = self.shared.pending();
-                let size = interaction.as_ref().map_or(0, NewInteraction::bytes);
+                let size = queued.as_ref().map_or(0, |q| q.entry.bytes());
                 if !failing
-                    && !pending.records.is_empty()
+                    && !pending.entries.is_empty()
                     && pending.bytes.saturating_add(size) > self.shared.max_pending_bytes
                 {
                     None
                 } else {
-                    let record = interaction.take().expect("pushed at most once");
-                    let pushed_out = pending.push(record, self.shared.capacity);
+                    let queued = queued.take().expect("pushed at most once");
+                    if queued.waiter.is_none() {
+                        self.shared.answered.add(1);
+                    }
+                    let pushed_out = pending.push(queued, self.shared.capacity);
                     let shed = if failing {
                         pending.shed_bytes(self.shared.max_pending_bytes)
                     } else {
@@ -132,7 +196,7 @@ impl Recorder {
                 // like them.
                 Some((pushed_out, shed)) => {
                     if !shed.is_empty() {
-                        self.shared.count_lost(&shed);
+                        self.shared.count_lost(shed.len());
                     }
                     drop((pushed_out, shed));
                     if self.shared.recorded.receiver_count() > 0 {
@@ -162,34 +226,55 @@ impl Recorder {
         if batch.is_empty() {
             return Ok(());
         }
-        let written = self.shared.write(batch, &mut writer.log_bytes).await;
+        let written = self.shared.write(batch, &mut writer).await;
         writer.last_write = Instant::now();
         written
     }
 
     /// Drops what is buffered unwritten: a reset is about to wipe the log anyway, and records
-    /// queued before it must not land after it.
+    /// queued before it must not land after it. Arrivals waiting on a write are refused.
     pub async fn discard(&self) {
         let mut writer = self.shared.writing.lock().await;
-        // The reset that follows changes the log's size behind the writer's back.
-        writer.log_bytes = None;
-        drop(self.shared.take_pending());
+        // The reset that follows changes what is kept behind the writer's back.
+        writer.ledger = None;
+        let dropped = self.shared.take_pending();
+        let answered = dropped.answered_records();
+        for waiter in dropped.waiters.into_iter().flatten() {
+            let _ = waiter.send(Err(LogUnavailable {
+                error: "the log was reset while this waited to be written".to_owned(),
+                unwritten: 0,
+            }));
+        }
+        // Accounted for (dropped on purpose): a crash later does not count them lost.
+        let accounted = crate::storage::write_transaction(&self.shared.pool, async |tx| {
+            crate::storage::acknowledged::account(tx, answered).await
+        });
+        if let Err(error) = accounted.await {
+            tracing::warn!(%error, "could not note the records a reset dropped");
+        }
         self.shared.set_failing(None);
+    }
+
+    /// Something other than the writer deleted from the log or the engagements (a delete, a
+    /// clear): the writer reads what is kept again before its next write.
+    pub async fn kept_changed(&self) {
+        self.shared.writing.lock().await.ledger = None;
     }
 
     /// The log's state for `/health`.
     pub fn health(&self) -> LogHealth {
-        let unwritten = self.shared.pending().records.len();
+        let unwritten = self.shared.pending().entries.len();
         let outage = self.shared.outage();
         LogHealth {
             failing: outage.failing.clone(),
             unwritten,
             lost: outage.lost,
             write_errors: outage.write_errors,
+            lost_in_crashes: self.shared.lost_in_crashes,
         }
     }
 
-    /// Writes what is buffered and stops the timed writer (its task then ends).
+    /// Writes what is buffered and stops the writer (its task then ends).
     pub async fn close(&self) {
         if let Err(unavailable) = self.flush().await {
             tracing::error!(
@@ -248,13 +333,13 @@ impl Recorder {
         self.shared.set_failing(Some(error.clone()));
         LogReadError::Unavailable(LogUnavailable {
             error,
-            unwritten: self.shared.pending().records.len(),
+            unwritten: self.shared.pending().entries.len(),
         })
     }
 
     /// A read of the log succeeded: with nothing left unwritten, the log is whole again.
     fn read_succeeded(&self) {
-        if self.shared.failing.load(Ordering::Relaxed) && self.shared.pending().records.is_empty() {
+        if self.shared.failing.load(Ordering::Relaxed) && self.shared.pending().entries.is_empty() {
             self.shared.set_failing(None);
         }
     }
@@ -282,18 +367,22 @@ pub struct LogHealth {
     pub failing: Option<String>,
     /// Records verified but not yet written.
     pub unwritten: usize,
-    /// Records shed since start because writes failed for longer than the buffer could hold.
+    /// Answered and never written, since this start: shed because writes failed for longer than
+    /// the buffer could hold, and what the last run's crash lost (found at this start).
     pub lost: u64,
     /// Writes that failed since start.
     pub write_errors: u64,
+    /// Answered and never written because the server was killed before writing them, in the
+    /// database's life (found at starts).
+    pub lost_in_crashes: u64,
 }
 
 /// What the one writer keeps between writes.
 struct Writer {
     /// When the last write was.
     last_write: Instant,
-    /// An upper bound of the log's bytes, or `None` when unknown (see `insert_batch`).
-    log_bytes: Option<i64>,
+    /// What each site holds, or `None` when unknown (see `storage::batch::write`).
+    ledger: Option<Ledger>,
 }
 
 #[derive(Debug, Default)]
@@ -302,6 +391,14 @@ struct Outage {
     lost: u64,
     /// Writes that failed since start (each retried later).
     write_errors: u64,
+}
+
+type Waiter = oneshot::Sender<Result<Written, LogUnavailable>>;
+
+struct Queued {
+    entry: Entry,
+    /// Who waits for this entry to be written; `None` for a verification already answered.
+    waiter: Option<Waiter>,
 }
 
 impl Shared {
@@ -326,33 +423,37 @@ impl Shared {
         outage.failing = error;
     }
 
-    fn count_lost(&self, records: &[NewInteraction]) {
-        self.outage().lost += records.len() as u64;
+    fn count_lost(&self, records: usize) {
+        self.outage().lost += records as u64;
         tracing::error!(
-            lost = records.len(),
+            lost = records,
             "the interaction log cannot be written and its buffer is full; oldest records dropped"
         );
     }
 
-    /// Writes `batch` (a few attempts). On failure its records go back in front of the buffer.
-    async fn write(
-        &self,
-        mut batch: Pending,
-        log_bytes: &mut Option<i64>,
-    ) -> Result<(), LogUnavailable> {
+    /// Writes `batch` (a few attempts) and tells those waiting what it did. On failure the
+    /// verifications go back in front of the buffer, and those waiting are refused.
+    async fn write(&self, mut batch: Pending, writer: &mut Writer) -> Result<(), LogUnavailable> {
         let mut error = String::new();
         for attempt in 1..=WRITE_ATTEMPTS {
-            let records = batch.records.make_contiguous();
-            let inserted = insert_batch(
+            let accounted = batch.answered_records() + batch.accounted_unwritten;
+            let entries = batch.entries.make_contiguous();
+            let written = batch::write(
                 &self.pool,
-                records,
+                entries,
                 &batch.last_use,
                 self.retention,
-                log_bytes,
+                &mut writer.ledger,
+                accounted,
             );
-            match inserted.await {
-                Ok(()) => {
+            match written.await {
+                Ok(results) => {
                     self.set_failing(None);
+                    for (waiter, result) in batch.waiters.drain(..).zip(results) {
+                        if let Some(waiter) = waiter {
+                            let _ = waiter.send(Ok(result));
+                        }
+                    }
                     return Ok(());
                 }
                 Err(failure) => {
@@ -364,6 +465,14 @@ impl Shared {
                 tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
             }
         }
+        let unavailable = |unwritten| LogUnavailable {
+            error: error.clone(),
+            unwritten,
+        };
+        // Those waiting are told now; only what was answered already waits for another try.
+        for waiter in batch.take_waiting() {
+            let _ = waiter.send(Err(unavailable(0)));
+        }
         let (unwritten, shed) = {
             let mut pending = self.pending();
             let newer = std::mem::take(&mut *pending);
@@ -371,69 +480,138 @@ impl Shared {
             *pending = batch;
             // Past the row bound, the oldest would be pruned by the write anyway; past the
             // byte bound, they are lost.
-            while pending.records.len() > self.capacity {
-                pending.pop_oldest();
-            }
+            while pending.answered_records() as usize > self.capacity
+                && pending.push_out().is_some()
+            {}
             let shed = pending.shed_bytes(self.max_pending_bytes);
-            (pending.records.len(), shed)
+            (pending.entries.len(), shed)
         };
         self.set_failing(Some(error.clone()));
         self.outage().write_errors += 1;
         if !shed.is_empty() {
-            self.count_lost(&shed);
+            self.count_lost(shed.len());
         }
         tracing::error!(%error, unwritten, "the interaction log cannot be written; kept in memory");
-        Err(LogUnavailable { error, unwritten })
+        Err(unavailable(unwritten))
     }
 }
 
-/// Unwritten records (newest `retention` only) and the latest use of each key among all of them.
+/// Unwritten entries (verifications: the newest `retention` only), who waits for each, and the
+/// latest use of each key among all of them.
 #[derive(Default)]
 struct Pending {
-    records: VecDeque<NewInteraction>,
-    /// What `records` take, as [`NewInteraction::bytes`] counts.
+    entries: VecDeque<Entry>,
+    /// One per entry, in step with `entries`.
+    waiters: VecDeque<Option<Waiter>>,
+    /// What `entries` take, as [`Entry::bytes`] counts.
     bytes: usize,
     last_use: HashMap<Uuid, i64>,
+    /// Answered verifications waiting, per site: the site with the most gives one up first.
+    answered_by_site: HashMap<Site, usize>,
+    /// Answered verifications dropped unwritten (pushed out, shed) since the last write: the
+    /// next write notes them accounted for, so that a crash does not count them again.
+    accounted_unwritten: u64,
     /// Some record was pushed out unwritten: the next write replaces the whole log.
     overflowed: bool,
 }
 
 impl Pending {
-    /// Adds a record; returns the oldest one if the buffer was full.
-    fn push(&mut self, record: NewInteraction, capacity: usize) -> Option<NewInteraction> {
-        if let Some(key) = record.key_used {
-            let latest = self.last_use.entry(key).or_insert(record.received_at);
-            *latest = (*latest).max(record.received_at);
+    /// Adds an entry; returns the verification it pushed out if the buffer was full.
+    fn push(&mut self, queued: Queued, capacity: usize) -> Option<Entry> {
+        let Queued { entry, waiter } = queued;
+        let verification = entry.verification();
+        if let Some(key) = verification.key_used {
+            let latest = self.last_use.entry(key).or_insert(verification.received_at);
+            *latest = (*latest).max(verification.received_at);
         }
-        let pushed_out = if self.records.len() >= capacity {
+        let pushed_out = if waiter.is_none() && self.answered_records() as usize >= capacity {
             self.overflowed = true;
-            self.records.pop_front()
+            self.push_out()
         } else {
             None
         };
-        self.bytes =
-            self.bytes + record.bytes() - pushed_out.as_ref().map_or(0, NewInteraction::bytes);
-        self.records.push_back(record);
+        if waiter.is_none() {
+            *self
+                .answered_by_site
+                .entry(verification.site.clone())
+                .or_default() += 1;
+        }
+        self.bytes += entry.bytes();
+        self.entries.push_back(entry);
+        self.waiters.push_back(waiter);
         pushed_out
     }
 
+    /// Answered verifications waiting.
+    fn answered_records(&self) -> u64 {
+        self.answered_by_site.values().sum::<usize>() as u64
+    }
+
     fn is_empty(&self) -> bool {
-        self.records.is_empty() && self.last_use.is_empty()
+        self.entries.is_empty() && self.last_use.is_empty()
     }
 
-    fn pop_oldest(&mut self) -> Option<NewInteraction> {
-        let oldest = self.records.pop_front()?;
-        self.bytes -= oldest.bytes();
-        Some(oldest)
+    /// Removes the oldest answered verification of the site with the most waiting: the one the
+    /// write's pruning would delete first.
+    fn push_out(&mut self) -> Option<Entry> {
+        let site = self
+            .answered_by_site
+            .iter()
+            .max_by_key(|(_, count)| **count)
+            .map(|(site, _)| site.clone())?;
+        let index = self
+            .entries
+            .iter()
+            .zip(&self.waiters)
+            .position(|(entry, waiter)| waiter.is_none() && entry.verification().site == site)?;
+        self.remove(index)
     }
 
-    /// Drops the oldest records until the rest take at most `max_bytes` (one always stays).
-    fn shed_bytes(&mut self, max_bytes: usize) -> Vec<NewInteraction> {
+    /// Removes the entry at `index` (an answered verification), noted accounted for.
+    fn remove(&mut self, index: usize) -> Option<Entry> {
+        let entry = self.entries.remove(index)?;
+        self.waiters.remove(index);
+        self.bytes -= entry.bytes();
+        let site = &entry.verification().site;
+        if let Some(count) = self.answered_by_site.get_mut(site) {
+            *count -= 1;
+            if *count == 0 {
+                self.answered_by_site.remove(site);
+            }
+        }
+        self.accounted_unwritten += 1;
+        Some(entry)
+    }
+
+    /// Drops the oldest answered verifications until the rest take at most `max_bytes` (one
+    /// always stays).
+    fn shed_bytes(&mut self, max_bytes: usize) -> Vec<Entry> {
         let mut shed = Vec::new();
-        while self.bytes > max_bytes && self.records.len() > 1 {
-            shed.extend(self.pop_oldest());
+        while self.bytes > max_bytes && self.entries.len() > 1 {
+            let Some(index) = self.waiters.iter().position(Option::is_none) else {
+                break;
+            };
+            shed.extend(self.remove(index));
         }
         shed
+    }
+
+    /// Takes out the entries someone waits for, and their waiters.
+    fn take_waiting(&mut self) -> Vec<Waiter> {
+        let mut waiting = Vec::new();
+        let mut index = 0;
+        while index < self.entries.len() {
+            if self.waiters[index].is_some() {
+                let entry = self.entries.remove(index);
+                if let Some(entry) = entry {
+                    self.bytes -= entry.bytes();
+                }
+                waiting.extend(self.waiters.remove(index).flatten());
+            } else {
+                index += 1;
+            }
+        }
+        waiting
     }
 
     /// Puts `newer` (recorded after these) behind these records.
@@ -442,8 +620,13 @@ impl Pending {
             let latest = self.last_use.entry(key).or_insert(used);
             *latest = (*latest).max(used);
         }
+        for (site, count) in newer.answered_by_site {
+            *self.answered_by_site.entry(site).or_default() += count;
+        }
         self.bytes += newer.bytes;
-        self.records.extend(newer.records);
+        self.entries.extend(newer.entries);
+        self.waiters.extend(newer.waiters);
+        self.accounted_unwritten += newer.accounted_unwritten;
         self.overflowed |= newer.overflowed;
     }
 
@@ -454,26 +637,34 @@ impl Pending {
     }
 }
 
-async fn timed_writes(shared: Arc<Shared>) {
+/// The writer: at once when an entry waits to be written, else every [`WRITE_INTERVAL`].
+async fn writes(shared: Arc<Shared>) {
     let mut ticker = tokio::time::interval(WRITE_INTERVAL);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let tick = tokio::select! {
-            tick = ticker.tick() => tick,
+            tick = ticker.tick() => Some(tick),
+            () = shared.wake.notified() => None,
             () = shared.closing.notified() => return,
         };
         let mut writer = shared.writing.lock().await;
         let batch = {
             let mut pending = shared.pending();
-            if !pending.timed_write_due(tick.saturating_duration_since(writer.last_write)) {
+            let due = match tick {
+                Some(tick) => {
+                    pending.timed_write_due(tick.saturating_duration_since(writer.last_write))
+                }
+                None => !pending.is_empty(),
+            };
+            if !due {
                 continue;
             }
             std::mem::take(&mut *pending)
         };
         // A failure is logged and its records kept; the next tick or reader tries again.
-        let _ = shared.write(batch, &mut writer.log_bytes).await;
+        let _ = shared.write(batch, &mut writer).await;
         // The tick's own instant, so that five ticks later is exactly 10 s later.
-        writer.last_write = tick;
+        writer.last_write = tick.unwrap_or_else(Instant::now);
     }
 }
 
@@ -482,23 +673,33 @@ mod tests {
     use bytestring::ByteString;
     use uuid::Uuid;
 
-    use super::{NewInteraction, OVERLOADED_WRITE_INTERVAL, Pending, WRITE_INTERVAL};
+    use super::{Entry, OVERLOADED_WRITE_INTERVAL, Pending, Queued, WRITE_INTERVAL};
+    use crate::domain::site::Site;
+    use crate::storage::interactions::NewInteraction;
 
-    fn record(received_at: i64) -> NewInteraction {
-        NewInteraction {
-            id: Uuid::new_v4(),
-            received_at,
-            status: "absent",
-            rejected: 0,
-            request: ByteString::from_static("{}"),
-            verdict: ByteString::from_static("{}"),
-            key_used: None,
-            source: crate::storage::interactions::Source::Api,
-            engagement: None,
-            accepted: 0,
-            codes: Vec::new(),
-            items: Default::default(),
+    fn record(received_at: i64, site: &Site) -> Queued {
+        Queued {
+            entry: Entry::Alone(NewInteraction {
+                id: Uuid::new_v4(),
+                received_at,
+                status: "absent",
+                rejected: 0,
+                request: ByteString::from_static("{}"),
+                verdict: ByteString::from_static("{}"),
+                key_used: None,
+                source: crate::storage::interactions::Source::Api,
+                engagement: None,
+                site: site.clone(),
+                accepted: 0,
+                codes: Vec::new(),
+                items: Default::default(),
+            }),
+            waiter: None,
         }
+    }
+
+    fn received(entry: &Entry) -> i64 {
+        entry.verification().received_at
     }
 
     #[test]
@@ -510,9 +711,9 @@ mod tests {
     fn records_within_retention_are_written_at_every_tick() {
         let mut pending = Pending::default();
         for at in 0..3 {
-            assert!(pending.push(record(at), 3).is_none());
+            assert!(pending.push(record(at, &Site::direct()), 3).is_none());
         }
-        assert_eq!(pending.records.len(), 3);
+        assert_eq!(pending.entries.len(), 3);
         assert!(pending.timed_write_due(WRITE_INTERVAL));
     }
 
@@ -520,13 +721,17 @@ mod tests {
     fn once_records_are_pushed_out_timed_writes_wait_for_the_overloaded_interval() {
         let mut pending = Pending::default();
         let pushed_out: Vec<i64> = (0..4)
-            .filter_map(|at| pending.push(record(at), 3))
-            .map(|r| r.received_at)
+            .filter_map(|at| pending.push(record(at, &Site::direct()), 3))
+            .map(|r| received(&r))
             .collect();
         // The oldest went back to the caller; the newest three remain, in order.
         assert_eq!(pushed_out, [0]);
-        let kept: Vec<i64> = pending.records.iter().map(|r| r.received_at).collect();
+        let kept: Vec<i64> = pending.entries.iter().map(received).collect();
         assert_eq!(kept, [1, 2, 3]);
+        assert_eq!(
+            pending.accounted_unwritten, 1,
+            "pushed out is accounted for"
+        );
         for ticks in 1..5 {
             assert!(
                 !pending.timed_write_due(WRITE_INTERVAL * ticks),
@@ -537,7 +742,25 @@ mod tests {
 
         // A write takes the buffer; what follows starts at the normal pace again.
         let _written = std::mem::take(&mut pending);
-        assert!(pending.push(record(4), 3).is_none());
+        assert!(pending.push(record(4, &Site::direct()), 3).is_none());
         assert!(pending.timed_write_due(WRITE_INTERVAL));
+    }
+
+    #[test]
+    fn a_full_buffer_pushes_out_the_oldest_of_the_site_with_the_most_waiting() {
+        let mut pending = Pending::default();
+        let (tests, page) = (Site::direct(), Site::of_origin("http://evil.example"));
+        assert!(pending.push(record(0, &tests), 4).is_none());
+        for at in 1..4 {
+            assert!(pending.push(record(at, &page), 4).is_none());
+        }
+        // The page floods on: its own oldest go, the tests' record stays.
+        let pushed_out: Vec<i64> = (4..7)
+            .filter_map(|at| pending.push(record(at, &page), 4))
+            .map(|r| received(&r))
+            .collect();
+        assert_eq!(pushed_out, [1, 2, 3]);
+        let kept: Vec<i64> = pending.entries.iter().map(received).collect();
+        assert_eq!(kept, [0, 4, 5, 6]);
     }
 }

@@ -6,9 +6,10 @@ use std::collections::HashSet;
 use bytestring::ByteString;
 use uuid::Uuid;
 
-use super::Core;
+use super::{AppError, Core};
 use crate::domain::InteractionItem;
-use crate::domain::problem::{Code, Warning};
+use crate::domain::problem::{Code, Problem, Warning};
+use crate::domain::site::Site;
 use crate::jws;
 use crate::jws::KeyRing;
 use crate::storage::interactions::{NewInteraction, Source, codes_of, items_of};
@@ -57,37 +58,70 @@ impl<'a> Submission<'a> {
     }
 }
 
+/// Who sent a verification, for the log: the source it names, the site whose share of the
+/// budget it counts against, and the request as received (kept in the log).
+pub struct Sender {
+    pub request: ByteString,
+    pub source: Source,
+    pub site: Site,
+}
+
+/// A verdict, and the log's record of it, not yet kept.
+pub struct Judged {
+    pub outcome: Outcome,
+    pub record: NewInteraction,
+}
+
 /// Verifies against the current in-memory keys and allowlist (no database read) and queues the
-/// interaction for the recorder (which waits only when its byte bound is reached). `request` is
-/// the request as received, kept in the log.
+/// interaction for the recorder (which waits only when its byte bound is reached). A private
+/// key passed as the token is refused before anything is kept ([`refuse_private_key`]).
 pub async fn verify_and_record(
     core: &Core,
     submission: Submission<'_>,
-    request: ByteString,
-    source: Source,
-) -> anyhow::Result<Outcome> {
+    sender: Sender,
+) -> Result<Outcome, AppError> {
+    let Judged { outcome, record } = judge(core, submission, sender)?;
+    core.recorder.record(record).await;
+    Ok(outcome)
+}
+
+/// Verifies as [`verify_and_record`] does, and makes the log's record without keeping it: an
+/// engagement's arrival is kept with the record, in one write (`app/engagements.rs`).
+pub fn judge(core: &Core, submission: Submission<'_>, sender: Sender) -> Result<Judged, AppError> {
+    refuse_private_key(submission.token)?;
     let received_at = now_millis();
     let engagement = submission.engagement;
     let verdict = verify(core, received_at, submission);
     core.metrics.record_verdict(&verdict);
-    let json = verdict_json(&verdict)?;
-    core.recorder
-        .record(NewInteraction {
-            id: verdict.id,
-            received_at,
-            status: verdict.signature.status.as_str(),
-            rejected: i64::try_from(verdict.rejected.len()).unwrap_or(i64::MAX),
-            request,
-            verdict: json.clone(),
-            key_used: verdict.signature.key_id,
-            source,
-            engagement,
-            accepted: i64::try_from(verdict.accepted.len()).unwrap_or(i64::MAX),
-            codes: codes_of(&verdict),
-            items: items_of(&verdict),
-        })
-        .await;
-    Ok(Outcome { verdict, json })
+    let json = verdict_json(&verdict).map_err(anyhow::Error::new)?;
+    let record = NewInteraction {
+        id: verdict.id,
+        received_at,
+        status: verdict.signature.status.as_str(),
+        rejected: i64::try_from(verdict.rejected.len()).unwrap_or(i64::MAX),
+        request: sender.request,
+        verdict: json.clone(),
+        key_used: verdict.signature.key_id,
+        source: sender.source,
+        engagement,
+        site: sender.site,
+        accepted: i64::try_from(verdict.accepted.len()).unwrap_or(i64::MAX),
+        codes: codes_of(&verdict),
+        items: items_of(&verdict),
+    };
+    Ok(Judged {
+        outcome: Outcome { verdict, json },
+        record,
+    })
+}
+
+/// A private key where the token goes: refused, so that the request holding it is neither
+/// recorded nor answered with a verdict that would repeat it.
+pub fn refuse_private_key(token: Option<&str>) -> Result<(), Problem> {
+    match token.and_then(crate::domain::signing_key::private_key_in_token) {
+        Some(problem) => Err(problem),
+        None => Ok(()),
+    }
 }
 
 /// The verdict [`verify_and_record`] would give, without recording it: the playground's

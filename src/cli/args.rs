@@ -108,6 +108,16 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allowed_hosts: Vec<AllowedHost>,
+    /// The address of a reverse proxy in front of this server (repeatable). Only requests from
+    /// it may say, in `Forwarded` or `X-Forwarded-Host`/`-Proto`, which host and scheme a client
+    /// used; from anyone else those headers are ignored, so no client can pose as this server's
+    /// own origin to pass the same-origin checks.
+    #[arg(
+        long = "trusted-proxy",
+        env = "TALKATIVE_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// What the Unsigned fields page is matched against: an item's `name` (its `label` when it
     /// has none; the default), or always its `label`. Talkative does not document which
     /// (docs/talkative-compat.md); verdicts warn when the two would decide differently.
@@ -174,6 +184,7 @@ impl ServeArgs {
             verify_rate_limit: self.verify_rate_limit,
             rate_limit_loopback: self.rate_limit_loopback,
             allowed_hosts: self.allowed_hosts,
+            trusted_proxies: self.trusted_proxies,
             max_followers: crate::configuration::DEFAULT_MAX_FOLLOWERS,
             max_followers_per_client: crate::configuration::DEFAULT_MAX_FOLLOWERS_PER_CLIENT,
         })

@@ -97,8 +97,8 @@ impl ConfigFile {
     ) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading the config file {}", path.display()))?;
-        let config: RawConfigFile = toml::from_str(&text)
-            .with_context(|| format!("parsing the config file {}", path.display()))?;
+        let config: RawConfigFile =
+            toml::from_str(&text).map_err(|error| syntax_error(path, &text, &error))?;
         let base = path.parent().unwrap_or(Path::new("."));
         let mut seed = ConfigFile {
             report_only: config.report_only,
@@ -173,9 +173,128 @@ impl ConfigFile {
     }
 }
 
+/// A TOML error without the text it was read from. toml's own message quotes the offending
+/// line, and a config file holds secrets (`token = "tke_…"`): a refusal never repeats one, in
+/// the terminal or in the JSON log. So: where (line and column) and what, with any quoted value
+/// in the message taken out too (serde's "invalid type: string \"…\"" quotes the value).
+fn syntax_error(path: &Path, text: &str, error: &toml::de::Error) -> anyhow::Error {
+    let place = error.span().map_or_else(String::new, |span| {
+        let before = &text.as_bytes()[..span.start.min(text.len())];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
+        // The key the line sets is named (a bare key: never a value), what follows `=` is not.
+        let key = text[line_start..]
+            .lines()
+            .next()
+            .and_then(|content| content.split_once('='))
+            .map(|(key, _)| key.trim())
+            .filter(|key| {
+                !key.is_empty()
+                    && key
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+            })
+            .map_or_else(String::new, |key| format!(" (`{key} = \u{2026}`)"));
+        format!(" at line {line}, column {column}{key}")
+    });
+    anyhow::anyhow!(
+        "parsing the config file {}{place}: {} (the line is not repeated here: a config file \
+         may hold tokens)",
+        path.display(),
+        without_quoted_values(error.message().trim_end())
+    )
+}
+
+/// `message` with what stands between double quotes replaced by `…`, and between backticks
+/// too unless it is a member name (snake_case, at most 32 characters: serde names the unknown
+/// or expected member that way, and that is worth keeping; its "unknown variant `…`" quotes a
+/// value the same way).
+fn without_quoted_values(message: &str) -> String {
+    let is_member_name = |text: &str| {
+        !text.is_empty()
+            && text.len() <= 32
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    };
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find(['"', '`']) {
+        let quote = rest[start..].chars().next().unwrap_or('"');
+        out.push_str(&rest[..=start]);
+        let inside = &rest[start + 1..];
+        let Some(end) = inside.find(quote) else {
+            out.push('\u{2026}');
+            return out;
+        };
+        if quote == '`' && is_member_name(&inside[..end]) {
+            out.push_str(&inside[..end]);
+        } else {
+            out.push('\u{2026}');
+        }
+        out.push(quote);
+        rest = &inside[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_syntax_error_says_where_and_what_but_never_repeats_the_file() {
+        const SECRET: &str = "tke_0123456789abcdefghijklmnopqrstuvwxyzSECRET";
+        for text in [
+            // An unterminated string: toml quotes the whole line, token included.
+            format!("[[api_keys]]\nname = \"CI\"\ntoken = \"{SECRET}\n"),
+            // A value of the wrong type: serde's message quotes the value.
+            format!("report_only = \"{SECRET}\"\n"),
+            format!("unsigned_fields = \"{SECRET}\"\n"),
+            format!("unsigned_field_match = \"{SECRET}\"\n"),
+            format!("[[api_keys]]\nname = \"CI\"\ntoken = {SECRET}\n"),
+        ] {
+            let error = format!("{:#}", load(&text).unwrap_err());
+            assert!(error.contains("emulator.toml"), "{error}");
+            assert!(
+                !error.contains("0123456789abcdef"),
+                "the error repeats the token: {error}"
+            );
+        }
+        let error = format!(
+            "{:#}",
+            load(&format!(
+                "[[api_keys]]\nname = \"CI\"\ntoken = \"{SECRET}\n"
+            ))
+            .unwrap_err()
+        );
+        assert!(error.contains("at line 3, column"), "{error}");
+        assert_eq!(
+            without_quoted_values("invalid type: string \"abc\", expected `a boolean`"),
+            "invalid type: string \"\u{2026}\", expected `\u{2026}`"
+        );
+        assert_eq!(
+            without_quoted_values("unknown field `nonsense`, expected `report_only`"),
+            "unknown field `nonsense`, expected `report_only`",
+            "member names stay"
+        );
+        assert_eq!(
+            without_quoted_values("unknown variant `tke_AbC`, expected `name` or `label`"),
+            "unknown variant `\u{2026}`, expected `name` or `label`"
+        );
+        assert_eq!(
+            without_quoted_values("unclosed \"abc"),
+            "unclosed \"\u{2026}"
+        );
+    }
 
     fn load(text: &str) -> anyhow::Result<ConfigFile> {
         let dir = tempfile::tempdir().unwrap();

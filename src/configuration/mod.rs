@@ -43,6 +43,8 @@ pub struct Settings {
     pub rate_limit_loopback: bool,
     /// Names the server answers to besides loopback names and IP literals.
     pub allowed_hosts: Vec<AllowedHost>,
+    /// Peers whose `Forwarded`/`X-Forwarded-*` headers are believed (`--trusted-proxy`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Most clients that may follow the interaction log live at once (streams and waits).
     pub max_followers: usize,
     /// Of those, the most one client address may hold.
@@ -78,15 +80,21 @@ impl Settings {
 }
 
 impl Settings {
-    /// What the interaction log keeps: rows, and bytes of rows. The bytes are three quarters of
-    /// the disk budget less the write-ahead log's allowance: the rest is SQLite's (pages' and
-    /// overflow chains' slack, free pages, the write-ahead log while a batch is written). At the
-    /// smallest budget the share the log's own files take is largest; `tests/api/bounded.rs`
-    /// floods each of several budgets and checks the files stay within it.
-    pub fn retention(&self) -> crate::storage::interactions::Retention {
-        crate::storage::interactions::Retention {
+    /// What the log keeps: rows, and bytes as `storage/retention.rs` counts them (the pages
+    /// each row takes). The disk budget less what the write-ahead log can hold at its fullest
+    /// (its allowance, and the largest write on top: a batch of at most an eighth of the budget,
+    /// or one whole interaction, a quarter more for the pages pruning touches), and an eighth of
+    /// the rest for the free pages pruning leaves. At the smallest budget the write-ahead log's
+    /// share is largest; `tests/api/bounded.rs` and `tests/api/budget.rs` flood each of several
+    /// budgets through every route a page can reach and check the files stay within it.
+    pub fn retention(&self) -> crate::storage::retention::Retention {
+        let budget = self.interaction_retention_bytes.bytes();
+        let largest_write =
+            (budget / 8).clamp(crate::domain::engagement::Limits::BYTES, 16 * 1024 * 1024);
+        let write_ahead_log = self.write_ahead_log_bytes() + largest_write / 4 * 5;
+        crate::storage::retention::Retention {
             rows: self.interaction_retention,
-            bytes: self.interaction_retention_bytes.bytes() / 4 * 3 - self.write_ahead_log_bytes(),
+            bytes: budget.saturating_sub(write_ahead_log) / 8 * 7,
         }
     }
 
@@ -113,6 +121,7 @@ impl Settings {
             verify_rate_limit: DEFAULT_VERIFY_RATE_LIMIT,
             rate_limit_loopback: false,
             allowed_hosts: Vec::new(),
+            trusted_proxies: Vec::new(),
             max_followers: DEFAULT_MAX_FOLLOWERS,
             max_followers_per_client: DEFAULT_MAX_FOLLOWERS_PER_CLIENT,
             unsigned_field_match: ItemMember::default(),
@@ -187,13 +196,14 @@ impl std::str::FromStr for AllowedHost {
 }
 
 /// A size in bytes, written as a number with an optional unit: `1048576`, `512KiB`, `256MiB`,
-/// `1GiB` (or KB, MB, GB in powers of 1000). At least [`ByteSize::MIN`]: the log must hold a
-/// few of the largest interactions (~500 KB each).
+/// `1GiB` (or KB, MB, GB in powers of 1000). At least [`ByteSize::MIN`]: the budget must hold
+/// a couple of the largest interactions (one takes up to 2 MiB: `domain::engagement::Limits`)
+/// beside the write-ahead log's largest write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ByteSize(u64);
 
 impl ByteSize {
-    pub const MIN: u64 = 4 * 1024 * 1024;
+    pub const MIN: u64 = 8 * 1024 * 1024;
 
     pub fn bytes(self) -> u64 {
         self.0
@@ -230,8 +240,8 @@ impl std::str::FromStr for ByteSize {
             .ok_or_else(|| format!("{raw:?} is not a size such as 256MiB"))?;
         if bytes < Self::MIN {
             return Err(format!(
-                "{raw:?} is below the minimum of 4MiB: the log must hold a few of the largest \
-                 interactions (~500 KB each)"
+                "{raw:?} is below the minimum of 8MiB: the budget must hold a couple of the \
+                 largest interactions (up to 2 MiB each) beside the database's write-ahead log"
             ));
         }
         Ok(Self(bytes))
@@ -245,11 +255,11 @@ mod tests {
     #[test]
     fn sizes_read_with_or_without_units() {
         for (text, bytes) in [
-            ("4194304", 4 << 20),
+            ("8388608", 8 << 20),
             ("256MiB", 256 << 20),
             ("256 mib", 256 << 20),
             ("1GiB", 1 << 30),
-            ("5MB", 5_000_000),
+            ("9MB", 9_000_000),
             ("8192KiB", 8 << 20),
         ] {
             assert_eq!(
@@ -265,6 +275,7 @@ mod tests {
             "-1MiB",
             "10 parsecs",
             "1MiB",
+            "4MiB",
             "99999999999999999999GiB",
         ] {
             assert!(bad.parse::<ByteSize>().is_err(), "{bad}");

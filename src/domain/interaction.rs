@@ -12,6 +12,9 @@ pub const MAX_ITEMS: usize = 100;
 pub const MAX_DATA_BYTES: usize = 8 * 1024;
 /// Characters of one item's `type`.
 pub const MAX_TYPE_CHARS: usize = 64;
+/// Characters of one item's `name`: what Talkative's chatbot article gives for the names its
+/// own systems write (docs/talkative-compat.md); a longer key would not fit Talkative's.
+pub const MAX_NAME_CHARS: usize = 191;
 
 /// One item: `{"name", "label", "data", "type"}`, all strings, `name` optional. The article's
 /// signed format has no `name`; Talkative's widget examples always send one. In a request, other
@@ -106,10 +109,13 @@ pub fn check_limits(items: &[InteractionItem], whose: &str) -> Result<(), Proble
                 "Shorten it: interaction data is shown to an agent, not a place for documents or blobs.",
             ))
         };
-        for (field, text) in [("name", item.name.as_deref()), ("label", Some(&item.label))] {
+        for (field, text, limit) in [
+            ("name", item.name.as_deref(), MAX_NAME_CHARS),
+            ("label", Some(item.label.as_str()), MAX_LABEL_CHARS),
+        ] {
             let chars = text.map_or(0, |t| t.chars().count());
-            if chars > MAX_LABEL_CHARS {
-                return too_large(field, chars, MAX_LABEL_CHARS, "characters");
+            if chars > limit {
+                return too_large(field, chars, limit, "characters");
             }
         }
         if item.data.len() > MAX_DATA_BYTES {
@@ -188,7 +194,7 @@ mod tests {
             (item("a", "", &"t".repeat(MAX_TYPE_CHARS + 1)), "type"),
             (
                 InteractionItem {
-                    name: Some("n".repeat(MAX_LABEL_CHARS + 1)),
+                    name: Some("n".repeat(MAX_NAME_CHARS + 1)),
                     ..item("a", "", "string")
                 },
                 "name",

@@ -8,6 +8,7 @@ pub mod key_name;
 pub mod pem;
 pub mod problem;
 pub mod signing_key;
+pub mod site;
 pub mod unsigned_field_label;
 pub mod widget_config;
 

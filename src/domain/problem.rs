@@ -66,6 +66,11 @@ pub enum Code {
     InteractionNotFound,
     /// The interaction has ended or completed: it takes no more data, and ends once.
     InteractionFinalised,
+    /// The interaction holds as much as one interaction may (arrivals, keys or bytes): it takes
+    /// no more data (domain/engagement.rs, `Limits`).
+    InteractionFull,
+    /// The page a start names (the loader's `path`) is longer than a page address can be.
+    PathTooLong,
     // Core API keys and requests
     /// A Core API key's name or chosen token was refused.
     InvalidApiKey,
@@ -192,6 +197,8 @@ impl Code {
             | Code::QueueOffline
             | Code::InteractionNotFound
             | Code::InteractionFinalised
+            | Code::InteractionFull
+            | Code::PathTooLong
             | Code::InvalidApiKey
             | Code::ApiKeyNotFound
             | Code::UnsupportedInclude

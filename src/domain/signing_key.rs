@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::pkcs8::der::asn1::ObjectIdentifier as Oid;
 use p256::pkcs8::spki::SubjectPublicKeyInfoRef;
-use p256::pkcs8::{EncodePublicKey, LineEnding};
+use p256::pkcs8::{DecodePrivateKey, EncodePublicKey, LineEnding};
 
 use super::pem::{PemError, parse_blocks};
 use crate::domain::problem::{Code, Problem};
@@ -252,20 +252,71 @@ fn invalid_point() -> Problem {
 }
 
 fn private_key_problem(label: &str) -> Problem {
-    let form = match label {
-        "EC PRIVATE KEY" => "a SEC1 EC private key",
-        "PRIVATE KEY" => "a PKCS#8 private key",
-        "ENCRYPTED PRIVATE KEY" => "an encrypted PKCS#8 private key",
-        "OPENSSH PRIVATE KEY" => "an OpenSSH private key",
-        "RSA PRIVATE KEY" => "an RSA private key",
-        _ => "a private key",
-    };
+    let form = private_key_form(label);
     Problem::new(
         Code::PrivateKeyNotAccepted,
         format!("This is {form}. It was not stored."),
         "Upload only the public half, ec_public.pem (`openssl ec -in ec_private.pem -pubout -out ec_public.pem`). \
          The private key belongs on your backend only: since it has been pasted elsewhere, consider it exposed and generate a new pair.",
     )
+}
+
+/// Why `text`, pasted where a signed token goes (the playground's token box, the verify
+/// endpoint's `signedInteractionData`, the widget's `setSignedInteractionData`), is a private
+/// key instead, or `None`. A token is three base64url parts joined by dots; a private key in any
+/// form people paste (PEM of any label, a JWK with `d`, bare base64 of a SEC1 or PKCS #8 DER)
+/// never is, so this costs nothing on a token that could verify. The caller refuses the request
+/// and keeps no copy of it: no log entry, no echo in the answer or the form.
+pub fn private_key_in_token(text: &str) -> Option<Problem> {
+    let trimmed = text.trim();
+    let form = if trimmed.contains("PRIVATE KEY-----") {
+        let label = trimmed
+            .split("-----BEGIN ")
+            .nth(1)
+            .and_then(|rest| rest.split_once("-----"))
+            .map_or("PRIVATE KEY", |(label, _)| label);
+        private_key_form(label)
+    } else if trimmed.starts_with('{') {
+        let value = crate::encoding::strict_json::parse(trimmed.as_bytes()).ok()?;
+        value.as_object()?.get("d")?;
+        "a private JWK"
+    } else if trimmed.contains('.') {
+        return None;
+    } else {
+        let compact: String = trimmed.split_whitespace().collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(compact.as_bytes())
+            .ok()?;
+        if p256::SecretKey::from_sec1_der(&der).is_ok() {
+            "a SEC1 EC private key (base64 DER)"
+        } else if p256::SecretKey::from_pkcs8_der(&der).is_ok() {
+            "a PKCS#8 private key (base64 DER)"
+        } else {
+            return None;
+        }
+    };
+    Some(Problem::new(
+        Code::PrivateKeyNotAccepted,
+        format!(
+            "This is {form}, not a signed token. It was not recorded, and is not repeated here."
+        ),
+        "Sign the interaction data with it on your backend and pass the token that makes (three \
+         base64url parts joined by dots). A private key pasted anywhere but your backend is \
+         exposed: rotate it (make a new pair, upload the new ec_public.pem, then delete the old \
+         key on the Signing Keys page).",
+    ))
+}
+
+fn private_key_form(label: &str) -> &'static str {
+    match label {
+        "EC PRIVATE KEY" => "a SEC1 EC private key",
+        "PRIVATE KEY" => "a PKCS#8 private key",
+        "ENCRYPTED PRIVATE KEY" => "an encrypted PKCS#8 private key",
+        "OPENSSH PRIVATE KEY" => "an OpenSSH private key",
+        "RSA PRIVATE KEY" => "an RSA private key",
+        "JWK" => "a private JWK",
+        _ => "a private key",
+    }
 }
 
 fn wrong_block_problem(label: &str) -> Problem {
@@ -338,6 +389,46 @@ pub(crate) mod tests {
 MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEf83OJ3D2xF1Bg8vub9tLe1gHMzV7
 6e8Tus9uPHvRVEXH8UTNG72bfocs3+257rn0s2ldbqkLJK2KRiMohYjlrQ==
 -----END PUBLIC KEY-----";
+
+    #[test]
+    fn a_private_key_where_a_token_goes_is_named_in_every_form_people_paste() {
+        use p256::pkcs8::EncodePrivateKey;
+        let secret = p256::SecretKey::from_slice(&[7u8; 32]).unwrap();
+        let sec1_pem = secret.to_sec1_pem(LineEnding::LF).unwrap().to_string();
+        let pkcs8_pem = secret.to_pkcs8_pem(LineEnding::LF).unwrap().to_string();
+        let base64 = |der: &[u8]| base64::engine::general_purpose::STANDARD.encode(der);
+        let sec1_der = base64(&secret.to_sec1_der().unwrap());
+        let pkcs8_der = base64(secret.to_pkcs8_der().unwrap().as_bytes());
+        let jwk = r#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}"#;
+        for (pasted, form) in [
+            (sec1_pem.as_str(), "a SEC1 EC private key"),
+            (&format!("  {pkcs8_pem}\n"), "a PKCS#8 private key"),
+            (
+                "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n-----END OPENSSH PRIVATE KEY-----",
+                "an OpenSSH private key",
+            ),
+            (jwk, "a private JWK"),
+            (&sec1_der, "a SEC1 EC private key (base64 DER)"),
+            (&pkcs8_der, "a PKCS#8 private key (base64 DER)"),
+        ] {
+            let problem = private_key_in_token(pasted).expect(form);
+            assert_eq!(problem.code, Code::PrivateKeyNotAccepted, "{form}");
+            assert!(problem.message.contains(form), "{}", problem.message);
+            assert!(!problem.message.contains("MHcCAQEE"), "never echoed");
+            assert!(problem.hint.contains("rotate"), "{}", problem.hint);
+        }
+        // Tokens, broken tokens, a public key and plain text are not private keys.
+        for not_private in [
+            "eyJhbGciOiJFUzI1NiJ9.W10.c2ln",
+            "",
+            "not a token",
+            RFC7515_A3_PEM,
+            r#"{"kty":"EC","crv":"P-256"}"#,
+            "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE",
+        ] {
+            assert_eq!(private_key_in_token(not_private), None, "{not_private}");
+        }
+    }
 
     #[test]
     fn a_public_jwk_is_the_same_key_as_its_pem_and_a_private_one_is_refused() {

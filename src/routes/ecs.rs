@@ -16,7 +16,7 @@ use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::app::engagements::{self, Arriving, Start};
-use crate::app::verification::Outcome;
+use crate::app::verification::{Outcome, Sender};
 use crate::domain::InteractionItem;
 use crate::domain::interaction::check_limits;
 use crate::domain::problem::Warning;
@@ -25,6 +25,7 @@ use crate::jws::payload::items_from_json;
 use crate::routes::api::body::{self, read_json_body};
 use crate::routes::api::engagements::{EngagementView, uuid_of};
 use crate::routes::error::{ApiError, ErrorBody};
+use crate::routes::same_origin::site_of;
 use crate::routes::state::WebState;
 use crate::storage::engagements::StoredEngagement;
 use crate::storage::interactions::Source;
@@ -164,9 +165,12 @@ pub struct ArrivalView {
         (status = 409, description = "`queue_offline`: nothing started (the page gets \
             `presenceFail`).", body = ErrorBody),
         (status = 413, description = "`payload_too_large`.", body = ErrorBody),
-        (status = 422, description = "`unknown_action`, `too_many_items`, `item_too_large`.", body = ErrorBody),
+        (status = 422, description = "`unknown_action`, `too_many_items`, `item_too_large`, \
+            `path_too_long`, `private_key_not_accepted`.", body = ErrorBody),
         (status = 429, description = "`rate_limited` (as the verify endpoint).", body = ErrorBody),
         (status = 500, description = "`internal_error`.", body = ErrorBody),
+        (status = 503, description = "`log_unavailable`: the disk refused the write; nothing \
+            started.", body = ErrorBody),
     ),
     security(())
 )]
@@ -190,8 +194,11 @@ pub async fn start(
                 token: start.signed_interaction_data.as_deref(),
                 unsigned,
                 warnings,
-                request: as_text(&raw)?,
-                source: widget_source(&request),
+                sender: Sender {
+                    request: as_text(&raw)?,
+                    source: widget_source(&request),
+                    site: site_of(&request),
+                },
             },
         },
     )
@@ -210,11 +217,15 @@ pub async fn start(
         (status = 200, description = "Added; the verdict on this data.", body = ArrivalView),
         (status = 400, description = "`invalid_request`.", body = ErrorBody),
         (status = 404, description = "`interaction_not_found`.", body = ErrorBody),
-        (status = 409, description = "`interaction_finalised`: it has ended.", body = ErrorBody),
+        (status = 409, description = "`interaction_finalised`: it has ended; `interaction_full`: \
+            it holds as much as one interaction may.", body = ErrorBody),
         (status = 413, description = "`payload_too_large`.", body = ErrorBody),
-        (status = 422, description = "`too_many_items`, `item_too_large`.", body = ErrorBody),
+        (status = 422, description = "`too_many_items`, `item_too_large`, \
+            `private_key_not_accepted`.", body = ErrorBody),
         (status = 429, description = "`rate_limited`.", body = ErrorBody),
         (status = 500, description = "`internal_error`.", body = ErrorBody),
+        (status = 503, description = "`log_unavailable`: the disk refused the write; nothing of \
+            this data was kept.", body = ErrorBody),
     ),
     security(())
 )]
@@ -236,8 +247,11 @@ pub async fn append(
             token: data.signed_interaction_data.as_deref(),
             unsigned,
             warnings,
-            request: as_text(&raw)?,
-            source: widget_source(&request),
+            sender: Sender {
+                request: as_text(&raw)?,
+                source: widget_source(&request),
+                site: site_of(&request),
+            },
         },
     )
     .await?;

@@ -57,9 +57,11 @@ impl Code {
             | Code::ApiKeyNotFound
             | Code::UnknownWidgetConfig
             | Code::InteractionNotFound => StatusCode::NOT_FOUND,
-            Code::DefaultWidgetConfig | Code::QueueOffline | Code::InteractionFinalised => {
-                StatusCode::CONFLICT
-            }
+            Code::DefaultWidgetConfig
+            | Code::QueueOffline
+            | Code::InteractionFinalised
+            | Code::InteractionFull => StatusCode::CONFLICT,
+            Code::PathTooLong => StatusCode::UNPROCESSABLE_ENTITY,
             Code::UnknownAction => StatusCode::UNPROCESSABLE_ENTITY,
             Code::AlreadyAllowlisted | Code::TooManyActiveKeys => StatusCode::CONFLICT,
             Code::CsrfRejected | Code::HostNotAllowed | Code::CrossSiteRequest => {

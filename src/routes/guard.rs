@@ -3,7 +3,8 @@
 //!
 //! 1. The Host allowlist (DNS rebinding), outermost, so a rebound page gets nothing, not even an
 //!    argon2 run on the password it guessed.
-//! 2. The credential when an admin password is set: the session cookie or the Bearer password.
+//! 2. The credential when an admin password is set: the session cookie or the Bearer password;
+//!    a Core API key always (after the same-origin proof: a page's request looks up no key).
 //! 3. A same-origin proof: always, or for everything but a top-level navigation.
 //! 4. Writes in JSON (the management API).
 //! 5. A form's CSRF token, read from the form body before the handler (which then reads the same
@@ -21,7 +22,7 @@ use actix_web::{HttpMessage, HttpResponse, ResponseError};
 use futures_util::StreamExt;
 
 use crate::domain::problem::Problem;
-use crate::routes::core_api::auth::api_key_refusal;
+use crate::routes::core_api::auth::{api_key_refusal, note_use};
 use crate::routes::core_api::document::CoreApiError;
 use crate::routes::csrf::{self, FORM_FIELD};
 use crate::routes::error::ApiError;
@@ -75,6 +76,20 @@ async fn first_refusal(
     {
         return Some(answer(request, problem));
     }
+    let wants_proof = match family.same_origin() {
+        SameOrigin::Never => false,
+        SameOrigin::UnlessNavigation => !is_top_level_navigation(request.request()),
+        SameOrigin::Always => true,
+    };
+    // A Core API key is looked up only for a request that may use it: a page's is refused
+    // first, so a page can neither make the server look tokens up nor mark a key used.
+    let proof_first = family.credential() == Credential::ApiKey;
+    if wants_proof
+        && proof_first
+        && let Some(problem) = cross_site_refusal(request.request(), family)
+    {
+        return Some(answer(request, problem));
+    }
     let credential = match family.credential() {
         Credential::None => None,
         Credential::Session => session_refusal(request, state),
@@ -84,12 +99,10 @@ async fn first_refusal(
     if credential.is_some() {
         return credential;
     }
-    let wants_proof = match family.same_origin() {
-        SameOrigin::Never => false,
-        SameOrigin::UnlessNavigation => !is_top_level_navigation(request.request()),
-        SameOrigin::Always => true,
-    };
-    if wants_proof && let Some(problem) = cross_site_refusal(request.request(), family) {
+    if wants_proof
+        && !proof_first
+        && let Some(problem) = cross_site_refusal(request.request(), family)
+    {
         return Some(answer(request, problem));
     }
     if family.writes_json()
@@ -99,6 +112,9 @@ async fn first_refusal(
     }
     if family.writes_need_csrf_token() && is_write(request.method()) {
         return form_token_refusal(request, state).await;
+    }
+    if family.credential() == Credential::ApiKey {
+        note_use(request, state).await;
     }
     None
 }

@@ -18,6 +18,7 @@ pub struct Health {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 #[schema(as = InteractionLogHealth)]
 pub struct LogView {
     /// `ok`, or `unavailable` while writes fail.
@@ -28,8 +29,13 @@ pub struct LogView {
     error: Option<String>,
     /// Verified but not yet written.
     unwritten: usize,
-    /// Shed since start because writes failed for longer than memory could hold them.
+    /// Answered and never written, since this start: shed because writes failed for longer
+    /// than memory could hold them, and what the last run answered and had not written when it
+    /// was killed (counted at this start).
     lost: u64,
+    /// What runs killed before writing lost (answered, never written), counted at each start,
+    /// in the database's life.
+    lost_in_crashes: u64,
 }
 
 #[utoipa::path(
@@ -53,6 +59,7 @@ pub async fn health(state: Data<WebState>) -> HttpResponse {
             error: log.failing,
             unwritten: log.unwritten,
             lost: log.lost,
+            lost_in_crashes: log.lost_in_crashes,
         },
     };
     if failing {

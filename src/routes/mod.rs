@@ -21,6 +21,7 @@ pub mod portal;
 pub mod require_admin;
 pub mod same_origin;
 pub mod security_headers;
+pub mod served_origin;
 pub mod state;
 pub mod static_files;
 pub mod table;

@@ -4,11 +4,14 @@
 //! Fetch metadata first: `Sec-Fetch-Site` other than `same-origin` or `none` (a person typing the
 //! address) means another page, and `same-site` counts: another port on 127.0.0.1 is the same
 //! *site*, so SameSite cookies ride along. Then `Origin`, when sent, must be this server as the
-//! request reached it (scheme and host as `ConnectionInfo` reads them, so a TLS proxy that says
-//! so is honoured; default ports elided as browsers elide them). Scripts send neither header.
+//! request reached it (`served_origin.rs`: forwarded headers count only from a
+//! `--trusted-proxy`; default ports elided as browsers elide them). Scripts send neither header.
 
 use actix_web::HttpRequest;
 use actix_web::http::header::ORIGIN;
+
+use crate::domain::site::Site;
+use crate::routes::served_origin::ServedOrigin;
 
 /// Who sent `request` when a page on another origin did ("a page on https://evil.example",
 /// "a cross-site page"), or `None`.
@@ -30,15 +33,23 @@ pub fn foreign_sender(request: &HttpRequest) -> Option<String> {
     (!is_own_origin(request, origin)).then(|| format!("a page on {origin}"))
 }
 
-fn is_own_origin(request: &HttpRequest, origin: &str) -> bool {
-    let info = request.connection_info();
-    let scheme = info.scheme().to_ascii_lowercase();
-    let host = info.host().to_ascii_lowercase();
-    let host = match (scheme.as_str(), host.rsplit_once(':')) {
-        ("http", Some((name, "80"))) | ("https", Some((name, "443"))) => name,
-        _ => &host,
-    };
-    origin.eq_ignore_ascii_case(&format!("{scheme}://{host}"))
+/// Whose share of the log's budget what `request` sends counts against (`domain/site.rs`):
+/// requests without an `Origin` (scripts, backends) are one site, the emulator's own pages
+/// another, and a page elsewhere counts by its `Origin`.
+pub fn site_of(request: &HttpRequest) -> Site {
+    match request
+        .headers()
+        .get(ORIGIN)
+        .map(|v| v.to_str().unwrap_or(""))
+    {
+        None => Site::direct(),
+        Some(origin) if is_own_origin(request, origin) => Site::portal(),
+        Some(origin) => Site::of_origin(origin),
+    }
+}
+
+pub fn is_own_origin(request: &HttpRequest, origin: &str) -> bool {
+    origin.eq_ignore_ascii_case(&ServedOrigin::of(request).url())
 }
 
 #[cfg(test)]

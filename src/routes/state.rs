@@ -17,6 +17,9 @@ pub struct WebState {
     pub verify_limiter: Option<RateLimiter>,
     /// Per-client limit on admin password attempts (login form and API bearer).
     pub password_attempts: RateLimiter,
+    /// Per-client limit on Core API tokens that open no key: each costs a lookup, and a client
+    /// guessing tokens is throttled as one guessing the admin password is.
+    pub api_key_guesses: RateLimiter,
     /// Per-key limit on Core API requests; `None` when switched off.
     pub core_api_limiter: Option<RateLimiter<i64>>,
 }

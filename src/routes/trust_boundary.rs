@@ -76,16 +76,37 @@ fn no_host(message: &str) -> Problem {
     )
 }
 
-/// The name in a `Host` value: without the port, brackets, trailing dot, in lower case.
-/// `None` when it cannot be a host at all.
+/// The name in a `Host` value (RFC 9110 `uri-host [":" port]`): without the port, brackets and
+/// trailing dot, in lower case. `None` when it is not a host at all: brackets only around an
+/// IPv6 literal and nothing after them but a port (`[::1]evil.example` is refused, not read as
+/// `::1`), a port of digits only, a name of letters, digits, `-`, `_` and `.`.
 fn host_name(host: &str) -> Option<String> {
-    let name = match host.strip_prefix('[') {
-        Some(bracketed) => bracketed.split_once(']')?.0,
+    let (name, port) = match host.strip_prefix('[') {
+        Some(bracketed) => {
+            let (literal, after) = bracketed.split_once(']')?;
+            literal.parse::<std::net::Ipv6Addr>().ok()?;
+            let port = match after {
+                "" => None,
+                after => Some(after.strip_prefix(':')?),
+            };
+            (literal, port)
+        }
         None => match host.rsplit_once(':') {
-            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
-            _ => host,
+            Some((name, port)) => (name, Some(port)),
+            None => (host, None),
         },
     };
+    if let Some(port) = port
+        && (port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    if !host.starts_with('[') {
+        let name_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+        if !name.bytes().all(name_byte) {
+            return None;
+        }
+    }
     let name = name.strip_suffix('.').unwrap_or(name);
     (!name.is_empty()).then(|| name.to_ascii_lowercase())
 }
@@ -184,6 +205,17 @@ mod tests {
             ("example.com:", Some("example.com")),
             (":8080", None),
             ("[::1", None),
+            // Nothing but a port may follow the brackets, and they hold an IPv6 literal only.
+            ("[::1]evil.example", None),
+            ("[::1]:8080evil", None),
+            ("[127.0.0.1]", None),
+            ("[evil.example]", None),
+            // A name is letters, digits, `-`, `_` and dots; a port is digits.
+            ("evil.example@127.0.0.1", None),
+            ("127.0.0.1 evil.example", None),
+            ("localhost:80:80", None),
+            ("localhost:123456", None),
+            ("::1", None),
         ] {
             assert_eq!(host_name(host).as_deref(), name, "{host}");
         }

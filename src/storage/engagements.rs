@@ -1,11 +1,19 @@
-//! The `engagements` tables: each engagement's row, its arrivals (with the verification that
-//! judged each) and the items its agent was given. Rows decode into typed values or fail.
+//! The `engagements` tables: each engagement's row (with what it holds against its limits), its
+//! arrivals (with the verification that judged each), the items its agent was given, and the
+//! agent view kept as they arrive (`engagement_view`: per key, where it first came and the item
+//! holding its latest value). Written only by the log's writer (`storage/batch.rs`), in the
+//! transaction that writes each arrival's verification; rows decode into typed values or fail.
+
+use std::collections::HashMap;
 
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
-use crate::domain::engagement::{AgentItem, EngagementState, Provenance};
+use crate::domain::engagement::{
+    AgentItem, ArrivalKind, EngagementState, Held, Provenance, replaces,
+};
+use crate::domain::site::Site;
 
 /// An engagement as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,49 +31,253 @@ pub struct StoredEngagement {
     pub ended_at: Option<i64>,
     pub completed_at: Option<i64>,
     pub updated_at: i64,
+    /// What it holds, against `domain::engagement::Limits`.
+    pub held: Held,
 }
 
 /// One arrival of data, and the verification that judged it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Arrival {
     pub arrival: i64,
-    pub kind: String,
+    pub kind: ArrivalKind,
     pub verification: Uuid,
     pub received_at: i64,
 }
 
 /// What a new engagement is.
-pub struct NewEngagement<'a> {
+#[derive(Debug, Clone)]
+pub struct NewEngagement {
     pub uuid: Uuid,
     pub config_uuid: Uuid,
-    pub action: &'a str,
-    pub channel: &'a str,
+    pub action: String,
+    pub channel: &'static str,
     pub queue_uuid: Option<Uuid>,
-    pub start_url: Option<&'a str>,
+    pub start_url: Option<String>,
     pub started_at: i64,
+    /// Whose share of the budget it counts against: the page that started it.
+    pub site: Site,
+}
+
+/// An item of the agent view, with how and when its arrival came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewItem {
+    pub item: AgentItem,
+    pub kind: ArrivalKind,
+    pub received_at: i64,
+}
+
+/// An item an arrival gave the agent, and whether it replaced an earlier value of its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Given {
+    pub item: AgentItem,
+    pub replaced: bool,
 }
 
 const COLUMNS: &str = "id, uuid, config_uuid, action, channel, queue_uuid, start_url, state, \
-     started_at, ended_at, completed_at, updated_at";
+     started_at, ended_at, completed_at, updated_at, arrivals, keys, bytes";
 
-/// Inserts an active engagement; its numeric id.
+/// Inserts an active engagement holding `held`, its latest verification at `last_seq`; its id.
 pub async fn insert(
     connection: &mut SqliteConnection,
-    new: &NewEngagement<'_>,
+    new: &NewEngagement,
+    held: Held,
+    last_seq: i64,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO engagements (uuid, config_uuid, action, channel, queue_uuid, start_url, \
-         state, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'active', ?7, ?7) RETURNING id",
+         state, started_at, updated_at, site, arrivals, verifications, keys, bytes, last_seq) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7, ?8, ?9, 1, ?10, ?11, ?12) RETURNING id",
     )
     .bind(new.uuid.to_string())
     .bind(new.config_uuid.to_string())
-    .bind(new.action)
+    .bind(&new.action)
     .bind(new.channel)
     .bind(new.queue_uuid.map(|q| q.to_string()))
-    .bind(new.start_url)
+    .bind(new.start_url.as_deref())
     .bind(new.started_at)
+    .bind(new.site.as_str())
+    .bind(count(held.arrivals))
+    .bind(count(held.keys))
+    .bind(count(held.bytes))
+    .bind(last_seq)
     .fetch_one(connection)
     .await
+}
+
+/// An engagement's state, what it holds and whose it is, read in the writer's transaction.
+pub async fn state_and_held(
+    connection: &mut SqliteConnection,
+    id: i64,
+) -> sqlx::Result<Option<(EngagementState, Held, Site)>> {
+    let row =
+        sqlx::query("SELECT state, arrivals, keys, bytes, site FROM engagements WHERE id = ?")
+            .bind(id)
+            .fetch_optional(connection)
+            .await?;
+    row.map(|row| {
+        let state: String = row.try_get("state")?;
+        Ok((
+            state.parse().map_err(decode_error)?,
+            held_of(&row)?,
+            Site::from_stored(row.try_get("site")?),
+        ))
+    })
+    .transpose()
+}
+
+/// How many of `keys` the engagement's agent view does not have yet.
+pub async fn new_keys(
+    connection: &mut SqliteConnection,
+    id: i64,
+    keys: &[&str],
+) -> sqlx::Result<u64> {
+    if keys.is_empty() {
+        return Ok(0);
+    }
+    let keys_json = serde_json::to_string(keys).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let known: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM engagement_view WHERE engagement_id = ? \
+         AND key IN (SELECT value FROM json_each(?))",
+    )
+    .bind(id)
+    .bind(keys_json)
+    .fetch_one(connection)
+    .await?;
+    Ok((keys.len() as u64).saturating_sub(u64::try_from(known).unwrap_or_default()))
+}
+
+/// Records an arrival and the items its agent was given (those the verdict accepted), after the
+/// engagement's earlier ones, and merges them into its agent view: a lookup per item, whatever
+/// the engagement already holds. The arrival's number and what each item did.
+pub async fn add_arrival(
+    connection: &mut SqliteConnection,
+    engagement_id: i64,
+    kind: ArrivalKind,
+    verification: Uuid,
+    received_at: i64,
+    items: &[AgentItem],
+) -> sqlx::Result<(i64, Vec<Given>)> {
+    let arrival: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(arrival) + 1, 0) FROM engagement_arrivals WHERE engagement_id = ?",
+    )
+    .bind(engagement_id)
+    .fetch_one(&mut *connection)
+    .await?;
+    sqlx::query(
+        "INSERT INTO engagement_arrivals (engagement_id, arrival, kind, verification, received_at) \
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(engagement_id)
+    .bind(arrival)
+    .bind(kind.as_str())
+    .bind(verification.to_string())
+    .bind(received_at)
+    .execute(&mut *connection)
+    .await?;
+    let mut position: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(position) + 1, 0) FROM engagement_items WHERE engagement_id = ?",
+    )
+    .bind(engagement_id)
+    .fetch_one(&mut *connection)
+    .await?;
+    let mut given = Vec::with_capacity(items.len());
+    for item in items {
+        let item_id: i64 = sqlx::query_scalar(
+            "INSERT INTO engagement_items (engagement_id, position, arrival, name, label, data, \
+             type, provenance) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING item_id",
+        )
+        .bind(engagement_id)
+        .bind(position)
+        .bind(arrival)
+        .bind(item.name.as_deref())
+        .bind(&item.label)
+        .bind(&item.data)
+        .bind(&item.kind)
+        .bind(item.provenance.as_str())
+        .fetch_one(&mut *connection)
+        .await?;
+        let signed = item.provenance.is_signed();
+        let earlier: Option<bool> = sqlx::query_scalar(
+            "SELECT signed FROM engagement_view WHERE engagement_id = ? AND key = ?",
+        )
+        .bind(engagement_id)
+        .bind(item.key())
+        .fetch_optional(&mut *connection)
+        .await?;
+        let replaced = match earlier {
+            None => {
+                sqlx::query(
+                    "INSERT INTO engagement_view (engagement_id, key, first_position, item_id, \
+                     signed) VALUES (?, ?, ?, ?, ?)",
+                )
+                .bind(engagement_id)
+                .bind(item.key())
+                .bind(position)
+                .bind(item_id)
+                .bind(signed)
+                .execute(&mut *connection)
+                .await?;
+                false
+            }
+            Some(earlier_signed) if replaces(earlier_signed, signed) => {
+                sqlx::query(
+                    "UPDATE engagement_view SET item_id = ?, signed = ? \
+                     WHERE engagement_id = ? AND key = ?",
+                )
+                .bind(item_id)
+                .bind(signed)
+                .bind(engagement_id)
+                .bind(item.key())
+                .execute(&mut *connection)
+                .await?;
+                true
+            }
+            // Its verdict refused it already (`overridden_by_signed`); kept in the history only.
+            Some(_) => false,
+        };
+        given.push(Given {
+            item: AgentItem {
+                arrival,
+                position,
+                ..item.clone()
+            },
+            replaced,
+        });
+        position += 1;
+    }
+    Ok((arrival, given))
+}
+
+/// Notes an arrival on an active engagement: when, its latest verification, and what it holds
+/// now. `Some(its state)` when it is no longer active, and then changes nothing.
+pub async fn note_arrival(
+    connection: &mut SqliteConnection,
+    id: i64,
+    now: i64,
+    last_seq: i64,
+    held: Held,
+) -> sqlx::Result<Option<EngagementState>> {
+    let touched = sqlx::query(
+        "UPDATE engagements SET updated_at = ?, last_seq = ?, arrivals = ?, keys = ?, \
+         bytes = ?, verifications = verifications + 1 WHERE id = ? AND state = ?",
+    )
+    .bind(now)
+    .bind(last_seq)
+    .bind(count(held.arrivals))
+    .bind(count(held.keys))
+    .bind(count(held.bytes))
+    .bind(id)
+    .bind(EngagementState::Active.as_str())
+    .execute(&mut *connection)
+    .await?;
+    if touched.rows_affected() == 1 {
+        return Ok(None);
+    }
+    let state: String = sqlx::query_scalar("SELECT state FROM engagements WHERE id = ?")
+        .bind(id)
+        .fetch_one(&mut *connection)
+        .await?;
+    state.parse().map(Some).map_err(decode_error)
 }
 
 pub async fn get(pool: &SqlitePool, uuid: Uuid) -> sqlx::Result<Option<StoredEngagement>> {
@@ -119,120 +331,163 @@ pub async fn page(
     Ok((rows, u64::try_from(total).unwrap_or_default()))
 }
 
-/// The newest engagements first, at most `limit`.
-pub async fn list(pool: &SqlitePool, limit: u32) -> sqlx::Result<Vec<StoredEngagement>> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM engagements ORDER BY id DESC LIMIT ?"
+/// At most `limit` engagements older than `before` (an id; the newest when `None`), newest
+/// first, and whether older ones remain.
+pub async fn list(
+    pool: &SqlitePool,
+    before: Option<i64>,
+    limit: u32,
+) -> sqlx::Result<(Vec<StoredEngagement>, bool)> {
+    let mut rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM engagements WHERE (?1 IS NULL OR id < ?1) ORDER BY id DESC LIMIT ?2"
     ))
-    .bind(i64::from(limit))
+    .bind(before)
+    .bind(i64::from(limit) + 1)
     .fetch_all(pool)
     .await?
     .iter()
     .map(decode)
-    .collect()
+    .collect::<sqlx::Result<Vec<_>>>()?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    Ok((rows, more))
 }
 
-/// Records an arrival and the items its agent was given (those the verdict accepted), after
-/// the engagement's earlier ones; the arrival's number.
-pub async fn add_arrival(
-    connection: &mut SqliteConnection,
-    engagement_id: i64,
-    kind: &str,
-    verification: Uuid,
-    received_at: i64,
-    items: &[AgentItem],
-) -> sqlx::Result<i64> {
-    let arrival: i64 = sqlx::query_scalar(
-        "SELECT COALESCE(MAX(arrival) + 1, 0) FROM engagement_arrivals WHERE engagement_id = ?",
+/// How many engagements there are, and how many of them are newer than `id`.
+pub async fn count_around(pool: &SqlitePool, id: Option<i64>) -> sqlx::Result<(u64, u64)> {
+    let (total, newer): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(id > COALESCE(?, 9223372036854775807)), 0) FROM engagements",
     )
-    .bind(engagement_id)
-    .fetch_one(&mut *connection)
+    .bind(id)
+    .fetch_one(pool)
     .await?;
-    sqlx::query(
-        "INSERT INTO engagement_arrivals (engagement_id, arrival, kind, verification, received_at) \
-         VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(engagement_id)
-    .bind(arrival)
-    .bind(kind)
-    .bind(verification.to_string())
-    .bind(received_at)
-    .execute(&mut *connection)
-    .await?;
-    let mut position: i64 = sqlx::query_scalar(
-        "SELECT COALESCE(MAX(position) + 1, 0) FROM engagement_items WHERE engagement_id = ?",
-    )
-    .bind(engagement_id)
-    .fetch_one(&mut *connection)
-    .await?;
-    for item in items {
-        sqlx::query(
-            "INSERT INTO engagement_items (engagement_id, position, arrival, name, label, data, \
-             type, provenance) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(engagement_id)
-        .bind(position)
-        .bind(arrival)
-        .bind(item.name.as_deref())
-        .bind(&item.label)
-        .bind(&item.data)
-        .bind(&item.kind)
-        .bind(item.provenance.as_str())
-        .execute(&mut *connection)
-        .await?;
-        position += 1;
+    Ok((
+        u64::try_from(total).unwrap_or_default(),
+        u64::try_from(newer).unwrap_or_default(),
+    ))
+}
+
+/// Which of `keys` the engagement's agent has signed: unsigned data never replaces them.
+pub async fn signed_keys(
+    pool: &SqlitePool,
+    id: i64,
+    keys: &[&str],
+) -> sqlx::Result<std::collections::HashSet<String>> {
+    if keys.is_empty() {
+        return Ok(Default::default());
     }
-    Ok(arrival)
+    let keys_json = serde_json::to_string(keys).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let signed: Vec<String> = sqlx::query_scalar(
+        "SELECT key FROM engagement_view WHERE engagement_id = ? AND signed = 1 \
+         AND key IN (SELECT value FROM json_each(?))",
+    )
+    .bind(id)
+    .bind(keys_json)
+    .fetch_all(pool)
+    .await?;
+    Ok(signed.into_iter().collect())
 }
 
-/// Every item the engagement's agent was given, in order of arrival.
-pub async fn items(
-    connection: &mut SqliteConnection,
+const VIEW_COLUMNS: &str = "v.engagement_id, i.name, i.label, i.data, i.type, i.provenance, \
+     i.arrival, i.position, a.kind, a.received_at";
+
+/// What the agent of engagement `id` sees: each key's latest value, in the order keys first
+/// came, with how and when it arrived. At most `Limits::KEYS` rows.
+pub async fn agent_view(pool: &SqlitePool, id: i64) -> sqlx::Result<Vec<ViewItem>> {
+    Ok(agent_views(pool, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default())
+}
+
+/// [`agent_view`] of several engagements, in one query (a list page with its data included).
+pub async fn agent_views(
+    pool: &SqlitePool,
+    ids: &[i64],
+) -> sqlx::Result<HashMap<i64, Vec<ViewItem>>> {
+    let mut views: HashMap<i64, Vec<ViewItem>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(views);
+    }
+    let ids_json = serde_json::to_string(ids).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let rows = sqlx::query(&format!(
+        "SELECT {VIEW_COLUMNS} FROM engagement_view v \
+         JOIN engagement_items i ON i.item_id = v.item_id \
+         JOIN engagement_arrivals a ON a.engagement_id = i.engagement_id AND a.arrival = i.arrival \
+         WHERE v.engagement_id IN (SELECT value FROM json_each(?)) \
+         ORDER BY v.engagement_id, v.first_position"
+    ))
+    .bind(ids_json)
+    .fetch_all(pool)
+    .await?;
+    for row in &rows {
+        let id: i64 = row.try_get("engagement_id")?;
+        let kind: String = row.try_get("kind")?;
+        views.entry(id).or_default().push(ViewItem {
+            item: agent_item(row)?,
+            kind: kind
+                .parse()
+                .map_err(|_| decode_error(format!("unknown arrival kind {kind:?}")))?,
+            received_at: row.try_get("received_at")?,
+        });
+    }
+    Ok(views)
+}
+
+/// At most `limit` of the engagement's arrivals after arrival `after` (from the first when
+/// `None`), in order, and whether more follow.
+pub async fn arrivals(
+    pool: &SqlitePool,
     engagement_id: i64,
-) -> sqlx::Result<Vec<AgentItem>> {
-    sqlx::query(
-        "SELECT name, label, data, type, provenance, arrival, position FROM engagement_items \
-         WHERE engagement_id = ? ORDER BY position",
-    )
-    .bind(engagement_id)
-    .fetch_all(connection)
-    .await?
-    .iter()
-    .map(|row| {
-        Ok(AgentItem {
-            name: row.try_get("name")?,
-            label: row.try_get("label")?,
-            data: row.try_get("data")?,
-            kind: row.try_get("type")?,
-            provenance: row
-                .try_get::<String, _>("provenance")?
-                .parse::<Provenance>()
-                .map_err(decode_error)?,
-            arrival: row.try_get("arrival")?,
-            position: row.try_get("position")?,
-        })
-    })
-    .collect()
-}
-
-pub async fn arrivals(pool: &SqlitePool, engagement_id: i64) -> sqlx::Result<Vec<Arrival>> {
-    sqlx::query(
+    after: Option<i64>,
+    limit: u32,
+) -> sqlx::Result<(Vec<Arrival>, bool)> {
+    let mut arrivals = sqlx::query(
         "SELECT arrival, kind, verification, received_at FROM engagement_arrivals \
-         WHERE engagement_id = ? ORDER BY arrival",
+         WHERE engagement_id = ?1 AND (?2 IS NULL OR arrival > ?2) ORDER BY arrival LIMIT ?3",
     )
     .bind(engagement_id)
+    .bind(after)
+    .bind(i64::from(limit) + 1)
     .fetch_all(pool)
     .await?
     .iter()
     .map(|row| {
         let verification: String = row.try_get("verification")?;
+        let kind: String = row.try_get("kind")?;
         Ok(Arrival {
             arrival: row.try_get("arrival")?,
-            kind: row.try_get("kind")?,
+            kind: kind
+                .parse()
+                .map_err(|_| decode_error(format!("unknown arrival kind {kind:?}")))?,
             verification: parse_uuid(&verification)?,
             received_at: row.try_get("received_at")?,
         })
     })
+    .collect::<sqlx::Result<Vec<_>>>()?;
+    let more = arrivals.len() > limit as usize;
+    arrivals.truncate(limit as usize);
+    Ok((arrivals, more))
+}
+
+/// The items arrivals `first..=last` of the engagement gave its agent, in order.
+pub async fn items_of_arrivals(
+    pool: &SqlitePool,
+    engagement_id: i64,
+    first: i64,
+    last: i64,
+) -> sqlx::Result<Vec<AgentItem>> {
+    sqlx::query(
+        "SELECT name, label, data, type, provenance, arrival, position FROM engagement_items \
+         WHERE engagement_id = ? AND arrival BETWEEN ? AND ? ORDER BY position",
+    )
+    .bind(engagement_id)
+    .bind(first)
+    .bind(last)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(agent_item)
     .collect()
 }
 
@@ -250,8 +505,7 @@ pub async fn arrival_of(
     .await?;
     row.map(|row| {
         let uuid: String = row.try_get(0)?;
-        let uuid = Uuid::try_parse(&uuid).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-        Ok((uuid, row.try_get(1)?, row.try_get(2)?))
+        Ok((parse_uuid(&uuid)?, row.try_get(1)?, row.try_get(2)?))
     })
     .transpose()
 }
@@ -280,30 +534,30 @@ pub async fn set_state(
     Ok(changed.rows_affected() == 1)
 }
 
-/// Marks an active engagement changed (data arrived); `Some(its state)` when it is no longer
-/// active, and then changes nothing.
-pub async fn touch_if_open(
-    connection: &mut SqliteConnection,
-    id: i64,
-    now: i64,
-) -> sqlx::Result<Option<EngagementState>> {
-    let touched = sqlx::query("UPDATE engagements SET updated_at = ? WHERE id = ? AND state = ?")
-        .bind(now)
-        .bind(id)
-        .bind(EngagementState::Active.as_str())
-        .execute(&mut *connection)
-        .await?;
-    if touched.rows_affected() == 1 {
-        return Ok(None);
-    }
-    let state: String = sqlx::query_scalar("SELECT state FROM engagements WHERE id = ?")
-        .bind(id)
-        .fetch_one(&mut *connection)
-        .await?;
-    state
-        .parse()
-        .map(Some)
-        .map_err(|e: String| sqlx::Error::Decode(e.into()))
+fn agent_item(row: &SqliteRow) -> sqlx::Result<AgentItem> {
+    Ok(AgentItem {
+        name: row.try_get("name")?,
+        label: row.try_get("label")?,
+        data: row.try_get("data")?,
+        kind: row.try_get("type")?,
+        provenance: row
+            .try_get::<String, _>("provenance")?
+            .parse::<Provenance>()
+            .map_err(decode_error)?,
+        arrival: row.try_get("arrival")?,
+        position: row.try_get("position")?,
+    })
+}
+
+fn held_of(row: &SqliteRow) -> sqlx::Result<Held> {
+    let number = |name: &str| -> sqlx::Result<u64> {
+        Ok(u64::try_from(row.try_get::<i64, _>(name)?).unwrap_or_default())
+    };
+    Ok(Held {
+        arrivals: number("arrivals")?,
+        keys: number("keys")?,
+        bytes: number("bytes")?,
+    })
 }
 
 fn decode(row: &SqliteRow) -> sqlx::Result<StoredEngagement> {
@@ -324,7 +578,12 @@ fn decode(row: &SqliteRow) -> sqlx::Result<StoredEngagement> {
         ended_at: row.try_get("ended_at")?,
         completed_at: row.try_get("completed_at")?,
         updated_at: row.try_get("updated_at")?,
+        held: held_of(row)?,
     })
+}
+
+fn count(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 fn parse_uuid(text: &str) -> sqlx::Result<Uuid> {

@@ -1,8 +1,11 @@
 //! SQLite persistence. Every query is parameterized; every multi-statement write is a transaction.
 
+pub mod acknowledged;
 pub mod api_keys;
+pub mod batch;
 pub mod engagements;
 pub mod interactions;
+pub mod retention;
 pub mod seeding;
 pub mod signing_keys;
 pub mod unsigned_fields;
@@ -17,9 +20,16 @@ use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 
-/// The database a server owns: its pool, and the lock that keeps a second server off the file.
+/// The database a server owns: its pool, the count of what it answered before writing
+/// (`acknowledged.rs`), and the lock that keeps a second server off the file.
 pub struct Database {
     pub pool: SqlitePool,
+    /// Taken by the recorder at start.
+    pub answered: Option<acknowledged::Answered>,
+    /// What the last run answered and never wrote (a crash), found at this start.
+    pub lost_at_start: u64,
+    /// All such losses found at starts, in the database's life.
+    pub lost_in_crashes: u64,
     /// Held for the server's life; the kernel releases it however the process ends.
     _lock: Option<File>,
 }
@@ -35,8 +45,28 @@ pub async fn open_exclusive(
     let options = SqliteConnectOptions::from_str(database_url)
         .with_context(|| format!("parsing DATABASE_URL {database_url:?}"))?;
     let lock = lock_database_file(database_url, options.get_filename())?;
+    let file = lock.is_some().then(|| options.get_filename().to_path_buf());
     let pool = connect(options, write_ahead_log_bytes).await?;
-    Ok(Database { pool, _lock: lock })
+    let answered = acknowledged::Answered::open(file.as_deref())
+        .context("opening the count of answered verifications beside the database")?;
+    let lost_at_start = acknowledged::reconcile(&pool, &answered)
+        .await
+        .context("reading the interaction log's accounts")?;
+    if lost_at_start > 0 {
+        tracing::warn!(
+            lost = lost_at_start,
+            "the last run stopped without writing verifications it had answered (a crash or \
+             kill -9 within 2 s of them); /health counts them in interactionLog.lost"
+        );
+    }
+    let lost_in_crashes = acknowledged::lost_in_crashes(&pool).await?;
+    Ok(Database {
+        pool,
+        answered: Some(answered),
+        lost_at_start,
+        lost_in_crashes,
+        _lock: lock,
+    })
 }
 
 /// An exclusive lock on `<database file>.lock`, or an error naming the server that holds it.

@@ -63,6 +63,7 @@ pub async fn apply(
                 "engagements",
                 "engagement_arrivals",
                 "engagement_items",
+                "engagement_view",
                 "api_keys",
             ] {
                 // Table names are constants, not input.

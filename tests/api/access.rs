@@ -376,6 +376,7 @@ async fn hash_password_output_is_a_usable_credential() {
         verify_rate_limit: 0,
         rate_limit_loopback: false,
         allowed_hosts: Vec::new(),
+        trusted_proxies: Vec::new(),
         unsigned_field_match: None,
         strict_widget_configs: false,
         core_api_rate_limit: 0,

@@ -681,7 +681,7 @@ async fn tokens_are_never_logged_stored_or_echoed() {
         .local_addr()
         .unwrap()
         .port();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_talkative-emulator"))
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_talkative-emulator"))
         .args([
             "--bind",
             &format!("127.0.0.1:{port}"),
@@ -700,6 +700,13 @@ async fn tokens_are_never_logged_stored_or_echoed() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    // Read as it comes: a debug log fills a pipe nobody reads, and the server then blocks.
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut log = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut log).unwrap();
+        log
+    });
     let base = format!("http://127.0.0.1:{port}");
     assert!(crate::helpers::answers_soon(&base).await);
     let client = crate::helpers::CheckedClient::new();
@@ -782,8 +789,8 @@ async fn tokens_are_never_logged_stored_or_echoed() {
         .status()
         .unwrap();
     assert!(terminated.success());
-    let output = child.wait_with_output().unwrap();
-    let log = String::from_utf8(output.stderr).unwrap();
+    child.wait().unwrap();
+    let log = reader.join().unwrap();
     assert!(log.contains("Core API: interaction data"), "{log}");
     assert!(log.contains("made here"), "the log names keys: {log}");
     let mut stored = Vec::new();
@@ -851,4 +858,85 @@ async fn the_api_keys_page_shows_a_token_once_and_revokes_with_confirmation() {
     let list = browser.get(&app, "/api-keys").await.text().await.unwrap();
     assert!(list.contains("revoked"), "{list}");
     assert_eq!(browser.get(&app, "/api-keys/99/revoke").await.status(), 404);
+}
+
+/// The probe of December 2026: tokens that open no key were never throttled (each is a lookup),
+/// and a cross-site request with a valid key had its key's `lastUsedAt` updated before its 403.
+/// Now guesses are charged to their client (ten, then one every six seconds, as admin password
+/// guesses are), a refused request leaves no mark, and forwarded headers from an untrusted
+/// client do not move the API's links.
+#[tokio::test]
+async fn guesses_are_throttled_and_a_refused_request_leaves_no_mark() {
+    let app = spawn_app().await;
+    let token = app.api_key("backend").await;
+    let last_used = async || {
+        let (_, keys) = app.get("/api/v1/api-keys").await;
+        keys["apiKeys"][0]["lastUsedAt"].clone()
+    };
+    // A page on another site holding the key: refused, and the key not noted used.
+    let refused = app
+        .client
+        .get(app.url("/api/core/v1/interactions"))
+        .bearer_auth(&token)
+        .header("Origin", "https://evil.example")
+        .header("Sec-Fetch-Site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        last_used().await,
+        Value::Null,
+        "a refused request was noted"
+    );
+    // A script's request is.
+    let (status, _, listed) = core_get(&app, &token, "/interactions").await;
+    assert_eq!(status, 200);
+    assert!(last_used().await.is_string());
+    // Links are this server's, whatever an untrusted client says it was asked as.
+    let forwarded = app
+        .client
+        .get(app.url("/api/core/v1/interactions"))
+        .bearer_auth(&token)
+        .header("X-Forwarded-Host", "evil.example")
+        .header("X-Forwarded-Proto", "https")
+        .send()
+        .await
+        .unwrap();
+    let forwarded: Value = forwarded.json().await.unwrap();
+    assert_eq!(forwarded["links"], listed["links"]);
+    assert!(
+        forwarded["links"]["self"]
+            .as_str()
+            .unwrap()
+            .starts_with(&app.address)
+    );
+
+    // A local test suite trying its error handling is not throttled (loopback, as for verify)…
+    for guess in 0..20 {
+        let (status, _, _) = core_get(&app, &format!("tke_local{guess}"), "/interactions").await;
+        assert_eq!(status, 401);
+    }
+    // …other clients are: ten guesses answered 401, then 429 with Retry-After before any
+    // lookup (loopback standing in for them here).
+    let app = spawn_app_with(|s| s.rate_limit_loopback = true).await;
+    for guess in 0..10 {
+        let (status, _, body) = core_get(&app, &format!("tke_guess{guess}"), "/interactions").await;
+        assert_eq!(
+            (status, error_code(&body)),
+            (401, "unauthorized"),
+            "{guess}"
+        );
+    }
+    let throttled = app
+        .client
+        .get(app.url("/api/core/v1/interactions"))
+        .bearer_auth("tke_guess10")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(throttled.status(), 429);
+    assert!(throttled.headers().contains_key("retry-after"));
+    let body: Value = throttled.json().await.unwrap();
+    assert_eq!(error_code(&body), "rate_limited");
 }

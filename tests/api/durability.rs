@@ -283,3 +283,128 @@ async fn a_transaction_that_reads_then_writes_does_not_fail_beside_another_write
         .unwrap();
     assert_eq!(rows, 2);
 }
+
+/// The probe of December 2026: after kill -9, arrivals pointed at verdicts that no longer
+/// existed while `/health` reported `lost: 0`. Now an arrival and its verification are written
+/// together before the page is answered, so every acknowledged arrival is there after a crash,
+/// whole; and what the verify endpoint answered in its last moments and never wrote is counted
+/// at the next start, exactly: present + lost = answered.
+#[tokio::test]
+async fn after_kill_9_every_answered_arrival_is_kept_and_health_counts_what_was_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("emulator.db");
+    let mut server = start(&db).await;
+    let client = CheckedClient::new();
+    let base = server.base.clone();
+    let started: serde_json::Value = client
+        .post(format!("{base}/api/ecs/v1/interactions"))
+        .json(&json!({
+            "configUuid": "00000000-0000-4000-8000-000000000001",
+            "action": "start-chat",
+            "interactionData": items(&[("page", "/start")]),
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let uuid = started["interaction"]["uuid"].as_str().unwrap().to_owned();
+    let mut arrivals = vec![started["verdict"]["id"].as_str().unwrap().to_owned()];
+    let mut answered = 0;
+    for i in 0..40 {
+        let appended = client
+            .post(format!(
+                "{base}/api/ecs/v1/interactions/{uuid}/interaction-data"
+            ))
+            .json(&json!({ "interactionData": items(&[("step", &i.to_string())]) }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(appended.status(), 200);
+        let appended: serde_json::Value = appended.json().await.unwrap();
+        arrivals.push(appended["verdict"]["id"].as_str().unwrap().to_owned());
+        // Verifications on their own between the arrivals: answered, written every 2 s.
+        for _ in 0..10 {
+            let verified = client
+                .post(format!("{base}/api/v1/verify"))
+                .json(&json!({ "interactionData": items(&[("n", &i.to_string())]) }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(verified.status(), 200);
+            answered += 1;
+        }
+    }
+    server.child.kill().unwrap(); // SIGKILL, within the 2 s window of the last verifications
+    server.child.wait().unwrap();
+    assert_eq!(integrity_check(&db).await, "ok");
+
+    let restarted = start(&db).await;
+    let base = restarted.base.clone();
+    let detail: serde_json::Value = client
+        .get(format!("{base}/api/v1/engagements/{uuid}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kept: Vec<&str> = detail["arrivals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["verification"].as_str().unwrap())
+        .collect();
+    assert_eq!(kept, arrivals, "an acknowledged arrival was lost");
+    for id in &arrivals {
+        let verdict = client
+            .get(format!("{base}/api/v1/interactions/{id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            verdict.status(),
+            200,
+            "arrival {id} points at a verdict that is gone"
+        );
+    }
+    let page: serde_json::Value = client
+        .get(format!("{base}/api/v1/interactions?source=api&limit=500"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let present = page["interactions"].as_array().unwrap().len() as u64;
+    let health: serde_json::Value = client
+        .get(format!("{base}/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let lost = health["interactionLog"]["lost"].as_u64().unwrap();
+    eprintln!("answered {answered}, written {present}, lost in the crash {lost}");
+    assert_eq!(present + lost, answered, "{health}");
+    assert_eq!(health["interactionLog"]["lostInCrashes"], lost);
+    drop(restarted);
+
+    // The next start finds nothing more lost (that run answered no verification), and the
+    // count of crash losses stays.
+    let mut again = start(&db).await;
+    let health: serde_json::Value = client
+        .get(format!("{}/health", again.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["interactionLog"]["lost"], 0, "{health}");
+    assert_eq!(health["interactionLog"]["lostInCrashes"], lost);
+    again.child.kill().unwrap();
+    again.child.wait().unwrap();
+}

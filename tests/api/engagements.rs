@@ -487,13 +487,14 @@ async fn the_log_names_each_arrivals_engagement_and_waits_on_one() {
 }
 
 /// Data arriving while an agent ends the interaction: the arrival is written only if the
-/// interaction is still active under the write lock (`touch_if_open`), so data verified just
-/// before an end is refused (`interaction_finalised`) instead of landing on an ended one.
+/// interaction is still active under the write lock (the writer reads its state in the write's
+/// transaction, and `note_arrival` changes only an active one), so data verified just before an
+/// end is refused (`interaction_finalised`) instead of landing on an ended one.
 #[tokio::test]
 async fn an_arrival_is_kept_only_while_its_interaction_is_still_open() {
     use sqlx::Connection;
-    use talkative_emulator::domain::engagement::EngagementState;
-    use talkative_emulator::storage::engagements::touch_if_open;
+    use talkative_emulator::domain::engagement::{EngagementState, Held};
+    use talkative_emulator::storage::engagements::{note_arrival, state_and_held};
 
     let app = spawn_app().await;
     let mut uuids = Vec::new();
@@ -521,9 +522,21 @@ async fn an_arrival_is_kept_only_while_its_interaction_is_still_open() {
     };
     let open = id_of(&mut connection, &uuids[0]).await;
     let ended = id_of(&mut connection, &uuids[1]).await;
-    assert_eq!(touch_if_open(&mut connection, open, 1).await.unwrap(), None);
+    let (state, held, _) = state_and_held(&mut connection, ended)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(state, EngagementState::Ended);
     assert_eq!(
-        touch_if_open(&mut connection, ended, 1).await.unwrap(),
+        note_arrival(&mut connection, open, 1, 0, held)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        note_arrival(&mut connection, ended, 1, 0, Held::default())
+            .await
+            .unwrap(),
         Some(EngagementState::Ended)
     );
     let updated: i64 = sqlx::query_scalar("SELECT updated_at FROM engagements WHERE id = ?")
@@ -532,4 +545,174 @@ async fn an_arrival_is_kept_only_while_its_interaction_is_still_open() {
         .await
         .unwrap();
     assert_ne!(updated, 1, "an ended interaction is not touched");
+}
+
+/// What one interaction may hold (docs/talkative-compat.md, *Limits*): a page address of at
+/// most 2,048 characters, names of at most 191 (Talkative's own), 200 keys. Past a limit, a
+/// code and a hint, never a silent cut; data for keys it has still replaces theirs.
+#[tokio::test]
+async fn every_member_has_a_limit_and_a_full_interaction_says_so() {
+    let app = spawn_app().await;
+    let long_path = format!("https://shop.example/{}", "p".repeat(2_048 - 21));
+    let (status, refused) = start(
+        &app,
+        json!({ "configUuid": DEFAULT, "action": "start-chat", "path": format!("{long_path}x") }),
+    )
+    .await;
+    assert_eq!(
+        (status, code(&refused)),
+        (422, "path_too_long"),
+        "{refused}"
+    );
+    assert!(
+        refused["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("pathname")
+    );
+    let (_, listed) = app.get("/api/v1/engagements").await;
+    assert_eq!(listed["engagements"], json!([]), "nothing started");
+
+    let (status, refused) = start(
+        &app,
+        json!({ "configUuid": DEFAULT, "action": "start-chat",
+                "interactionData": [named(&"n".repeat(192), "Long", "x")] }),
+    )
+    .await;
+    assert_eq!(
+        (status, code(&refused)),
+        (422, "item_too_large"),
+        "{refused}"
+    );
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"name\" of 192")
+    );
+
+    let keys = |from: usize, to: usize| -> Value {
+        (from..to)
+            .map(|i| named(&format!("k{i}"), "Key", "v"))
+            .collect::<Vec<_>>()
+            .into()
+    };
+    let (status, started) = start(
+        &app,
+        json!({ "configUuid": DEFAULT, "action": "start-chat", "path": long_path,
+                "interactionData": keys(0, 100) }),
+    )
+    .await;
+    assert_eq!(status, 201, "{started}");
+    let uuid = started["interaction"]["uuid"].as_str().unwrap().to_owned();
+    let (status, _) = append(&app, &uuid, json!({ "interactionData": keys(100, 200) })).await;
+    assert_eq!(status, 200);
+    let (status, full) = append(&app, &uuid, json!({ "interactionData": keys(200, 201) })).await;
+    assert_eq!((status, code(&full)), (409, "interaction_full"), "{full}");
+    assert!(
+        full["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("201 keys"),
+        "{full}"
+    );
+    // Keys it has still take new values; the refused one left no trace.
+    let (status, _) = append(
+        &app,
+        &uuid,
+        json!({ "interactionData": [named("k7", "Key", "new")] }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, detail) = app.get(&format!("/api/v1/engagements/{uuid}")).await;
+    assert_eq!(detail["holds"]["keys"], 200, "{}", detail["holds"]);
+    assert_eq!(detail["holds"]["arrivals"], 3);
+    assert_eq!(detail["startUrl"], long_path);
+    let view = agent_view(&app, &uuid).await;
+    assert_eq!(view.len(), 200);
+    assert_eq!(view[7].1, "new");
+    // The Core API meets the same limits.
+    let token = app.api_key("backend").await;
+    let refused = app
+        .client
+        .post(app.url(&format!(
+            "/api/core/v1/interactions/{uuid}/interaction-data"
+        )))
+        .bearer_auth(&token)
+        .json(&json!({ "name": "k999", "data": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 409);
+}
+
+/// The list and an interaction's arrivals come a page at a time, whatever they hold.
+#[tokio::test]
+async fn the_engagements_list_and_an_interactions_arrivals_are_paged() {
+    let app = spawn_app().await;
+    let mut uuids = Vec::new();
+    for _ in 0..55 {
+        let (status, started) = start(
+            &app,
+            json!({ "configUuid": DEFAULT, "action": "start-chat" }),
+        )
+        .await;
+        assert_eq!(status, 201);
+        uuids.push(started["interaction"]["uuid"].as_str().unwrap().to_owned());
+    }
+    let first = uuids[0].clone();
+    for i in 0..120 {
+        let (status, _) = append(
+            &app,
+            &first,
+            json!({ "interactionData": [named("step", "Step", &i.to_string())] }),
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    // The API: 50 newest, then the rest.
+    let (_, page) = app.get("/api/v1/engagements").await;
+    assert_eq!(page["engagements"].as_array().unwrap().len(), 50);
+    let before = page["nextBefore"].as_i64().unwrap();
+    let (_, rest) = app
+        .get(&format!("/api/v1/engagements?before={before}"))
+        .await;
+    assert_eq!(rest["engagements"].as_array().unwrap().len(), 5);
+    assert_eq!(rest["nextBefore"], Value::Null);
+    assert_eq!(rest["engagements"][4]["uuid"], first);
+    // An interaction's arrivals: 100 a page unless asked, each page with its items.
+    let (_, detail) = app.get(&format!("/api/v1/engagements/{first}")).await;
+    assert_eq!(detail["arrivals"].as_array().unwrap().len(), 100);
+    assert_eq!(
+        detail["items"].as_array().unwrap().len(),
+        99,
+        "the start gave nothing"
+    );
+    assert_eq!(detail["agentView"].as_array().unwrap().len(), 1);
+    assert_eq!(detail["agentView"][0]["data"], "119");
+    let after = detail["nextAfter"].as_i64().unwrap();
+    assert_eq!(after, 99);
+    let (_, last) = app
+        .get(&format!(
+            "/api/v1/engagements/{first}?after={after}&limit=500"
+        ))
+        .await;
+    assert_eq!(last["arrivals"].as_array().unwrap().len(), 21);
+    assert_eq!(last["arrivals"][0]["arrival"], 100);
+    assert_eq!(last["nextAfter"], Value::Null);
+    let (status, refused) = app
+        .get(&format!("/api/v1/engagements/{first}?limit=501"))
+        .await;
+    assert_eq!((status, code(&refused)), (400, "invalid_request"));
+    // The portal: 50 rows a page with the way on, and 50 arrivals at a time.
+    let list = app.html("/engagements").await;
+    assert_eq!(list.matches("<tr>").count() - 1, 50, "one header row");
+    assert!(list.contains("1–50 of 55"), "{list}");
+    assert!(list.contains("id=\"older-engagements\""));
+    let page = app.html(&format!("/engagements/{first}")).await;
+    assert_eq!(page.matches("<li id=\"arrival-").count(), 50);
+    assert!(page.contains(&format!("/engagements/{first}?after=49")));
+    let later = app.html(&format!("/engagements/{first}?after=49")).await;
+    assert!(later.contains("<li id=\"arrival-50\""));
+    assert!(later.contains("id=\"first-arrivals\""));
 }

@@ -152,9 +152,10 @@ async fn pages_follow_the_cursor_to_the_oldest_without_overlap() {
 
 #[tokio::test]
 async fn retention_by_bytes_keeps_the_newest_that_fit() {
-    // 4 MiB of disk: three quarters, 3 MiB, for rows of ~600 KB (request and verdict echo the
-    // data, and the items are kept once more for search).
-    let app = spawn_app_with(|s| s.interaction_retention_bytes = "4MiB".parse().unwrap()).await;
+    // The smallest disk budget, for rows of ~800 KB as the budget counts them (request and
+    // verdict echo the data, the items are kept once more for search, each 8 KB item in three
+    // pages).
+    let app = spawn_app_with(|s| s.interaction_retention_bytes = "8MiB".parse().unwrap()).await;
     let data = "x".repeat(8 * 1024);
     let big: Vec<(String, &str)> = (0..24).map(|i| (format!("f{i}"), data.as_str())).collect();
     let big: Vec<(&str, &str)> = big.iter().map(|(l, d)| (l.as_str(), *d)).collect();
@@ -174,19 +175,26 @@ async fn retention_by_bytes_keeps_the_newest_that_fit() {
                 ids[11].as_str().unwrap()
             ))
             .await;
-        // Request, verdict, and the items it carried (kept whole for search).
-        let items: usize = ["accepted", "rejected"]
+        // Request, verdict, and the items it carried (kept whole for search), as the pages
+        // each row takes (storage/retention.rs).
+        use talkative_emulator::storage::retention::{
+            ITEM_COLUMNS, ITEM_INDEX, LOG_ROW_COLUMNS, LOG_ROW_INDEXES, row_cost,
+        };
+        let items: u64 = ["accepted", "rejected"]
             .iter()
             .flat_map(|list| one["verdict"][list].as_array().unwrap().clone())
             .map(|item| {
-                item["label"].as_str().unwrap().len() + item["data"].as_str().unwrap().len()
+                let text =
+                    item["label"].as_str().unwrap().len() + item["data"].as_str().unwrap().len();
+                row_cost(text as u64 + ITEM_COLUMNS) + ITEM_INDEX
             })
             .sum();
-        one["request"].to_string().len() + one["verdict"].to_string().len() + items
+        let texts = one["request"].to_string().len() + one["verdict"].to_string().len();
+        (row_cost(texts as u64 + LOG_ROW_COLUMNS) + LOG_ROW_INDEXES + items) as usize
     };
-    // Three quarters of the budget, less the write-ahead log's allowance (Settings::retention).
+    // What the budget leaves the log's rows (Settings::retention).
     let mut settings = talkative_emulator::configuration::Settings::ephemeral("sqlite::memory:");
-    settings.interaction_retention_bytes = "4MiB".parse().unwrap();
+    settings.interaction_retention_bytes = "8MiB".parse().unwrap();
     let fit = settings.retention().bytes as usize / row_bytes;
     assert!((4..12).contains(&fit), "{row_bytes} bytes a row");
     let newest: Vec<_> = ids.iter().rev().take(fit).cloned().collect();
@@ -197,8 +205,8 @@ async fn retention_by_bytes_keeps_the_newest_that_fit() {
 }
 
 #[tokio::test]
-async fn a_retention_below_four_mebibytes_is_refused() {
-    for bad in ["1MiB", "0", "lots"] {
+async fn a_retention_below_eight_mebibytes_is_refused() {
+    for bad in ["1MiB", "4MiB", "0", "lots"] {
         let parsed = bad.parse::<talkative_emulator::configuration::ByteSize>();
         assert!(parsed.is_err(), "{bad}");
     }
@@ -208,7 +216,7 @@ async fn a_retention_below_four_mebibytes_is_refused() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2), "a usage error");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("minimum of 4MiB"), "{stderr}");
+    assert!(stderr.contains("minimum of 8MiB"), "{stderr}");
 }
 
 /// The API takes the filters the portal's list uses: `q` (text anywhere in an item), `source`

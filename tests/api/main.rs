@@ -7,6 +7,7 @@ mod helpers;
 
 mod access;
 mod bounded;
+mod budget;
 mod cli;
 mod config;
 mod contract;

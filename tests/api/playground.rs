@@ -320,3 +320,90 @@ async fn a_refused_verify_marks_the_box_its_refusal_is_about() {
         "the unsigned data's refusal is shown under the key box"
     );
 }
+
+/// The probe of December 2026: a private key pasted into the playground's token box was taken
+/// for a broken token (`invalid_segments`), recorded, and shown in full on its interaction's
+/// page with a ready curl; pasted into the "check against a public key" box, it was echoed
+/// back. Now it is named (`private_key_not_accepted`) wherever it is pasted, never recorded nor
+/// sent back, and the hint says to rotate it. The verify endpoint and the widget refuse one too.
+#[tokio::test]
+async fn a_private_key_pasted_anywhere_is_refused_never_recorded_nor_echoed() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    let private = signer.private_pkcs8_pem();
+    let body_of = |key: &str| key.lines().nth(1).unwrap().to_owned();
+    let secret = body_of(&private);
+    let session = FormSession::open(&app, "/playground").await;
+
+    // Typing it in: the preview names it under the token box and decodes nothing.
+    let panel = preview(&app, &session, &private, "").await;
+    assert!(panel.contains("id=\"token-problem\""), "{panel}");
+    assert!(panel.contains("private_key_not_accepted"), "{panel}");
+    assert!(panel.contains("rotate"), "{panel}");
+    assert!(!panel.contains(&secret[..24]), "the preview echoes the key");
+    assert!(!panel.contains("id=\"decoded\""), "{panel}");
+
+    // Verify: refused, the form comes back without it.
+    let refused = session
+        .submit(
+            &app,
+            "/playground",
+            &[("token", private.as_str()), ("unsigned", ""), ("key", "")],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("private_key_not_accepted"), "{page}");
+    assert!(!page.contains(&secret[..24]), "the page echoes the key");
+
+    // In the public key box: refused and cleared.
+    let token = signer.sign_items(&items(&[("email", "a@b.c")]));
+    let refused = session
+        .submit(
+            &app,
+            "/playground",
+            &[
+                ("token", token.as_str()),
+                ("unsigned", ""),
+                ("key", private.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("private_key_not_accepted"), "{page}");
+    assert!(!page.contains(&secret[..24]), "the key box echoes the key");
+    assert!(page.contains(&token), "the token box keeps the token");
+
+    // The API and the widget take none either.
+    let (status, verdict) = app
+        .post(
+            "/api/v1/verify",
+            &json!({ "signedInteractionData": private }),
+        )
+        .await;
+    assert_eq!(status, 422, "{verdict}");
+    assert_eq!(verdict["error"]["code"], "private_key_not_accepted");
+    assert!(!verdict.to_string().contains(&secret[..24]));
+    let (status, started) = app
+        .post(
+            "/api/ecs/v1/interactions",
+            &json!({ "configUuid": "00000000-0000-4000-8000-000000000001",
+                     "action": "start-chat", "signedInteractionData": private }),
+        )
+        .await;
+    assert_eq!(status, 422, "{started}");
+    let (_, listed) = app.get("/api/v1/engagements").await;
+    assert_eq!(listed["engagements"], json!([]), "nothing started");
+
+    // Nothing of it was kept.
+    assert_eq!(recorded_count(&app).await, 0);
+    let mut stored = Vec::new();
+    for entry in std::fs::read_dir(app.db_dir.path()).unwrap() {
+        stored.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    assert!(
+        !String::from_utf8_lossy(&stored).contains(&secret[..24]),
+        "the database holds the key"
+    );
+}

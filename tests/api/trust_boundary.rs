@@ -356,6 +356,11 @@ async fn loopback_names_ip_literals_and_allowed_hosts_are_served() {
         "evilci.example",
         "localhost.evil.example",
         "127.0.0.1.nip.io",
+        // A name behind an IPv6 literal's brackets (the probe of December 2026 got this one
+        // served: the parser read the literal and ignored what followed).
+        "[::1]evil.example",
+        "[::1]evil.example:80",
+        "[::1]:80evil.example",
     ] {
         let (status, body) = Probe::new(Method::GET, "/api/v1/unsigned-fields")
             .header("Host", host)
@@ -778,4 +783,47 @@ async fn with_a_password_every_route_asks_for_its_familys_credential() {
             ),
         }
     }
+}
+
+/// The probe of December 2026: the same-origin check believed `X-Forwarded-Host` and
+/// `Forwarded` from anyone, so a page's `Origin` could be made to look like the server's own.
+/// They count only from a `--trusted-proxy`.
+#[tokio::test]
+async fn forwarded_headers_count_only_from_a_trusted_proxy() {
+    let write = |origin: &'static str, forwarded: (&'static str, &'static str)| {
+        Probe::new(Method::POST, "/api/v1/unsigned-fields")
+            .header("Content-Type", "application/json")
+            .header("Origin", origin)
+            .header(forwarded.0, forwarded.1)
+            .body(json!({ "label": "planted" }).to_string())
+    };
+    let posing = [
+        ("http://evil.example", ("X-Forwarded-Host", "evil.example")),
+        (
+            "https://evil.example",
+            ("Forwarded", "host=evil.example;proto=https"),
+        ),
+        ("https://127.0.0.1", ("X-Forwarded-Proto", "https")),
+    ];
+    let app = spawn_app().await;
+    for (origin, forwarded) in posing {
+        let (status, body) = write(origin, forwarded).send(&app).await;
+        assert_eq!(
+            (status, code(&body)),
+            (403, "cross_site_request"),
+            "{origin} with {forwarded:?}"
+        );
+    }
+    let (_, fields) = app.get("/api/v1/unsigned-fields").await;
+    assert_eq!(fields["unsignedFields"], json!([]), "nothing was planted");
+
+    // Behind a proxy the operator named, what it says is believed.
+    let proxied = spawn_app_with(|s| s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    let (status, body) = write(
+        "https://emulator.example",
+        ("Forwarded", "host=emulator.example;proto=https"),
+    )
+    .send(&proxied)
+    .await;
+    assert_eq!(status, 201, "{body}");
 }

@@ -479,3 +479,35 @@ async fn the_unsigned_fields_page_can_be_matched_on_labels_instead() {
         "{verdict}"
     );
 }
+
+#[tokio::test]
+async fn only_the_portals_own_pages_are_recorded_as_the_demo() {
+    // The probe of December 2026: any page could label its arrivals as the portal's demo by
+    // sending the shim's source header. A page on another origin is recorded as the widget.
+    let app = spawn_app().await;
+    let own_origin = app.address.clone();
+    for (origin, claimed, recorded) in [
+        (Some("http://evil.example"), "demo", "widget"),
+        (Some("http://evil.example"), "widget", "widget"),
+        (Some(own_origin.as_str()), "demo", "demo"),
+        (None, "demo", "demo"),
+        (Some("http://evil.example"), "playground", "api"),
+        (Some("http://evil.example"), "core_api", "api"),
+    ] {
+        let mut request = app
+            .client
+            .post(app.url("/api/v1/verify"))
+            .header("X-Talkative-Emulator-Source", claimed)
+            .json(&json!({ "interactionData": items(&[("page", "/")]) }));
+        if let Some(origin) = origin {
+            request = request.header("Origin", origin);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let verdict: Value = response.json().await.unwrap();
+        let id = verdict["id"].as_str().unwrap();
+        let (status, row) = app.get(&format!("/api/v1/interactions/{id}")).await;
+        assert_eq!(status, 200);
+        assert_eq!(row["source"], recorded, "{origin:?} claiming {claimed}");
+    }
+}

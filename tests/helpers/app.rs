@@ -233,3 +233,24 @@ async fn into_parts(response: Reply) -> (u16, Value) {
     };
     (status, body)
 }
+
+/// The most a process's resident memory has been, from /proc (VmHWM).
+pub fn peak_rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .expect("VmHWM in /proc/PID/status");
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+/// A database file with its write-ahead log and shared-memory index, as they sit on disk.
+pub fn database_bytes(db: &Path) -> u64 {
+    let size = |suffix: &str| {
+        let mut path = db.as_os_str().to_owned();
+        path.push(suffix);
+        std::fs::metadata(path).map_or(0, |m| m.len())
+    };
+    size("") + size("-wal") + size("-shm")
+}

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::app::engagements;
-use crate::domain::engagement::{AgentItem, EngagementState};
+use crate::domain::engagement::{AgentItem, ArrivalKind, EngagementState, Held, Limits};
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::state::WebState;
 use crate::storage::engagements::{Arrival, StoredEngagement};
@@ -69,8 +69,8 @@ impl From<StoredEngagement> for EngagementView {
 #[serde(rename_all = "camelCase")]
 pub struct ArrivalView {
     arrival: i64,
-    /// `start` (what the interaction started with) or `append`.
-    kind: String,
+    /// `start` (what the interaction started with), `append` (the page) or `core_api`.
+    kind: ArrivalKind,
     /// The verification's id: `GET /api/v1/interactions/{id}`, while the log keeps it.
     #[schema(format = Uuid)]
     verification: Uuid,
@@ -89,7 +89,7 @@ impl From<Arrival> for ArrivalView {
     }
 }
 
-/// An interaction with what its agent sees.
+/// An interaction with what its agent sees, and a page of its arrivals.
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = EngagementDetail)]
@@ -97,17 +97,52 @@ pub struct DetailView {
     #[serde(flatten)]
     engagement: EngagementView,
     /// What the agent sees: each key's (name, else label) latest value, in the order keys
-    /// first arrived; unsigned data never replaces signed data.
+    /// first arrived; unsigned data never replaces signed data. At most 200 keys.
     agent_view: Vec<AgentItem>,
-    /// Every item the agent was given, in order of arrival.
+    /// The items the arrivals on this page gave the agent, in order of arrival.
     items: Vec<AgentItem>,
+    /// Arrivals after `after`, `limit` of them (100 unless asked), in order.
     arrivals: Vec<ArrivalView>,
+    /// Where the next page of arrivals starts (`?after=` this), or `null` on the last.
+    next_after: Option<i64>,
+    /// What it holds against what one interaction may hold (`interaction_full` past it).
+    holds: Holds,
+}
+
+/// What an interaction holds, and what it may.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Holds {
+    arrivals: u64,
+    max_arrivals: u64,
+    keys: u64,
+    max_keys: u64,
+    /// As the emulator's budget counts them: its arrivals' requests and verdicts in the log,
+    /// its items, and the bookkeeping of both.
+    bytes: u64,
+    max_bytes: u64,
+}
+
+impl From<Held> for Holds {
+    fn from(held: Held) -> Self {
+        Self {
+            arrivals: held.arrivals,
+            max_arrivals: Limits::ARRIVALS,
+            keys: held.keys,
+            max_keys: Limits::KEYS,
+            bytes: held.bytes,
+            max_bytes: Limits::BYTES,
+        }
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 #[schema(as = EngagementList)]
 pub struct ListView {
     engagements: Vec<EngagementView>,
+    /// Where the next (older) page starts (`?before=` this), or `null` on the last.
+    next_before: Option<i64>,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -117,6 +152,31 @@ pub struct ListParams {
     /// How many, newest first: 50 unless given, at most 500.
     #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
+    /// Only those older than this id (a page's `nextBefore`).
+    before: Option<i64>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DetailParams {
+    /// Arrivals a page: 100 unless given, at most 500.
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<u32>,
+    /// Only arrivals after this one (a page's `nextAfter`).
+    after: Option<i64>,
+}
+
+/// A page size given as `limit`, within 1..=500.
+fn page_limit(limit: Option<u32>, default: u32) -> Result<u32, ApiError> {
+    match limit {
+        None => Ok(default),
+        Some(limit @ 1..=500) => Ok(limit),
+        Some(limit) => Err(ApiError::invalid_request(
+            format!("limit={limit} is out of range."),
+            format!("Pass 1 to 500, or leave it out for {default}."),
+        )),
+    }
 }
 
 #[utoipa::path(
@@ -134,19 +194,12 @@ pub async fn list(
     params: Query<ListParams>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = match params.limit {
-        None => 50,
-        Some(limit @ 1..=500) => limit,
-        Some(limit) => {
-            return Err(ApiError::invalid_request(
-                format!("limit={limit} is out of range."),
-                "Pass 1 to 500, or leave it out for 50.",
-            ));
-        }
-    };
-    let engagements = engagements::list(&state.core, limit).await?;
+    let limit = page_limit(params.limit, 50)?;
+    let (engagements, more, _, _) = engagements::list(&state.core, params.before, limit).await?;
+    let next_before = more.then(|| engagements.last().map(|e| e.id)).flatten();
     Ok(HttpResponse::Ok().json(ListView {
         engagements: engagements.into_iter().map(EngagementView::from).collect(),
+        next_before,
     }))
 }
 
@@ -155,19 +208,28 @@ pub async fn list(
     path = "/api/v1/engagements/{uuid}",
     operation_id = "getEngagement",
     tag = "Engagements",
-    params(("uuid" = String, Path, description = "The interaction's UUID.")),
+    params(("uuid" = String, Path, description = "The interaction's UUID."), DetailParams),
     responses(
-        (status = 200, description = "The interaction, what its agent sees, its arrivals.", body = DetailView),
+        (status = 200, description = "The interaction, what its agent sees, a page of its arrivals.", body = DetailView),
+        (status = 400, description = "`invalid_request`: `limit` out of range.", body = ErrorBody),
         (status = 404, description = "`interaction_not_found`.", body = ErrorBody),
     )
 )]
-pub async fn get(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, ApiError> {
-    let detail = engagements::detail(&state.core, uuid_of(&path)?).await?;
+pub async fn get(
+    path: Path<String>,
+    params: Query<DetailParams>,
+    state: Data<WebState>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = page_limit(params.limit, engagements::ARRIVALS_PER_PAGE)?;
+    let detail = engagements::detail(&state.core, uuid_of(&path)?, params.after, limit).await?;
+    let holds = Holds::from(detail.engagement.held);
     Ok(HttpResponse::Ok().json(DetailView {
         engagement: detail.engagement.into(),
-        agent_view: detail.agent_view,
+        agent_view: detail.agent_view.into_iter().map(|v| v.item).collect(),
         items: detail.items,
         arrivals: detail.arrivals.into_iter().map(ArrivalView::from).collect(),
+        next_after: detail.more_after,
+        holds,
     }))
 }
 

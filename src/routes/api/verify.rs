@@ -10,12 +10,13 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::body::{self, read_json_body};
-use crate::app::verification::{Submission, verify_and_record};
+use crate::app::verification::{Sender, Submission, verify_and_record};
 use crate::domain::InteractionItem;
 use crate::domain::interaction::check_limits;
 use crate::domain::problem::Warning;
 use crate::jws::payload::items_from_json;
 use crate::routes::error::{ApiError, ErrorBody};
+use crate::routes::same_origin::{foreign_sender, site_of};
 use crate::routes::state::WebState;
 use crate::storage::interactions::Source;
 
@@ -44,7 +45,8 @@ pub struct VerifyRequest {
         (status = 400, description = "`invalid_request`: the body is not the object above.", body = ErrorBody),
         (status = 413, description = "`payload_too_large`.", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`.", body = ErrorBody),
-        (status = 422, description = "`too_many_items` or `item_too_large` in `interactionData`.", body = ErrorBody),
+        (status = 422, description = "`too_many_items` or `item_too_large` in `interactionData`; \
+            `private_key_not_accepted`: a private key where the token goes (nothing is recorded).", body = ErrorBody),
         (status = 429, description = "`rate_limited` (not for loopback clients unless \
             `--rate-limit-loopback`).", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait."))),
@@ -81,8 +83,11 @@ pub async fn verify(
     let outcome = verify_and_record(
         &state.core,
         Submission::alone(token.as_deref(), unsigned, warnings),
-        request,
-        source(&request_head),
+        Sender {
+            request,
+            source: source(&request_head),
+            site: site_of(&request_head),
+        },
     )
     .await?;
     state.core.metrics.observe_verify(started.elapsed());
@@ -106,17 +111,21 @@ pub fn throttle(request: &HttpRequest, state: &WebState) -> Result<(), ApiError>
 
 /// The header the widget shim names itself with (`widget`, or `demo` on the portal's demo
 /// page); anything else, or nothing, records the interaction as the API's. Only a label for the
-/// log: it changes nothing in the verdict.
+/// log: it changes nothing in the verdict. `demo` is the portal's own page, so a page on another
+/// origin that claims it is recorded as the widget (its own word for itself) instead.
 pub const SOURCE_HEADER: &str = "x-talkative-emulator-source";
 
 pub fn source(request: &HttpRequest) -> Source {
-    request
+    let claimed = request
         .headers()
         .get(SOURCE_HEADER)
         .and_then(|v| v.to_str().ok())
-        .and_then(Source::parse)
-        .filter(|s| matches!(s, Source::Widget | Source::Demo))
-        .unwrap_or(Source::Api)
+        .and_then(Source::parse);
+    match claimed {
+        Some(Source::Demo) if foreign_sender(request).is_none() => Source::Demo,
+        Some(Source::Demo | Source::Widget) => Source::Widget,
+        _ => Source::Api,
+    }
 }
 
 /// CORS preflight for cross-origin `fetch` with `Content-Type: application/json` and the shim's

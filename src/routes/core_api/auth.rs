@@ -7,7 +7,7 @@ use actix_web::dev::ServiceRequest;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError};
 
 use super::document::CoreApiError;
-use crate::app::api_keys::{self, AuthError};
+use crate::app::api_keys::{self, AuthError, Refusal};
 use crate::routes::error::ApiError;
 use crate::routes::require_admin::bearer;
 use crate::routes::state::WebState;
@@ -17,6 +17,8 @@ use crate::routes::state::WebState;
 pub struct Caller {
     pub key_id: i64,
     pub key_name: String,
+    /// When the key was last noted in use, as read: [`note_use`] decides from it.
+    last_used_at: Option<i64>,
 }
 
 impl Caller {
@@ -33,11 +35,33 @@ impl Caller {
 }
 
 /// Why this request may not use the Core API, or `None` (and its [`Caller`] noted).
+///
+/// A token that opens no key is a guess: charged to its client, whose guesses are refused
+/// (`429`) before the lookup each would cost once it has made too many. Loopback clients (test
+/// suites trying their error handling) are exempt unless `--rate-limit-loopback`, as for the
+/// verify endpoint; pages never get this far (their requests are refused as cross-site first).
 pub async fn api_key_refusal(request: &ServiceRequest, state: &WebState) -> Option<HttpResponse> {
     let refused = |error: ApiError| Some(CoreApiError::from(error).error_response());
+    let peer = request
+        .peer_addr()
+        .map(|peer| peer.ip().to_canonical())
+        .filter(|ip| !ip.is_loopback() || state.core.settings.rate_limit_loopback);
+    if let Some(peer) = peer
+        && let Err(wait) = state.api_key_guesses.peek(peer)
+    {
+        tracing::warn!(client = %peer, "Core API token guesses throttled");
+        return refused(ApiError::Throttled(wait));
+    }
     let key = match api_keys::authenticate(&state.core, bearer(request)).await {
         Ok(key) => key,
-        Err(AuthError::Refused(refusal)) => return refused(ApiError::Rejected(refusal.problem())),
+        Err(AuthError::Refused(refusal)) => {
+            if refusal == Refusal::Unknown
+                && let Some(peer) = peer
+            {
+                let _ = state.api_key_guesses.check(peer);
+            }
+            return refused(ApiError::Rejected(refusal.problem()));
+        }
         Err(AuthError::Internal(error)) => return refused(ApiError::Internal(error)),
     };
     if let Some(limiter) = &state.core_api_limiter
@@ -49,6 +73,16 @@ pub async fn api_key_refusal(request: &ServiceRequest, state: &WebState) -> Opti
     request.extensions_mut().insert(Caller {
         key_id: key.id,
         key_name: key.name,
+        last_used_at: key.last_used_at,
     });
     None
+}
+
+/// Notes that the request's key was used, once every guard has let the request through: a
+/// request refused later (a cross-site page holding a valid key, a rebound host) leaves no mark.
+pub async fn note_use(request: &ServiceRequest, state: &WebState) {
+    let caller = request.extensions().get::<Caller>().cloned();
+    if let Some(caller) = caller {
+        api_keys::note_use(&state.core, caller.key_id, caller.last_used_at).await;
+    }
 }

@@ -16,15 +16,19 @@ use super::document::{CoreApiError, ErrorDocument, ErrorSource, respond};
 use super::query::{self, ListQuery};
 use super::resources::{
     Base, DATA_TYPE, DataResource, Identifier, InteractionResource, RelationshipLinks, SelfLink,
-    agent_data,
+    agent_data, data_resource,
 };
 use crate::app::engagements::{self, Arriving};
+use crate::app::verification::Sender;
 use crate::domain::InteractionItem;
+use crate::domain::engagement::ArrivalKind;
 use crate::domain::interaction::check_limits;
 use crate::domain::problem::{Code, Problem};
 use crate::routes::api::body::{self, read_json_body};
+use crate::routes::same_origin::site_of;
 use crate::routes::state::WebState;
 use crate::storage::engagements::StoredEngagement;
+use crate::storage::engagements::ViewItem;
 use crate::storage::interactions::Source;
 
 /// A page of interactions.
@@ -117,17 +121,18 @@ pub async fn list(
         query.uuid,
     )
     .await?;
+    // Every listed interaction's data in one read, not one per interaction.
+    let mut views = if query.include_data {
+        let ids: Vec<i64> = page.iter().map(|e| e.id).collect();
+        engagements::agent_views(&state.core, &ids).await?
+    } else {
+        Default::default()
+    };
     let mut data = Vec::with_capacity(page.len());
     let mut included = query.include_data.then(Vec::new);
     for engagement in page {
-        let (resource, items) = resource(
-            &state,
-            engagement,
-            "interactions",
-            &base,
-            query.include_data,
-        )
-        .await?;
+        let view = views.remove(&engagement.id);
+        let (resource, items) = resource(&engagement, "interactions", &base, view);
         data.push(resource);
         if let Some(all) = included.as_mut() {
             all.extend(items);
@@ -227,7 +232,12 @@ pub async fn get(
         base.interaction(engagement.id),
         query_suffix(&request)
     );
-    let (data, items) = resource(&state, engagement, "interaction", &base, include).await?;
+    let view = if include {
+        Some(engagements::agent_view(&state.core, engagement.id).await?)
+    } else {
+        None
+    };
+    let (data, items) = resource(&engagement, "interaction", &base, view);
     let document = OneDocument {
         links: SelfLink { this },
         data,
@@ -313,9 +323,8 @@ async fn what_the_agent_sees(
 ) -> Result<(i64, Vec<DataResource>), CoreApiError> {
     no_query(request)?;
     let engagement = engagements::get_by_id(&state.core, numeric_id(path)?).await?;
-    let id = engagement.id;
-    let detail = engagements::detail_of(&state.core, engagement).await?;
-    Ok((id, agent_data(&detail)))
+    let view = engagements::agent_view(&state.core, engagement.id).await?;
+    Ok((engagement.id, agent_data(engagement.id, &view)))
 }
 
 /// Interaction data from the backend, as Talkative's article shows it.
@@ -375,9 +384,10 @@ pub struct WriteMeta {
         (status = 200, description = "Received and logged, but the interaction has this name signed: the agent keeps the signed value (`meta.code` `overridden_by_signed`).", body = WrittenDocument),
         (status = 400, description = "`invalid_request`: not the documented `{name, label, data}`.", body = ErrorDocument),
         (status = 404, description = "`interaction_not_found`.", body = ErrorDocument),
-        (status = 409, description = "`interaction_finalised`: it has ended or completed (only non-finalised interactions store data).", body = ErrorDocument),
+        (status = 409, description = "`interaction_finalised`: it has ended or completed (only non-finalised interactions store data); `interaction_full`: it holds as much as one interaction may.", body = ErrorDocument),
         (status = 413, description = "`payload_too_large`.", body = ErrorDocument),
         (status = 422, description = "`item_too_large`.", body = ErrorDocument),
+        (status = 503, description = "`log_unavailable`: the disk refused the write; nothing was kept.", body = ErrorDocument),
     ),
     security(("coreApiKey" = []))
 )]
@@ -409,20 +419,18 @@ pub async fn create_data(
             token: None,
             unsigned: vec![item],
             warnings: Vec::new(),
-            request: request_text,
-            source: Source::CoreApi,
+            sender: Sender {
+                request: request_text,
+                source: Source::CoreApi,
+                site: site_of(&request),
+            },
         },
     )
     .await?;
     tracing::info!(api_key = %caller.key_name, interaction = %uuid, name = %key, "Core API: interaction data");
     let verification = appended.outcome.verdict.id;
     let engagement_id = appended.engagement.id;
-    let detail = engagements::detail_of(&state.core, appended.engagement).await?;
-    let shown = agent_data(&detail);
-    let given = detail
-        .items
-        .iter()
-        .find(|item| item.arrival == appended.arrival && item.key() == key);
+    let given = appended.given.iter().find(|given| given.item.key() == key);
     let Some(given) = given else {
         let refusal = appended.outcome.verdict.rejected.first();
         let document = WrittenDocument {
@@ -440,16 +448,14 @@ pub async fn create_data(
         };
         return Ok(respond(&request, StatusCode::OK, &document));
     };
-    let replaced = detail
-        .items
-        .iter()
-        .any(|item| item.arrival < appended.arrival && item.key() == key);
-    let id = format!("{engagement_id}-{}", given.position);
-    let data = shown
-        .into_iter()
-        .find(|resource| resource.identifier().id() == id);
+    let replaced = given.replaced;
+    let shown = ViewItem {
+        item: given.item.clone(),
+        kind: ArrivalKind::CoreApi,
+        received_at: appended.engagement.updated_at,
+    };
     let document = WrittenDocument {
-        data,
+        data: Some(data_resource(engagement_id, &shown)),
         meta: WriteMeta {
             applied: true,
             replaced,
@@ -542,24 +548,24 @@ fn new_item(raw: &[u8]) -> Result<InteractionItem, CoreApiError> {
 }
 
 /// The interaction's resource and, when asked, its data (whose identifiers the resource lists).
-async fn resource(
-    state: &WebState,
-    engagement: StoredEngagement,
+/// An interaction as a resource, and its data as resources when `view` (what its agent sees)
+/// is given: `include=interactionData`.
+fn resource(
+    engagement: &StoredEngagement,
     kind: &'static str,
     base: &Base,
-    include: bool,
-) -> Result<(InteractionResource, Vec<DataResource>), CoreApiError> {
-    if !include {
-        return Ok((
-            InteractionResource::new(&engagement, kind, base, None),
+    view: Option<Vec<ViewItem>>,
+) -> (InteractionResource, Vec<DataResource>) {
+    let Some(view) = view else {
+        return (
+            InteractionResource::new(engagement, kind, base, None),
             Vec::new(),
-        ));
-    }
-    let detail = engagements::detail_of(&state.core, engagement).await?;
-    let items = agent_data(&detail);
+        );
+    };
+    let items = agent_data(engagement.id, &view);
     let identifiers = items.iter().map(DataResource::identifier).collect();
-    let resource = InteractionResource::new(&detail.engagement, kind, base, Some(identifiers));
-    Ok((resource, items))
+    let resource = InteractionResource::new(engagement, kind, base, Some(identifiers));
+    (resource, items)
 }
 
 fn query_suffix(request: &HttpRequest) -> String {

@@ -3,14 +3,11 @@
 //! Attributes the emulator knows come from the engagement; the others are constants of the
 //! documented type, listed in docs/talkative-compat.md.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::app::engagements::Detail;
-use crate::domain::engagement::{AgentItem, EngagementState, Provenance};
-use crate::storage::engagements::StoredEngagement;
+use crate::domain::engagement::{ArrivalKind, EngagementState, Provenance};
+use crate::storage::engagements::{StoredEngagement, ViewItem};
 
 /// Talkative's timestamps: seconds, UTC, `Z` (`2021-04-04T04:25:04Z`).
 pub fn timestamp(millis: i64) -> String {
@@ -156,7 +153,7 @@ pub struct DataAttributes {
     /// `report_only`, or `server` (the Core API).
     provenance: Provenance,
     /// How it arrived: `start`, `append` (the page, during the interaction) or `core_api`.
-    source: String,
+    source: ArrivalKind,
     /// Which arrival brought it (0: what the interaction started with).
     arrival: i64,
     created_at: String,
@@ -167,8 +164,8 @@ pub struct Base(pub String);
 
 impl Base {
     pub fn of(request: &actix_web::HttpRequest) -> Self {
-        let info = request.connection_info();
-        Self(format!("{}://{}/api/core/v1", info.scheme(), info.host()))
+        let origin = crate::routes::served_origin::ServedOrigin::of(request);
+        Self(format!("{}/api/core/v1", origin.url()))
     }
 
     pub fn interaction(&self, id: i64) -> String {
@@ -242,12 +239,6 @@ impl InteractionResource {
     }
 }
 
-impl Identifier {
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-}
-
 impl DataResource {
     pub fn identifier(&self) -> Identifier {
         Identifier {
@@ -257,26 +248,21 @@ impl DataResource {
     }
 }
 
-/// What the agent of `detail`'s engagement sees, as resources, in the order keys first came.
-pub fn agent_data(detail: &Detail) -> Vec<DataResource> {
-    let received: HashMap<i64, (&str, i64)> = detail
-        .arrivals
-        .iter()
-        .map(|a| (a.arrival, (a.kind.as_str(), a.received_at)))
-        .collect();
-    detail
-        .agent_view
-        .iter()
-        .map(|item| data_resource(detail.engagement.id, item, &received))
+/// What the agent of engagement `engagement` sees (its view), as resources, in the order keys
+/// first came.
+pub fn agent_data(engagement: i64, view: &[ViewItem]) -> Vec<DataResource> {
+    view.iter()
+        .map(|item| data_resource(engagement, item))
         .collect()
 }
 
-fn data_resource(
-    engagement: i64,
-    item: &AgentItem,
-    received: &HashMap<i64, (&str, i64)>,
-) -> DataResource {
-    let (source, at) = received.get(&item.arrival).copied().unwrap_or(("start", 0));
+/// One item the agent sees, as a resource.
+pub fn data_resource(engagement: i64, viewed: &ViewItem) -> DataResource {
+    let ViewItem {
+        item,
+        kind,
+        received_at,
+    } = viewed;
     DataResource {
         kind: DATA_TYPE,
         id: format!("{engagement}-{}", item.position),
@@ -287,9 +273,9 @@ fn data_resource(
             data_type: item.kind.clone(),
             signed: item.provenance.is_signed(),
             provenance: item.provenance,
-            source: source.to_owned(),
+            source: *kind,
             arrival: item.arrival,
-            created_at: timestamp(at),
+            created_at: timestamp(*received_at),
         },
     }
 }

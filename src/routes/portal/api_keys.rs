@@ -12,6 +12,7 @@ use super::{Layout, PortalError, Redirect, render_page, submit_form};
 use crate::app::{AppError, api_keys};
 use crate::domain::problem::Problem;
 use crate::routes::api::api_keys::key_id;
+use crate::routes::served_origin::ServedOrigin;
 use crate::routes::state::WebState;
 use crate::storage::api_keys::StoredApiKey;
 use crate::storage::format_millis;
@@ -74,9 +75,7 @@ async fn page(
         .into_iter()
         .map(ApiKeyRow::from)
         .collect();
-    let info = request.connection_info();
-    let origin = format!("{}://{}", info.scheme(), info.host());
-    drop(info);
+    let origin = ServedOrigin::of(request).url();
     let secret = made.is_some();
     let mut response = render_page(request, state, "api-keys", status, |layout| ApiKeysPage {
         layout,

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::{Layout, PortalError, layout, render};
+use crate::routes::served_origin::ServedOrigin;
 use crate::routes::state::WebState;
 
 #[derive(Template)]
@@ -19,11 +20,9 @@ pub async fn show(
     request: HttpRequest,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
-    let info = request.connection_info().clone();
     let shim_url = format!(
-        "{}://{}/static/talkative-engage.js",
-        info.scheme(),
-        info.host()
+        "{}/static/talkative-engage.js",
+        ServedOrigin::of(&request).url()
     );
     let (layout, cookies) = layout(&request, &state, "demo");
     render(&DemoPage { layout, shim_url }, StatusCode::OK, cookies)

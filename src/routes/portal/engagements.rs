@@ -5,19 +5,21 @@
 //! feedback step), complete it (`completeInteraction`, then `enterStandby`).
 
 use actix_web::http::StatusCode;
-use actix_web::web::{Data, Path};
+use actix_web::web::{Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::{Layout, PortalError, Redirect, render_page, submit_form};
 use crate::app::{AppError, engagements};
-use crate::domain::engagement::{AgentItem, EngagementState};
+use crate::domain::engagement::{AgentItem, ArrivalKind, EngagementState, Held, Limits};
 use crate::routes::state::WebState;
 use crate::storage::engagements::{Arrival, StoredEngagement};
 use crate::storage::format_millis;
 
-/// How many the list shows, newest first.
-const LIST_LIMIT: u32 = 200;
+/// How many the list shows a page, newest first.
+const LIST_LIMIT: u32 = 50;
+/// Arrivals an interaction's page shows at a time.
+const ARRIVALS_PER_PAGE: u32 = 50;
 
 pub struct EngagementRow {
     pub id: i64,
@@ -72,7 +74,28 @@ pub struct ArrivalRow {
 struct ListPage {
     layout: Layout,
     rows: Vec<EngagementRow>,
-    limit: u32,
+    /// "1–50 of 1,204": the first row's place, the last's, and how many there are.
+    first: u64,
+    last: u64,
+    total: u64,
+    /// `?before=` for the next (older) page, when there is one.
+    older: Option<i64>,
+    /// Whether this is a later page (then a link back to the newest).
+    paged: bool,
+}
+
+/// Where a page of the list starts.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    before: Option<i64>,
+}
+
+/// Where a page of an interaction's arrivals starts.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetailQuery {
+    after: Option<i64>,
 }
 
 #[derive(Template)]
@@ -84,22 +107,34 @@ struct DetailPage {
     completed_at: String,
     agent_view: Vec<AgentItem>,
     arrivals: Vec<ArrivalRow>,
+    /// The first arrival on this page (the list's `start`).
+    first_arrival: i64,
+    /// `?after=` for the next page of arrivals, when there is one; whether this is a later one.
+    more_after: Option<i64>,
+    paged: bool,
+    holds: Held,
+    limits: (u64, u64, u64),
 }
 
 pub async fn list(
     request: HttpRequest,
+    query: Query<ListQuery>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
-    let rows = engagements::list(&state.core, LIST_LIMIT)
-        .await?
-        .into_iter()
-        .map(EngagementRow::from)
-        .collect();
+    let (rows, more, total, newer) =
+        engagements::list(&state.core, query.before, LIST_LIMIT).await?;
+    let older = more.then(|| rows.last().map(|e| e.id)).flatten();
+    let shown = rows.len() as u64;
+    let rows: Vec<EngagementRow> = rows.into_iter().map(EngagementRow::from).collect();
     render_page(&request, &state, "engagements", StatusCode::OK, |layout| {
         ListPage {
             layout,
             rows,
-            limit: LIST_LIMIT,
+            first: newer + 1,
+            last: newer + shown,
+            total,
+            older,
+            paged: query.before.is_some(),
         }
     })
 }
@@ -107,10 +142,12 @@ pub async fn list(
 pub async fn detail(
     request: HttpRequest,
     path: Path<String>,
+    query: Query<DetailQuery>,
     state: Data<WebState>,
 ) -> Result<HttpResponse, PortalError> {
     let uuid = engagements::parse_uuid(&path).map_err(AppError::from)?;
-    let detail = engagements::detail(&state.core, uuid).await?;
+    let detail = engagements::detail(&state.core, uuid, query.after, ARRIVALS_PER_PAGE).await?;
+    let first_arrival = detail.arrivals.first().map_or(0, |a| a.arrival);
     let arrivals = detail
         .arrivals
         .into_iter()
@@ -121,12 +158,12 @@ pub async fn detail(
                 .collect(),
             number: arrival.arrival,
             // The wire names, in the portal's words.
-            kind: match arrival.kind.as_str() {
-                "start" => "start".to_owned(),
-                "append" => "append (page)".to_owned(),
-                "core_api" => "Core API (backend)".to_owned(),
-                other => other.to_owned(),
-            },
+            kind: match arrival.kind {
+                ArrivalKind::Start => "start",
+                ArrivalKind::Append => "append (page)",
+                ArrivalKind::CoreApi => "Core API (backend)",
+            }
+            .to_owned(),
             verification: arrival.verification.to_string(),
             received_at: format_millis(arrival.received_at),
         })
@@ -137,9 +174,14 @@ pub async fn detail(
             layout,
             ended_at: stamp(detail.engagement.ended_at),
             completed_at: stamp(detail.engagement.completed_at),
+            holds: detail.engagement.held,
+            limits: (Limits::ARRIVALS, Limits::KEYS, Limits::BYTES),
             engagement: EngagementRow::from(detail.engagement),
-            agent_view: detail.agent_view,
+            agent_view: detail.agent_view.into_iter().map(|v| v.item).collect(),
             arrivals,
+            first_arrival,
+            more_after: detail.more_after,
+            paged: query.after.is_some(),
         }
     })
 }

@@ -12,6 +12,7 @@ use crate::app::interaction_log;
 use crate::domain::ItemMember;
 use crate::domain::problem::Code;
 use crate::encoding::strict_json;
+use crate::routes::served_origin::ServedOrigin;
 use crate::routes::state::WebState;
 use crate::storage::interactions::{
     Browse, BrowseRow, Filter, Position, Source, StoredInteraction,
@@ -616,12 +617,7 @@ pub async fn detail(
         .as_ref()
         .and_then(|v| serde_json::to_string_pretty(v).ok())
         .unwrap_or_else(|| stored.request.clone());
-    let info = request.connection_info();
-    let curl = curl_command(
-        &format!("{}://{}", info.scheme(), info.host()),
-        &stored.request,
-    );
-    drop(info);
+    let curl = curl_command(&ServedOrigin::of(&request).url(), &stored.request);
     let back = back_to_list(query.back.as_deref());
     let back_query = serde_urlencoded::to_string([("back", &back)]).unwrap_or_default();
     render_page(&request, &state, "interactions", StatusCode::OK, |layout| {

@@ -16,6 +16,7 @@ use crate::domain::problem::{Code, Problem};
 use crate::routes::cookies;
 use crate::routes::error::retry_seconds;
 use crate::routes::require_admin::safe_next;
+use crate::routes::served_origin::ServedOrigin;
 use crate::routes::state::WebState;
 
 #[derive(Template)]
@@ -152,7 +153,7 @@ fn session_cookie(request: &HttpRequest, token: String) -> Cookie<'static> {
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(request.connection_info().scheme() == "https")
+        .secure(ServedOrigin::of(request).scheme() == "https")
         .max_age(time::Duration::seconds(lifetime))
         .finish()
 }

@@ -15,11 +15,12 @@ use super::json_view::{self, Piece};
 use super::{Layout, PortalError, Redirect, render, render_page, submit_form};
 use crate::app::AppError;
 use crate::app::sample::{SAMPLE_KEY_NAME, SAMPLE_UNSIGNED_ITEMS, make_sample};
-use crate::app::verification::{self, Submission, verify_and_record};
+use crate::app::verification::{self, Sender, Submission, verify_and_record};
 use crate::domain::ItemMember;
 use crate::domain::SigningKey;
 use crate::domain::interaction::check_limits;
 use crate::domain::problem::{Code, Problem};
+use crate::domain::site::Site;
 use crate::encoding::base64url;
 use crate::encoding::strict_json;
 use crate::jws::payload::items_from_json;
@@ -54,9 +55,10 @@ struct PlaygroundPage {
     layout: Layout,
     token: String,
     unsigned: String,
-    /// The pasted public key, as sent (a public key: nothing secret).
+    /// The pasted public key, as sent (a public key: nothing secret; a private one is never
+    /// sent back).
     key: String,
-    /// Which box the refusal in `error` is about: `unsigned` or `key`.
+    /// Which box the refusal in `error` is about: `token`, `unsigned` or `key`.
     error_on: &'static str,
     key_problem: Option<Problem>,
     /// Why the form was refused (shown beside the form).
@@ -65,6 +67,8 @@ struct PlaygroundPage {
     /// The unsigned box's own error, from the live check (moved under that box by the page's
     /// script); the token's result stays beside it.
     unsigned_problem: Option<Problem>,
+    /// Always `None` here: a refused token is `error` (the result panel's own field).
+    token_problem: Option<Problem>,
 }
 
 /// The result panel alone: what the live preview swaps in while a person types.
@@ -72,6 +76,8 @@ struct PlaygroundPage {
 #[template(path = "playground_result.html")]
 struct ResultPanel {
     result: Option<RunResult>,
+    /// A private key pasted as the token: said under the token box, and nothing decoded.
+    token_problem: Option<Problem>,
     unsigned_problem: Option<Problem>,
     /// The pasted key's own error (moved under its box by the page's script).
     key_problem: Option<Problem>,
@@ -158,6 +164,7 @@ pub async fn show(
             error: None,
             result: None,
             unsigned_problem: None,
+            token_problem: None,
             key_problem: None,
         }
     })
@@ -219,23 +226,38 @@ fn refused(
     form: &RunForm,
     problem: Problem,
 ) -> Result<HttpResponse, PortalError> {
-    // The box whose error this is, in the order `record_run` reads them: the unsigned data
-    // first, then the pasted key (a refusal for both names the unsigned data's).
-    let error_on = if parse_unsigned(&form.unsigned).is_err() || trial_ring(&form.key).is_ok() {
+    // The box whose error this is, in the order `record_run` reads them: a private key in the
+    // token box first, then the unsigned data, then the pasted key.
+    let token_private = verification::refuse_private_key(Some(&form.token)).is_err();
+    let key_refused = trial_ring(&form.key).err();
+    let error_on = if token_private {
+        "token"
+    } else if parse_unsigned(&form.unsigned).is_err() || key_refused.is_none() {
         "unsigned"
     } else {
         "key"
     };
+    // A private key pasted in either box is never sent back, whatever the refusal was about.
+    let key_private = key_refused.is_some_and(|p| p.code == Code::PrivateKeyNotAccepted);
     render_page(request, state, "playground", status, |layout| {
         PlaygroundPage {
             layout,
-            token: form.token.clone(),
+            token: if token_private {
+                String::new()
+            } else {
+                form.token.clone()
+            },
             unsigned: form.unsigned.clone(),
-            key: form.key.clone(),
+            key: if key_private {
+                String::new()
+            } else {
+                form.key.clone()
+            },
             error_on,
             error: Some(problem),
             result: None,
             unsigned_problem: None,
+            token_problem: None,
             key_problem: None,
         }
     })
@@ -248,6 +270,8 @@ async fn record_run(
     unsigned_text: &str,
     key_text: &str,
 ) -> Result<Uuid, AppError> {
+    // Before anything else: a private key is named at once, and never reaches the log.
+    verification::refuse_private_key(Some(token))?;
     let (unsigned_json, unsigned, warnings) = parse_unsigned(unsigned_text)?;
     let trial = trial_ring(key_text)?;
     // Exactly what the API would verify: a page hands the widget the string as it is, so
@@ -264,8 +288,11 @@ async fn record_run(
             trial_keys: trial.as_ref(),
             ..Submission::alone(token, unsigned, warnings)
         },
-        recorded.into(),
-        Source::Playground,
+        Sender {
+            request: recorded.into(),
+            source: Source::Playground,
+            site: Site::portal(),
+        },
     )
     .await?;
     Ok(outcome.verdict.id)
@@ -292,7 +319,8 @@ pub async fn preview(
         Ok(trial) => (trial, None),
         Err(problem) => (None, Some(problem)),
     };
-    let result = if form.token.is_empty() && unsigned.is_empty() {
+    let token_problem = verification::refuse_private_key(Some(&form.token)).err();
+    let result = if (form.token.is_empty() && unsigned.is_empty()) || token_problem.is_some() {
         None
     } else {
         let token = (!form.token.is_empty()).then_some(form.token.as_str());
@@ -305,6 +333,7 @@ pub async fn preview(
     };
     let panel = ResultPanel {
         result,
+        token_problem,
         unsigned_problem,
         key_problem,
     };
@@ -419,6 +448,7 @@ pub async fn result(
             error: None,
             result: Some(result),
             unsigned_problem: None,
+            token_problem: None,
             key_problem: None,
         }
     })

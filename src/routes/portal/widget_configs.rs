@@ -16,6 +16,7 @@ use crate::domain::widget_config::Presence;
 use crate::routes::api::body;
 use crate::routes::api::widget_configs::NewWidgetConfig;
 use crate::routes::error::ApiError;
+use crate::routes::served_origin::ServedOrigin;
 use crate::routes::state::WebState;
 
 pub struct ConfigCard {
@@ -50,11 +51,9 @@ struct WidgetConfigsPage {
 /// What a page writes to load the widget for `uuid` from this emulator, as Talkative's
 /// examples write it for theirs.
 fn loader_line(request: &HttpRequest, uuid: uuid::Uuid) -> String {
-    let info = request.connection_info();
     format!(
-        "import(`{}://{}/api/ecs/v1/loader/{uuid}.js?path=${{encodeURIComponent(location.origin + location.pathname)}}`)",
-        info.scheme(),
-        info.host()
+        "import(`{}/api/ecs/v1/loader/{uuid}.js?path=${{encodeURIComponent(location.origin + location.pathname)}}`)",
+        ServedOrigin::of(request).url()
     )
 }
 
