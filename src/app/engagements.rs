@@ -162,7 +162,7 @@ pub async fn start(
         start.data.sender,
     )?;
     let entry = Entry::Start {
-        engagement: NewEngagement {
+        engagement: Box::new(NewEngagement {
             uuid,
             config_uuid: config.uuid(),
             action: action.reference.clone(),
@@ -171,7 +171,7 @@ pub async fn start(
             start_url: start.start_url.map(str::to_owned),
             started_at: record.received_at,
             site,
-        },
+        }),
         given: given_items(&outcome.verdict),
         verification: record,
     };

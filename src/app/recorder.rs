@@ -171,7 +171,7 @@ impl Recorder {
             let failing = self.shared.failing.load(Ordering::Relaxed);
             let pushed = {
                 let mut pending = self.shared.pending();
-                let size = queued.as_ref().map_or(0, |q| q.entry.bytes());
+                let size = queued.as_ref().map_or(0, |q| q.entry.memory());
                 if !failing
                     && !pending.entries.is_empty()
                     && pending.bytes.saturating_add(size) > self.shared.max_pending_bytes
@@ -503,7 +503,7 @@ struct Pending {
     entries: VecDeque<Entry>,
     /// One per entry, in step with `entries`.
     waiters: VecDeque<Option<Waiter>>,
-    /// What `entries` take, as [`Entry::bytes`] counts.
+    /// What `entries` take in memory, as [`Entry::memory`] counts.
     bytes: usize,
     last_use: HashMap<Uuid, i64>,
     /// Answered verifications waiting, per site: the site with the most gives one up first.
@@ -536,7 +536,7 @@ impl Pending {
                 .entry(verification.site.clone())
                 .or_default() += 1;
         }
-        self.bytes += entry.bytes();
+        self.bytes += entry.memory();
         self.entries.push_back(entry);
         self.waiters.push_back(waiter);
         pushed_out
@@ -571,7 +571,7 @@ impl Pending {
     fn remove(&mut self, index: usize) -> Option<Entry> {
         let entry = self.entries.remove(index)?;
         self.waiters.remove(index);
-        self.bytes -= entry.bytes();
+        self.bytes -= entry.memory();
         let site = &entry.verification().site;
         if let Some(count) = self.answered_by_site.get_mut(site) {
             *count -= 1;
@@ -604,7 +604,7 @@ impl Pending {
             if self.waiters[index].is_some() {
                 let entry = self.entries.remove(index);
                 if let Some(entry) = entry {
-                    self.bytes -= entry.bytes();
+                    self.bytes -= entry.memory();
                 }
                 waiting.extend(self.waiters.remove(index).flatten());
             } else {

@@ -217,6 +217,12 @@ pub const PREVIEW_ITEMS: usize = 20;
 pub const PREVIEW_DATA_CHARS: usize = 120;
 
 impl NewInteraction {
+    /// What it takes in memory while it waits to be written: its request, verdict and items.
+    /// (What it will take on disk, [`Self::bytes`], is more: the pages its rows fill.)
+    pub fn memory(&self) -> usize {
+        self.request.len() + self.verdict.len() + self.items.0.len()
+    }
+
     /// What the row keeps (request, verdict and the items it carried, and what SQLite spends on
     /// the row and each item: `storage/retention.rs`), the unit both retention and paging count
     /// in.
