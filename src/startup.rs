@@ -18,8 +18,8 @@ use crate::auth::rate_limit::RateLimiter;
 use crate::configuration::LogFormat;
 use crate::configuration::Settings;
 use crate::routes;
-use crate::routes::csrf::PortalSecret;
-use crate::routes::state::WebState;
+use crate::routes::kit::csrf::PortalSecret;
+use crate::routes::kit::state::WebState;
 use crate::storage;
 use crate::storage::acknowledged::Answered;
 
@@ -112,9 +112,9 @@ impl Application {
             // Every route is a row of the table, mounted inside its family's guard.
             let app = App::new()
                 .app_data(state.clone())
-                .wrap(routes::security_headers::every_response())
+                .wrap(routes::kit::security_headers::every_response())
                 .configure(routes::table::configure);
-            actix_service::apply_fn_factory(app, routes::catch_panic::answer_panics_with_500)
+            actix_service::apply_fn_factory(app, routes::kit::catch_panic::answer_panics_with_500)
         })
         // A client that closes its connection ends its request: without this, a long-poll whose
         // client went away kept its place among the bounded followers for its whole wait.

@@ -98,6 +98,16 @@ pub async fn note_use(core: &Core, id: i64, last_used_at: Option<i64>) {
     }
 }
 
+pub fn parse_id(raw: &str) -> Result<i64, Problem> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+        Problem::new(
+            Code::ApiKeyNotFound,
+            format!("No API key with id {raw:?}."),
+            "API keys have numeric ids: list them with GET /api/v1/api-keys.",
+        )
+    })
+}
+
 #[derive(Debug)]
 pub enum AuthError {
     Refused(Refusal),

@@ -1,5 +1,5 @@
 //! The one error every operation in `app` returns. Each front end converts it once: the JSON
-//! API into `routes::error::ApiError`, the portal into `routes::portal::PortalError`.
+//! API into `routes::error::Refusal`, the portal into `routes::portal::Refusal`.
 
 use crate::app::recorder::{LogReadError, LogUnavailable};
 use crate::domain::problem::Problem;

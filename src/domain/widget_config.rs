@@ -332,6 +332,36 @@ fn reference(raw: &str, index: usize) -> Result<String, Problem> {
     plain(raw, &format!("Action {index}'s reference"))
 }
 
+/// A config to store: its name, queues, actions and fields (and, on create, an optional UUID:
+/// the one Talkative's portal shows, so a page's loader URL can stay as it is).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewWidgetConfig {
+    #[schema(format = Uuid)]
+    uuid: Option<Uuid>,
+    name: String,
+    #[serde(default)]
+    queues: Vec<Queue>,
+    #[serde(default)]
+    actions: Vec<Action>,
+    #[serde(default)]
+    fields: Vec<PreChatField>,
+}
+
+impl NewWidgetConfig {
+    pub fn into_parts(self) -> (Option<Uuid>, WidgetConfigParts) {
+        (
+            self.uuid,
+            WidgetConfigParts {
+                name: self.name,
+                queues: self.queues,
+                actions: self.actions,
+                fields: self.fields,
+            },
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

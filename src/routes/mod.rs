@@ -1,28 +1,16 @@
-//! HTTP: the JSON API ([`api`]), the portal pages ([`portal`]), and what every response passes
-//! through. Every route is one row of [`table`], mounted in its [`family`]'s guard; the trust
-//! boundary, security headers, the panic catcher and the one error mapping sit below them.
+//! HTTP, in floors. At the bottom the shared [`kit`]: reading bodies, the route families and the
+//! guard that checks them, mounting a route, the one refusal type and its renderers, the trust
+//! boundary, CSRF, pages' layout, security headers, the panic catcher. Over it the front ends,
+//! side by side, each importing the kit and `app` and never another front end: the management
+//! API ([`api`]), the widget's endpoints ([`widget`]), Talkative's Core API ([`core_api`]), the
+//! portal's pages ([`portal`]) and the service routes ([`service`]: health, metrics, static
+//! files). On top, [`table`]: every route once, mounted in its family's guard.
+//! `python3 scripts/module-graph.py --depth 2 --siblings` holds the floors to this plan.
 
 pub mod api;
-pub mod catch_panic;
-pub mod cookies;
 pub mod core_api;
-pub mod csrf;
-pub mod ecs;
-pub mod error;
-pub mod family;
-pub mod flash;
-pub mod guard;
-pub mod health;
-pub mod html;
-pub mod media_type;
-pub mod metrics;
-pub mod mount;
+pub mod kit;
 pub mod portal;
-pub mod require_admin;
-pub mod same_origin;
-pub mod security_headers;
-pub mod served_origin;
-pub mod state;
-pub mod static_files;
+pub mod service;
 pub mod table;
-pub mod trust_boundary;
+pub mod widget;

@@ -16,13 +16,15 @@ use crate::routes::api::{
     widget_configs as configs_api,
 };
 use crate::routes::core_api::{self, interactions as core_interactions};
-use crate::routes::family::Family::{self, *};
-use crate::routes::mount::{Documentation, Endpoint, Verb};
+use crate::routes::kit::family::Family::{self, *};
+use crate::routes::kit::mount::{Documentation, Endpoint, Verb};
 use crate::routes::portal::{
     api_docs, api_keys, dashboard, demo, docs, engagements, interactions, login, playground,
     signing_keys, unsigned_fields, widget_configs,
 };
-use crate::routes::{api, ecs, health, metrics, portal, static_files};
+use crate::routes::service::{health, metrics, static_files};
+use crate::routes::widget as ecs;
+use crate::routes::{api, portal};
 
 /// A row without an API reference entry.
 const fn row(
@@ -168,7 +170,7 @@ pub static ROUTES: &[Endpoint] = &[
 /// Mounts every route of the table on `config`.
 pub fn configure(config: &mut actix_web::web::ServiceConfig) {
     for endpoint in ROUTES {
-        crate::routes::mount::mount(config, endpoint);
+        crate::routes::kit::mount::mount(config, endpoint);
     }
 }
 

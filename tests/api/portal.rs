@@ -177,7 +177,7 @@ async fn head_answers_like_get_on_pages_health_and_static_files() {
         .filter(|probe| {
             probe.method == reqwest::Method::GET
                 && probe.family().answers_with_pages()
-                && probe.family() != talkative_emulator::routes::family::Family::PortalLive
+                && probe.family() != talkative_emulator::routes::kit::family::Family::PortalLive
         })
         .map(|probe| probe.path)
         .collect();

@@ -14,7 +14,7 @@ use std::io::{Read, Write};
 use reqwest::Method;
 use serde_json::{Value, json};
 use talkative_emulator::auth::AdminCredential;
-use talkative_emulator::routes::family::{Credential, Family, SameOrigin};
+use talkative_emulator::routes::kit::family::{Credential, Family, SameOrigin};
 
 use crate::helpers::{
     CheckedClient, FormSession, RouteProbe, TestApp, TestSigner, code, every_route, items,

@@ -40,7 +40,10 @@ fn in_scope(method: &Method, path: &str) -> bool {
 }
 
 /// The route's family, when it answers as the API does (JSON), or is documented.
-fn api_family(method: &Method, path: &str) -> Option<talkative_emulator::routes::family::Family> {
+fn api_family(
+    method: &Method,
+    path: &str,
+) -> Option<talkative_emulator::routes::kit::family::Family> {
     let method = actix_web::http::Method::from_bytes(method.as_str().as_bytes()).ok()?;
     let endpoint = talkative_emulator::routes::table::route_for(&method, path)?;
     (endpoint.doc.is_some() || !endpoint.family.answers_with_pages()).then_some(endpoint.family)

@@ -4,8 +4,8 @@
 //! is tested without editing them.
 
 use reqwest::Method;
-use talkative_emulator::routes::family::Family;
-use talkative_emulator::routes::mount::{Endpoint, Verb};
+use talkative_emulator::routes::kit::family::Family;
+use talkative_emulator::routes::kit::mount::{Endpoint, Verb};
 use talkative_emulator::routes::table::ROUTES;
 
 /// One row of the table, ready to send.

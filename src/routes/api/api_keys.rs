@@ -6,11 +6,10 @@ use actix_web::web::{Data, Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::body;
 use crate::app::api_keys;
-use crate::domain::problem::{Code, Problem};
-use crate::routes::error::{ApiError, ErrorBody};
-use crate::routes::state::WebState;
+use crate::routes::kit::body;
+use crate::routes::kit::refusal::{ErrorBody, Refusal};
+use crate::routes::kit::state::WebState;
 use crate::storage::api_keys::StoredApiKey;
 use crate::storage::format_millis;
 
@@ -81,7 +80,7 @@ pub struct CreatedApiKey {
     tag = "API keys",
     responses((status = 200, description = "Every key, revoked ones too, oldest first.", body = ApiKeyList))
 )]
-pub async fn list(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     let keys = api_keys::list(&state.core).await?;
     Ok(HttpResponse::Ok().json(ApiKeyList {
         api_keys: keys.into_iter().map(ApiKeyView::from).collect(),
@@ -107,7 +106,7 @@ pub async fn create(
     request: HttpRequest,
     payload: Payload,
     state: Data<WebState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Refusal> {
     let new: NewApiKey = body::read(&request, payload, state.core.settings.max_body_bytes).await?;
     let (key, token) = api_keys::create(&state.core, &new.name).await?;
     Ok(HttpResponse::Created()
@@ -131,8 +130,8 @@ pub async fn create(
         (status = 404, description = "`api_key_not_found`.", body = ErrorBody),
     )
 )]
-pub async fn get(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, ApiError> {
-    let key = api_keys::get(&state.core, key_id(&path)?).await?;
+pub async fn get(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
+    let key = api_keys::get(&state.core, api_keys::parse_id(&path)?).await?;
     Ok(HttpResponse::Ok().json(ApiKeyView::from(key)))
 }
 
@@ -147,17 +146,7 @@ pub async fn get(path: Path<String>, state: Data<WebState>) -> Result<HttpRespon
         (status = 404, description = "`api_key_not_found`.", body = ErrorBody),
     )
 )]
-pub async fn revoke(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, ApiError> {
-    let key = api_keys::revoke(&state.core, key_id(&path)?).await?;
+pub async fn revoke(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
+    let key = api_keys::revoke(&state.core, api_keys::parse_id(&path)?).await?;
     Ok(HttpResponse::Ok().json(ApiKeyView::from(key)))
-}
-
-pub fn key_id(raw: &str) -> Result<i64, Problem> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
-        Problem::new(
-            Code::ApiKeyNotFound,
-            format!("No API key with id {raw:?}."),
-            "API keys have numeric ids: list them with GET /api/v1/api-keys.",
-        )
-    })
 }

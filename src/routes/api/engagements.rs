@@ -9,60 +9,12 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::app::engagements;
-use crate::domain::engagement::{AgentItem, ArrivalKind, EngagementState, Held, Limits};
-use crate::routes::error::{ApiError, ErrorBody};
-use crate::routes::state::WebState;
-use crate::storage::engagements::{Arrival, StoredEngagement};
+use crate::domain::engagement::{AgentItem, ArrivalKind, Held, Limits};
+use crate::routes::kit::refusal::{ErrorBody, Refusal};
+use crate::routes::kit::state::WebState;
+use crate::routes::kit::views::{EngagementView, uuid_of};
+use crate::storage::engagements::Arrival;
 use crate::storage::format_millis;
-
-/// An interaction that lasts.
-#[derive(Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[schema(as = Engagement)]
-pub struct EngagementView {
-    /// The numeric id (what Talkative's Core API names interactions by).
-    id: i64,
-    #[schema(format = Uuid)]
-    uuid: Uuid,
-    state: EngagementState,
-    /// `chat` or `video`.
-    channel: String,
-    /// The API action that started it (`startChat` / `startVideo` for those calls).
-    action: String,
-    #[schema(format = Uuid)]
-    config_uuid: Uuid,
-    #[schema(format = Uuid)]
-    queue_uuid: Option<Uuid>,
-    /// The page it started on (the loader's `path`).
-    start_url: Option<String>,
-    #[schema(format = DateTime)]
-    started_at: String,
-    #[schema(format = DateTime)]
-    ended_at: Option<String>,
-    #[schema(format = DateTime)]
-    completed_at: Option<String>,
-    #[schema(format = DateTime)]
-    updated_at: String,
-}
-
-impl From<StoredEngagement> for EngagementView {
-    fn from(e: StoredEngagement) -> Self {
-        Self {
-            id: e.id,
-            uuid: e.uuid,
-            state: e.state,
-            channel: e.channel,
-            action: e.action,
-            config_uuid: e.config_uuid,
-            queue_uuid: e.queue_uuid,
-            start_url: e.start_url,
-            started_at: format_millis(e.started_at),
-            ended_at: e.ended_at.map(format_millis),
-            completed_at: e.completed_at.map(format_millis),
-            updated_at: format_millis(e.updated_at),
-        }
-    }
-}
 
 /// One arrival of data, and the verification (in `/api/v1/interactions`) that judged it.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -168,11 +120,11 @@ pub struct DetailParams {
 }
 
 /// A page size given as `limit`, within 1..=500.
-fn page_limit(limit: Option<u32>, default: u32) -> Result<u32, ApiError> {
+fn page_limit(limit: Option<u32>, default: u32) -> Result<u32, Refusal> {
     match limit {
         None => Ok(default),
         Some(limit @ 1..=500) => Ok(limit),
-        Some(limit) => Err(ApiError::invalid_request(
+        Some(limit) => Err(Refusal::invalid_request(
             format!("limit={limit} is out of range."),
             format!("Pass 1 to 500, or leave it out for {default}."),
         )),
@@ -193,7 +145,7 @@ fn page_limit(limit: Option<u32>, default: u32) -> Result<u32, ApiError> {
 pub async fn list(
     params: Query<ListParams>,
     state: Data<WebState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Refusal> {
     let limit = page_limit(params.limit, 50)?;
     let (engagements, more, _, _) = engagements::list(&state.core, params.before, limit).await?;
     let next_before = more.then(|| engagements.last().map(|e| e.id)).flatten();
@@ -219,7 +171,7 @@ pub async fn get(
     path: Path<String>,
     params: Query<DetailParams>,
     state: Data<WebState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Refusal> {
     let limit = page_limit(params.limit, engagements::ARRIVALS_PER_PAGE)?;
     let detail = engagements::detail(&state.core, uuid_of(&path)?, params.after, limit).await?;
     let holds = Holds::from(detail.engagement.held);
@@ -239,7 +191,7 @@ pub async fn get(
     operation_id = "endEngagement",
     tag = "Engagements",
     params(("uuid" = String, Path, description = "The interaction's UUID.")),
-    request_body(content = Option<super::NoOptions>, description = "Empty, or `{}`."),
+    request_body(content = Option<crate::routes::kit::body::NoOptions>, description = "Empty, or `{}`."),
     responses(
         (status = 200, description = "Ended, as an agent ends a chat: the page's widget fires \
             `exitInteraction` and shows the feedback step.", body = EngagementView),
@@ -254,8 +206,8 @@ pub async fn end(
     path: Path<String>,
     payload: Payload,
     state: Data<WebState>,
-) -> Result<HttpResponse, ApiError> {
-    super::no_options(&request, payload, &state).await?;
+) -> Result<HttpResponse, Refusal> {
+    crate::routes::kit::body::no_options(&request, payload, &state).await?;
     let engagement = engagements::end(&state.core, uuid_of(&path)?).await?;
     Ok(HttpResponse::Ok().json(EngagementView::from(engagement)))
 }
@@ -266,7 +218,7 @@ pub async fn end(
     operation_id = "completeEngagement",
     tag = "Engagements",
     params(("uuid" = String, Path, description = "The interaction's UUID.")),
-    request_body(content = Option<super::NoOptions>, description = "Empty, or `{}`."),
+    request_body(content = Option<crate::routes::kit::body::NoOptions>, description = "Empty, or `{}`."),
     responses(
         (status = 200, description = "Completed (ended first if it was active): the page's widget \
             fires `completeInteraction`, then `enterStandby`.", body = EngagementView),
@@ -281,13 +233,8 @@ pub async fn complete(
     path: Path<String>,
     payload: Payload,
     state: Data<WebState>,
-) -> Result<HttpResponse, ApiError> {
-    super::no_options(&request, payload, &state).await?;
+) -> Result<HttpResponse, Refusal> {
+    crate::routes::kit::body::no_options(&request, payload, &state).await?;
     let engagement = engagements::complete(&state.core, uuid_of(&path)?).await?;
     Ok(HttpResponse::Ok().json(EngagementView::from(engagement)))
-}
-
-/// The UUID in a URL; anything else names no interaction.
-pub fn uuid_of(raw: &str) -> Result<Uuid, ApiError> {
-    Ok(engagements::parse_uuid(raw)?)
 }

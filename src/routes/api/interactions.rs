@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use crate::app::interaction_log;
 use crate::domain::problem::{Code, Problem};
-use crate::routes::error::{ApiError, ErrorBody};
-use crate::routes::state::WebState;
+use crate::routes::kit::refusal::{ErrorBody, Refusal};
+use crate::routes::kit::state::WebState;
 use crate::storage::format_millis;
 use crate::storage::interactions::{self, StoredInteraction};
 use crate::verdict::SignatureStatus;
@@ -60,15 +60,15 @@ pub struct ListParams {
 const MAX_WAIT: Duration = Duration::from_secs(60);
 
 /// `wait=`: a duration such as `5s` or `500ms`, at most [`MAX_WAIT`].
-fn parse_wait(raw: &str) -> Result<Duration, ApiError> {
+fn parse_wait(raw: &str) -> Result<Duration, Refusal> {
     let wait = humantime::parse_duration(raw).map_err(|e| {
-        ApiError::invalid_request(
+        Refusal::invalid_request(
             format!("wait={raw:?} is not a duration: {e}."),
             "Write it as 5s, 500ms or 1m.",
         )
     })?;
     if wait > MAX_WAIT {
-        return Err(ApiError::invalid_request(
+        return Err(Refusal::invalid_request(
             format!("wait={raw:?} is longer than the 60 s a request may wait."),
             "Wait at most 60s; loop in the test if it must wait longer.",
         ));
@@ -81,12 +81,12 @@ async fn parse_after(
     state: &WebState,
     raw: &str,
     filter: &mut interactions::Filter,
-) -> Result<(), ApiError> {
+) -> Result<(), Refusal> {
     if let Ok(id) = Uuid::try_parse(raw) {
         let seq = interaction_log::position_of(&state.core, id)
             .await?
             .ok_or_else(|| {
-                ApiError::invalid_request(
+                Refusal::invalid_request(
                     format!("after={raw:?} names no interaction the log holds."),
                     "Pass the id a verify answered with, or a time such as 2026-11-27T10:00:00Z \
                      (old interactions are pruned beyond the retention limit).",
@@ -96,7 +96,7 @@ async fn parse_after(
         return Ok(());
     }
     let time = humantime::parse_rfc3339_weak(raw).map_err(|_| {
-        ApiError::invalid_request(
+        Refusal::invalid_request(
             format!("after={raw:?} is neither an interaction id nor an RFC 3339 time."),
             "Pass an id from a verify answer, or a time such as 2026-11-27T10:00:00Z.",
         )
@@ -148,11 +148,11 @@ pub struct InteractionList {
 }
 
 impl TryFrom<StoredInteraction> for InteractionView {
-    type Error = ApiError;
-    fn try_from(row: StoredInteraction) -> Result<Self, ApiError> {
+    type Error = Refusal;
+    fn try_from(row: StoredInteraction) -> Result<Self, Refusal> {
         let raw = |text: String| {
             RawValue::from_string(text).map_err(|e| {
-                ApiError::Internal(anyhow::Error::new(e).context("stored interaction is not JSON"))
+                Refusal::Internal(anyhow::Error::new(e).context("stored interaction is not JSON"))
             })
         };
         Ok(Self {
@@ -187,14 +187,14 @@ pub async fn list(
     request: HttpRequest,
     params: Query<ListParams>,
     state: Data<WebState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Refusal> {
     let params = params.into_inner();
     let status = params
         .status
         .as_deref()
         .map(|status| {
             status.parse::<SignatureStatus>().map_err(|()| {
-                ApiError::invalid_request(
+                Refusal::invalid_request(
                     format!("Unknown status {status:?}."),
                     "Use status=valid, status=invalid or status=absent.",
                 )
@@ -206,7 +206,7 @@ pub async fn list(
         .as_deref()
         .map(|cursor| {
             cursor.parse::<i64>().ok().filter(|seq| *seq > 0).ok_or_else(|| {
-                ApiError::invalid_request(
+                Refusal::invalid_request(
                     format!("The cursor {cursor:?} is not one this server gave."),
                     "Pass the previous page's \"next\" value as it was, or leave cursor out for the newest page.",
                 )
@@ -217,7 +217,7 @@ pub async fn list(
         None => DEFAULT_LIMIT,
         Some(limit @ 1..=MAX_LIMIT) => limit,
         Some(limit) => {
-            return Err(ApiError::invalid_request(
+            return Err(Refusal::invalid_request(
                 format!(
                     "limit={limit} is out of range: a page holds 1 to {MAX_LIMIT} interactions."
                 ),
@@ -235,7 +235,7 @@ pub async fn list(
             .as_deref()
             .map(|raw| {
                 Uuid::try_parse(raw).map_err(|_| {
-                    ApiError::invalid_request(
+                    Refusal::invalid_request(
                         format!("engagement={raw:?} is not a UUID."),
                         "Pass an engagement's uuid, as GET /api/v1/engagements lists them.",
                     )
@@ -253,7 +253,7 @@ pub async fn list(
             .as_deref()
             .map(|raw| {
                 interactions::Source::parse(raw).ok_or_else(|| {
-                    ApiError::invalid_request(
+                    Refusal::invalid_request(
                         format!("source={raw:?} is no source."),
                         "Use api, widget, demo, playground or core_api.",
                     )
@@ -268,7 +268,7 @@ pub async fn list(
                     .ok()
                     .filter(|code| code.appears_in_verdicts())
                     .ok_or_else(|| {
-                        ApiError::invalid_request(
+                        Refusal::invalid_request(
                             format!("code={raw:?} is no code a verdict carries."),
                             "Use a code from the \"Every code\" table of docs/api.md marked \
                              verdict, rejected item or warning, such as not_allowlisted.",
@@ -317,9 +317,9 @@ pub async fn list(
         (status = 503, description = "`log_unavailable`.", body = ErrorBody),
     )
 )]
-pub async fn get(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, ApiError> {
+pub async fn get(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     let not_found = || {
-        ApiError::Rejected(Problem::new(
+        Refusal::Rejected(Problem::new(
             Code::NotFound,
             format!("No interaction with id {:?}.", path.as_str()),
             "Ids come from the verify response's \"id\"; old interactions are pruned beyond the retention limit.",
@@ -349,7 +349,7 @@ pub struct Cleared {
         (status = 503, description = "`log_unavailable`.", body = ErrorBody),
     )
 )]
-pub async fn clear(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
+pub async fn clear(state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     let cleared = interaction_log::clear(&state.core).await?;
     Ok(HttpResponse::Ok().json(Cleared { cleared }))
 }

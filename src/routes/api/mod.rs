@@ -2,7 +2,6 @@
 //! Their routes and what protects them are in `routes/table.rs`.
 
 pub mod api_keys;
-pub mod body;
 pub mod engagements;
 pub mod interactions;
 pub mod openapi;
@@ -16,8 +15,9 @@ use actix_web::web::{self, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 
 use crate::domain::problem::{Code, Problem};
-use crate::routes::error::{ApiError, ErrorBody};
-use crate::routes::state::WebState;
+use crate::routes::kit::body::{NoOptions, no_options};
+use crate::routes::kit::refusal::{ErrorBody, Refusal};
+use crate::routes::kit::state::WebState;
 
 /// What a reset left: the config file's keys and fields, installed again.
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -28,11 +28,6 @@ pub struct ResetView {
     widget_configs: i64,
     report_only: bool,
 }
-
-/// Reset has no options: send no body, or `{}`.
-#[derive(serde::Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NoOptions {}
 
 /// Wipes keys, fields and interactions, then installs the config file's keys and fields again.
 /// Takes an empty body or `{}`: it has no options, and anything else is a mistake worth naming.
@@ -53,7 +48,7 @@ pub async fn reset(
     request: HttpRequest,
     payload: Payload,
     state: web::Data<WebState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Refusal> {
     no_options(&request, payload, &state).await?;
     let seeded = crate::app::management::apply_config_file(&state.core, true).await?;
     Ok(HttpResponse::Ok().json(ResetView {
@@ -64,21 +59,8 @@ pub async fn reset(
     }))
 }
 
-/// Reads a body that may only be empty or `{}`: an action without options.
-pub async fn no_options(
-    request: &HttpRequest,
-    payload: Payload,
-    state: &WebState,
-) -> Result<(), ApiError> {
-    let raw = body::read_json_body(request, payload, state.core.settings.max_body_bytes).await?;
-    if !raw.iter().all(u8::is_ascii_whitespace) {
-        body::parse::<NoOptions>(&raw)?;
-    }
-    Ok(())
-}
-
-pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::Rejected(Problem::new(
+pub async fn not_found() -> Result<HttpResponse, Refusal> {
+    Err(Refusal::Rejected(Problem::new(
         Code::NotFound,
         "No such API route (or method).",
         "See docs/api.md for the routes under /api/v1.",

@@ -18,9 +18,9 @@ use utoipa::openapi::schema::Schema;
 
 use super::stream;
 use crate::domain::problem::Code;
-use crate::routes::family::{Credential, Family};
-use crate::routes::mount::{DocumentedOperation, Endpoint, Verb};
-use crate::routes::state::WebState;
+use crate::routes::kit::family::{Credential, Family};
+use crate::routes::kit::mount::{DocumentedOperation, Endpoint, Verb};
+use crate::routes::kit::state::WebState;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -236,7 +236,7 @@ fn offer_json_api_media_type(operation: &mut Value) {
         if let Some(content) = response["content"].as_object_mut()
             && let Some(json) = content.get("application/json").cloned()
         {
-            content.insert(crate::routes::media_type::JSON_API.into(), json);
+            content.insert(crate::routes::kit::media_type::JSON_API.into(), json);
         }
     }
 }

@@ -4,10 +4,10 @@ use actix_web::web::{Data, Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::body;
 use crate::app::management;
-use crate::routes::error::{ApiError, ErrorBody};
-use crate::routes::state::WebState;
+use crate::routes::kit::body;
+use crate::routes::kit::refusal::{ErrorBody, Refusal};
+use crate::routes::kit::state::WebState;
 use crate::storage::format_millis;
 use crate::storage::signing_keys::StoredKey;
 
@@ -80,7 +80,7 @@ impl From<StoredKey> for KeyView {
     tag = "Signing keys",
     responses((status = 200, description = "Every stored key, newest first.", body = KeyList))
 )]
-pub async fn list(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     let keys: Vec<KeyView> = management::list_signing_keys(&state.core)
         .await?
         .into_iter()
@@ -100,7 +100,7 @@ pub async fn list(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
         (status = 404, description = "`signing_key_not_found`.", body = ErrorBody),
     )
 )]
-pub async fn get(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, ApiError> {
+pub async fn get(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     let key = management::get_signing_key(&state.core, &path).await?;
     Ok(HttpResponse::Ok().json(KeyView::from(key)))
 }
@@ -126,7 +126,7 @@ pub async fn create(
     request: HttpRequest,
     payload: Payload,
     state: Data<WebState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Refusal> {
     let new: NewSigningKey =
         body::read(&request, payload, state.core.settings.max_body_bytes).await?;
     let stored = management::add_signing_key(&state.core, new.name.as_deref(), &new.pem).await?;
@@ -157,7 +157,7 @@ pub async fn update(
     path: Path<String>,
     payload: Payload,
     state: Data<WebState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Refusal> {
     let id = management::parse_key_id(&path)?;
     let changes: SigningKeyChanges =
         body::read(&request, payload, state.core.settings.max_body_bytes).await?;
@@ -178,7 +178,7 @@ pub async fn update(
         (status = 404, description = "`signing_key_not_found`.", body = ErrorBody),
     )
 )]
-pub async fn delete(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, ApiError> {
+pub async fn delete(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     let id = management::parse_key_id(&path)?;
     management::delete_signing_key(&state.core, id).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -23,8 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::interaction_log::{self, FollowerPlace, Removal};
 use crate::domain::problem::Code;
-use crate::routes::error::{ApiError, ErrorBody};
-use crate::routes::state::WebState;
+use crate::routes::kit::refusal::{ErrorBody, Refusal};
+use crate::routes::kit::state::WebState;
 use crate::storage::format_millis;
 use crate::storage::interactions::{BrowseRow, Filter, Source};
 use crate::verdict::SignatureStatus;
@@ -102,7 +102,7 @@ pub async fn stream(
     request: HttpRequest,
     params: Query<StreamParams>,
     state: Data<WebState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Refusal> {
     let place = state
         .core
         .followers

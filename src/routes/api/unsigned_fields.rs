@@ -4,11 +4,11 @@ use actix_web::web::{Data, Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use super::body;
 use crate::app::management;
 use crate::domain::problem::Warning;
-use crate::routes::error::{ApiError, ErrorBody};
-use crate::routes::state::WebState;
+use crate::routes::kit::body;
+use crate::routes::kit::refusal::{ErrorBody, Refusal};
+use crate::routes::kit::state::WebState;
 use crate::storage::format_millis;
 use crate::storage::unsigned_fields::StoredField;
 
@@ -62,7 +62,7 @@ impl From<StoredField> for FieldView {
     tag = "Unsigned fields",
     responses((status = 200, description = "The allowlist, in label order.", body = FieldList))
 )]
-pub async fn list(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     let fields: Vec<FieldView> = management::list_unsigned_fields(&state.core)
         .await?
         .into_iter()
@@ -92,7 +92,7 @@ pub async fn create(
     request: HttpRequest,
     payload: Payload,
     state: Data<WebState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Refusal> {
     let new: NewUnsignedField =
         body::read(&request, payload, state.core.settings.max_body_bytes).await?;
     let (stored, warnings) = management::add_unsigned_field(&state.core, &new.label).await?;
@@ -113,7 +113,7 @@ pub async fn create(
         (status = 404, description = "`unsigned_field_not_found`.", body = ErrorBody),
     )
 )]
-pub async fn delete(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, ApiError> {
+pub async fn delete(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     management::remove_unsigned_field(&state.core, &path).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -9,16 +9,15 @@ use bytestring::ByteString;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::body::{self, read_json_body};
 use crate::app::verification::{Sender, Submission, verify_and_record};
 use crate::domain::InteractionItem;
 use crate::domain::interaction::check_limits;
 use crate::domain::problem::Warning;
 use crate::jws::payload::items_from_json;
-use crate::routes::error::{ApiError, ErrorBody};
-use crate::routes::same_origin::{foreign_sender, site_of};
-use crate::routes::state::WebState;
-use crate::storage::interactions::Source;
+use crate::routes::kit::body::{self, read_json_body};
+use crate::routes::kit::refusal::{ErrorBody, Refusal};
+use crate::routes::kit::same_origin::site_of;
+use crate::routes::kit::state::WebState;
 
 // The well-formed request, parsed in one pass. serde's derive refuses duplicate and unknown
 // members, so whatever it accepts the strict path below would accept too, without warnings.
@@ -58,9 +57,9 @@ pub async fn verify(
     request: HttpRequest,
     payload: Payload,
     state: Data<WebState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Refusal> {
     let started = std::time::Instant::now();
-    throttle(&request, &state)?;
+    crate::routes::kit::sender::throttle(&request, &state)?;
     let request_head = request.clone();
     let raw = read_json_body(&request, payload, state.core.settings.max_body_bytes).await?;
     let (token, unsigned, warnings) = match serde_json::from_slice::<VerifyRequest>(&raw) {
@@ -78,14 +77,14 @@ pub async fn verify(
     let request = std::str::from_utf8(&raw)
         .map(ByteString::from)
         .map_err(|_| {
-            ApiError::invalid_request("The request body is not UTF-8.", "Send UTF-8 JSON.")
+            Refusal::invalid_request("The request body is not UTF-8.", "Send UTF-8 JSON.")
         })?;
     let outcome = verify_and_record(
         &state.core,
         Submission::alone(token.as_deref(), unsigned, warnings),
         Sender {
             request,
-            source: source(&request_head),
+            source: crate::routes::kit::sender::source(&request_head),
             site: site_of(&request_head),
         },
     )
@@ -94,38 +93,6 @@ pub async fn verify(
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
         .body(outcome.json.into_bytes()))
-}
-
-/// The per-client limit. Loopback clients (local test suites, load tests) are exempt unless
-/// `--rate-limit-loopback` says otherwise.
-pub fn throttle(request: &HttpRequest, state: &WebState) -> Result<(), ApiError> {
-    let (Some(limiter), Some(peer)) = (&state.verify_limiter, request.peer_addr()) else {
-        return Ok(());
-    };
-    let client = peer.ip().to_canonical();
-    if client.is_loopback() && !state.core.settings.rate_limit_loopback {
-        return Ok(());
-    }
-    limiter.check(client).map_err(ApiError::Throttled)
-}
-
-/// The header the widget shim names itself with (`widget`, or `demo` on the portal's demo
-/// page); anything else, or nothing, records the interaction as the API's. Only a label for the
-/// log: it changes nothing in the verdict. `demo` is the portal's own page, so a page on another
-/// origin that claims it is recorded as the widget (its own word for itself) instead.
-pub const SOURCE_HEADER: &str = "x-talkative-emulator-source";
-
-pub fn source(request: &HttpRequest) -> Source {
-    let claimed = request
-        .headers()
-        .get(SOURCE_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(Source::parse);
-    match claimed {
-        Some(Source::Demo) if foreign_sender(request).is_none() => Source::Demo,
-        Some(Source::Demo | Source::Widget) => Source::Widget,
-        _ => Source::Api,
-    }
 }
 
 /// CORS preflight for cross-origin `fetch` with `Content-Type: application/json` and the shim's
@@ -153,13 +120,13 @@ type Parsed = (Option<String>, Vec<InteractionItem>, Vec<Warning>);
 
 /// The slow path: anything the typed parse refused, explained member by member (or accepted
 /// with warnings, for items with extra members).
-fn parse_strictly(raw: &[u8]) -> Result<Parsed, ApiError> {
+fn parse_strictly(raw: &[u8]) -> Result<Parsed, Refusal> {
     let mut body = body::members::<VerifyRequest>(raw)?;
     let token = match body.remove("signedInteractionData") {
         None | Some(Value::Null) => None,
         Some(Value::String(token)) => Some(token),
         Some(_) => {
-            return Err(ApiError::invalid_request(
+            return Err(Refusal::invalid_request(
                 "Field \"signedInteractionData\" must be a string.",
                 "Send the compact JWS as a JSON string, or leave the member out for an unsigned chat.",
             ));
@@ -168,9 +135,9 @@ fn parse_strictly(raw: &[u8]) -> Result<Parsed, ApiError> {
     let (unsigned, warnings) = match body.remove("interactionData") {
         None | Some(Value::Null) => (Vec::new(), Vec::new()),
         Some(Value::Array(elements)) => items_from_json(elements, "interactionData")
-            .map_err(|(message, hint)| ApiError::invalid_request(message, hint))?,
+            .map_err(|(message, hint)| Refusal::invalid_request(message, hint))?,
         Some(_) => {
-            return Err(ApiError::invalid_request(
+            return Err(Refusal::invalid_request(
                 "Field \"interactionData\" must be an array.",
                 "Send unsigned items as [{\"label\":\"...\",\"data\":\"...\",\"type\":\"string\"}].",
             ));

@@ -7,12 +7,12 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::body;
 use crate::app::widget_configs;
 use crate::domain::WidgetConfig;
-use crate::domain::widget_config::{Action, PreChatField, Presence, Queue, WidgetConfigParts};
-use crate::routes::error::{ApiError, ErrorBody};
-use crate::routes::state::WebState;
+use crate::domain::widget_config::{Action, NewWidgetConfig, PreChatField, Presence, Queue};
+use crate::routes::kit::body;
+use crate::routes::kit::refusal::{ErrorBody, Refusal};
+use crate::routes::kit::state::WebState;
 
 /// A chat widget config.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -51,36 +51,6 @@ pub struct ConfigList<'a> {
     widget_configs: Vec<ConfigView<'a>>,
 }
 
-/// A config to store: its name, queues, actions and fields (and, on create, an optional UUID:
-/// the one Talkative's portal shows, so a page's loader URL can stay as it is).
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct NewWidgetConfig {
-    #[schema(format = Uuid)]
-    uuid: Option<Uuid>,
-    name: String,
-    #[serde(default)]
-    queues: Vec<Queue>,
-    #[serde(default)]
-    actions: Vec<Action>,
-    #[serde(default)]
-    fields: Vec<PreChatField>,
-}
-
-impl NewWidgetConfig {
-    pub fn into_parts(self) -> (Option<Uuid>, WidgetConfigParts) {
-        (
-            self.uuid,
-            WidgetConfigParts {
-                name: self.name,
-                queues: self.queues,
-                actions: self.actions,
-                fields: self.fields,
-            },
-        )
-    }
-}
-
 /// A queue's new presence.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -95,7 +65,7 @@ pub struct QueueStatus {
     tag = "Widget configs",
     responses((status = 200, description = "Every config, the built-in default first.", body = ConfigList))
 )]
-pub async fn list(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     let configs = widget_configs::list(&state.core).await?;
     Ok(HttpResponse::Ok().json(ConfigList {
         widget_configs: configs.iter().map(ConfigView::from).collect(),
@@ -113,7 +83,7 @@ pub async fn list(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
         (status = 404, description = "`widget_config_not_found`.", body = ErrorBody),
     )
 )]
-pub async fn get(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, ApiError> {
+pub async fn get(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     let config = widget_configs::get(&state.core, &path).await?;
     Ok(HttpResponse::Ok().json(ConfigView::from(&config)))
 }
@@ -136,7 +106,7 @@ pub async fn create(
     request: HttpRequest,
     payload: Payload,
     state: Data<WebState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Refusal> {
     let new: NewWidgetConfig =
         body::read(&request, payload, state.core.settings.max_body_bytes).await?;
     let (uuid, parts) = new.into_parts();
@@ -161,7 +131,7 @@ pub async fn create(
         (status = 409, description = "`default_widget_config`: the built-in default stays.", body = ErrorBody),
     )
 )]
-pub async fn delete(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, ApiError> {
+pub async fn delete(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     widget_configs::delete(&state.core, &path).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -189,7 +159,7 @@ pub async fn set_queue_status(
     path: Path<(String, String)>,
     payload: Payload,
     state: Data<WebState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Refusal> {
     let new: QueueStatus =
         body::read(&request, payload, state.core.settings.max_body_bytes).await?;
     let (config, queue) = path.into_inner();

@@ -11,8 +11,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::auth::Caller;
-use super::document::{CoreApiError, ErrorDocument, ErrorSource, respond};
 use super::query::{self, ListQuery};
 use super::resources::{
     Base, DATA_TYPE, DataResource, Identifier, InteractionResource, RelationshipLinks, SelfLink,
@@ -24,9 +22,12 @@ use crate::domain::InteractionItem;
 use crate::domain::engagement::ArrivalKind;
 use crate::domain::interaction::check_limits;
 use crate::domain::problem::{Code, Problem};
-use crate::routes::api::body::{self, read_json_body};
-use crate::routes::same_origin::site_of;
-use crate::routes::state::WebState;
+use crate::routes::kit::body::{self, read_json_body};
+use crate::routes::kit::credentials::Caller;
+use crate::routes::kit::json_api::{ErrorDocument, ErrorSource, respond};
+use crate::routes::kit::refusal::Refusal;
+use crate::routes::kit::same_origin::site_of;
+use crate::routes::kit::state::WebState;
 use crate::storage::engagements::StoredEngagement;
 use crate::storage::engagements::ViewItem;
 use crate::storage::interactions::Source;
@@ -106,10 +107,7 @@ pub struct Envelope {
     ),
     security(("coreApiKey" = []))
 )]
-pub async fn list(
-    request: HttpRequest,
-    state: Data<WebState>,
-) -> Result<HttpResponse, CoreApiError> {
+pub async fn list(request: HttpRequest, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     let query = query::list(request.query_string())?;
     let base = Base::of(&request);
     let offset = (query.page - 1).saturating_mul(u64::from(query.size));
@@ -223,7 +221,7 @@ pub async fn get(
     request: HttpRequest,
     path: Path<String>,
     state: Data<WebState>,
-) -> Result<HttpResponse, CoreApiError> {
+) -> Result<HttpResponse, Refusal> {
     let include = query::include_only(request.query_string())?;
     let engagement = engagements::get_by_id(&state.core, numeric_id(&path)?).await?;
     let base = Base::of(&request);
@@ -271,7 +269,7 @@ pub async fn data(
     request: HttpRequest,
     path: Path<String>,
     state: Data<WebState>,
-) -> Result<HttpResponse, CoreApiError> {
+) -> Result<HttpResponse, Refusal> {
     let (id, data) = what_the_agent_sees(&request, &path, &state).await?;
     let this = format!("{}/{DATA_TYPE}", Base::of(&request).interaction(id));
     let document = DataDocument {
@@ -306,7 +304,7 @@ pub async fn relationship(
     request: HttpRequest,
     path: Path<String>,
     state: Data<WebState>,
-) -> Result<HttpResponse, CoreApiError> {
+) -> Result<HttpResponse, Refusal> {
     let (id, data) = what_the_agent_sees(&request, &path, &state).await?;
     let document = RelationshipDocument {
         data: data.iter().map(DataResource::identifier).collect(),
@@ -320,7 +318,7 @@ async fn what_the_agent_sees(
     request: &HttpRequest,
     path: &str,
     state: &WebState,
-) -> Result<(i64, Vec<DataResource>), CoreApiError> {
+) -> Result<(i64, Vec<DataResource>), Refusal> {
     no_query(request)?;
     let engagement = engagements::get_by_id(&state.core, numeric_id(path)?).await?;
     let view = engagements::agent_view(&state.core, engagement.id).await?;
@@ -396,7 +394,7 @@ pub async fn create_data(
     path: Path<String>,
     payload: Payload,
     state: Data<WebState>,
-) -> Result<HttpResponse, CoreApiError> {
+) -> Result<HttpResponse, Refusal> {
     let caller = Caller::of(&request)?;
     no_query(&request)?;
     let uuid = interaction_uuid(&path)?;
@@ -481,7 +479,7 @@ pub async fn create_data(
 }
 
 /// The body as an item: `{name, label?, data, type?}`, `data` a string.
-fn new_item(raw: &[u8]) -> Result<InteractionItem, CoreApiError> {
+fn new_item(raw: &[u8]) -> Result<InteractionItem, Refusal> {
     let body: NewInteractionData = body::parse(raw).map_err(|error| {
         // A JSON:API resource document is a natural guess; Talkative's article sends the flat
         // object.
@@ -491,7 +489,7 @@ fn new_item(raw: &[u8]) -> Result<InteractionItem, CoreApiError> {
             .and_then(|m| m.get("data"))
             .is_some_and(|d| d.get("attributes").is_some() || d.get("type").is_some())
         {
-            return CoreApiError::at(
+            return Refusal::at(
                 Problem::new(
                     Code::InvalidRequest,
                     "The body is a JSON:API resource document; this route takes the flat object \
@@ -501,10 +499,10 @@ fn new_item(raw: &[u8]) -> Result<InteractionItem, CoreApiError> {
                 ErrorSource::Pointer("/data".into()),
             );
         }
-        CoreApiError::from(error)
+        error
     })?;
     let pointer = |member: &str, message: String, hint: &str| {
-        CoreApiError::at(
+        Refusal::at(
             Problem::new(Code::InvalidRequest, message, hint),
             ErrorSource::Pointer(format!("/{member}")),
         )
@@ -575,14 +573,14 @@ fn query_suffix(request: &HttpRequest) -> String {
     }
 }
 
-fn no_query(request: &HttpRequest) -> Result<(), CoreApiError> {
+fn no_query(request: &HttpRequest) -> Result<(), Refusal> {
     if let Some((name, _)) =
         serde_urlencoded::from_str::<Vec<(String, String)>>(request.query_string())
             .unwrap_or_default()
             .into_iter()
             .next()
     {
-        return Err(CoreApiError::at(
+        return Err(Refusal::at(
             Problem::new(
                 Code::InvalidRequest,
                 format!("This route takes no query parameter {name:?}."),
@@ -595,7 +593,7 @@ fn no_query(request: &HttpRequest) -> Result<(), CoreApiError> {
 }
 
 /// The numeric id a by-id route names. A UUID here is the likeliest mistake: say so.
-fn numeric_id(raw: &str) -> Result<i64, CoreApiError> {
+fn numeric_id(raw: &str) -> Result<i64, Refusal> {
     if let Ok(id) = raw.parse::<i64>()
         && id > 0
     {
@@ -616,7 +614,7 @@ fn numeric_id(raw: &str) -> Result<i64, CoreApiError> {
 }
 
 /// The UUID the write route names. A numeric id here is the likeliest mistake: say so.
-fn interaction_uuid(raw: &str) -> Result<Uuid, CoreApiError> {
+fn interaction_uuid(raw: &str) -> Result<Uuid, Refusal> {
     Uuid::try_parse(raw).map_err(|_| {
         let hint = if raw.parse::<i64>().is_ok() {
             "This route takes the interaction's UUID, not its numeric id (Talkative's article \

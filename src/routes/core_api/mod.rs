@@ -1,11 +1,10 @@
 //! `/api/core/v1`: Talkative's Core API, emulated, for customers' backends. Interactions (the
 //! emulator's engagements) as JSON:API resources, read by numeric id as Talkative's articles
 //! show, and interaction data added to one under way from the server. Every route needs a Core
-//! API key (`auth.rs`, checked by the family guard); answers and refusals are JSON:API
-//! (`document.rs`). What is emulated, and what is a constant, is in docs/talkative-compat.md.
+//! API key (`kit/credentials.rs`, checked by the family guard); answers and refusals are JSON:API
+//! (`kit/json_api.rs`, the family's rendering). What is emulated, and what is a constant, is in
+//! docs/talkative-compat.md.
 
-pub mod auth;
-pub mod document;
 pub mod interactions;
 mod query;
 mod resources;
@@ -13,10 +12,10 @@ mod resources;
 use actix_web::HttpResponse;
 
 use crate::domain::problem::{Code, Problem};
-use document::CoreApiError;
+use crate::routes::kit::refusal::Refusal;
 
 /// Any other path or method under `/api/core/v1`.
-pub async fn not_found() -> Result<HttpResponse, CoreApiError> {
+pub async fn not_found() -> Result<HttpResponse, Refusal> {
     Err(Problem::new(
         Code::NotFound,
         "No such Core API route (or method).",

@@ -1,8 +1,9 @@
 //! The Core API's query parameters, read strictly: JSON:API wants a 400 for a parameter the
 //! server does not support, and a typo (`pagesize`) should not silently give the default.
 
-use super::document::{CoreApiError, ErrorSource};
 use crate::domain::problem::{Code, Problem};
+use crate::routes::kit::json_api::ErrorSource;
+use crate::routes::kit::refusal::Refusal;
 use uuid::Uuid;
 
 /// What `?include=` may name: the interaction's data. Talkative's other relationships (its
@@ -24,7 +25,7 @@ pub struct ListQuery {
 }
 
 /// `?include=` alone (the single interaction's routes).
-pub fn include_only(query: &str) -> Result<bool, CoreApiError> {
+pub fn include_only(query: &str) -> Result<bool, Refusal> {
     let mut include = false;
     for (name, value) in pairs(query)? {
         match name.as_str() {
@@ -37,7 +38,7 @@ pub fn include_only(query: &str) -> Result<bool, CoreApiError> {
 
 /// The list's parameters: `page` or `page[number]`, `page[size]` or `per_page`, `sort`
 /// (`id`, `-id`, `created_at`, `-created_at`), `filter[uuid]`, `include`.
-pub fn list(query: &str) -> Result<ListQuery, CoreApiError> {
+pub fn list(query: &str) -> Result<ListQuery, Refusal> {
     let mut list = ListQuery {
         page: 1,
         size: DEFAULT_PAGE_SIZE,
@@ -88,7 +89,7 @@ pub fn list(query: &str) -> Result<ListQuery, CoreApiError> {
     Ok(list)
 }
 
-fn pairs(query: &str) -> Result<Vec<(String, String)>, CoreApiError> {
+fn pairs(query: &str) -> Result<Vec<(String, String)>, Refusal> {
     serde_urlencoded::from_str(query).map_err(|e| {
         Problem::new(
             Code::InvalidRequest,
@@ -100,13 +101,13 @@ fn pairs(query: &str) -> Result<Vec<(String, String)>, CoreApiError> {
 }
 
 /// Whether `include` asks for the interaction's data; a refusal for anything else.
-fn includes(value: &str) -> Result<bool, CoreApiError> {
+fn includes(value: &str) -> Result<bool, Refusal> {
     let mut data = false;
     for path in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         if INCLUDABLE.contains(&path) {
             data = true;
         } else if NOT_EMULATED.contains(&path) {
-            return Err(CoreApiError::at(
+            return Err(Refusal::at(
                 Problem::new(
                     Code::UnsupportedInclude,
                     format!(
@@ -127,7 +128,7 @@ fn includes(value: &str) -> Result<bool, CoreApiError> {
             } else {
                 format!("Include one of: {}.", INCLUDABLE.join(", "))
             };
-            return Err(CoreApiError::at(
+            return Err(Refusal::at(
                 Problem::new(
                     Code::UnsupportedInclude,
                     format!("An interaction has no relationship {path:?}."),
@@ -140,7 +141,7 @@ fn includes(value: &str) -> Result<bool, CoreApiError> {
     Ok(data)
 }
 
-fn number(name: &str, value: &str, min: u64, max: u64) -> Result<u64, CoreApiError> {
+fn number(name: &str, value: &str, min: u64, max: u64) -> Result<u64, Refusal> {
     match value.trim().parse::<u64>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
         _ => Err(bad(
@@ -151,14 +152,14 @@ fn number(name: &str, value: &str, min: u64, max: u64) -> Result<u64, CoreApiErr
     }
 }
 
-fn bad(name: &str, message: String, hint: &str) -> CoreApiError {
-    CoreApiError::at(
+fn bad(name: &str, message: String, hint: &str) -> Refusal {
+    Refusal::at(
         Problem::new(Code::InvalidRequest, message, hint),
         ErrorSource::Parameter(name.to_owned()),
     )
 }
 
-fn unsupported(name: &str, supported: &str) -> CoreApiError {
+fn unsupported(name: &str, supported: &str) -> Refusal {
     bad(
         name,
         format!("This route takes no query parameter {name:?}."),
@@ -170,9 +171,9 @@ fn unsupported(name: &str, supported: &str) -> CoreApiError {
 mod tests {
     use super::*;
 
-    fn code(result: Result<impl std::fmt::Debug, CoreApiError>) -> Code {
-        match result.unwrap_err().error {
-            crate::routes::error::ApiError::Rejected(p) => p.code,
+    fn code(result: Result<impl std::fmt::Debug, Refusal>) -> Code {
+        match result.unwrap_err() {
+            Refusal::Rejected(p) | Refusal::At(p, _) => p.code,
             other => panic!("{other:?}"),
         }
     }

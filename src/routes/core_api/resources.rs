@@ -164,7 +164,7 @@ pub struct Base(pub String);
 
 impl Base {
     pub fn of(request: &actix_web::HttpRequest) -> Self {
-        let origin = crate::routes::served_origin::ServedOrigin::of(request);
+        let origin = crate::routes::kit::served_origin::ServedOrigin::of(request);
         Self(format!("{}/api/core/v1", origin.url()))
     }
 

@@ -13,8 +13,8 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde_json::Value;
 
-use super::{Layout, PortalError, render_page};
-use crate::routes::state::WebState;
+use super::{Layout, Refusal, render_page};
+use crate::routes::kit::state::WebState;
 
 /// A piece of prose: backticked spans become `<code>`, the rest is text (both escaped).
 pub struct Prose {
@@ -114,10 +114,7 @@ struct ApiDocsPage {
     reference: &'static Reference,
 }
 
-pub async fn show(
-    request: HttpRequest,
-    state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+pub async fn show(request: HttpRequest, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     render_page(&request, &state, "api-docs", StatusCode::OK, |layout| {
         ApiDocsPage {
             layout,

@@ -8,12 +8,11 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Layout, PortalError, Redirect, render_page, submit_form};
+use super::{Layout, Redirect, Refusal, render_page, submit_form};
 use crate::app::{AppError, api_keys};
 use crate::domain::problem::Problem;
-use crate::routes::api::api_keys::key_id;
-use crate::routes::served_origin::ServedOrigin;
-use crate::routes::state::WebState;
+use crate::routes::kit::served_origin::ServedOrigin;
+use crate::routes::kit::state::WebState;
 use crate::storage::api_keys::StoredApiKey;
 use crate::storage::format_millis;
 
@@ -69,7 +68,7 @@ async fn page(
     made: Option<Made>,
     error: Option<Problem>,
     name: String,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let keys = api_keys::list(&state.core)
         .await?
         .into_iter()
@@ -94,10 +93,7 @@ async fn page(
     Ok(response)
 }
 
-pub async fn show(
-    request: HttpRequest,
-    state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+pub async fn show(request: HttpRequest, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     page(&request, &state, StatusCode::OK, None, None, String::new()).await
 }
 
@@ -113,7 +109,7 @@ pub async fn create(
     request: HttpRequest,
     form: Form<NewKeyForm>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     match api_keys::create(&state.core, &form.name).await {
         Ok((key, token)) => {
             let made = Made {
@@ -142,7 +138,7 @@ pub async fn create(
             )
             .await
         }
-        Err(AppError::Internal(error)) => Err(PortalError::Internal(error)),
+        Err(AppError::Internal(error)) => Err(Refusal::Internal(error)),
     }
 }
 
@@ -157,8 +153,8 @@ pub async fn confirm_revoke(
     request: HttpRequest,
     path: Path<String>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
-    let id = key_id(&path).map_err(AppError::from)?;
+) -> Result<HttpResponse, Refusal> {
+    let id = crate::app::api_keys::parse_id(&path).map_err(AppError::from)?;
     let key = api_keys::get(&state.core, id).await?;
     render_page(&request, &state, "api-keys", StatusCode::OK, |layout| {
         ConfirmRevokePage {
@@ -172,9 +168,9 @@ pub async fn revoke(
     request: HttpRequest,
     path: Path<String>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let change = async {
-        let id = key_id(&path)?;
+        let id = crate::app::api_keys::parse_id(&path)?;
         api_keys::revoke(&state.core, id).await
     };
     let done = |key: StoredApiKey| {

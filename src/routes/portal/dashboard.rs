@@ -7,9 +7,9 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::interactions::{Row, rows};
-use super::{Layout, PortalError, render_page};
+use super::{Layout, Refusal, render_page};
 use crate::app::{interaction_log, management};
-use crate::routes::state::WebState;
+use crate::routes::kit::state::WebState;
 use crate::storage::interactions::{Filter, Position};
 use crate::verdict::{Enforcement, SignatureStatus};
 
@@ -28,10 +28,7 @@ struct DashboardPage {
     first_run: bool,
 }
 
-pub async fn show(
-    request: HttpRequest,
-    state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+pub async fn show(request: HttpRequest, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     let keys = management::list_signing_keys(&state.core).await?;
     let active_keys = keys.iter().filter(|k| k.active).count();
     let enforcement = state

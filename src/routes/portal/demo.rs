@@ -5,9 +5,9 @@ use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{Layout, PortalError, layout, render};
-use crate::routes::served_origin::ServedOrigin;
-use crate::routes::state::WebState;
+use super::{Layout, Refusal, layout, render};
+use crate::routes::kit::served_origin::ServedOrigin;
+use crate::routes::kit::state::WebState;
 
 #[derive(Template)]
 #[template(path = "demo.html")]
@@ -16,10 +16,7 @@ struct DemoPage {
     shim_url: String,
 }
 
-pub async fn show(
-    request: HttpRequest,
-    state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+pub async fn show(request: HttpRequest, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     let shim_url = format!(
         "{}/static/talkative-engage.js",
         ServedOrigin::of(&request).url()

@@ -7,8 +7,8 @@ use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{Layout, PortalError, render_page};
-use crate::routes::state::WebState;
+use super::{Layout, Refusal, render_page};
+use crate::routes::kit::state::WebState;
 
 pub struct Snippet {
     pub id: &'static str,
@@ -60,10 +60,7 @@ struct DocsPage {
     widget: &'static str,
 }
 
-pub async fn signing(
-    request: HttpRequest,
-    state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+pub async fn signing(request: HttpRequest, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     render_page(&request, &state, "docs", StatusCode::OK, |layout| {
         DocsPage {
             layout,

@@ -9,10 +9,10 @@ use actix_web::web::{Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{Layout, PortalError, Redirect, render_page, submit_form};
+use super::{Layout, Redirect, Refusal, render_page, submit_form};
 use crate::app::{AppError, engagements};
 use crate::domain::engagement::{AgentItem, ArrivalKind, EngagementState, Held, Limits};
-use crate::routes::state::WebState;
+use crate::routes::kit::state::WebState;
 use crate::storage::engagements::{Arrival, StoredEngagement};
 use crate::storage::format_millis;
 
@@ -120,7 +120,7 @@ pub async fn list(
     request: HttpRequest,
     query: Query<ListQuery>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let (rows, more, total, newer) =
         engagements::list(&state.core, query.before, LIST_LIMIT).await?;
     let older = more.then(|| rows.last().map(|e| e.id)).flatten();
@@ -144,7 +144,7 @@ pub async fn detail(
     path: Path<String>,
     query: Query<DetailQuery>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let uuid = engagements::parse_uuid(&path).map_err(AppError::from)?;
     let detail = engagements::detail(&state.core, uuid, query.after, ARRIVALS_PER_PAGE).await?;
     let first_arrival = detail.arrivals.first().map_or(0, |a| a.arrival);
@@ -191,7 +191,7 @@ pub async fn end(
     request: HttpRequest,
     path: Path<String>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     agent_action(&request, &state, &path, AgentAction::End).await
 }
 
@@ -200,7 +200,7 @@ pub async fn complete(
     request: HttpRequest,
     path: Path<String>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     agent_action(&request, &state, &path, AgentAction::Complete).await
 }
 
@@ -217,7 +217,7 @@ async fn agent_action(
     state: &WebState,
     raw_uuid: &str,
     action: AgentAction,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let change = async {
         let uuid = engagements::parse_uuid(raw_uuid)?;
         match action {

@@ -7,13 +7,13 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Layout, PortalError, Redirect, render, render_page, submit_form};
+use super::{Layout, Redirect, Refusal, render, render_page, submit_form};
 use crate::app::interaction_log;
 use crate::domain::ItemMember;
 use crate::domain::problem::Code;
 use crate::encoding::strict_json;
-use crate::routes::served_origin::ServedOrigin;
-use crate::routes::state::WebState;
+use crate::routes::kit::served_origin::ServedOrigin;
+use crate::routes::kit::state::WebState;
 use crate::storage::interactions::{
     Browse, BrowseRow, Filter, Position, Source, StoredInteraction,
 };
@@ -227,12 +227,16 @@ struct ListRequest {
 }
 
 impl ListRequest {
-    fn parse(query: &ListQuery) -> Result<Self, PortalError> {
+    fn parse(query: &ListQuery) -> Result<Self, Refusal> {
         fn given(value: &Option<String>) -> Option<&str> {
             value.as_deref().filter(|v| !v.is_empty())
         }
-        let unknown =
-            |what: &str, value: &str| PortalError::BadRequest(format!("Unknown {what} {value:?}."));
+        let unknown = |what: &str, value: &str| {
+            Refusal::invalid_request(
+                format!("Unknown {what} {value:?}."),
+                "Go back and check the form.",
+            )
+        };
         let shown = match given(&query.filter) {
             None => Shown::All,
             Some(value) => Shown::ALL
@@ -367,7 +371,7 @@ struct InteractionsSection {
 async fn log_section(
     state: &WebState,
     query: &ListQuery,
-) -> Result<(ListRequest, LogSection), PortalError> {
+) -> Result<(ListRequest, LogSection), Refusal> {
     let parsed = ListRequest::parse(query)?;
     let position = match (query.after, query.cursor) {
         (Some(after), _) => Position::After(after),
@@ -413,7 +417,7 @@ pub async fn list(
     request: HttpRequest,
     query: Query<ListQuery>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let (parsed, log) = log_section(&state, &query).await?;
     let filters = Shown::ALL
         .into_iter()
@@ -469,7 +473,7 @@ struct ClearPage {
 pub async fn confirm_clear(
     request: HttpRequest,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let count = interaction_log::count(&state.core).await?;
     render_page(&request, &state, "interactions", StatusCode::OK, |layout| {
         ClearPage { layout, count }
@@ -477,10 +481,7 @@ pub async fn confirm_clear(
 }
 
 /// `POST /interactions/clear`: empties the log, like `DELETE /api/v1/interactions`.
-pub async fn clear(
-    request: HttpRequest,
-    state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+pub async fn clear(request: HttpRequest, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     submit_form(
         &request,
         &state,
@@ -493,7 +494,7 @@ pub async fn clear(
             Redirect::with_flash("/interactions", message)
         },
         // Nothing in clearing is the visitor's to get wrong.
-        async |problem| Err(PortalError::Refused(problem)),
+        async |problem| Err(Refusal::Rejected(problem)),
     )
     .await
 }
@@ -502,7 +503,7 @@ pub async fn clear(
 pub async fn section(
     query: Query<ListQuery>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let (_, log) = log_section(&state, &query).await?;
     render(&InteractionsSection { log }, StatusCode::OK, Vec::new())
 }
@@ -604,7 +605,7 @@ pub async fn detail(
     path: Path<String>,
     query: Query<DetailQuery>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let (stored, verdict) = load(&state, &path).await?;
     let part_of = crate::app::engagements::arrival_of(&state.core, verdict.id).await?;
     let (newer, older) = interaction_log::neighbours(&state.core, &stored).await?;
@@ -644,8 +645,8 @@ pub async fn delete(
     path: Path<String>,
     query: Query<DetailQuery>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
-    let id = Uuid::try_parse(&path).map_err(|_| PortalError::NotFound)?;
+) -> Result<HttpResponse, Refusal> {
+    let id = Uuid::try_parse(&path).map_err(|_| Refusal::page_not_found())?;
     let back = back_to_list(query.back.as_deref());
     submit_form(
         &request,
@@ -659,30 +660,26 @@ pub async fn delete(
             };
             Redirect::with_flash(back, message.to_owned())
         },
-        async |problem| Err(PortalError::Refused(problem)),
+        async |problem| Err(Refusal::Rejected(problem)),
     )
     .await
 }
 
 /// One recorded interaction and its verdict, by the id in the URL (flushing the recorder first,
 /// so an interaction verified a moment ago is there).
-pub async fn load(
-    state: &WebState,
-    raw_id: &str,
-) -> Result<(StoredInteraction, Verdict), PortalError> {
-    let id = Uuid::try_parse(raw_id).map_err(|_| PortalError::NotFound)?;
+pub async fn load(state: &WebState, raw_id: &str) -> Result<(StoredInteraction, Verdict), Refusal> {
+    let id = Uuid::try_parse(raw_id).map_err(|_| Refusal::page_not_found())?;
     let stored = interaction_log::get(&state.core, id)
         .await?
-        .ok_or(PortalError::NotFound)?;
+        .ok_or(Refusal::page_not_found())?;
     let verdict = parse_verdict(&stored.verdict)?;
     Ok((stored, verdict))
 }
 
 /// A verdict as the interaction log stored it: the same type the API wrote.
-fn parse_verdict(json: &str) -> Result<Verdict, PortalError> {
-    serde_json::from_str(json).map_err(|e| {
-        PortalError::Internal(anyhow::Error::new(e).context("reading a stored verdict"))
-    })
+fn parse_verdict(json: &str) -> Result<Verdict, Refusal> {
+    serde_json::from_str(json)
+        .map_err(|e| Refusal::Internal(anyhow::Error::new(e).context("reading a stored verdict")))
 }
 
 /// The decoded JOSE header, indented for display.

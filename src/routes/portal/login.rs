@@ -10,14 +10,14 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Layout, PortalError, layout, render};
+use super::{Layout, Refusal, layout, render};
 use crate::auth::SESSION_LIFETIME;
 use crate::domain::problem::{Code, Problem};
-use crate::routes::cookies;
-use crate::routes::error::retry_seconds;
-use crate::routes::require_admin::safe_next;
-use crate::routes::served_origin::ServedOrigin;
-use crate::routes::state::WebState;
+use crate::routes::kit::cookies;
+use crate::routes::kit::credentials::safe_next;
+use crate::routes::kit::refusal::retry_seconds;
+use crate::routes::kit::served_origin::ServedOrigin;
+use crate::routes::kit::state::WebState;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -36,7 +36,7 @@ pub async fn show(
     request: HttpRequest,
     query: Query<LoginQuery>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     if state.access.is_none() {
         // Nothing to log in to: the portal is open.
         return Ok(see_other("/"));
@@ -56,7 +56,7 @@ pub async fn submit(
     request: HttpRequest,
     form: Form<LoginForm>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let Some(access) = state.access.as_ref() else {
         return Ok(see_other("/"));
     };
@@ -105,14 +105,11 @@ pub async fn submit(
     let mut response = see_other(&next);
     response
         .add_cookie(&session_cookie(&request, token))
-        .map_err(|e| PortalError::Internal(anyhow::Error::new(e).context("setting a cookie")))?;
+        .map_err(|e| Refusal::Internal(anyhow::Error::new(e).context("setting a cookie")))?;
     Ok(response)
 }
 
-pub async fn logout(
-    request: HttpRequest,
-    state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+pub async fn logout(request: HttpRequest, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     if let (Some(access), Some(cookie)) = (state.access.as_ref(), request.cookie(cookies::SESSION))
     {
         access.close_session(cookie.value());
@@ -122,7 +119,7 @@ pub async fn logout(
     let mut response = see_other("/login");
     response
         .add_cookie(&expired)
-        .map_err(|e| PortalError::Internal(anyhow::Error::new(e).context("setting a cookie")))?;
+        .map_err(|e| Refusal::Internal(anyhow::Error::new(e).context("setting a cookie")))?;
     Ok(response)
 }
 
@@ -132,7 +129,7 @@ fn page(
     next: String,
     error: Option<Problem>,
     status: StatusCode,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let (layout, cookies) = layout(request, state, "login");
     render(
         &LoginPage {

@@ -22,10 +22,11 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use crate::app::AppError;
 use crate::domain::problem::Problem;
-use crate::routes::flash::{Flash, Undo};
-use crate::routes::state::WebState;
+use crate::routes::kit::flash::{Flash, Undo};
+use crate::routes::kit::state::WebState;
 
-pub use crate::routes::html::{Layout, PortalError, layout, render, render_page};
+pub use crate::routes::kit::page::{Layout, layout, render, render_page};
+pub use crate::routes::kit::refusal::Refusal;
 
 /// Where a successful form sends the browser, and what the page there says.
 pub struct Redirect {
@@ -76,15 +77,15 @@ pub async fn submit_form<T>(
     state: &WebState,
     operation: impl Future<Output = Result<T, AppError>>,
     done: impl FnOnce(T) -> Redirect,
-    refused: impl AsyncFnOnce(Problem) -> Result<HttpResponse, PortalError>,
-) -> Result<HttpResponse, PortalError> {
+    refused: impl AsyncFnOnce(Problem) -> Result<HttpResponse, Refusal>,
+) -> Result<HttpResponse, Refusal> {
     match operation.await {
         Ok(value) => Ok(done(value).respond(request, state)),
         Err(AppError::Rejected(problem)) => refused(problem).await,
-        Err(AppError::Internal(error)) => Err(PortalError::Internal(error)),
+        Err(AppError::Internal(error)) => Err(Refusal::Internal(error)),
     }
 }
 
-pub async fn not_found() -> Result<HttpResponse, PortalError> {
-    Err(PortalError::NotFound)
+pub async fn not_found() -> Result<HttpResponse, Refusal> {
+    Err(Refusal::page_not_found())
 }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::interactions;
 use super::json_view::{self, Piece};
-use super::{Layout, PortalError, Redirect, render, render_page, submit_form};
+use super::{Layout, Redirect, Refusal, render, render_page, submit_form};
 use crate::app::AppError;
 use crate::app::sample::{SAMPLE_KEY_NAME, SAMPLE_UNSIGNED_ITEMS, make_sample};
 use crate::app::verification::{self, Sender, Submission, verify_and_record};
@@ -25,7 +25,7 @@ use crate::encoding::base64url;
 use crate::encoding::strict_json;
 use crate::jws::payload::items_from_json;
 use crate::jws::{KeyEntry, KeyRing, Stage};
-use crate::routes::state::WebState;
+use crate::routes::kit::state::WebState;
 use crate::storage::interactions::Source;
 use crate::verdict::{SignatureStatus, Verdict};
 
@@ -150,10 +150,7 @@ impl RunResult {
     }
 }
 
-pub async fn show(
-    request: HttpRequest,
-    state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+pub async fn show(request: HttpRequest, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     render_page(&request, &state, "playground", StatusCode::OK, |layout| {
         PlaygroundPage {
             layout,
@@ -203,7 +200,7 @@ pub async fn run(
     request: HttpRequest,
     form: Form<RunForm>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let form = form.into_inner();
     submit_form(
         &request,
@@ -225,7 +222,7 @@ fn refused(
     status: StatusCode,
     form: &RunForm,
     problem: Problem,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     // The box whose error this is, in the order `record_run` reads them: a private key in the
     // token box first, then the unsigned data, then the pasted key.
     let token_private = verification::refuse_private_key(Some(&form.token)).is_err();
@@ -302,10 +299,7 @@ async fn record_run(
 /// as Verify would but not recorded. The page's script calls it as a person types; it changes
 /// nothing, and its family's guard still wants the form's CSRF token so that no other site can
 /// use it as an oracle for the stored keys.
-pub async fn preview(
-    form: Form<RunForm>,
-    state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+pub async fn preview(form: Form<RunForm>, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     // Each box is judged on its own: unsigned data that does not parse (yet: a person is
     // typing) is said under its box, and the token is still checked alone, so its decode and
     // diagnosis stay on screen.
@@ -342,10 +336,7 @@ pub async fn preview(
 
 /// `POST /playground/sample`: a throwaway key pair, its public half stored, and the playground
 /// showing a token signed by it (see `app::sample`).
-pub async fn sample(
-    request: HttpRequest,
-    state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+pub async fn sample(request: HttpRequest, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     let run = async {
         let sample = make_sample(&state.core).await?;
         let id = record_run(&state, &sample.token, SAMPLE_UNSIGNED_ITEMS, "").await?;
@@ -426,7 +417,7 @@ pub async fn result(
     request: HttpRequest,
     path: Path<String>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let (stored, verdict) = interactions::load(&state, &path).await?;
     let request_json = strict_json::parse(stored.request.as_bytes()).unwrap_or(Value::Null);
     let token = request_json["signedInteractionData"]

@@ -7,11 +7,11 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Layout, PortalError, Redirect, render_page, submit_form};
+use super::{Layout, Redirect, Refusal, render_page, submit_form};
 use crate::app::AppError;
 use crate::app::management;
 use crate::domain::problem::{Code, Problem};
-use crate::routes::state::WebState;
+use crate::routes::kit::state::WebState;
 use crate::storage::format_millis;
 use crate::storage::signing_keys::StoredKey;
 
@@ -62,7 +62,7 @@ async fn page(
     error: Option<Problem>,
     name: String,
     pem: String,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let keys = management::list_signing_keys(&state.core)
         .await?
         .into_iter()
@@ -82,10 +82,7 @@ async fn page(
     })
 }
 
-pub async fn show(
-    request: HttpRequest,
-    state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+pub async fn show(request: HttpRequest, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     page(
         &request,
         &state,
@@ -109,7 +106,7 @@ pub async fn add(
     request: HttpRequest,
     form: Form<AddKeyForm>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let form = form.into_inner();
     submit_form(
         &request,
@@ -153,7 +150,7 @@ pub async fn set_active(
     path: Path<String>,
     form: Form<ActiveForm>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let active = form.active == "true";
     let word = if active { "activated" } else { "deactivated" };
     let update = |id| management::update_signing_key(&state.core, id, Some(active), None);
@@ -169,7 +166,7 @@ async fn key_action<T, Change: Future<Output = Result<T, AppError>>>(
     raw_id: &str,
     action: impl FnOnce(Uuid) -> Change,
     message: impl FnOnce(T) -> String,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let change = async {
         let id = management::parse_key_id(raw_id)?;
         action(id).await
@@ -191,7 +188,7 @@ pub async fn confirm_delete(
     request: HttpRequest,
     path: Path<String>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let key = management::get_signing_key(&state.core, &path).await?;
     let last_active_key = key.active && state.core.cache.current().keys.active_count() == 1;
     render_page(&request, &state, "signing-keys", StatusCode::OK, |layout| {
@@ -207,7 +204,7 @@ pub async fn delete(
     request: HttpRequest,
     path: Path<String>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let delete = |id| management::delete_signing_key(&state.core, id);
     let message = |()| "Key deleted.".to_owned();
     key_action(&request, &state, &path, delete, message).await

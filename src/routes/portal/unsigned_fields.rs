@@ -6,11 +6,11 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Layout, PortalError, Redirect, render_page, submit_form};
+use super::{Layout, Redirect, Refusal, render_page, submit_form};
 use crate::app::{AppError, management};
 use crate::domain::problem::{Problem, Warning};
-use crate::routes::flash::Undo;
-use crate::routes::state::WebState;
+use crate::routes::kit::flash::Undo;
+use crate::routes::kit::state::WebState;
 use crate::storage::format_millis;
 use crate::storage::unsigned_fields::StoredField;
 
@@ -37,7 +37,7 @@ async fn page(
     status: StatusCode,
     error: Option<Problem>,
     label: String,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     page_with_doubts(request, state, status, error, Vec::new(), label).await
 }
 
@@ -48,7 +48,7 @@ async fn page_with_doubts(
     error: Option<Problem>,
     doubts: Vec<Warning>,
     label: String,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let fields = management::list_unsigned_fields(&state.core)
         .await?
         .into_iter()
@@ -70,10 +70,7 @@ async fn page_with_doubts(
     })
 }
 
-pub async fn show(
-    request: HttpRequest,
-    state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+pub async fn show(request: HttpRequest, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     page(&request, &state, StatusCode::OK, None, String::new()).await
 }
 
@@ -91,7 +88,7 @@ pub async fn add(
     request: HttpRequest,
     form: Form<LabelForm>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let LabelForm { label, confirm } = form.into_inner();
     if confirm.as_deref() != Some(label.as_str()) {
         match management::unsigned_field_doubts(&state.core, &label) {
@@ -101,7 +98,7 @@ pub async fn add(
             }
             // No doubt, or refused: adding below says which, as it always did.
             Ok(_) | Err(AppError::Rejected(_)) => {}
-            Err(AppError::Internal(error)) => return Err(PortalError::Internal(error)),
+            Err(AppError::Internal(error)) => return Err(Refusal::Internal(error)),
         }
     }
     let add = management::add_unsigned_field(&state.core, &label);
@@ -129,7 +126,7 @@ pub async fn remove(
     request: HttpRequest,
     form: Form<LabelForm>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let LabelForm { label, .. } = form.into_inner();
     let remove = management::remove_unsigned_field(&state.core, &label);
     let done = |()| {

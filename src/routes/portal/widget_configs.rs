@@ -8,16 +8,15 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Layout, PortalError, Redirect, render_page, submit_form};
+use super::{Layout, Redirect, Refusal, render_page, submit_form};
 use crate::app::{AppError, widget_configs};
 use crate::domain::WidgetConfig;
 use crate::domain::problem::Problem;
+use crate::domain::widget_config::NewWidgetConfig;
 use crate::domain::widget_config::Presence;
-use crate::routes::api::body;
-use crate::routes::api::widget_configs::NewWidgetConfig;
-use crate::routes::error::ApiError;
-use crate::routes::served_origin::ServedOrigin;
-use crate::routes::state::WebState;
+use crate::routes::kit::body;
+use crate::routes::kit::served_origin::ServedOrigin;
+use crate::routes::kit::state::WebState;
 
 pub struct ConfigCard {
     pub config: WidgetConfig,
@@ -90,7 +89,7 @@ async fn page(
     status: StatusCode,
     form: (String, Option<String>),
     error: Option<Problem>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let cards = widget_configs::list(&state.core)
         .await?
         .into_iter()
@@ -124,7 +123,7 @@ pub async fn show(
     request: HttpRequest,
     params: Query<ShowParams>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let form = match &params.edit {
         Some(uuid) => {
             let config = widget_configs::get(&state.core, uuid).await?;
@@ -145,11 +144,11 @@ pub async fn save(
     request: HttpRequest,
     form: Form<ConfigForm>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let json = form.into_inner().config;
     let save = async {
         let new: NewWidgetConfig = body::parse(json.as_bytes()).map_err(|error| match error {
-            ApiError::Rejected(problem) => AppError::Rejected(problem),
+            Refusal::Rejected(problem) => AppError::Rejected(problem),
             other => AppError::Internal(anyhow::anyhow!("{other}")),
         })?;
         let (uuid, parts) = new.into_parts();
@@ -187,7 +186,7 @@ pub async fn set_queue_status(
     path: Path<(String, String)>,
     form: Form<StatusForm>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let (uuid, queue) = path.into_inner();
     let change = async {
         let status: Presence = form.status.parse()?;
@@ -225,7 +224,7 @@ pub async fn confirm_delete(
     request: HttpRequest,
     path: Path<String>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let config = widget_configs::get(&state.core, &path).await?;
     let json = as_json(&config);
     render_page(
@@ -245,7 +244,7 @@ pub async fn delete(
     request: HttpRequest,
     path: Path<String>,
     state: Data<WebState>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let delete = async {
         let config = widget_configs::get(&state.core, &path).await?;
         widget_configs::delete(&state.core, &path).await?;

@@ -6,7 +6,7 @@ use actix_web::HttpResponse;
 use actix_web::web::Data;
 use serde::Serialize;
 
-use crate::routes::state::WebState;
+use crate::routes::kit::state::WebState;
 
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -3,6 +3,8 @@
 //! them) and a way of answering refusals; the API reference's refusals and the tests' route
 //! inventory read the same properties.
 
+use crate::routes::kit::refusal::Rendering;
+
 /// Who may reach a route, and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Family {
@@ -82,6 +84,17 @@ impl Family {
     /// Whether a browser asking for HTML gets refusals as a page (else always JSON).
     pub fn answers_with_pages(self) -> bool {
         !matches!(self, Family::Open | Family::Management | Family::CoreApi)
+    }
+
+    /// How its refusals are said: JSON:API for the Core API, a page for the families a browser
+    /// opens, the API's JSON for the rest. Chosen here, once: `guard.rs` renders every refusal
+    /// of its routes (its own and its handlers') this way.
+    pub fn rendering(self) -> Rendering {
+        match self {
+            Family::CoreApi => Rendering::JsonApi,
+            _ if self.answers_with_pages() => Rendering::Page,
+            _ => Rendering::Json,
+        }
     }
 
     /// The API reference's schema for its refusals: the API's `Error`, or JSON:API's error

@@ -27,9 +27,9 @@ use actix_web::http::header::{CONTENT_TYPE, HOST, HeaderMap};
 
 use crate::configuration::AllowedHost;
 use crate::domain::problem::{Code, Problem};
-use crate::routes::family::Family;
-use crate::routes::media_type::is_json;
-use crate::routes::same_origin::foreign_sender;
+use crate::routes::kit::family::Family;
+use crate::routes::kit::media_type::is_json;
+use crate::routes::kit::same_origin::foreign_sender;
 
 /// Why the host this request names is not served, or `None` when it is.
 pub fn host_refusal(

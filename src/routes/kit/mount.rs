@@ -12,9 +12,9 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::Schema;
 
-use crate::routes::error::ApiError;
-use crate::routes::family::Family;
-use crate::routes::{guard as family_guard, html};
+use crate::routes::kit::family::Family;
+use crate::routes::kit::refusal::Refusal;
+use crate::routes::kit::{guard as family_guard, page as html};
 
 /// The methods a route answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,7 +122,7 @@ pub fn mount(config: &mut web::ServiceConfig, endpoint: &Endpoint) {
         // Query strings the handler cannot read get the API's error (the portal's handlers
         // read theirs leniently and never fail here).
         .app_data(web::QueryConfig::default().error_handler(|err, _| {
-            ApiError::invalid_request(
+            Refusal::invalid_request(
                 format!("The query string is invalid: {err}."),
                 "Check the parameter names and values against docs/api.md.",
             )

@@ -15,8 +15,8 @@ use actix_web::cookie::{Cookie, SameSite};
 use serde::{Deserialize, Serialize};
 
 use crate::encoding::base64url;
-use crate::routes::cookies;
-use crate::routes::csrf::PortalSecret;
+use crate::routes::kit::cookies;
+use crate::routes::kit::csrf::PortalSecret;
 
 /// How long a flash waits for the page it was meant for.
 pub const LIFETIME: Duration = Duration::from_secs(10 * 60);

@@ -13,7 +13,7 @@ use actix_web::HttpRequest;
 use actix_web::http::header::HOST;
 use actix_web::web::Data;
 
-use crate::routes::state::WebState;
+use crate::routes::kit::state::WebState;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServedOrigin {

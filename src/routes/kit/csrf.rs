@@ -15,7 +15,7 @@ use aws_lc_rs::hmac;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 
 use crate::encoding::base64url;
-use crate::routes::cookies;
+use crate::routes::kit::cookies;
 
 /// The form field every portal form carries its token in.
 pub const FORM_FIELD: &str = "csrf_token";

@@ -11,7 +11,7 @@ use actix_web::HttpRequest;
 use actix_web::http::header::ORIGIN;
 
 use crate::domain::site::Site;
-use crate::routes::served_origin::ServedOrigin;
+use crate::routes::kit::served_origin::ServedOrigin;
 
 /// Who sent `request` when a page on another origin did ("a page on https://evil.example",
 /// "a cross-site page"), or `None`.

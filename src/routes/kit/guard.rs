@@ -18,19 +18,19 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::web::{Bytes, Data};
-use actix_web::{HttpMessage, HttpResponse, ResponseError};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
-use crate::domain::problem::Problem;
-use crate::routes::core_api::auth::{api_key_refusal, note_use};
-use crate::routes::core_api::document::CoreApiError;
-use crate::routes::csrf::{self, FORM_FIELD};
-use crate::routes::error::ApiError;
-use crate::routes::family::{Credential, Family, SameOrigin};
-use crate::routes::html::{FORM_LIMIT, PortalError, accepts_html, too_large};
-use crate::routes::require_admin::{password_refusal, session_refusal};
-use crate::routes::state::WebState;
-use crate::routes::trust_boundary::{
+use crate::domain::problem::{Code, Problem};
+use crate::routes::kit::credentials::{
+    api_key_refusal, note_use, password_refusal, session_refusal,
+};
+use crate::routes::kit::csrf::{self, FORM_FIELD};
+use crate::routes::kit::family::{Credential, Family, SameOrigin};
+use crate::routes::kit::page::{FORM_LIMIT, accepts_html, too_large_response};
+use crate::routes::kit::refusal::{Refusal, Rendering};
+use crate::routes::kit::state::WebState;
+use crate::routes::kit::trust_boundary::{
     cross_site_refusal, host_refusal, is_top_level_navigation, media_type_refusal,
 };
 
@@ -43,13 +43,43 @@ pub async fn check<B: MessageBody + 'static>(
         Some(state) => first_refusal(family, &mut request, &state).await,
         // Fails closed: without the state there is no way to check, so nothing passes.
         None => Some(
-            ApiError::Internal(anyhow::anyhow!("a route guard runs without WebState"))
-                .error_response(),
+            Refusal::Internal(anyhow::anyhow!("a route guard runs without WebState"))
+                .respond(Rendering::Json),
         ),
     };
+    let Some(response) = refusal else {
+        return Ok(in_family_rendering(family, next.call(request).await?));
+    };
+    Ok(request.into_response(response).map_into_right_body())
+}
+
+/// A handler's refusal, said the family's way: handlers only say what was refused, and actix
+/// first renders it as the API's JSON (`Refusal`'s `ResponseError`).
+fn in_family_rendering<B>(
+    family: Family,
+    response: ServiceResponse<B>,
+) -> ServiceResponse<EitherBody<B>> {
+    let rendering = family.rendering();
+    let refusal = response
+        .response()
+        .error()
+        .and_then(|error| error.as_error::<Refusal>());
     match refusal {
-        None => Ok(next.call(request).await?.map_into_left_body()),
-        Some(response) => Ok(request.into_response(response).map_into_right_body()),
+        Some(refusal) if rendering != Rendering::Json => {
+            let rendered = refusal.render(rendering);
+            let (request, _) = response.into_parts();
+            ServiceResponse::new(request, rendered).map_into_right_body()
+        }
+        _ => response.map_into_left_body(),
+    }
+}
+
+/// How the guard says its own refusals: the family's way, except that a page family answers a
+/// client that does not ask for HTML (a script) with the API's JSON.
+fn guard_rendering(family: Family, request: &HttpRequest) -> Rendering {
+    match family.rendering() {
+        Rendering::Page if !accepts_html(request) => Rendering::Json,
+        rendering => rendering,
     }
 }
 
@@ -58,14 +88,8 @@ async fn first_refusal(
     request: &mut ServiceRequest,
     state: &WebState,
 ) -> Option<HttpResponse> {
-    let answer = |request: &ServiceRequest, problem: Problem| {
-        if family == Family::CoreApi {
-            CoreApiError::from(problem).error_response()
-        } else if family.answers_with_pages() && accepts_html(request.request()) {
-            PortalError::Refused(problem).error_response()
-        } else {
-            ApiError::Rejected(problem).error_response()
-        }
+    let answer = |request: &ServiceRequest, refusal: Refusal| {
+        refusal.respond(guard_rendering(family, request.request()))
     };
     if family.checks_host()
         && let Some(problem) = host_refusal(
@@ -74,7 +98,7 @@ async fn first_refusal(
             &state.core.settings.allowed_hosts,
         )
     {
-        return Some(answer(request, problem));
+        return Some(answer(request, problem.into()));
     }
     let wants_proof = match family.same_origin() {
         SameOrigin::Never => false,
@@ -88,27 +112,33 @@ async fn first_refusal(
         && proof_first
         && let Some(problem) = cross_site_refusal(request.request(), family)
     {
-        return Some(answer(request, problem));
+        return Some(answer(request, problem.into()));
     }
     let credential = match family.credential() {
         Credential::None => None,
-        Credential::Session => session_refusal(request, state),
+        Credential::Session => {
+            // Not a refusal: the browser is sent to the login form.
+            if let Some(to_login) = session_refusal(request, state) {
+                return Some(to_login);
+            }
+            None
+        }
         Credential::Password => password_refusal(request, state).await,
         Credential::ApiKey => api_key_refusal(request, state).await,
     };
-    if credential.is_some() {
-        return credential;
+    if let Some(refusal) = credential {
+        return Some(answer(request, refusal));
     }
     if wants_proof
         && !proof_first
         && let Some(problem) = cross_site_refusal(request.request(), family)
     {
-        return Some(answer(request, problem));
+        return Some(answer(request, problem.into()));
     }
     if family.writes_json()
         && let Some(problem) = media_type_refusal(request.method(), request.headers())
     {
-        return Some(answer(request, problem));
+        return Some(answer(request, problem.into()));
     }
     if family.writes_need_csrf_token() && is_write(request.method()) {
         return form_token_refusal(request, state).await;
@@ -131,20 +161,30 @@ async fn form_token_refusal(
 ) -> Option<HttpResponse> {
     let body = match read_form(request.take_payload()).await {
         Ok(Some(body)) => body,
-        Ok(None) => return Some(too_large(request.request()).error_response()),
+        Ok(None) => return Some(too_large_response(request.request())),
         Err(error) => {
             return Some(
-                PortalError::BadRequest(format!("The form could not be read: {error}."))
-                    .error_response(),
+                Refusal::invalid_request(
+                    format!("The form could not be read: {error}."),
+                    "Go back and check the form.",
+                )
+                .respond(Rendering::Page),
             );
         }
     };
     let token = form_field(&body, FORM_FIELD);
     let checked = csrf::verify(request.request(), &state.portal_secret, token.as_deref());
     request.set_payload(Payload::from(body));
-    checked
-        .err()
-        .map(|refusal| PortalError::Csrf(refusal).error_response())
+    checked.err().map(|refusal| {
+        tracing::debug!(?refusal, "a form's CSRF token was refused");
+        Refusal::Rejected(Problem::new(
+            Code::CsrfRejected,
+            "This form was not accepted: it expired (the emulator restarted) or was sent from \
+             another site.",
+            "Go back, reload the page and submit again.",
+        ))
+        .respond(Rendering::Page)
+    })
 }
 
 /// The whole body, or `None` once it passes [`FORM_LIMIT`].

@@ -19,7 +19,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Response, Service, ServiceResponse};
 
 use crate::domain::problem::{Code, Problem};
-use crate::routes::error::ApiError;
+use crate::routes::kit::refusal::Refusal;
 
 /// For `actix_service::apply_fn_factory` over the App: calls the app, and turns a panic while
 /// serving the request into a 500.
@@ -56,7 +56,7 @@ where
                     panic = panic_message(payload.as_ref()),
                     "serving a request panicked; answered 500"
                 );
-                let mut response = ApiError::Rejected(Problem::new(
+                let mut response = Refusal::Rejected(Problem::new(
                     Code::InternalError,
                     "The emulator hit an unexpected error.",
                     "This is a bug in the emulator: please report the request that caused it. \

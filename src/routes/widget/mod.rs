@@ -22,11 +22,11 @@ use crate::domain::interaction::check_limits;
 use crate::domain::problem::Warning;
 use crate::domain::widget_config::{ActionKind, PreChatField, Presence};
 use crate::jws::payload::items_from_json;
-use crate::routes::api::body::{self, read_json_body};
-use crate::routes::api::engagements::{EngagementView, uuid_of};
-use crate::routes::error::{ApiError, ErrorBody};
-use crate::routes::same_origin::site_of;
-use crate::routes::state::WebState;
+use crate::routes::kit::body::{self, read_json_body};
+use crate::routes::kit::refusal::{ErrorBody, Refusal};
+use crate::routes::kit::same_origin::site_of;
+use crate::routes::kit::state::WebState;
+use crate::routes::kit::views::{EngagementView, uuid_of};
 use crate::storage::engagements::StoredEngagement;
 use crate::storage::interactions::Source;
 
@@ -82,7 +82,7 @@ pub struct PagePresence {
     ),
     security(())
 )]
-pub async fn config(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, ApiError> {
+pub async fn config(path: Path<String>, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     let requested = config_uuid(&path)?;
     let (config, known) = engagements::config_for_page(&state.core, requested).await?;
     Ok(HttpResponse::Ok().json(PageConfig {
@@ -178,8 +178,8 @@ pub async fn start(
     request: HttpRequest,
     payload: Payload,
     state: Data<WebState>,
-) -> Result<HttpResponse, ApiError> {
-    crate::routes::api::verify::throttle(&request, &state)?;
+) -> Result<HttpResponse, Refusal> {
+    crate::routes::kit::sender::throttle(&request, &state)?;
     let raw = read_json_body(&request, payload, state.core.settings.max_body_bytes).await?;
     let start: StartRequest = body::parse(&raw)?;
     let (unsigned, warnings) = items(start.interaction_data)?;
@@ -234,8 +234,8 @@ pub async fn append(
     path: Path<String>,
     payload: Payload,
     state: Data<WebState>,
-) -> Result<HttpResponse, ApiError> {
-    crate::routes::api::verify::throttle(&request, &state)?;
+) -> Result<HttpResponse, Refusal> {
+    crate::routes::kit::sender::throttle(&request, &state)?;
     let uuid = uuid_of(&path)?;
     let raw = read_json_body(&request, payload, state.core.settings.max_body_bytes).await?;
     let data: AppendRequest = body::parse(&raw)?;
@@ -275,7 +275,7 @@ pub async fn append(
 pub async fn interaction(
     path: Path<String>,
     state: Data<WebState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Refusal> {
     let engagement = engagements::get(&state.core, uuid_of(&path)?).await?;
     Ok(HttpResponse::Ok().json(EngagementView::from(engagement)))
 }
@@ -286,7 +286,7 @@ pub async fn interaction(
     operation_id = "widgetFeedback",
     tag = "Widget",
     params(("uuid" = String, Path, description = "The interaction's UUID.")),
-    request_body(content = Option<crate::routes::api::NoOptions>, description = "Empty, or `{}`."),
+    request_body(content = Option<crate::routes::kit::body::NoOptions>, description = "Empty, or `{}`."),
     responses(
         (status = 200, description = "The customer finished the feedback step: the interaction is \
             completed (ended first if the agent had not ended it).", body = EngagementView),
@@ -303,8 +303,8 @@ pub async fn feedback(
     path: Path<String>,
     payload: Payload,
     state: Data<WebState>,
-) -> Result<HttpResponse, ApiError> {
-    crate::routes::api::no_options(&request, payload, &state).await?;
+) -> Result<HttpResponse, Refusal> {
+    crate::routes::kit::body::no_options(&request, payload, &state).await?;
     let engagement = engagements::complete(&state.core, uuid_of(&path)?).await?;
     Ok(HttpResponse::Ok().json(EngagementView::from(engagement)))
 }
@@ -364,30 +364,30 @@ fn preflight() -> HttpResponse {
 /// The widget's arrivals are the widget's in the log, or the demo page's when its source header
 /// says so (the older `/static/talkative-engage.js` on `/demo`).
 fn widget_source(request: &HttpRequest) -> Source {
-    match crate::routes::api::verify::source(request) {
+    match crate::routes::kit::sender::source(request) {
         Source::Demo => Source::Demo,
         _ => Source::Widget,
     }
 }
 
 /// Items as a page sent them, read as the verify endpoint reads unsigned items.
-fn items(elements: Option<Vec<Value>>) -> Result<(Vec<InteractionItem>, Vec<Warning>), ApiError> {
+fn items(elements: Option<Vec<Value>>) -> Result<(Vec<InteractionItem>, Vec<Warning>), Refusal> {
     let (items, warnings) = items_from_json(elements.unwrap_or_default(), "interactionData")
-        .map_err(|(message, hint)| ApiError::invalid_request(message, hint))?;
+        .map_err(|(message, hint)| Refusal::invalid_request(message, hint))?;
     check_limits(&items, "interactionData")?;
     Ok((items, warnings))
 }
 
 /// The body as text for the verification log (`body::parse` took it as JSON, so UTF-8).
-fn as_text(raw: &[u8]) -> Result<ByteString, ApiError> {
-    std::str::from_utf8(raw).map(ByteString::from).map_err(|_| {
-        ApiError::invalid_request("The request body is not UTF-8.", "Send UTF-8 JSON.")
-    })
+fn as_text(raw: &[u8]) -> Result<ByteString, Refusal> {
+    std::str::from_utf8(raw)
+        .map(ByteString::from)
+        .map_err(|_| Refusal::invalid_request("The request body is not UTF-8.", "Send UTF-8 JSON."))
 }
 
-fn arrival(engagement: StoredEngagement, outcome: Outcome) -> Result<ArrivalView, ApiError> {
+fn arrival(engagement: StoredEngagement, outcome: Outcome) -> Result<ArrivalView, Refusal> {
     let verdict = RawValue::from_string(outcome.json.to_string()).map_err(|e| {
-        ApiError::Internal(anyhow::Error::new(e).context("a verdict that is not JSON"))
+        Refusal::Internal(anyhow::Error::new(e).context("a verdict that is not JSON"))
     })?;
     Ok(ArrivalView {
         interaction: engagement.into(),
@@ -395,9 +395,9 @@ fn arrival(engagement: StoredEngagement, outcome: Outcome) -> Result<ArrivalView
     })
 }
 
-fn config_uuid(raw: &str) -> Result<Uuid, ApiError> {
+fn config_uuid(raw: &str) -> Result<Uuid, Refusal> {
     Uuid::try_parse(raw).map_err(|_| {
-        ApiError::Rejected(crate::domain::problem::Problem::new(
+        Refusal::Rejected(crate::domain::problem::Problem::new(
             crate::domain::problem::Code::WidgetConfigNotFound,
             format!("{raw:?} is not a widget config UUID."),
             "The loader URL names the config by the UUID Talkative's Widget configs page shows.",

@@ -17,57 +17,57 @@ const FILES: &[(&str, &str, &str)] = &[
     (
         "portal.css",
         "text/css; charset=utf-8",
-        include_str!("../../static/portal.css"),
+        include_str!("../../../static/portal.css"),
     ),
     (
         "talkative-engage.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../static/talkative-engage.js"),
+        include_str!("../../../static/talkative-engage.js"),
     ),
     (
         "favicon.svg",
         "image/svg+xml",
-        include_str!("../../static/favicon.svg"),
+        include_str!("../../../static/favicon.svg"),
     ),
     (
         "theme.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../static/theme.js"),
+        include_str!("../../../static/theme.js"),
     ),
     (
         "portal.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../static/portal.js"),
+        include_str!("../../../static/portal.js"),
     ),
     (
         "playground.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../static/playground.js"),
+        include_str!("../../../static/playground.js"),
     ),
     (
         "encoder.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../static/encoder.js"),
+        include_str!("../../../static/encoder.js"),
     ),
     (
         "interactions.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../static/interactions.js"),
+        include_str!("../../../static/interactions.js"),
     ),
     (
         "talkative-widget.css",
         "text/css; charset=utf-8",
-        include_str!("../../static/talkative-widget.css"),
+        include_str!("../../../static/talkative-widget.css"),
     ),
     (
         "talkative-widget.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../static/talkative-widget.js"),
+        include_str!("../../../static/talkative-widget.js"),
     ),
     (
         "demo.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../static/demo.js"),
+        include_str!("../../../static/demo.js"),
     ),
 ];
 

@@ -1,18 +1,19 @@
 //! What every HTML answer shares, below the handlers and the guards that answer with pages: the
-//! layout (CSRF token, flash, sign-out), rendering, the error page and its error type, and whether
-//! a client wants HTML at all.
+//! layout (CSRF token, flash, sign-out), rendering, forms' size, and whether a client wants HTML
+//! at all. (The error page is one of the refusal's renderings: `refusal.rs`.)
 
 use actix_web::cookie::Cookie;
-use actix_web::error::UrlencodedError;
+use actix_web::error::{InternalError, UrlencodedError};
 use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use crate::app::AppError;
 use crate::domain::problem::{Code, Problem};
-use crate::routes::flash::{self, Flash};
-use crate::routes::state::WebState;
+use crate::routes::kit::flash;
+pub use crate::routes::kit::layout::Layout;
+use crate::routes::kit::refusal::{Refusal, Rendering};
+use crate::routes::kit::state::WebState;
 
 /// The most a portal form may hold, read before the handler (for its CSRF token) and by it.
 pub const FORM_LIMIT: usize = 256 * 1024;
@@ -28,24 +29,31 @@ pub fn form_config() -> web::FormConfig {
         .limit(FORM_LIMIT)
         .error_handler(|err, request| match err {
             UrlencodedError::Overflow { .. } => too_large(request),
-            other => {
-                PortalError::BadRequest(format!("The form could not be read: {other}.")).into()
-            }
+            other => Refusal::invalid_request(
+                format!("The form could not be read: {other}."),
+                "Go back and check the form.",
+            )
+            .into(),
         })
 }
 
-/// The refusal of a form over [`FORM_LIMIT`], as this client wants it.
+/// The refusal of a form over [`FORM_LIMIT`], as this client wants it (a page or the API's
+/// JSON), already rendered: its family does not render it again.
 pub fn too_large(request: &HttpRequest) -> actix_web::Error {
-    if accepts_html(request) {
-        PortalError::TooLarge.into()
+    InternalError::from_response("form too large", too_large_response(request)).into()
+}
+
+pub fn too_large_response(request: &HttpRequest) -> HttpResponse {
+    let refusal = Refusal::Rejected(Problem::new(
+        Code::PayloadTooLarge,
+        FORM_TOO_LARGE,
+        FORM_TOO_LARGE_HINT,
+    ));
+    refusal.respond(if accepts_html(request) {
+        Rendering::Page
     } else {
-        crate::routes::error::ApiError::Rejected(Problem::new(
-            Code::PayloadTooLarge,
-            FORM_TOO_LARGE,
-            FORM_TOO_LARGE_HINT,
-        ))
-        .into()
-    }
+        Rendering::Json
+    })
 }
 
 /// Whether the client is a browser that wants a page rather than JSON.
@@ -57,22 +65,13 @@ pub fn accepts_html(request: &HttpRequest) -> bool {
         .is_some_and(|accept| accept.contains("text/html"))
 }
 
-/// What the shared layout (templates/base.html) needs from every page.
-pub struct Layout {
-    pub page: &'static str,
-    pub csrf_token: String,
-    pub flash: Option<Flash>,
-    /// Whether to offer "Log out": an admin password is set and this page is behind it.
-    pub signed_in: bool,
-}
-
 /// Layout for a page, plus the cookies the response must carry (new CSRF cookie, flash removal).
 pub fn layout(
     request: &HttpRequest,
     state: &WebState,
     page: &'static str,
 ) -> (Layout, Vec<Cookie<'static>>) {
-    let (csrf_token, csrf_cookie) = crate::routes::csrf::issue(request, &state.portal_secret);
+    let (csrf_token, csrf_cookie) = crate::routes::kit::csrf::issue(request, &state.portal_secret);
     let (flash, flash_removal) = flash::take(request, &state.portal_secret);
     let cookies = csrf_cookie.into_iter().chain(flash_removal).collect();
     (
@@ -90,10 +89,10 @@ pub fn render(
     template: &impl Template,
     status: StatusCode,
     cookies: Vec<Cookie<'static>>,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let html = template
         .render()
-        .map_err(|e| PortalError::Internal(anyhow::Error::new(e).context("rendering a page")))?;
+        .map_err(|e| Refusal::Internal(anyhow::Error::new(e).context("rendering a page")))?;
     let mut response = HttpResponse::build(status);
     for cookie in cookies {
         response.cookie(cookie);
@@ -108,124 +107,9 @@ pub fn render_page<T: Template>(
     name: &'static str,
     status: StatusCode,
     build: impl FnOnce(Layout) -> T,
-) -> Result<HttpResponse, PortalError> {
+) -> Result<HttpResponse, Refusal> {
     let (layout, cookies) = layout(request, state, name);
     render(&build(layout), status, cookies)
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum PortalError {
-    #[error("not found")]
-    NotFound,
-    #[error("CSRF check failed: {0:?}")]
-    Csrf(crate::routes::csrf::Refusal),
-    #[error("bad request: {0}")]
-    BadRequest(String),
-    #[error("form too large")]
-    TooLarge,
-    /// Refused before reaching any page, e.g. a host this server does not answer to.
-    #[error("{0}")]
-    Refused(Problem),
-    #[error(transparent)]
-    Internal(#[from] anyhow::Error),
-}
-
-impl From<AppError> for PortalError {
-    fn from(error: AppError) -> Self {
-        match error {
-            // A key or interaction named in the URL that does not exist: the page is not there.
-            AppError::Rejected(problem) if problem.code.status() == StatusCode::NOT_FOUND => {
-                Self::NotFound
-            }
-            AppError::Rejected(problem) => Self::Refused(problem),
-            AppError::Internal(error) => Self::Internal(error),
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    layout: Layout,
-    code: Code,
-    title: &'static str,
-    message: String,
-    hint: &'a str,
-}
-
-impl ResponseError for PortalError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::Csrf(_) => StatusCode::FORBIDDEN,
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Refused(problem) => problem.code.status(),
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let (code, title, message, hint) = match self {
-            Self::NotFound => (
-                Code::NotFound,
-                "Page not found",
-                "There is nothing at this address.".to_owned(),
-                "Use the navigation above.",
-            ),
-            Self::Csrf(_) => (
-                Code::CsrfRejected,
-                "Form refused",
-                "This form was not accepted: it expired (the emulator restarted) or was sent from another site.".to_owned(),
-                "Go back, reload the page and submit again.",
-            ),
-            Self::BadRequest(message) => (
-                Code::InvalidRequest,
-                "Bad request",
-                message.clone(),
-                "Go back and check the form.",
-            ),
-            Self::TooLarge => (
-                Code::PayloadTooLarge,
-                "Form too large",
-                FORM_TOO_LARGE.to_owned(),
-                FORM_TOO_LARGE_HINT,
-            ),
-            Self::Refused(problem) => (
-                problem.code,
-                "Request refused",
-                problem.message.clone(),
-                problem.hint.as_str(),
-            ),
-            Self::Internal(error) => {
-                tracing::error!(error = ?error, "portal request failed");
-                (
-                    Code::InternalError,
-                    "Something went wrong",
-                    "The emulator hit an unexpected error.".to_owned(),
-                    "Retry; if it persists, check the server log.",
-                )
-            }
-        };
-        let page = ErrorPage {
-            layout: Layout {
-                page: "",
-                csrf_token: String::new(),
-                flash: None,
-                signed_in: false,
-            },
-            code,
-            title,
-            message,
-            hint,
-        };
-        match page.render() {
-            Ok(html) => HttpResponse::build(self.status_code())
-                .content_type(ContentType::html())
-                .body(html),
-            Err(_) => HttpResponse::build(self.status_code()).finish(),
-        }
-    }
 }
 
 /// `text` as pieces to show on a page: `(true, code)` for each span the API's messages quote in

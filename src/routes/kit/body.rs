@@ -18,14 +18,14 @@ use utoipa::openapi::schema::Schema;
 
 use crate::domain::problem::{Code, Problem};
 use crate::encoding::strict_json;
-use crate::routes::error::ApiError;
+use crate::routes::kit::refusal::Refusal;
 
 /// The body as `T`: size-limited, strictly parsed, refused with a precise error.
 pub async fn read<T: DeserializeOwned + PartialSchema>(
     request: &HttpRequest,
     payload: Payload,
     limit: usize,
-) -> Result<T, ApiError> {
+) -> Result<T, Refusal> {
     let raw = read_json_body(request, payload, limit).await?;
     parse(&raw)
 }
@@ -35,9 +35,9 @@ pub async fn read_json_body(
     request: &HttpRequest,
     payload: Payload,
     limit: usize,
-) -> Result<Bytes, ApiError> {
+) -> Result<Bytes, Refusal> {
     let too_large = || {
-        ApiError::Rejected(Problem::new(
+        Refusal::Rejected(Problem::new(
             Code::PayloadTooLarge,
             format!("The request body is larger than {limit} bytes."),
             "Send less data; interaction data is meant to be small.",
@@ -55,15 +55,15 @@ pub async fn read_json_body(
         Ok(Some(bytes)) => bytes,
         Ok(None) => return Err(too_large()),
         Err(error) => {
-            return Err(ApiError::invalid_request(
+            return Err(Refusal::invalid_request(
                 format!("The request body could not be read: {error}."),
                 "Send a complete JSON body.",
             ));
         }
     };
     let content_type = request.content_type();
-    if !content_type.is_empty() && !crate::routes::media_type::is_json(content_type) {
-        return Err(ApiError::invalid_request(
+    if !content_type.is_empty() && !crate::routes::kit::media_type::is_json(content_type) {
+        return Err(Refusal::invalid_request(
             format!("The Content-Type is {content_type:?}; this endpoint takes JSON."),
             "Send `Content-Type: application/json` (with curl: -H 'Content-Type: application/json').",
         ));
@@ -115,7 +115,7 @@ async fn next_chunk(stream: &mut BodyStream<Payload>) -> Result<Option<Bytes>, P
 
 /// Strictly parses `raw` as `T`: a JSON object whose member names do not repeat, with only
 /// the members `T` documents, each of the documented type.
-pub fn parse<T: DeserializeOwned + PartialSchema>(raw: &[u8]) -> Result<T, ApiError> {
+pub fn parse<T: DeserializeOwned + PartialSchema>(raw: &[u8]) -> Result<T, Refusal> {
     let members = members::<T>(raw)?;
     serde_path_to_error::deserialize(Value::Object(members)).map_err(|error| {
         let member = error.path().to_string();
@@ -128,7 +128,7 @@ pub fn parse<T: DeserializeOwned + PartialSchema>(raw: &[u8]) -> Result<T, ApiEr
                 .map_or(inner.as_str(), |(_, what)| what);
             format!("Field {member:?} must be {}.", plain_type(expected))
         };
-        ApiError::invalid_request(
+        Refusal::invalid_request(
             message,
             format!(
                 "This endpoint takes: {}; see /docs/api.",
@@ -140,22 +140,22 @@ pub fn parse<T: DeserializeOwned + PartialSchema>(raw: &[u8]) -> Result<T, ApiEr
 
 /// The members of a JSON object body, checked against those `T` documents: for handlers that
 /// read them one by one (to accept some shapes with a warning rather than refuse them).
-pub fn members<T: PartialSchema>(raw: &[u8]) -> Result<Map<String, Value>, ApiError> {
+pub fn members<T: PartialSchema>(raw: &[u8]) -> Result<Map<String, Value>, Refusal> {
     let value = strict_json::parse(raw).map_err(|e| {
-        ApiError::invalid_request(
+        Refusal::invalid_request(
             format!("The request body is not valid JSON: {e}."),
             "Send a JSON object; member names must not repeat.",
         )
     })?;
     let Value::Object(fields) = value else {
-        return Err(ApiError::invalid_request(
+        return Err(Refusal::invalid_request(
             "The request body must be a JSON object.",
             "Wrap the fields in {...}; see /docs/api for this endpoint's fields.",
         ));
     };
     let accepted = accepted::<T>();
     if let Some(unknown) = fields.keys().find(|k| !accepted.contains(k)) {
-        return Err(ApiError::invalid_request(
+        return Err(Refusal::invalid_request(
             format!("Unknown field {unknown:?}."),
             if accepted.is_empty() {
                 "This endpoint takes no fields: send {} or nothing.".to_owned()
@@ -188,4 +188,21 @@ fn plain_type(expected: &str) -> &str {
         "a boolean" => "true or false",
         other => other,
     }
+}
+/// An action without options (a reset, an end, a feedback step): send no body, or `{}`.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoOptions {}
+
+/// Reads a body that may only be empty or `{}`: an action without options.
+pub async fn no_options(
+    request: &HttpRequest,
+    payload: Payload,
+    state: &crate::routes::kit::state::WebState,
+) -> Result<(), Refusal> {
+    let raw = read_json_body(request, payload, state.core.settings.max_body_bytes).await?;
+    if !raw.iter().all(u8::is_ascii_whitespace) {
+        parse::<NoOptions>(&raw)?;
+    }
+    Ok(())
 }

@@ -15,8 +15,8 @@ use prometheus_client::registry::Registry;
 
 use crate::app::interaction_log;
 use crate::app::metrics::Label;
-use crate::routes::error::ApiError;
-use crate::routes::state::WebState;
+use crate::routes::kit::refusal::Refusal;
+use crate::routes::kit::state::WebState;
 
 /// What Prometheus asks for and what this answers: OpenMetrics 1.0.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -31,7 +31,7 @@ pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; cha
             content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String),
     )
 )]
-pub async fn metrics(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
+pub async fn metrics(state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     let core = &state.core;
     let (rows, bytes) = interaction_log::totals(core).await?;
     let policy = core.cache.current();
@@ -125,7 +125,7 @@ pub async fn metrics(state: Data<WebState>) -> Result<HttpResponse, ApiError> {
 
     let mut text = String::with_capacity(8 * 1024);
     encode(&mut text, &registry)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("encoding the metrics: {e}")))?;
+        .map_err(|e| Refusal::Internal(anyhow::anyhow!("encoding the metrics: {e}")))?;
     Ok(HttpResponse::Ok().content_type(CONTENT_TYPE).body(text))
 }
 

@@ -3,7 +3,7 @@
 use crate::app::Core;
 use crate::auth::AdminAccess;
 use crate::auth::rate_limit::RateLimiter;
-use crate::routes::csrf::PortalSecret;
+use crate::routes::kit::csrf::PortalSecret;
 
 pub struct WebState {
     pub core: Core,
