@@ -14,13 +14,13 @@ use crate::domain::engagement::{
     AgentItem, ArrivalKind, EngagementState, Provenance, check_path, not_found, takes_no_data,
 };
 use crate::domain::problem::{Code, Problem, Warning};
+use crate::domain::source::Source;
 use crate::domain::widget_config::ActionKind;
 use crate::domain::{InteractionItem, WidgetConfig};
 use crate::storage::batch::{Entry, Written};
 use crate::storage::engagements::{
     self, Arrival, Given, NewEngagement, StoredEngagement, ViewItem,
 };
-use crate::storage::interactions::Source;
 use crate::storage::{now_millis, widget_configs};
 use crate::verdict::{AcceptedSource, Verdict};
 

@@ -687,7 +687,7 @@ mod tests {
                 request: ByteString::from_static("{}"),
                 verdict: ByteString::from_static("{}"),
                 key_used: None,
-                source: crate::storage::interactions::Source::Api,
+                source: crate::domain::source::Source::Api,
                 engagement: None,
                 site: site.clone(),
                 accepted: 0,

@@ -4,11 +4,13 @@
 pub mod api_key;
 pub mod engagement;
 pub mod interaction;
+pub mod item_json;
 pub mod key_name;
 pub mod pem;
 pub mod problem;
 pub mod signing_key;
 pub mod site;
+pub mod source;
 pub mod unsigned_field_label;
 pub mod widget_config;
 

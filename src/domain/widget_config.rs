@@ -74,12 +74,41 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
-    /// The channel an interaction it starts is on (`chat` or `video`).
-    pub fn channel(self) -> &'static str {
+    /// The channel an interaction it starts is on.
+    pub fn channel(self) -> Channel {
         match self {
-            Self::StartChat => "chat",
-            Self::StartVideo => "video",
+            Self::StartChat => Channel::Chat,
+            Self::StartVideo => Channel::Video,
         }
+    }
+}
+
+/// What an interaction is: a chat or a video.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Channel {
+    Chat,
+    Video,
+}
+
+impl Channel {
+    /// The wire name, as serialized and stored.
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
 }
 
@@ -380,8 +409,12 @@ mod tests {
         assert!(queue.status.is_online());
         assert_eq!(
             default.action("start-video").unwrap().0.kind.channel(),
-            "video"
+            Channel::Video
         );
+        for channel in [Channel::Chat, Channel::Video] {
+            assert_eq!(channel.as_str().parse::<Channel>().unwrap(), channel);
+            assert_eq!(serde_json::to_value(channel).unwrap(), channel.as_str());
+        }
         assert!(
             default.action("Start-Chat").is_none(),
             "references match exactly"

@@ -87,6 +87,18 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
 }
 
+/// What a JSON value is, in words for a message: "a number", "an object".
+pub fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -148,13 +148,4 @@ fn invalid(message: impl Into<String>, hint: impl Into<String>) -> Problem {
     Problem::new(Code::InvalidHeader, message, hint)
 }
 
-pub(crate) fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+pub(crate) use crate::encoding::strict_json::kind;

@@ -209,7 +209,7 @@ struct Diagnosis {
     header: Option<Map<String, Value>>,
     /// The payload segment read as items, whenever it decodes: a refusal lists them as dropped,
     /// whatever stage refused the token.
-    payload: Option<Result<payload::ParsedItems, Problem>>,
+    payload: Option<Result<crate::domain::item_json::ParsedItems, Problem>>,
     /// The key whose signature verified, when what failed came after (the payload).
     verified_by: Option<Uuid>,
     warnings: Vec<Warning>,

@@ -3,29 +3,11 @@
 
 use serde_json::Value;
 
-use super::header::kind;
 use crate::domain::InteractionItem;
 use crate::domain::interaction::check_limits;
-use crate::domain::problem::{Code, Problem, Warning};
-use crate::encoding::strict_json;
-
-const SHAPE_HINT: &str = "Sign a JSON array such as [{\"label\":\"email\",\"data\":\"a@b.c\",\"type\":\"string\"}], as Talkative's article shows.";
-/// The same for data sent unsigned: nothing there is signed, so "sign" would mislead.
-const UNSIGNED_SHAPE_HINT: &str = "Send each item as {\"name\":\"email\",\"label\":\"Email\",\"data\":\"a@b.c\",\"type\":\"string\"} (\"name\" optional, \"type\" required), as Talkative's widget examples do.";
-/// What the signed payload is called in messages (`whose` of [`items_from_json`]).
-const PAYLOAD: &str = "the payload";
-
-/// The shape to follow, for the items `whose` names.
-fn shape_hint(whose: &str) -> &'static str {
-    if whose == PAYLOAD {
-        SHAPE_HINT
-    } else {
-        UNSIGNED_SHAPE_HINT
-    }
-}
-
-/// Items, and warnings for things that are accepted but probably unintended.
-pub type ParsedItems = (Vec<InteractionItem>, Vec<Warning>);
+use crate::domain::item_json::{PAYLOAD, ParsedItems, SHAPE_HINT, items_from_json};
+use crate::domain::problem::{Code, Problem};
+use crate::encoding::strict_json::{self, kind};
 
 /// Parses the payload.
 pub fn parse(bytes: &[u8]) -> Result<ParsedItems, Problem> {
@@ -63,73 +45,6 @@ fn parse_items(bytes: &[u8]) -> Result<ParsedItems, Problem> {
     };
     items_from_json(elements, PAYLOAD)
         .map_err(|(message, hint)| Problem::new(Code::InvalidPayload, message, hint))
-}
-
-/// Turns JSON values into items, naming the item and field that is wrong.
-/// `whose` says where the items came from ("the payload", "interactionData").
-pub fn items_from_json(elements: Vec<Value>, whose: &str) -> Result<ParsedItems, (String, String)> {
-    let hint = shape_hint(whose);
-    let mut items = Vec::with_capacity(elements.len());
-    let mut warnings = Vec::new();
-    for (index, element) in elements.into_iter().enumerate() {
-        let Value::Object(mut object) = element else {
-            return Err((
-                format!(
-                    "Item {index} of {whose} is {}, not an object.",
-                    kind(&element)
-                ),
-                hint.to_owned(),
-            ));
-        };
-        // `null` is no name, as the typed fast path reads it too.
-        let name = match object.remove("name") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(name)) => Some(name),
-            Some(other) => {
-                return Err((
-                    format!(
-                        "Item {index} of {whose} has \"name\" as {}; it must be a string.",
-                        kind(&other)
-                    ),
-                    format!("Leave \"name\" out, or send it as a string. {hint}"),
-                ));
-            }
-        };
-        let mut field = |name: &str| match object.remove(name) {
-            Some(Value::String(s)) => Ok(s),
-            None if name == "type" && whose != PAYLOAD => Err((
-                format!("Item {index} of {whose} has no \"type\"."),
-                format!(
-                    "Add \"type\":\"string\" to it: Talkative's items always carry one. {hint}"
-                ),
-            )),
-            None => Err((
-                format!("Item {index} of {whose} has no \"{name}\"."),
-                hint.to_owned(),
-            )),
-            Some(other) => Err((
-                format!(
-                    "Item {index} of {whose} has \"{name}\" as {}; it must be a string.",
-                    kind(&other)
-                ),
-                format!("Send every value as a string, e.g. \"data\":\"42\". {hint}"),
-            )),
-        };
-        let item = InteractionItem {
-            name,
-            label: field("label")?,
-            data: field("data")?,
-            kind: field("type")?,
-        };
-        for name in object.keys() {
-            warnings.push(Warning::new(
-                Code::UnknownItemField,
-                format!("Item {index} of {whose} has an extra member \"{name}\"; it was ignored."),
-            ));
-        }
-        items.push(item);
-    }
-    Ok((items, warnings))
 }
 
 #[cfg(test)]

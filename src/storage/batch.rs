@@ -510,7 +510,8 @@ fn insert_sql(table: Table, rows: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::interactions::{CarriedItems, Source};
+    use crate::domain::source::Source;
+    use crate::storage::interactions::CarriedItems;
 
     #[test]
     fn waiting_in_memory_counts_bytes_held_not_the_pages_they_will_fill() {

@@ -14,6 +14,7 @@ use crate::domain::engagement::{
     AgentItem, ArrivalKind, EngagementState, Held, Provenance, replaces,
 };
 use crate::domain::site::Site;
+use crate::domain::widget_config::Channel;
 
 /// An engagement as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +24,7 @@ pub struct StoredEngagement {
     pub uuid: Uuid,
     pub config_uuid: Uuid,
     pub action: String,
-    pub channel: String,
+    pub channel: Channel,
     pub queue_uuid: Option<Uuid>,
     pub start_url: Option<String>,
     pub state: EngagementState,
@@ -50,7 +51,7 @@ pub struct NewEngagement {
     pub uuid: Uuid,
     pub config_uuid: Uuid,
     pub action: String,
-    pub channel: &'static str,
+    pub channel: Channel,
     pub queue_uuid: Option<Uuid>,
     pub start_url: Option<String>,
     pub started_at: i64,
@@ -91,7 +92,7 @@ pub async fn insert(
     .bind(new.uuid.to_string())
     .bind(new.config_uuid.to_string())
     .bind(&new.action)
-    .bind(new.channel)
+    .bind(new.channel.as_str())
     .bind(new.queue_uuid.map(|q| q.to_string()))
     .bind(new.start_url.as_deref())
     .bind(new.started_at)
@@ -570,7 +571,12 @@ fn decode(row: &SqliteRow) -> sqlx::Result<StoredEngagement> {
         uuid: parse_uuid(&uuid)?,
         config_uuid: parse_uuid(&config)?,
         action: row.try_get("action")?,
-        channel: row.try_get("channel")?,
+        channel: {
+            let channel: String = row.try_get("channel")?;
+            channel
+                .parse()
+                .map_err(|_| decode_error(format!("unknown channel {channel:?}")))?
+        },
         queue_uuid: queue.as_deref().map(parse_uuid).transpose()?,
         start_url: row.try_get("start_url")?,
         state: state.parse().map_err(decode_error)?,

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use super::retention::{ITEM_COLUMNS, ITEM_INDEX, LOG_ROW_COLUMNS, LOG_ROW_INDEXES, row_cost};
 use crate::domain::problem::Code;
 use crate::domain::site::Site;
+use crate::domain::source::Source;
 use crate::verdict::{SignatureStatus, Verdict};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, Row, SqlitePool};
@@ -116,56 +117,6 @@ pub struct CarriedItem {
     pub name: Option<String>,
     pub label: String,
     pub data: String,
-}
-
-/// Where a recorded interaction came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    /// `POST /api/v1/verify` from a test, a script or a backend.
-    Api,
-    /// The widget shim (`/static/talkative-engage.js`) on a page of the integrator's own.
-    Widget,
-    /// The widget shim on the portal's /demo page.
-    Demo,
-    Playground,
-    /// Talkative's Core API: a customer's backend adding data to an interaction.
-    CoreApi,
-}
-
-impl Source {
-    pub const ALL: [Source; 5] = [
-        Self::Api,
-        Self::Widget,
-        Self::Demo,
-        Self::Playground,
-        Self::CoreApi,
-    ];
-
-    /// The wire name: what the log stores, the filters use and the shim sends.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Api => "api",
-            Self::Widget => "widget",
-            Self::Demo => "demo",
-            Self::Playground => "playground",
-            Self::CoreApi => "core_api",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name)
-    }
-
-    /// The portal's words for it.
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Api => "API",
-            Self::Widget => "Widget",
-            Self::Demo => "Demo page",
-            Self::Playground => "Playground",
-            Self::CoreApi => "Core API",
-        }
-    }
 }
 
 /// The codes an interaction's verdict carries, each once: the signature's error, then each

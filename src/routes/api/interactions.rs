@@ -252,7 +252,7 @@ pub async fn list(
             .source
             .as_deref()
             .map(|raw| {
-                interactions::Source::parse(raw).ok_or_else(|| {
+                crate::domain::source::Source::parse(raw).ok_or_else(|| {
                     Refusal::invalid_request(
                         format!("source={raw:?} is no source."),
                         "Use api, widget, demo, playground or core_api.",

@@ -23,10 +23,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::interaction_log::{self, FollowerPlace, Removal};
 use crate::domain::problem::Code;
+use crate::domain::source::Source;
 use crate::routes::kit::refusal::{ErrorBody, Refusal};
 use crate::routes::kit::state::WebState;
 use crate::storage::format_millis;
-use crate::storage::interactions::{BrowseRow, Filter, Source};
+use crate::storage::interactions::{BrowseRow, Filter};
 use crate::verdict::SignatureStatus;
 
 const KEEP_ALIVE: Duration = Duration::from_secs(3);

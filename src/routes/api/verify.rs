@@ -11,9 +11,7 @@ use serde_json::Value;
 
 use crate::app::verification::{Sender, Submission, verify_and_record};
 use crate::domain::InteractionItem;
-use crate::domain::interaction::check_limits;
-use crate::domain::problem::Warning;
-use crate::jws::payload::items_from_json;
+use crate::domain::item_json::UnsignedItems;
 use crate::routes::kit::body::{self, read_json_body};
 use crate::routes::kit::refusal::{ErrorBody, Refusal};
 use crate::routes::kit::same_origin::site_of;
@@ -62,15 +60,17 @@ pub async fn verify(
     crate::routes::kit::sender::throttle(&request, &state)?;
     let request_head = request.clone();
     let raw = read_json_body(&request, payload, state.core.settings.max_body_bytes).await?;
-    let (token, unsigned, warnings) = match serde_json::from_slice::<VerifyRequest>(&raw) {
+    let (token, unsigned) = match serde_json::from_slice::<VerifyRequest>(&raw) {
         Ok(parsed) => (
             parsed.signed_interaction_data,
-            parsed.interaction_data.unwrap_or_default(),
-            Vec::new(),
+            UnsignedItems::checked(
+                parsed.interaction_data.unwrap_or_default(),
+                Vec::new(),
+                "interactionData",
+            )?,
         ),
         Err(_) => parse_strictly(&raw)?,
     };
-    check_limits(&unsigned, "interactionData")?;
     // Either parse above validated the body as JSON, hence UTF-8. Copied into its own small
     // allocation: `raw` can be a slice of the connection's read buffer, and keeping it queued
     // for the recorder would pin that whole buffer (this once held 200 MiB under load).
@@ -81,7 +81,7 @@ pub async fn verify(
         })?;
     let outcome = verify_and_record(
         &state.core,
-        Submission::alone(token.as_deref(), unsigned, warnings),
+        Submission::alone(token.as_deref(), unsigned.items, unsigned.warnings),
         Sender {
             request,
             source: crate::routes::kit::sender::source(&request_head),
@@ -116,7 +116,7 @@ pub async fn preflight() -> HttpResponse {
         .finish()
 }
 
-type Parsed = (Option<String>, Vec<InteractionItem>, Vec<Warning>);
+type Parsed = (Option<String>, UnsignedItems);
 
 /// The slow path: anything the typed parse refused, explained member by member (or accepted
 /// with warnings, for items with extra members).
@@ -132,10 +132,9 @@ fn parse_strictly(raw: &[u8]) -> Result<Parsed, Refusal> {
             ));
         }
     };
-    let (unsigned, warnings) = match body.remove("interactionData") {
-        None | Some(Value::Null) => (Vec::new(), Vec::new()),
-        Some(Value::Array(elements)) => items_from_json(elements, "interactionData")
-            .map_err(|(message, hint)| Refusal::invalid_request(message, hint))?,
+    let unsigned = match body.remove("interactionData") {
+        None | Some(Value::Null) => UnsignedItems::checked(Vec::new(), Vec::new(), "")?,
+        Some(Value::Array(elements)) => UnsignedItems::from_json(elements, "interactionData")?,
         Some(_) => {
             return Err(Refusal::invalid_request(
                 "Field \"interactionData\" must be an array.",
@@ -143,5 +142,5 @@ fn parse_strictly(raw: &[u8]) -> Result<Parsed, Refusal> {
             ));
         }
     };
-    Ok((token, unsigned, warnings))
+    Ok((token, unsigned))
 }

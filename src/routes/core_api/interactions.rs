@@ -13,15 +13,16 @@ use uuid::Uuid;
 
 use super::query::{self, ListQuery};
 use super::resources::{
-    Base, DATA_TYPE, DataResource, Identifier, InteractionResource, RelationshipLinks, SelfLink,
-    agent_data, data_resource,
+    Base, DATA_TYPE, DataResource, Identifier, InteractionResource, InteractionType,
+    RelationshipLinks, SelfLink, agent_data, data_resource,
 };
 use crate::app::engagements::{self, Arriving};
 use crate::app::verification::Sender;
 use crate::domain::InteractionItem;
 use crate::domain::engagement::ArrivalKind;
-use crate::domain::interaction::check_limits;
+use crate::domain::item_json::UnsignedItems;
 use crate::domain::problem::{Code, Problem};
+use crate::domain::source::Source;
 use crate::routes::kit::body::{self, read_json_body};
 use crate::routes::kit::credentials::Caller;
 use crate::routes::kit::json_api::{ErrorDocument, ErrorSource, respond};
@@ -30,7 +31,6 @@ use crate::routes::kit::same_origin::site_of;
 use crate::routes::kit::state::WebState;
 use crate::storage::engagements::StoredEngagement;
 use crate::storage::engagements::ViewItem;
-use crate::storage::interactions::Source;
 
 /// A page of interactions.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -130,7 +130,7 @@ pub async fn list(request: HttpRequest, state: Data<WebState>) -> Result<HttpRes
     let mut included = query.include_data.then(Vec::new);
     for engagement in page {
         let view = views.remove(&engagement.id);
-        let (resource, items) = resource(&engagement, "interactions", &base, view);
+        let (resource, items) = resource(&engagement, InteractionType::Interactions, &base, view);
         data.push(resource);
         if let Some(all) = included.as_mut() {
             all.extend(items);
@@ -235,7 +235,7 @@ pub async fn get(
     } else {
         None
     };
-    let (data, items) = resource(&engagement, "interaction", &base, view);
+    let (data, items) = resource(&engagement, InteractionType::Interaction, &base, view);
     let document = OneDocument {
         links: SelfLink { this },
         data,
@@ -541,8 +541,8 @@ fn new_item(raw: &[u8]) -> Result<InteractionItem, Refusal> {
         data,
         kind: body.kind.unwrap_or_else(|| "string".to_owned()),
     };
-    check_limits(std::slice::from_ref(&item), "the body")?;
-    Ok(item)
+    let mut read = UnsignedItems::checked(vec![item], Vec::new(), "the body")?;
+    Ok(read.items.remove(0))
 }
 
 /// The interaction's resource and, when asked, its data (whose identifiers the resource lists).
@@ -550,7 +550,7 @@ fn new_item(raw: &[u8]) -> Result<InteractionItem, Refusal> {
 /// is given: `include=interactionData`.
 fn resource(
     engagement: &StoredEngagement,
-    kind: &'static str,
+    kind: InteractionType,
     base: &Base,
     view: Option<Vec<ViewItem>>,
 ) -> (InteractionResource, Vec<DataResource>) {

@@ -7,6 +7,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::engagement::{ArrivalKind, EngagementState, Provenance};
+use crate::domain::widget_config::Channel;
 use crate::storage::engagements::{StoredEngagement, ViewItem};
 
 /// Talkative's timestamps: seconds, UTC, `Z` (`2021-04-04T04:25:04Z`).
@@ -16,13 +17,23 @@ pub fn timestamp(millis: i64) -> String {
     humantime::format_rfc3339_seconds(time).to_string()
 }
 
+/// An interaction's JSON:API `type`: Talkative's two articles show `interactions` in the list
+/// and `interaction` for one read by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum InteractionType {
+    /// In `GET /interactions`.
+    Interactions,
+    /// From `GET /interactions/{id}`.
+    Interaction,
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = CoreInteraction)]
 pub struct InteractionResource {
-    /// `interactions` in a list, `interaction` alone: Talkative's two articles show these.
     #[serde(rename = "type")]
     #[schema(rename = "type")]
-    kind: &'static str,
+    kind: InteractionType,
     /// The numeric id, as a string (JSON:API ids are strings).
     id: String,
     attributes: InteractionAttributes,
@@ -188,7 +199,7 @@ impl InteractionResource {
     /// `data`: the included items' identifiers, when they are included.
     pub fn new(
         engagement: &StoredEngagement,
-        kind: &'static str,
+        kind: InteractionType,
         base: &Base,
         data: Option<Vec<Identifier>>,
     ) -> Self {
@@ -204,10 +215,10 @@ impl InteractionResource {
                 customer_id: e.id,
                 queue_id: 1,
                 user_id: Some(1),
-                chat: e.channel == "chat",
+                chat: e.channel == Channel::Chat,
                 voice: false,
                 call_me: false,
-                video: e.channel == "video",
+                video: e.channel == Channel::Video,
                 cobrowse: false,
                 channel: "Web",
                 email: false,

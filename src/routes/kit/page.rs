@@ -11,7 +11,7 @@ use askama::Template;
 
 use crate::domain::problem::{Code, Problem};
 use crate::routes::kit::flash;
-pub use crate::routes::kit::layout::Layout;
+pub use crate::routes::kit::layout::{Layout, Page};
 use crate::routes::kit::refusal::{Refusal, Rendering};
 use crate::routes::kit::state::WebState;
 
@@ -69,17 +69,17 @@ pub fn accepts_html(request: &HttpRequest) -> bool {
 pub fn layout(
     request: &HttpRequest,
     state: &WebState,
-    page: &'static str,
+    page: Page,
 ) -> (Layout, Vec<Cookie<'static>>) {
     let (csrf_token, csrf_cookie) = crate::routes::kit::csrf::issue(request, &state.portal_secret);
     let (flash, flash_removal) = flash::take(request, &state.portal_secret);
     let cookies = csrf_cookie.into_iter().chain(flash_removal).collect();
     (
         Layout {
-            page,
+            page: Some(page),
             csrf_token,
             flash,
-            signed_in: state.access.is_some() && page != "login",
+            signed_in: state.access.is_some() && page != Page::Login,
         },
         cookies,
     )
@@ -104,7 +104,7 @@ pub fn render(
 pub fn render_page<T: Template>(
     request: &HttpRequest,
     state: &WebState,
-    name: &'static str,
+    name: Page,
     status: StatusCode,
     build: impl FnOnce(Layout) -> T,
 ) -> Result<HttpResponse, Refusal> {

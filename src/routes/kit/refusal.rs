@@ -264,7 +264,7 @@ fn page(status: StatusCode, problem: &Problem) -> ErrorPage<'_> {
     };
     ErrorPage {
         layout: Layout {
-            page: "",
+            page: None,
             csrf_token: String::new(),
             flash: None,
             signed_in: false,

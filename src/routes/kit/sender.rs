@@ -5,10 +5,10 @@
 
 use actix_web::HttpRequest;
 
+use crate::domain::source::Source;
 use crate::routes::kit::refusal::{Limit, Refusal};
 use crate::routes::kit::same_origin::foreign_sender;
 use crate::routes::kit::state::WebState;
-use crate::storage::interactions::Source;
 
 /// The per-client limit. Loopback clients (local test suites, load tests) are exempt unless
 /// `--rate-limit-loopback` says otherwise.

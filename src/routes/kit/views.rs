@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use crate::app::engagements;
 use crate::domain::engagement::EngagementState;
+use crate::domain::widget_config::Channel;
 use crate::routes::kit::refusal::Refusal;
 use crate::storage::engagements::StoredEngagement;
 use crate::storage::format_millis;
@@ -19,8 +20,7 @@ pub struct EngagementView {
     #[schema(format = Uuid)]
     uuid: Uuid,
     state: EngagementState,
-    /// `chat` or `video`.
-    channel: String,
+    channel: Channel,
     /// The API action that started it (`startChat` / `startVideo` for those calls).
     action: String,
     #[schema(format = Uuid)]

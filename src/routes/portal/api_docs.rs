@@ -14,6 +14,7 @@ use askama::Template;
 use serde_json::Value;
 
 use super::{Layout, Refusal, render_page};
+use crate::routes::kit::layout::Page;
 use crate::routes::kit::state::WebState;
 
 /// A piece of prose: backticked spans become `<code>`, the rest is text (both escaped).
@@ -115,7 +116,7 @@ struct ApiDocsPage {
 }
 
 pub async fn show(request: HttpRequest, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
-    render_page(&request, &state, "api-docs", StatusCode::OK, |layout| {
+    render_page(&request, &state, Page::ApiDocs, StatusCode::OK, |layout| {
         ApiDocsPage {
             layout,
             reference: reference(state.api_document),

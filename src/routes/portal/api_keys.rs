@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::{Layout, Redirect, Refusal, render_page, submit_form};
 use crate::app::{AppError, api_keys};
 use crate::domain::problem::Problem;
+use crate::routes::kit::layout::Page;
 use crate::routes::kit::served_origin::ServedOrigin;
 use crate::routes::kit::state::WebState;
 use crate::storage::api_keys::StoredApiKey;
@@ -76,13 +77,15 @@ async fn page(
         .collect();
     let origin = ServedOrigin::of(request).url();
     let secret = made.is_some();
-    let mut response = render_page(request, state, "api-keys", status, |layout| ApiKeysPage {
-        layout,
-        keys,
-        made,
-        error,
-        name,
-        origin,
+    let mut response = render_page(request, state, Page::ApiKeys, status, |layout| {
+        ApiKeysPage {
+            layout,
+            keys,
+            made,
+            error,
+            name,
+            origin,
+        }
     })?;
     if secret {
         // The page holds a token: no cache may keep it (the back button included).
@@ -156,7 +159,7 @@ pub async fn confirm_revoke(
 ) -> Result<HttpResponse, Refusal> {
     let id = crate::app::api_keys::parse_id(&path).map_err(AppError::from)?;
     let key = api_keys::get(&state.core, id).await?;
-    render_page(&request, &state, "api-keys", StatusCode::OK, |layout| {
+    render_page(&request, &state, Page::ApiKeys, StatusCode::OK, |layout| {
         ConfirmRevokePage {
             layout,
             key: key.into(),

@@ -9,6 +9,7 @@ use askama::Template;
 use super::interactions::{Row, rows};
 use super::{Layout, Refusal, render_page};
 use crate::app::{interaction_log, management};
+use crate::routes::kit::layout::Page;
 use crate::routes::kit::state::WebState;
 use crate::storage::interactions::{Filter, Position};
 use crate::verdict::{Enforcement, SignatureStatus};
@@ -66,8 +67,12 @@ pub async fn show(request: HttpRequest, state: Data<WebState>) -> Result<HttpRes
             "/interactions",
         )
     };
-    render_page(&request, &state, "dashboard", StatusCode::OK, |layout| {
-        DashboardPage {
+    render_page(
+        &request,
+        &state,
+        Page::Dashboard,
+        StatusCode::OK,
+        |layout| DashboardPage {
             layout,
             active_keys,
             total_keys: keys.len(),
@@ -77,6 +82,6 @@ pub async fn show(request: HttpRequest, state: Data<WebState>) -> Result<HttpRes
             next_step,
             next_link,
             first_run: keys.is_empty(),
-        }
-    })
+        },
+    )
 }

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::{Layout, Refusal, layout, render};
+use crate::routes::kit::layout::Page;
 use crate::routes::kit::served_origin::ServedOrigin;
 use crate::routes::kit::state::WebState;
 
@@ -21,6 +22,6 @@ pub async fn show(request: HttpRequest, state: Data<WebState>) -> Result<HttpRes
         "{}/static/talkative-engage.js",
         ServedOrigin::of(&request).url()
     );
-    let (layout, cookies) = layout(&request, &state, "demo");
+    let (layout, cookies) = layout(&request, &state, Page::Demo);
     render(&DemoPage { layout, shim_url }, StatusCode::OK, cookies)
 }

@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::{Layout, Refusal, render_page};
+use crate::routes::kit::layout::Page;
 use crate::routes::kit::state::WebState;
 
 pub struct Snippet {
@@ -61,7 +62,7 @@ struct DocsPage {
 }
 
 pub async fn signing(request: HttpRequest, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
-    render_page(&request, &state, "docs", StatusCode::OK, |layout| {
+    render_page(&request, &state, Page::Docs, StatusCode::OK, |layout| {
         DocsPage {
             layout,
             snippets: SNIPPETS,

@@ -12,6 +12,8 @@ use askama::Template;
 use super::{Layout, Redirect, Refusal, render_page, submit_form};
 use crate::app::{AppError, engagements};
 use crate::domain::engagement::{AgentItem, ArrivalKind, EngagementState, Held, Limits};
+use crate::domain::widget_config::Channel;
+use crate::routes::kit::layout::Page;
 use crate::routes::kit::state::WebState;
 use crate::storage::engagements::{Arrival, StoredEngagement};
 use crate::storage::format_millis;
@@ -25,7 +27,7 @@ pub struct EngagementRow {
     pub id: i64,
     pub uuid: String,
     pub state: EngagementState,
-    pub channel: String,
+    pub channel: Channel,
     pub action: String,
     pub config_uuid: String,
     pub start_url: String,
@@ -126,8 +128,12 @@ pub async fn list(
     let older = more.then(|| rows.last().map(|e| e.id)).flatten();
     let shown = rows.len() as u64;
     let rows: Vec<EngagementRow> = rows.into_iter().map(EngagementRow::from).collect();
-    render_page(&request, &state, "engagements", StatusCode::OK, |layout| {
-        ListPage {
+    render_page(
+        &request,
+        &state,
+        Page::Engagements,
+        StatusCode::OK,
+        |layout| ListPage {
             layout,
             rows,
             first: newer + 1,
@@ -135,8 +141,8 @@ pub async fn list(
             total,
             older,
             paged: query.before.is_some(),
-        }
-    })
+        },
+    )
 }
 
 pub async fn detail(
@@ -169,8 +175,12 @@ pub async fn detail(
         })
         .collect();
     let stamp = |at: Option<i64>| at.map(format_millis).unwrap_or_default();
-    render_page(&request, &state, "engagements", StatusCode::OK, |layout| {
-        DetailPage {
+    render_page(
+        &request,
+        &state,
+        Page::Engagements,
+        StatusCode::OK,
+        |layout| DetailPage {
             layout,
             ended_at: stamp(detail.engagement.ended_at),
             completed_at: stamp(detail.engagement.completed_at),
@@ -182,8 +192,8 @@ pub async fn detail(
             first_arrival,
             more_after: detail.more_after,
             paged: query.after.is_some(),
-        }
-    })
+        },
+    )
 }
 
 /// The agent ends it.

@@ -11,12 +11,12 @@ use super::{Layout, Redirect, Refusal, render, render_page, submit_form};
 use crate::app::interaction_log;
 use crate::domain::ItemMember;
 use crate::domain::problem::Code;
+use crate::domain::source::Source;
 use crate::encoding::strict_json;
+use crate::routes::kit::layout::Page;
 use crate::routes::kit::served_origin::ServedOrigin;
 use crate::routes::kit::state::WebState;
-use crate::storage::interactions::{
-    Browse, BrowseRow, Filter, Position, Source, StoredInteraction,
-};
+use crate::storage::interactions::{Browse, BrowseRow, Filter, Position, StoredInteraction};
 use crate::storage::{format_millis, now_millis};
 use crate::verdict::{SignatureStatus, Verdict};
 
@@ -130,7 +130,7 @@ pub fn rows(browsed: Vec<BrowseRow>, q: &str) -> Vec<Row> {
                 received_at: format_millis(row.received_at),
                 received_millis: row.received_at,
                 ago: ago(now - row.received_at),
-                source: row.source.map_or("unknown", Source::title),
+                source: row.source.map_or("unknown", source_title),
                 status,
                 error_code,
                 other_codes: codes.collect(),
@@ -428,10 +428,11 @@ pub async fn list(
         })
         .collect();
     let sources = Source::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .map(|source| Choice {
             value: source.as_str(),
-            name: source.title(),
+            name: source_title(source),
             selected: parsed.source == Some(source),
         })
         .collect();
@@ -445,8 +446,12 @@ pub async fn list(
             selected: parsed.code == Some(code),
         })
         .collect();
-    render_page(&request, &state, "interactions", StatusCode::OK, |layout| {
-        InteractionsPage {
+    render_page(
+        &request,
+        &state,
+        Page::Interactions,
+        StatusCode::OK,
+        |layout| InteractionsPage {
             layout,
             filters,
             filter: parsed.shown.value(),
@@ -458,8 +463,8 @@ pub async fn list(
                 .collect(),
             q: parsed.q.clone(),
             log,
-        }
-    })
+        },
+    )
 }
 
 #[derive(Template)]
@@ -475,9 +480,13 @@ pub async fn confirm_clear(
     state: Data<WebState>,
 ) -> Result<HttpResponse, Refusal> {
     let count = interaction_log::count(&state.core).await?;
-    render_page(&request, &state, "interactions", StatusCode::OK, |layout| {
-        ClearPage { layout, count }
-    })
+    render_page(
+        &request,
+        &state,
+        Page::Interactions,
+        StatusCode::OK,
+        |layout| ClearPage { layout, count },
+    )
 }
 
 /// `POST /interactions/clear`: empties the log, like `DELETE /api/v1/interactions`.
@@ -621,22 +630,26 @@ pub async fn detail(
     let curl = curl_command(&ServedOrigin::of(&request).url(), &stored.request);
     let back = back_to_list(query.back.as_deref());
     let back_query = serde_urlencoded::to_string([("back", &back)]).unwrap_or_default();
-    render_page(&request, &state, "interactions", StatusCode::OK, |layout| {
-        InteractionPage {
+    render_page(
+        &request,
+        &state,
+        Page::Interactions,
+        StatusCode::OK,
+        |layout| InteractionPage {
             layout,
             header_pretty: header_pretty(&verdict),
             verdict,
             request_pretty,
             part_of,
-            source: stored.source.map(Source::title),
+            source: stored.source.map(source_title),
             token,
             curl,
             newer,
             older,
             back,
             back_query,
-        }
-    })
+        },
+    )
 }
 
 /// `POST /interactions/{id}/delete`: deletes one interaction, back to the list it came from.
@@ -686,6 +699,17 @@ fn parse_verdict(json: &str) -> Result<Verdict, Refusal> {
 pub fn header_pretty(verdict: &Verdict) -> Option<String> {
     let header = verdict.signature.header.as_ref()?;
     serde_json::to_string_pretty(header).ok()
+}
+
+/// The portal's words for where an interaction came from.
+pub fn source_title(source: Source) -> &'static str {
+    match source {
+        Source::Api => "API",
+        Source::Widget => "Widget",
+        Source::Demo => "Demo page",
+        Source::Playground => "Playground",
+        Source::CoreApi => "Core API",
+    }
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use crate::auth::SESSION_LIFETIME;
 use crate::domain::problem::{Code, Problem};
 use crate::routes::kit::cookies;
 use crate::routes::kit::credentials::safe_next;
+use crate::routes::kit::layout::Page;
 use crate::routes::kit::refusal::retry_seconds;
 use crate::routes::kit::served_origin::ServedOrigin;
 use crate::routes::kit::state::WebState;
@@ -130,7 +131,7 @@ fn page(
     error: Option<Problem>,
     status: StatusCode,
 ) -> Result<HttpResponse, Refusal> {
-    let (layout, cookies) = layout(request, state, "login");
+    let (layout, cookies) = layout(request, state, Page::Login);
     render(
         &LoginPage {
             layout,

@@ -18,15 +18,15 @@ use crate::app::sample::{SAMPLE_KEY_NAME, SAMPLE_UNSIGNED_ITEMS, make_sample};
 use crate::app::verification::{self, Sender, Submission, verify_and_record};
 use crate::domain::ItemMember;
 use crate::domain::SigningKey;
-use crate::domain::interaction::check_limits;
+use crate::domain::item_json::UnsignedItems;
 use crate::domain::problem::{Code, Problem};
 use crate::domain::site::Site;
+use crate::domain::source::Source;
 use crate::encoding::base64url;
 use crate::encoding::strict_json;
-use crate::jws::payload::items_from_json;
 use crate::jws::{KeyEntry, KeyRing, Stage};
+use crate::routes::kit::layout::Page;
 use crate::routes::kit::state::WebState;
-use crate::storage::interactions::Source;
 use crate::verdict::{SignatureStatus, Verdict};
 
 /// What each check of the engine means.
@@ -45,8 +45,33 @@ fn step_title(stage: Stage) -> &'static str {
 
 pub struct Step {
     pub title: &'static str,
-    /// passed | failed | skipped
-    pub state: &'static str,
+    pub state: StepState,
+}
+
+/// How one of the engine's checks went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum StepState {
+    Passed,
+    Failed,
+    /// Not reached: an earlier check failed, or there was no token.
+    Skipped,
+}
+
+impl StepState {
+    /// The class the page styles it by (`passed`, `failed`, `skipped`).
+    pub fn class(self) -> &'static str {
+        self.into()
+    }
+
+    /// Its mark in the list of checks.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Self::Passed => "\u{2714}",
+            Self::Failed => "\u{2718}",
+            Self::Skipped => "\u{2013}",
+        }
+    }
 }
 
 #[derive(Template)]
@@ -111,20 +136,22 @@ impl RunResult {
 
     /// Whether one of the engine's checks failed (the checks then show unfolded).
     fn failed_check(&self) -> bool {
-        self.steps.iter().any(|step| step.state == "failed")
+        self.steps
+            .iter()
+            .any(|step| step.state == StepState::Failed)
     }
 
     /// The checks in a few words, for their folded summary: "8 passed", "3 passed, 1 failed, 4
     /// not reached".
     fn checks_summary(&self) -> String {
-        let count = |state: &str| self.steps.iter().filter(|s| s.state == state).count();
+        let count = |state: StepState| self.steps.iter().filter(|s| s.state == state).count();
         // The policy step is always there, and always passed.
-        let mut parts = vec![format!("{} passed", count("passed") + 1)];
-        if count("failed") > 0 {
-            parts.push(format!("{} failed", count("failed")));
+        let mut parts = vec![format!("{} passed", count(StepState::Passed) + 1)];
+        if count(StepState::Failed) > 0 {
+            parts.push(format!("{} failed", count(StepState::Failed)));
         }
-        if count("skipped") > 0 {
-            parts.push(format!("{} not reached", count("skipped")));
+        if count(StepState::Skipped) > 0 {
+            parts.push(format!("{} not reached", count(StepState::Skipped)));
         }
         parts.join(", ")
     }
@@ -151,8 +178,12 @@ impl RunResult {
 }
 
 pub async fn show(request: HttpRequest, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
-    render_page(&request, &state, "playground", StatusCode::OK, |layout| {
-        PlaygroundPage {
+    render_page(
+        &request,
+        &state,
+        Page::Playground,
+        StatusCode::OK,
+        |layout| PlaygroundPage {
             layout,
             token: String::new(),
             unsigned: String::new(),
@@ -163,8 +194,8 @@ pub async fn show(request: HttpRequest, state: Data<WebState>) -> Result<HttpRes
             unsigned_problem: None,
             token_problem: None,
             key_problem: None,
-        }
-    })
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -236,7 +267,7 @@ fn refused(
     };
     // A private key pasted in either box is never sent back, whatever the refusal was about.
     let key_private = key_refused.is_some_and(|p| p.code == Code::PrivateKeyNotAccepted);
-    render_page(request, state, "playground", status, |layout| {
+    render_page(request, state, Page::Playground, status, |layout| {
         PlaygroundPage {
             layout,
             token: if token_private {
@@ -407,10 +438,8 @@ fn parse_unsigned(text: &str) -> Result<ParsedUnsigned, Problem> {
             HINT,
         ));
     };
-    let (items, warnings) = items_from_json(elements, "the unsigned data")
-        .map_err(|(message, hint)| Problem::new(Code::InvalidRequest, message, hint))?;
-    check_limits(&items, "the unsigned data")?;
-    Ok((value, items, warnings))
+    let read = UnsignedItems::from_json(elements, "the unsigned data")?;
+    Ok((value, read.items, read.warnings))
 }
 
 pub async fn result(
@@ -429,8 +458,12 @@ pub async fn result(
         _ => String::new(),
     };
     let result = RunResult::new(verdict, &token, true);
-    render_page(&request, &state, "playground", StatusCode::OK, |layout| {
-        PlaygroundPage {
+    render_page(
+        &request,
+        &state,
+        Page::Playground,
+        StatusCode::OK,
+        |layout| PlaygroundPage {
             layout,
             token,
             unsigned,
@@ -441,8 +474,8 @@ pub async fn result(
             unsigned_problem: None,
             token_problem: None,
             key_problem: None,
-        }
-    })
+        },
+    )
 }
 
 fn steps(verdict: &Verdict) -> Vec<Step> {
@@ -451,10 +484,10 @@ fn steps(verdict: &Verdict) -> Vec<Step> {
         .into_iter()
         .map(|stage| {
             let state = match (verdict.signature.status, failed_at) {
-                (SignatureStatus::Absent, _) => "skipped",
-                (_, Some(failed)) if stage == failed => "failed",
-                (_, Some(failed)) if stage > failed => "skipped",
-                _ => "passed",
+                (SignatureStatus::Absent, _) => StepState::Skipped,
+                (_, Some(failed)) if stage == failed => StepState::Failed,
+                (_, Some(failed)) if stage > failed => StepState::Skipped,
+                _ => StepState::Passed,
             };
             Step {
                 title: step_title(stage),

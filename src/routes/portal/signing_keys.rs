@@ -11,6 +11,7 @@ use super::{Layout, Redirect, Refusal, render_page, submit_form};
 use crate::app::AppError;
 use crate::app::management;
 use crate::domain::problem::{Code, Problem};
+use crate::routes::kit::layout::Page;
 use crate::routes::kit::state::WebState;
 use crate::storage::format_millis;
 use crate::storage::signing_keys::StoredKey;
@@ -68,7 +69,7 @@ async fn page(
         .into_iter()
         .map(KeyRow::from)
         .collect();
-    render_page(request, state, "signing-keys", status, |layout| {
+    render_page(request, state, Page::SigningKeys, status, |layout| {
         SigningKeysPage {
             layout,
             keys,
@@ -191,13 +192,17 @@ pub async fn confirm_delete(
 ) -> Result<HttpResponse, Refusal> {
     let key = management::get_signing_key(&state.core, &path).await?;
     let last_active_key = key.active && state.core.cache.current().keys.active_count() == 1;
-    render_page(&request, &state, "signing-keys", StatusCode::OK, |layout| {
-        ConfirmDeletePage {
+    render_page(
+        &request,
+        &state,
+        Page::SigningKeys,
+        StatusCode::OK,
+        |layout| ConfirmDeletePage {
             layout,
             key: KeyRow::from(key),
             last_active_key,
-        }
-    })
+        },
+    )
 }
 
 pub async fn delete(

@@ -10,6 +10,7 @@ use super::{Layout, Redirect, Refusal, render_page, submit_form};
 use crate::app::{AppError, management};
 use crate::domain::problem::{Problem, Warning};
 use crate::routes::kit::flash::Undo;
+use crate::routes::kit::layout::Page;
 use crate::routes::kit::state::WebState;
 use crate::storage::format_millis;
 use crate::storage::unsigned_fields::StoredField;
@@ -58,7 +59,7 @@ async fn page_with_doubts(
         })
         .collect();
     let signing_on = state.core.cache.current().keys.has_active();
-    render_page(request, state, "unsigned-fields", status, |layout| {
+    render_page(request, state, Page::UnsignedFields, status, |layout| {
         UnsignedFieldsPage {
             layout,
             fields,

@@ -15,6 +15,7 @@ use crate::domain::problem::Problem;
 use crate::domain::widget_config::NewWidgetConfig;
 use crate::domain::widget_config::Presence;
 use crate::routes::kit::body;
+use crate::routes::kit::layout::Page;
 use crate::routes::kit::served_origin::ServedOrigin;
 use crate::routes::kit::state::WebState;
 
@@ -100,7 +101,7 @@ async fn page(
         })
         .collect();
     let (json, editing) = form;
-    render_page(request, state, "widget-configs", status, |layout| {
+    render_page(request, state, Page::WidgetConfigs, status, |layout| {
         WidgetConfigsPage {
             layout,
             cards,
@@ -230,7 +231,7 @@ pub async fn confirm_delete(
     render_page(
         &request,
         &state,
-        "widget-configs",
+        Page::WidgetConfigs,
         StatusCode::OK,
         |layout| ConfirmDeletePage {
             layout,

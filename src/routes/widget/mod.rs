@@ -18,17 +18,16 @@ use uuid::Uuid;
 use crate::app::engagements::{self, Arriving, Start};
 use crate::app::verification::{Outcome, Sender};
 use crate::domain::InteractionItem;
-use crate::domain::interaction::check_limits;
+use crate::domain::item_json::UnsignedItems;
 use crate::domain::problem::Warning;
-use crate::domain::widget_config::{ActionKind, PreChatField, Presence};
-use crate::jws::payload::items_from_json;
+use crate::domain::source::Source;
+use crate::domain::widget_config::{ActionKind, Channel, PreChatField, Presence};
 use crate::routes::kit::body::{self, read_json_body};
 use crate::routes::kit::refusal::{ErrorBody, Refusal};
 use crate::routes::kit::same_origin::site_of;
 use crate::routes::kit::state::WebState;
 use crate::routes::kit::views::{EngagementView, uuid_of};
 use crate::storage::engagements::StoredEngagement;
-use crate::storage::interactions::Source;
 
 /// A widget config's public side: what the widget needs to run it.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -55,7 +54,7 @@ pub struct PageAction<'a> {
     reference: &'a str,
     kind: ActionKind,
     /// `chat` or `video`.
-    channel: &'static str,
+    channel: Channel,
     #[schema(format = Uuid)]
     queue_uuid: Uuid,
 }
@@ -372,10 +371,8 @@ fn widget_source(request: &HttpRequest) -> Source {
 
 /// Items as a page sent them, read as the verify endpoint reads unsigned items.
 fn items(elements: Option<Vec<Value>>) -> Result<(Vec<InteractionItem>, Vec<Warning>), Refusal> {
-    let (items, warnings) = items_from_json(elements.unwrap_or_default(), "interactionData")
-        .map_err(|(message, hint)| Refusal::invalid_request(message, hint))?;
-    check_limits(&items, "interactionData")?;
-    Ok((items, warnings))
+    let read = UnsignedItems::from_json(elements.unwrap_or_default(), "interactionData")?;
+    Ok((read.items, read.warnings))
 }
 
 /// The body as text for the verification log (`body::parse` took it as JSON, so UTF-8).
