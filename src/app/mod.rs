@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod engagements;
 mod error;
 pub mod interaction_log;
+pub mod log_query;
 pub mod management;
 pub mod metrics;
 pub mod policy_cache;

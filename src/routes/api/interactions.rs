@@ -8,6 +8,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use crate::app::interaction_log;
+use crate::app::log_query::{LogQuery, LogWords};
 use crate::domain::problem::{Code, Problem};
 use crate::routes::kit::refusal::{ErrorBody, Refusal};
 use crate::routes::kit::state::WebState;
@@ -189,18 +190,14 @@ pub async fn list(
     state: Data<WebState>,
 ) -> Result<HttpResponse, Refusal> {
     let params = params.into_inner();
-    let status = params
-        .status
-        .as_deref()
-        .map(|status| {
-            status.parse::<SignatureStatus>().map_err(|()| {
-                Refusal::invalid_request(
-                    format!("Unknown status {status:?}."),
-                    "Use status=valid, status=invalid or status=absent.",
-                )
-            })
-        })
-        .transpose()?;
+    let query = LogQuery::parse(LogWords {
+        status: params.status.as_deref(),
+        rejected_only: params.rejected.unwrap_or(false),
+        source: params.source.as_deref(),
+        code: params.code.as_deref(),
+        search: params.q.as_deref(),
+        shown: None,
+    })?;
     let before = params
         .cursor
         .as_deref()
@@ -226,8 +223,6 @@ pub async fn list(
         }
     };
     let mut filter = interactions::Filter {
-        status,
-        rejected_only: params.rejected.unwrap_or(false),
         label: params.label.clone(),
         name: params.name.clone(),
         engagement: params
@@ -242,41 +237,7 @@ pub async fn list(
                 })
             })
             .transpose()?,
-        search: params
-            .q
-            .as_deref()
-            .map(str::trim)
-            .filter(|q| !q.is_empty())
-            .map(str::to_owned),
-        source: params
-            .source
-            .as_deref()
-            .map(|raw| {
-                crate::domain::source::Source::parse(raw).ok_or_else(|| {
-                    Refusal::invalid_request(
-                        format!("source={raw:?} is no source."),
-                        "Use api, widget, demo, playground or core_api.",
-                    )
-                })
-            })
-            .transpose()?,
-        code: params
-            .code
-            .as_deref()
-            .map(|raw| {
-                raw.parse::<Code>()
-                    .ok()
-                    .filter(|code| code.appears_in_verdicts())
-                    .ok_or_else(|| {
-                        Refusal::invalid_request(
-                            format!("code={raw:?} is no code a verdict carries."),
-                            "Use a code from the \"Every code\" table of docs/api.md marked \
-                             verdict, rejected item or warning, such as not_allowlisted.",
-                        )
-                    })
-            })
-            .transpose()?,
-        ..interactions::Filter::default()
+        ..query.filter()
     };
     if let Some(after) = params.after.as_deref() {
         parse_after(&state, after, &mut filter).await?;
