@@ -322,7 +322,7 @@ async fn what_the_agent_sees(
     no_query(request)?;
     let engagement = engagements::get_by_id(&state.core, numeric_id(path)?).await?;
     let view = engagements::agent_view(&state.core, engagement.id).await?;
-    Ok((engagement.id, agent_data(engagement.id, &view)))
+    Ok((engagement.id, agent_data(engagement.id, view)))
 }
 
 /// Interaction data from the backend, as Talkative's article shows it.
@@ -453,7 +453,7 @@ pub async fn create_data(
         received_at: appended.engagement.updated_at,
     };
     let document = WrittenDocument {
-        data: Some(data_resource(engagement_id, &shown)),
+        data: Some(data_resource(engagement_id, shown)),
         meta: WriteMeta {
             applied: true,
             replaced,
@@ -560,7 +560,7 @@ fn resource(
             Vec::new(),
         );
     };
-    let items = agent_data(engagement.id, &view);
+    let items = agent_data(engagement.id, view);
     let identifiers = items.iter().map(DataResource::identifier).collect();
     let resource = InteractionResource::new(engagement, kind, base, Some(identifiers));
     (resource, items)

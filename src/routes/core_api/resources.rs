@@ -261,14 +261,14 @@ impl DataResource {
 
 /// What the agent of engagement `engagement` sees (its view), as resources, in the order keys
 /// first came.
-pub fn agent_data(engagement: i64, view: &[ViewItem]) -> Vec<DataResource> {
-    view.iter()
+pub fn agent_data(engagement: i64, view: Vec<ViewItem>) -> Vec<DataResource> {
+    view.into_iter()
         .map(|item| data_resource(engagement, item))
         .collect()
 }
 
 /// One item the agent sees, as a resource.
-pub fn data_resource(engagement: i64, viewed: &ViewItem) -> DataResource {
+pub fn data_resource(engagement: i64, viewed: ViewItem) -> DataResource {
     let ViewItem {
         item,
         kind,
@@ -278,15 +278,15 @@ pub fn data_resource(engagement: i64, viewed: &ViewItem) -> DataResource {
         kind: DATA_TYPE,
         id: format!("{engagement}-{}", item.position),
         attributes: DataAttributes {
-            name: item.name.clone(),
-            label: item.label.clone(),
-            data: item.data.clone(),
-            data_type: item.kind.clone(),
             signed: item.provenance.is_signed(),
             provenance: item.provenance,
-            source: *kind,
+            name: item.name,
+            label: item.label,
+            data: item.data,
+            data_type: item.kind,
+            source: kind,
             arrival: item.arrival,
-            created_at: timestamp(*received_at),
+            created_at: timestamp(received_at),
         },
     }
 }
