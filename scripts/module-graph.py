@@ -10,6 +10,8 @@ src/), then at `--depth` segments, and printed per importing module.
 Exits 1 when:
 - two modules reach each other (a cycle), at the depth asked for;
 - anything but main/lib imports `startup`;
+- a layer imports one it must reach through another (NOT_DIRECTLY below: the web layer takes
+  stored records from `app::records`, never from `storage`);
 - with `--siblings`, a front end of routes/ imports another: the front ends (FRONT_ENDS below)
   stand side by side over the shared kit, and a helper two of them need moves into the kit.
 
@@ -26,6 +28,9 @@ import sys
 
 # The front ends of routes/: each imports the kit and app, never a sibling.
 FRONT_ENDS = ["routes::api", "routes::widget", "routes::core_api", "routes::portal", "routes::service"]
+
+# (layer, layer it must not import directly, the way it goes instead).
+NOT_DIRECTLY = [("routes", "storage", "app::records")]
 
 
 def module_of(path, src):
@@ -225,6 +230,11 @@ def sibling_imports(edges):
     return sorted(bad)
 
 
+def skipped_floors(edges_1):
+    """(layer, layer, way) for each NOT_DIRECTLY rule the top-level graph breaks."""
+    return [(a, b, way) for a, b, way in NOT_DIRECTLY if b in edges_1.get(a, ())]
+
+
 def main(argv):
     depth = int(argv[argv.index("--depth") + 1]) if "--depth" in argv else 1
     within = argv[argv.index("--within") + 1] if "--within" in argv else None
@@ -252,6 +262,13 @@ def main(argv):
         status = 1
     elif not within:
         print("only main/lib import startup")
+    edges_1 = edges if depth == 1 and not within else graph(src, 1)[0]
+    skipped = skipped_floors(edges_1)
+    for a, b, way in skipped:
+        print(f"{a} imports {b} directly (go through {way})")
+        status = 1
+    if not skipped and not within:
+        print("; ".join(f"{a} does not import {b}" for a, b, _ in NOT_DIRECTLY))
     if "--siblings" in argv:
         if depth < 2:
             edges_2, _ = graph(src, 2)

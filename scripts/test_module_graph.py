@@ -158,6 +158,23 @@ class Checks(unittest.TestCase):
         status, out = run(src, "--depth", "2", "--siblings")
         self.assertEqual(status, 0, out)
 
+    def test_the_web_layer_reaching_storage_directly_fails(self):
+        src = tree(
+            {
+                "storage/mod.rs": "pub struct StoredKey;\n",
+                "app/mod.rs": "pub mod records;\n",
+                "app/records.rs": "pub use crate::storage::StoredKey;\n",
+                "routes/mod.rs": "use crate::{app::records::StoredKey, storage::{self as rows}};\n",
+            }
+        )
+        status, out = run(src)
+        self.assertEqual(status, 1, out)
+        self.assertIn("routes imports storage directly (go through app::records)", out)
+        (src / "routes" / "mod.rs").write_text("use crate::app::records::StoredKey;\n")
+        status, out = run(src)
+        self.assertEqual(status, 0, out)
+        self.assertIn("routes does not import storage", out)
+
 
 if __name__ == "__main__":
     unittest.main()

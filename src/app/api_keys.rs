@@ -4,8 +4,9 @@
 use super::{AppError, Core};
 use crate::domain::api_key::{self, ApiKeyName, ApiToken};
 use crate::domain::problem::{Code, Problem};
+use crate::encoding::timestamp::now_millis;
 use crate::storage::api_keys::{self, StoredApiKey};
-use crate::storage::{now_millis, write_transaction};
+use crate::storage::write_transaction;
 
 /// A new key and its token: the only time the token is known.
 pub async fn create(core: &Core, name: &str) -> Result<(StoredApiKey, ApiToken), AppError> {

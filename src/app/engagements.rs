@@ -17,11 +17,12 @@ use crate::domain::problem::{Code, Problem, Warning};
 use crate::domain::source::Source;
 use crate::domain::widget_config::ActionKind;
 use crate::domain::{InteractionItem, WidgetConfig};
+use crate::encoding::timestamp::now_millis;
 use crate::storage::batch::{Entry, Written};
 use crate::storage::engagements::{
     self, Arrival, Given, NewEngagement, StoredEngagement, ViewItem,
 };
-use crate::storage::{now_millis, widget_configs};
+use crate::storage::widget_configs;
 use crate::verdict::{AcceptedSource, Verdict};
 
 /// The config a page named, and whether the emulator knows it: an unknown UUID gets the

@@ -1,5 +1,5 @@
-//! The one error every operation in `app` returns. Each front end converts it once: the JSON
-//! API into `routes::error::Refusal`, the portal into `routes::portal::Refusal`.
+//! The one error every operation in `app` returns. The web layer converts it once, into
+//! `routes::kit::refusal::Refusal`, which each route family renders its own way.
 
 use crate::app::recorder::{LogReadError, LogUnavailable};
 use crate::domain::problem::Problem;

@@ -8,11 +8,12 @@ use uuid::Uuid;
 use super::{AppError, Core};
 use crate::domain::problem::{Code, Problem, Warning};
 use crate::domain::{KeyName, SigningKey, UnsignedFieldLabel};
+use crate::encoding::timestamp::now_millis;
 use crate::jws::{KeyEntry, KeyRing, MAX_ACTIVE_KEYS};
+use crate::storage::is_unique_violation;
 use crate::storage::seeding::SeedError;
 use crate::storage::signing_keys::{self, StoredKey};
 use crate::storage::unsigned_fields::{self, StoredField};
-use crate::storage::{is_unique_violation, now_millis};
 
 /// Every stored key, oldest first. Waits for the recorder first, so `last_used_at` counts the
 /// verifications so far; keys stay readable whatever the interaction log's state.

@@ -12,6 +12,7 @@ pub mod management;
 pub mod metrics;
 pub mod policy_cache;
 pub mod recorder;
+pub mod records;
 pub mod sample;
 pub mod verification;
 pub mod widget_configs;

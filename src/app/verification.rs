@@ -11,10 +11,10 @@ use crate::domain::InteractionItem;
 use crate::domain::problem::{Code, Problem, Warning};
 use crate::domain::site::Site;
 use crate::domain::source::Source;
+use crate::encoding::timestamp::{format_millis, now_millis};
 use crate::jws;
 use crate::jws::KeyRing;
 use crate::storage::interactions::{NewInteraction, codes_of, items_of};
-use crate::storage::{format_millis, now_millis};
 use crate::verdict::policy::{Policy, SignedInput, decide};
 use crate::verdict::{Enforcement, Verdict};
 

@@ -7,7 +7,8 @@ use super::{AppError, Core};
 use crate::domain::WidgetConfig;
 use crate::domain::problem::{Code, Problem};
 use crate::domain::widget_config::{Presence, WidgetConfigParts};
-use crate::storage::{now_millis, widget_configs, write_transaction};
+use crate::encoding::timestamp::now_millis;
+use crate::storage::{widget_configs, write_transaction};
 
 /// Every config, the built-in default first.
 pub async fn list(core: &Core) -> Result<Vec<WidgetConfig>, AppError> {

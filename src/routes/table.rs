@@ -1,6 +1,6 @@
 //! Every route the server answers, once, in the order actix tries them: method, path, family
-//! (what protects it, `family.rs`), handler, and its operation in the API reference. The
-//! server mounts exactly these (`mount.rs`), the OpenAPI document lists the documented ones and
+//! (what protects it, `kit/family.rs`), handler, and its operation in the API reference. The
+//! server mounts exactly these (`kit/mount.rs`), the OpenAPI document lists the documented ones and
 //! the refusals their families make, and the tests walk this table to prove each family's guard
 //! on every route, so a route added here is served, documented and tested without another list
 //! to keep in step. (crates.io's `src/router.rs` is the model.)
@@ -23,7 +23,7 @@ use crate::routes::portal::{
     signing_keys, unsigned_fields, widget_configs,
 };
 use crate::routes::service::{health, metrics, static_files};
-use crate::routes::widget as ecs;
+use crate::routes::widget;
 use crate::routes::{api, portal};
 
 /// A row without an API reference entry.
@@ -71,14 +71,14 @@ pub static ROUTES: &[Endpoint] = &[
     documented(Options, "/api/v1/verify", Open, |r| r.to(verify::preflight), openapi::operation::<verify::__path_preflight>),
     // The widget a page loads, and what it calls (`/api/ecs/v1`, as Talkative's widget does).
     documented(Get, "/api/ecs/v1/loader/{uuid}.js", Open, |r| r.to(static_files::loader), openapi::operation::<static_files::__path_loader>),
-    documented(Get, "/api/ecs/v1/configs/{uuid}", Open, |r| r.to(ecs::config), openapi::operation::<ecs::__path_config>),
-    documented(Post, "/api/ecs/v1/interactions", Open, |r| r.to(ecs::start), openapi::operation::<ecs::__path_start>),
-    documented(Options, "/api/ecs/v1/interactions", Open, |r| r.to(ecs::start_preflight), openapi::operation::<ecs::__path_start_preflight>),
-    documented(Get, "/api/ecs/v1/interactions/{uuid}", Open, |r| r.to(ecs::interaction), openapi::operation::<ecs::__path_interaction>),
-    documented(Post, "/api/ecs/v1/interactions/{uuid}/interaction-data", Open, |r| r.to(ecs::append), openapi::operation::<ecs::__path_append>),
-    documented(Options, "/api/ecs/v1/interactions/{uuid}/interaction-data", Open, |r| r.to(ecs::append_preflight), openapi::operation::<ecs::__path_append_preflight>),
-    documented(Post, "/api/ecs/v1/interactions/{uuid}/feedback", Open, |r| r.to(ecs::feedback), openapi::operation::<ecs::__path_feedback>),
-    documented(Options, "/api/ecs/v1/interactions/{uuid}/feedback", Open, |r| r.to(ecs::feedback_preflight), openapi::operation::<ecs::__path_feedback_preflight>),
+    documented(Get, "/api/ecs/v1/configs/{uuid}", Open, |r| r.to(widget::config), openapi::operation::<widget::__path_config>),
+    documented(Post, "/api/ecs/v1/interactions", Open, |r| r.to(widget::start), openapi::operation::<widget::__path_start>),
+    documented(Options, "/api/ecs/v1/interactions", Open, |r| r.to(widget::start_preflight), openapi::operation::<widget::__path_start_preflight>),
+    documented(Get, "/api/ecs/v1/interactions/{uuid}", Open, |r| r.to(widget::interaction), openapi::operation::<widget::__path_interaction>),
+    documented(Post, "/api/ecs/v1/interactions/{uuid}/interaction-data", Open, |r| r.to(widget::append), openapi::operation::<widget::__path_append>),
+    documented(Options, "/api/ecs/v1/interactions/{uuid}/interaction-data", Open, |r| r.to(widget::append_preflight), openapi::operation::<widget::__path_append_preflight>),
+    documented(Post, "/api/ecs/v1/interactions/{uuid}/feedback", Open, |r| r.to(widget::feedback), openapi::operation::<widget::__path_feedback>),
+    documented(Options, "/api/ecs/v1/interactions/{uuid}/feedback", Open, |r| r.to(widget::feedback_preflight), openapi::operation::<widget::__path_feedback_preflight>),
     row(Any, "/api/ecs/v1/{tail:.*}", Open, |r| r.to(api::not_found)),
     // Talkative's Core API, for customers' backends (a Core API key, JSON:API).
     documented(Get, "/api/core/v1/interactions", CoreApi, |r| r.to(core_interactions::list), openapi::operation::<core_interactions::__path_list>),

@@ -173,20 +173,6 @@ pub async fn write_transaction<T, E: From<sqlx::Error>>(
     result
 }
 
-/// Milliseconds since the Unix epoch, the unit every timestamp column uses.
-pub fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-/// RFC 3339 UTC with milliseconds, the form timestamps take in JSON.
-pub fn format_millis(millis: i64) -> String {
-    let time =
-        std::time::UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or_default());
-    humantime::format_rfc3339_millis(time).to_string()
-}
-
 /// True for SQLite's I/O-class failures (SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN, with their
 /// extended codes): the disk, not the query, is at fault.
 pub fn is_storage_failure(error: &sqlx::Error) -> bool {

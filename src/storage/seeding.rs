@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::domain::api_key::{ApiKeyName, ApiToken};
 use crate::domain::{KeyName, SigningKey, UnsignedFieldLabel, WidgetConfig};
-use crate::storage::now_millis;
+use crate::encoding::timestamp::now_millis;
 
 /// What the database holds after seeding.
 pub struct Seeded {

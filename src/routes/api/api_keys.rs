@@ -7,11 +7,11 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::app::api_keys;
+use crate::app::records::StoredApiKey;
+use crate::encoding::timestamp::format_millis;
 use crate::routes::kit::body;
 use crate::routes::kit::refusal::{ErrorBody, Refusal};
 use crate::routes::kit::state::WebState;
-use crate::storage::api_keys::StoredApiKey;
-use crate::storage::format_millis;
 
 /// A Core API key, without its token.
 #[derive(Serialize, utoipa::ToSchema)]

@@ -9,12 +9,12 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::app::engagements;
+use crate::app::records::Arrival;
 use crate::domain::engagement::{AgentItem, ArrivalKind, Held, Limits};
+use crate::encoding::timestamp::format_millis;
 use crate::routes::kit::refusal::{ErrorBody, Refusal};
 use crate::routes::kit::state::WebState;
 use crate::routes::kit::views::{EngagementView, uuid_of};
-use crate::storage::engagements::Arrival;
-use crate::storage::format_millis;
 
 /// One arrival of data, and the verification (in `/api/v1/interactions`) that judged it.
 #[derive(Serialize, utoipa::ToSchema)]

@@ -9,11 +9,11 @@ use uuid::Uuid;
 
 use crate::app::interaction_log;
 use crate::app::log_query::{LogQuery, LogWords};
+use crate::app::records::{Filter, StoredInteraction};
 use crate::domain::problem::{Code, Problem};
+use crate::encoding::timestamp::format_millis;
 use crate::routes::kit::refusal::{ErrorBody, Refusal};
 use crate::routes::kit::state::WebState;
-use crate::storage::format_millis;
-use crate::storage::interactions::{self, StoredInteraction};
 use crate::verdict::SignatureStatus;
 
 const DEFAULT_LIMIT: u32 = 50;
@@ -78,11 +78,7 @@ fn parse_wait(raw: &str) -> Result<Duration, Refusal> {
 }
 
 /// `after=`: an interaction id (those after it) or an RFC 3339 time (those received after it).
-async fn parse_after(
-    state: &WebState,
-    raw: &str,
-    filter: &mut interactions::Filter,
-) -> Result<(), Refusal> {
+async fn parse_after(state: &WebState, raw: &str, filter: &mut Filter) -> Result<(), Refusal> {
     if let Ok(id) = Uuid::try_parse(raw) {
         let seq = interaction_log::position_of(&state.core, id)
             .await?
@@ -222,7 +218,7 @@ pub async fn list(
             ));
         }
     };
-    let mut filter = interactions::Filter {
+    let mut filter = Filter {
         label: params.label.clone(),
         name: params.name.clone(),
         engagement: params

@@ -6,7 +6,7 @@
 //!
 //! The refusals a route's family guard makes (rebound Host, cross-site request, missing
 //! password, a write that is not JSON) are added here from the family's properties
-//! (`routes/family.rs`) rather than repeated on each handler.
+//! (`routes/kit/family.rs`) rather than repeated on each handler.
 
 use actix_web::HttpResponse;
 use actix_web::web::Data;

@@ -5,11 +5,11 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::app::management;
+use crate::app::records::StoredKey;
+use crate::encoding::timestamp::format_millis;
 use crate::routes::kit::body;
 use crate::routes::kit::refusal::{ErrorBody, Refusal};
 use crate::routes::kit::state::WebState;
-use crate::storage::format_millis;
-use crate::storage::signing_keys::StoredKey;
 
 /// A stored public key. The private half is never accepted, so never shown.
 #[derive(Serialize, utoipa::ToSchema)]

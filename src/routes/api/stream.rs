@@ -22,12 +22,12 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::app::interaction_log::{self, FollowerPlace, Removal};
+use crate::app::records::{BrowseRow, Filter};
 use crate::domain::problem::Code;
 use crate::domain::source::Source;
+use crate::encoding::timestamp::format_millis;
 use crate::routes::kit::refusal::{ErrorBody, Refusal};
 use crate::routes::kit::state::WebState;
-use crate::storage::format_millis;
-use crate::storage::interactions::{BrowseRow, Filter};
 use crate::verdict::SignatureStatus;
 
 const KEEP_ALIVE: Duration = Duration::from_secs(3);

@@ -5,12 +5,12 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use crate::app::management;
+use crate::app::records::StoredField;
 use crate::domain::problem::Warning;
+use crate::encoding::timestamp::format_millis;
 use crate::routes::kit::body;
 use crate::routes::kit::refusal::{ErrorBody, Refusal};
 use crate::routes::kit::state::WebState;
-use crate::storage::format_millis;
-use crate::storage::unsigned_fields::StoredField;
 
 /// A label Talkative keeps even when unsigned, once signing is on.
 #[derive(Serialize, utoipa::ToSchema)]

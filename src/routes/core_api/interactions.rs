@@ -17,6 +17,7 @@ use super::resources::{
     RelationshipLinks, SelfLink, agent_data, data_resource,
 };
 use crate::app::engagements::{self, Arriving};
+use crate::app::records::{StoredEngagement, ViewItem};
 use crate::app::verification::Sender;
 use crate::domain::InteractionItem;
 use crate::domain::engagement::ArrivalKind;
@@ -29,8 +30,6 @@ use crate::routes::kit::json_api::{ErrorDocument, ErrorSource, respond};
 use crate::routes::kit::refusal::Refusal;
 use crate::routes::kit::same_origin::site_of;
 use crate::routes::kit::state::WebState;
-use crate::storage::engagements::StoredEngagement;
-use crate::storage::engagements::ViewItem;
 
 /// A page of interactions.
 #[derive(Serialize, utoipa::ToSchema)]

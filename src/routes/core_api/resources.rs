@@ -6,9 +6,9 @@
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::app::records::{StoredEngagement, ViewItem};
 use crate::domain::engagement::{ArrivalKind, EngagementState, Provenance};
 use crate::domain::widget_config::Channel;
-use crate::storage::engagements::{StoredEngagement, ViewItem};
 
 /// Talkative's timestamps: seconds, UTC, `Z` (`2021-04-04T04:25:04Z`).
 pub fn timestamp(millis: i64) -> String {

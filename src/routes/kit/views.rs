@@ -4,11 +4,11 @@
 use uuid::Uuid;
 
 use crate::app::engagements;
+use crate::app::records::StoredEngagement;
 use crate::domain::engagement::EngagementState;
 use crate::domain::widget_config::Channel;
+use crate::encoding::timestamp::format_millis;
 use crate::routes::kit::refusal::Refusal;
-use crate::storage::engagements::StoredEngagement;
-use crate::storage::format_millis;
 
 /// An interaction that lasts.
 #[derive(serde::Serialize, utoipa::ToSchema)]

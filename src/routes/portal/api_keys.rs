@@ -9,13 +9,13 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Layout, Redirect, Refusal, render_page, submit_form};
+use crate::app::records::StoredApiKey;
 use crate::app::{AppError, api_keys};
 use crate::domain::problem::Problem;
+use crate::encoding::timestamp::format_millis;
 use crate::routes::kit::layout::Page;
 use crate::routes::kit::served_origin::ServedOrigin;
 use crate::routes::kit::state::WebState;
-use crate::storage::api_keys::StoredApiKey;
-use crate::storage::format_millis;
 
 pub struct ApiKeyRow {
     pub id: i64,

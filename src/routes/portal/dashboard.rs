@@ -8,10 +8,10 @@ use askama::Template;
 
 use super::interactions::{Row, rows};
 use super::{Layout, Refusal, render_page};
+use crate::app::records::{Filter, Position};
 use crate::app::{interaction_log, management};
 use crate::routes::kit::layout::Page;
 use crate::routes::kit::state::WebState;
-use crate::storage::interactions::{Filter, Position};
 use crate::verdict::{Enforcement, SignatureStatus};
 
 #[derive(Template)]

@@ -10,13 +10,13 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::{Layout, Redirect, Refusal, render_page, submit_form};
+use crate::app::records::{Arrival, StoredEngagement};
 use crate::app::{AppError, engagements};
 use crate::domain::engagement::{AgentItem, ArrivalKind, EngagementState, Held, Limits};
 use crate::domain::widget_config::Channel;
+use crate::encoding::timestamp::format_millis;
 use crate::routes::kit::layout::Page;
 use crate::routes::kit::state::WebState;
-use crate::storage::engagements::{Arrival, StoredEngagement};
-use crate::storage::format_millis;
 
 /// How many the list shows a page, newest first.
 const LIST_LIMIT: u32 = 50;

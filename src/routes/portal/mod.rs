@@ -1,6 +1,6 @@
 //! The admin portal: server-rendered askama pages that work without JavaScript. Every form
 //! POSTs and redirects after success; errors render inline. What protects them (session, CSRF
-//! token, same-origin proof) is their family's guard (`routes/family.rs`), run before any
+//! token, same-origin proof) is their family's guard (`routes/kit/family.rs`), run before any
 //! handler here; the routes are in `routes/table.rs`.
 
 pub mod api_docs;

@@ -10,11 +10,11 @@ use uuid::Uuid;
 use super::{Layout, Redirect, Refusal, render_page, submit_form};
 use crate::app::AppError;
 use crate::app::management;
+use crate::app::records::StoredKey;
 use crate::domain::problem::{Code, Problem};
+use crate::encoding::timestamp::format_millis;
 use crate::routes::kit::layout::Page;
 use crate::routes::kit::state::WebState;
-use crate::storage::format_millis;
-use crate::storage::signing_keys::StoredKey;
 
 pub struct KeyRow {
     pub id: String,

@@ -7,13 +7,13 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Layout, Redirect, Refusal, render_page, submit_form};
+use crate::app::records::StoredField;
 use crate::app::{AppError, management};
 use crate::domain::problem::{Problem, Warning};
+use crate::encoding::timestamp::format_millis;
 use crate::routes::kit::flash::Undo;
 use crate::routes::kit::layout::Page;
 use crate::routes::kit::state::WebState;
-use crate::storage::format_millis;
-use crate::storage::unsigned_fields::StoredField;
 
 pub struct FieldRow {
     pub label: String,

@@ -16,6 +16,7 @@ use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::app::engagements::{self, Arriving, Start};
+use crate::app::records::StoredEngagement;
 use crate::app::verification::{Outcome, Sender};
 use crate::domain::InteractionItem;
 use crate::domain::item_json::UnsignedItems;
@@ -27,7 +28,6 @@ use crate::routes::kit::refusal::{ErrorBody, Refusal};
 use crate::routes::kit::same_origin::site_of;
 use crate::routes::kit::state::WebState;
 use crate::routes::kit::views::{EngagementView, uuid_of};
-use crate::storage::engagements::StoredEngagement;
 
 /// A widget config's public side: what the widget needs to run it.
 #[derive(Serialize, utoipa::ToSchema)]

@@ -10,13 +10,13 @@ use uuid::Uuid;
 
 use super::rows::source_title;
 use crate::app::interaction_log;
+use crate::app::records::StoredInteraction;
 use crate::domain::ItemMember;
 use crate::encoding::strict_json;
 use crate::routes::kit::layout::Page;
 use crate::routes::kit::served_origin::ServedOrigin;
 use crate::routes::kit::state::WebState;
 use crate::routes::portal::{Layout, Redirect, Refusal, render_page, submit_form};
-use crate::storage::interactions::StoredInteraction;
 use crate::verdict::{SignatureStatus, Verdict};
 
 #[derive(Template)]

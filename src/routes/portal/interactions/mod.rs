@@ -16,11 +16,11 @@ use serde::Deserialize;
 use super::{Layout, Redirect, Refusal, render, render_page, submit_form};
 use crate::app::interaction_log;
 use crate::app::log_query::{LogQuery, LogWords};
+use crate::app::records::{Browse, Filter, Position};
 use crate::domain::problem::Code;
 use crate::domain::source::Source;
 use crate::routes::kit::layout::Page;
 use crate::routes::kit::state::WebState;
-use crate::storage::interactions::{Browse, Filter, Position};
 use crate::verdict::SignatureStatus;
 
 /// Rows per page of the list.

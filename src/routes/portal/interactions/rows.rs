@@ -1,9 +1,9 @@
 //! One row of the Interactions list as the page shows it: what it carried (search matches
 //! marked, long data cut around them), when (relative), and from where.
 
+use crate::app::records::BrowseRow;
 use crate::domain::source::Source;
-use crate::storage::interactions::BrowseRow;
-use crate::storage::{format_millis, now_millis};
+use crate::encoding::timestamp::{format_millis, now_millis};
 use crate::verdict::SignatureStatus;
 
 /// Items a row shows of the previews the log gives it (`storage::interactions::PREVIEW_ITEMS`,
