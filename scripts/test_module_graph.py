@@ -126,13 +126,15 @@ class Checks(unittest.TestCase):
         self.assertEqual(status, 1, out)
         self.assertIn("routes::api <-> routes::kit", out)
 
-    def test_no_cycle_passes_and_only_main_and_lib_may_import_startup(self):
+    def test_no_cycle_passes_and_only_main_lib_and_cli_may_import_startup(self):
         src = tree(
             {
-                "lib.rs": "pub mod app;\npub mod startup;\n",
+                "lib.rs": "pub mod app;\npub mod cli;\npub mod startup;\n",
                 "main.rs": "use talkative::startup;\nfn main() { crate::startup::run(); }\n",
                 "startup.rs": "use crate::app::Core;\n",
                 "app/mod.rs": "pub struct Core;\n",
+                "cli/mod.rs": "mod serve;\n",
+                "cli/serve.rs": "use crate::startup::Application;\n",
             }
         )
         status, out = run(src)

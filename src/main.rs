@@ -1,17 +1,29 @@
-//! The binary: parses the command line, then serves (the default) or runs an offline tool.
+//! The binary: parses the command line, then serves (the default) or runs a tool.
 
 use std::process::ExitCode;
 
-use anyhow::Context;
-use clap::Parser;
-use talkative_emulator::cli::{self, Cli, Command, ServeArgs};
-use talkative_emulator::startup::Application;
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
+use talkative_emulator::cli::{self, ArgumentsGiven, Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     match cli.command {
-        None => serve(cli.serve),
-        Some(Command::Serve(args)) => serve(args),
+        None => cli::serve(cli.serve),
+        Some(Command::Serve(args)) => cli::serve(args),
+        Some(Command::Exec(args)) => {
+            let exec = matches.subcommand_matches("exec");
+            let on_command_line = |name: &str| {
+                exec.and_then(|m| m.value_source(name)) == Some(ValueSource::CommandLine)
+            };
+            let given = ArgumentsGiven {
+                bind: on_command_line("bind"),
+                database_url: on_command_line("database_url"),
+            };
+            cli::exec(args, given)
+        }
+        Some(Command::Tls(command)) => cli::exit_on_error(cli::tls(command)),
         Some(Command::Keygen(args)) => cli::exit_on_error(cli::keygen(args)),
         Some(Command::Sign(args)) => cli::exit_on_error(cli::sign(args)),
         Some(Command::Verify(args)) => cli::exit_on_error(cli::verify(args)),
@@ -19,26 +31,5 @@ fn main() -> ExitCode {
         Some(Command::HashPassword) => cli::exit_on_error(cli::hash_password()),
         Some(Command::Completions(args)) => cli::exit_on_error(cli::completions(args)),
         Some(Command::Man) => cli::exit_on_error(cli::man()),
-    }
-}
-
-fn serve(args: ServeArgs) -> ExitCode {
-    talkative_emulator::startup::limit_malloc_arenas();
-    talkative_emulator::startup::init_telemetry(args.log_format);
-    let result = actix_web::rt::System::new().block_on(async {
-        let settings = args.into_settings().context("reading settings")?;
-        let app = Application::build(settings)
-            .await
-            .context("starting the emulator")?;
-        tracing::info!("talkative-emulator listening on http://{}", app.address());
-        app.run_until_stopped().await.context("running the server")
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            tracing::error!("{error:#}");
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
     }
 }

@@ -22,13 +22,24 @@ use crate::routes::kit::csrf::PortalSecret;
 use crate::routes::kit::state::WebState;
 use crate::storage;
 use crate::storage::acknowledged::Answered;
+use crate::tls::LocalCa;
 
 /// Password attempts per client: ten at once, then one every six seconds.
 const PASSWORD_ATTEMPTS_BURST: u32 = 10;
 const PASSWORD_ATTEMPTS_PER_SECOND: f64 = 1.0 / 6.0;
 
+/// Who stops the server on SIGINT/SIGTERM: the server itself (`serve`), or its caller (`exec`,
+/// which passes the signal to its command first and stops the server when the command is done).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signals {
+    StopTheServer,
+    LeftToCaller,
+}
+
 pub struct Application {
     address: SocketAddr,
+    tls_address: Option<SocketAddr>,
+    tls_spki: Option<String>,
     server: Server,
     /// Its pool and the lock on the file, released when the server has stopped.
     database: storage::Database,
@@ -38,6 +49,10 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, Signals::StopTheServer).await
+    }
+
+    pub async fn build_with(settings: Settings, signals: Signals) -> anyhow::Result<Self> {
         settings.check_exposure()?;
         let mut database =
             storage::open_exclusive(&settings.database_url, settings.write_ahead_log_bytes())
@@ -54,6 +69,29 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let address = listener.local_addr().context("reading the bound address")?;
+        let tls = match &settings.tls {
+            Some(tls) => {
+                let ca = LocalCa::open_or_create(&tls.dir)?;
+                let config = ca.server_config()?;
+                let listener = TcpListener::bind(tls.bind)
+                    .with_context(|| format!("binding {} (--tls-bind)", tls.bind))?;
+                let spki = ca.server_spki_pin();
+                tracing::info!(
+                    folder = %ca.dir().display(),
+                    spki = %spki,
+                    "TLS certificate authority ready"
+                );
+                Some((listener, config, spki))
+            }
+            None => None,
+        };
+        let (tls_address, tls_spki) = match &tls {
+            Some((listener, _, spki)) => (
+                Some(listener.local_addr().context("reading the bound address")?),
+                Some(spki.clone()),
+            ),
+            None => (None, None),
+        };
         let core = Core {
             pool: pool.clone(),
             cache,
@@ -108,7 +146,7 @@ impl Application {
             api_document: routes::table::api_document(),
             core,
         });
-        let server = HttpServer::new(move || {
+        let mut server = HttpServer::new(move || {
             // Every route is a row of the table, mounted inside its family's guard.
             let app = App::new()
                 .app_data(state.clone())
@@ -119,12 +157,22 @@ impl Application {
         // A client that closes its connection ends its request: without this, a long-poll whose
         // client went away kept its place among the bounded followers for its whole wait.
         .h1_allow_half_closed(false)
-        .listen(listener)
-        .context("starting the HTTP listener")?
         .shutdown_timeout(10)
-        .run();
+        .listen(listener)
+        .context("starting the HTTP listener")?;
+        if let Some((listener, config, _)) = tls {
+            server = server
+                .listen_rustls_0_23(listener, config)
+                .context("starting the HTTPS listener")?;
+        }
+        if signals == Signals::LeftToCaller {
+            server = server.disable_signals();
+        }
+        let server = server.run();
         Ok(Self {
             address,
+            tls_address,
+            tls_spki,
             server,
             database,
             recorder,
@@ -138,6 +186,34 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.address.port()
+    }
+
+    /// The HTTPS listener's address, with `--tls-bind`.
+    pub fn tls_address(&self) -> Option<SocketAddr> {
+        self.tls_address
+    }
+
+    /// `http://127.0.0.1:PORT`, as a client on this machine reaches it (an unspecified bind
+    /// address such as 0.0.0.0 is reached through loopback).
+    pub fn url(&self) -> String {
+        format!("http://{}", reachable(self.address))
+    }
+
+    /// `https://127.0.0.1:PORT` for the HTTPS listener, with `--tls-bind`.
+    pub fn tls_url(&self) -> Option<String> {
+        self.tls_address
+            .map(|address| format!("https://{}", reachable(address)))
+    }
+
+    /// The HTTPS server key's pin for Chromium's `--ignore-certificate-errors-spki-list`.
+    pub fn tls_spki(&self) -> Option<&str> {
+        self.tls_spki.as_deref()
+    }
+
+    /// Stops the server from elsewhere (`--stop-when-stdin-closes`, `exec`): in-flight requests
+    /// finish, then `run_until_stopped` flushes the log and returns.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     /// Serves until SIGINT/SIGTERM, then finishes in-flight requests and flushes the
@@ -156,6 +232,15 @@ impl Application {
         tracing::info!("stopped; interaction log flushed");
         Ok(())
     }
+}
+
+fn reachable(address: SocketAddr) -> SocketAddr {
+    let ip = match address.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
+    };
+    SocketAddr::new(ip, address.port())
 }
 
 /// Caps glibc's malloc at two arenas (its default is eight per core) unless `MALLOC_ARENA_MAX`

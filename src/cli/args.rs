@@ -11,13 +11,13 @@ use crate::configuration::config_file::ConfigFile;
 use crate::configuration::{
     AllowedHost, ByteSize, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_INTERACTION_RETENTION,
     DEFAULT_INTERACTION_RETENTION_BYTES, DEFAULT_MAX_BODY_BYTES, DEFAULT_VERIFY_RATE_LIMIT,
-    LogFormat, Settings,
+    LogFormat, Settings, TlsSettings,
 };
 
 #[derive(Debug, Parser)]
 #[command(
     name = "talkative-emulator",
-    version,
+    version = crate::build_info::long_version(),
     args_conflicts_with_subcommands = true,
     about = "Local emulator of Talkative's Signed Interaction Data, with a verifier that explains every verdict."
 )]
@@ -48,6 +48,14 @@ pub enum Command {
     Completions(super::CompletionsArgs),
     /// Print the man page (roff), e.g. `talkative-emulator man | man -l -`.
     Man,
+    /// Start the emulator on a free port with a fresh database, run a command with
+    /// TALKATIVE_EMULATOR_URL set, stop, and exit with the command's status, e.g.
+    /// `talkative-emulator exec --config emulator.toml -- npm test`.
+    Exec(super::ExecArgs),
+    /// The local certificate authority behind --tls-bind: the pin for Chromium, the CA for a
+    /// trust store.
+    #[command(subcommand)]
+    Tls(super::TlsCommand),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -135,6 +143,23 @@ pub struct ServeArgs {
     /// against that example (the default is the plain JSON:API document).
     #[arg(long, env = "TALKATIVE_CORE_API_LIST_ENVELOPE")]
     pub core_api_list_envelope: bool,
+    /// Also serve HTTPS here (e.g. 127.0.0.1:8443), as Talkative's own hosts (*.engage.app) and
+    /// loopback, with certificates from a local CA made once and kept beside the database. With
+    /// Chromium's --host-resolver-rules="MAP *.engage.app 127.0.0.1:8443" a page that loads the
+    /// widget from https://eu.engage.app runs unchanged (docs/testing-with-your-stack.md).
+    #[arg(long, env = "TALKATIVE_TLS_BIND")]
+    pub tls_bind: Option<SocketAddr>,
+    /// Where --tls-bind keeps its certificate authority (default: `<database file>-tls/`).
+    #[arg(long, env = "TALKATIVE_TLS_DIR")]
+    pub tls_dir: Option<PathBuf>,
+    /// Once listening, print the URL on stdout (and the https one on a second line with
+    /// --tls-bind), so a program that started the emulator on port 0 learns its port.
+    #[arg(long)]
+    pub print_url: bool,
+    /// Stop (gracefully) when stdin reaches its end: a parent that dies, however it dies,
+    /// closes the pipe, so the emulator it started does not outlive it.
+    #[arg(long)]
+    pub stop_when_stdin_closes: bool,
 }
 
 /// The log formats as clap lists them, so `--help`, errors and shell completion offer them.
@@ -168,6 +193,25 @@ impl ServeArgs {
             Some(member) => member.parse().map_err(anyhow::Error::msg)?,
             None => config_file.unsigned_field_match.unwrap_or_default(),
         };
+        let tls = match self.tls_bind {
+            Some(bind) => Some(TlsSettings {
+                bind,
+                dir: match self.tls_dir {
+                    Some(dir) => dir,
+                    None => crate::tls::default_dir(&self.database_url)?,
+                },
+            }),
+            None => None,
+        };
+        let mut allowed_hosts = self.allowed_hosts;
+        if tls.is_some() {
+            // What the TLS listener is for: the browser names Talkative's hosts.
+            allowed_hosts.push(
+                format!(".{}", crate::tls::TALKATIVE_DOMAIN)
+                    .parse()
+                    .map_err(anyhow::Error::msg)?,
+            );
+        }
         Ok(Settings {
             unsigned_field_match,
             strict_widget_configs: self.strict_widget_configs,
@@ -183,10 +227,11 @@ impl ServeArgs {
             admin,
             verify_rate_limit: self.verify_rate_limit,
             rate_limit_loopback: self.rate_limit_loopback,
-            allowed_hosts: self.allowed_hosts,
+            allowed_hosts,
             trusted_proxies: self.trusted_proxies,
             max_followers: crate::configuration::DEFAULT_MAX_FOLLOWERS,
             max_followers_per_client: crate::configuration::DEFAULT_MAX_FOLLOWERS_PER_CLIENT,
+            tls,
         })
     }
 }

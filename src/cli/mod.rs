@@ -11,18 +11,24 @@ use clap::Args;
 
 mod args;
 mod decode;
+mod exec;
 mod hash_password;
 mod keygen;
+mod serve;
 mod shell;
 mod sign;
+mod tls;
 mod verify;
 
 pub use args::{Cli, Command, ServeArgs};
 pub use decode::run as decode;
+pub use exec::{ArgumentsGiven, run as exec};
 pub use hash_password::run as hash_password;
 pub use keygen::run as keygen;
+pub use serve::run as serve;
 pub use shell::{completions, man};
 pub use sign::run as sign;
+pub use tls::run as tls;
 pub use verify::run as verify;
 
 #[derive(Debug, Clone, Args)]
@@ -66,6 +72,38 @@ pub struct CompletionsArgs {
 pub struct DecodeArgs {
     /// The compact JWS; `-` or nothing reads stdin.
     pub token: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExecArgs {
+    /// The emulator's settings, as for `serve`. Unlike `serve`, --bind (default 127.0.0.1:0, a
+    /// free port) and --database-url (default: a fresh database, deleted afterwards) are taken
+    /// from the command line only: CI jobs often set DATABASE_URL for their own application.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// The command to run, and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum TlsCommand {
+    /// Print the HTTPS server key's pin (base64 SHA-256 of its SubjectPublicKeyInfo) for
+    /// Chromium's --ignore-certificate-errors-spki-list.
+    Spki(TlsDirArgs),
+    /// Print the CA certificate (PEM) to add to a trust store; it is valid only for
+    /// *.engage.app and loopback.
+    Ca(TlsDirArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TlsDirArgs {
+    /// The CA's folder (default: `<database file>-tls/`, as `serve --tls-bind` uses).
+    #[arg(long, env = "TALKATIVE_TLS_DIR")]
+    pub tls_dir: Option<PathBuf>,
+    /// The database whose folder to use when --tls-dir is not given.
+    #[arg(long, env = "DATABASE_URL", default_value = crate::configuration::DEFAULT_DATABASE_URL)]
+    pub database_url: String,
 }
 
 /// Prints to stdout; a closed pipe (`| head`) is not an error worth a panic.

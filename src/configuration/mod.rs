@@ -60,20 +60,32 @@ pub struct Settings {
     /// example in Talkative's "Retrieving All Interactions" article shows
     /// (`--core-api-list-envelope`; docs/talkative-compat.md).
     pub core_api_list_envelope: bool,
+    /// The HTTPS listener for Talkative's own host names (`--tls-bind`), when asked for.
+    pub tls: Option<TlsSettings>,
+}
+
+/// `--tls-bind` and where its certificate authority is kept (`--tls-dir`, by default beside the
+/// database).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSettings {
+    pub bind: SocketAddr,
+    pub dir: std::path::PathBuf,
 }
 
 impl Settings {
     /// Refuses to expose the management surface beyond this machine without a password.
     /// `Application::build` calls it before touching the database.
     pub fn check_exposure(&self) -> anyhow::Result<()> {
-        if self.admin.is_none() && !self.bind.ip().is_loopback() {
-            anyhow::bail!(
-                "refusing to listen on {} without an admin password: anyone who can reach it could \
-                 change your signing keys. Set TALKATIVE_ADMIN_PASSWORD (or \
-                 TALKATIVE_ADMIN_PASSWORD_HASH from `talkative-emulator hash-password`), or bind \
-                 to 127.0.0.1.",
-                self.bind
-            );
+        let addresses = std::iter::once(self.bind).chain(self.tls.as_ref().map(|tls| tls.bind));
+        for address in addresses {
+            if self.admin.is_none() && !address.ip().is_loopback() {
+                anyhow::bail!(
+                    "refusing to listen on {address} without an admin password: anyone who can \
+                     reach it could change your signing keys. Set TALKATIVE_ADMIN_PASSWORD (or \
+                     TALKATIVE_ADMIN_PASSWORD_HASH from `talkative-emulator hash-password`), or \
+                     bind to 127.0.0.1."
+                );
+            }
         }
         Ok(())
     }
@@ -128,6 +140,7 @@ impl Settings {
             strict_widget_configs: false,
             core_api_rate_limit: DEFAULT_CORE_API_RATE_LIMIT,
             core_api_list_envelope: false,
+            tls: None,
         }
     }
 }

@@ -381,6 +381,10 @@ async fn hash_password_output_is_a_usable_credential() {
         strict_widget_configs: false,
         core_api_rate_limit: 0,
         core_api_list_envelope: false,
+        tls_bind: None,
+        tls_dir: None,
+        print_url: false,
+        stop_when_stdin_closes: false,
     };
     let app = Application::build(args.into_settings().unwrap())
         .await

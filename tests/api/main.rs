@@ -20,6 +20,7 @@ mod health;
 mod hostile;
 mod interactions;
 mod interactions_page;
+mod launch;
 mod limits;
 mod log_roundtrip;
 mod metrics;

@@ -14,6 +14,13 @@ pub struct Health {
     /// `ok`, or `degraded` while the interaction log cannot be written.
     #[schema(pattern = "^(ok|degraded)$")]
     status: &'static str,
+    /// The emulator's version, e.g. `0.1.0`.
+    #[schema(example = "0.1.0")]
+    version: &'static str,
+    /// The git commit it was built from, when known (a build from a checkout, or a package).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "3f2a9c41d0b7")]
+    revision: Option<&'static str>,
     interaction_log: LogView,
 }
 
@@ -54,6 +61,8 @@ pub async fn health(state: Data<WebState>) -> HttpResponse {
     let failing = log.failing.is_some();
     let body = Health {
         status: if failing { "degraded" } else { "ok" },
+        version: crate::build_info::VERSION,
+        revision: crate::build_info::REVISION,
         interaction_log: LogView {
             status: if failing { "unavailable" } else { "ok" },
             error: log.failing,
