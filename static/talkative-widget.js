@@ -52,11 +52,14 @@ function fire(name, detail) {
   document.dispatchEvent(new CustomEvent(`talkative:${name}`, { detail }));
 }
 
+// As Talkative's delayed-custom-tracking example reads it: the event's name is the first argument
+// (`const event = arguments[0]`); the second carries what the emulator knows besides
+// (docs/talkative-compat.md). No feature-suffixed names: no source shows how they are spelled.
 function track(event, detail) {
   const tracking = customConfig().customTracking;
   if (typeof tracking === 'function') {
     try {
-      tracking({ event, detail, interactionUuid: state.interaction && state.interaction.uuid });
+      tracking(event, { event, detail, interactionUuid: state.interaction && state.interaction.uuid });
     } catch (error) {
       console.error('talkative-emulator: the page\'s customTracking threw', error);
     }

@@ -9,6 +9,7 @@ use crate::jws::sign::{generate_key_pair, private_key_sec1_der};
 use anyhow::{Context, bail};
 
 pub fn run(args: KeygenArgs) -> anyhow::Result<ExitCode> {
+    create_missing_dir(&args.out_dir)?;
     let private_path = args.out_dir.join("ec_private.pem");
     let public_path = args.out_dir.join("ec_public.pem");
     for path in [&private_path, &public_path] {
@@ -33,6 +34,21 @@ pub fn run(args: KeygenArgs) -> anyhow::Result<ExitCode> {
     ))?;
     super::print(&format!("fingerprint {}", public.fingerprint()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--out-dir` is made when missing (with its parents), readable by its owner only: it is the
+/// private key's folder. An existing folder is left as it is.
+fn create_missing_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .with_context(|| format!("creating {}", dir.display()))
 }
 
 /// Owner-only permissions, as openssl creates it.

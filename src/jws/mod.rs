@@ -59,7 +59,8 @@ impl Stage {
 /// active key, so this bounds what one forged token costs the open verify endpoint: ten ECDSA
 /// verifications (~0.35 ms), whatever else is stored. Ten covers rotation (old and new key) and
 /// a key per backend or environment; peers allow about as many. Management refuses an eleventh
-/// (`too_many_active_keys`); inactive keys are not limited and cost nothing here.
+/// (`too_many_active_keys`); inactive keys are not limited, and only a refused token is tried
+/// against them, at most this many (`explain_mismatch`).
 pub const MAX_ACTIVE_KEYS: usize = 10;
 
 /// One stored key as the engine sees it.
@@ -251,13 +252,53 @@ impl Diagnosis {
             .into_iter()
             .find(|key| key.verifier.verifies(signing_input, signature))
             .map(|key| key.id)
-            .ok_or((Stage::Signature, signature::mismatch()))?;
+            .ok_or_else(|| {
+                (
+                    Stage::Signature,
+                    explain_mismatch(keys, signing_input, signature),
+                )
+            })?;
         self.verified_by = Some(key_id);
 
         let payload = self.payload.take().expect("payload parsed above");
         let (items, payload_warnings) = at(Stage::Payload, payload)?;
         self.warnings.extend(payload_warnings);
         Ok((key_id, items))
+    }
+}
+
+/// Why no active key verified: a token signed by a key that is stored but inactive is refused all
+/// the same, but named as such, since "does not verify" sent people looking for a tampered token
+/// (#31). Only refused tokens pay for this, and at most [`MAX_ACTIVE_KEYS`] inactive keys are
+/// tried (the newest first), so a forged token costs the open verify endpoint at most twice the
+/// bound it had.
+fn explain_mismatch(keys: &KeyRing, signing_input: &[u8], signature: &[u8; 64]) -> Problem {
+    let signed_by_inactive = keys
+        .entries()
+        .iter()
+        .rev()
+        .filter(|key| !key.active)
+        .take(MAX_ACTIVE_KEYS)
+        .find(|key| key.verifier.verifies(signing_input, signature));
+    match signed_by_inactive {
+        Some(key) => Problem::new(
+            Code::KeyInactive,
+            format!(
+                "The signature verifies with the stored key \"{}\" ({}), which is inactive: \
+                 inactive keys verify nothing.",
+                key.name, key.fingerprint
+            ),
+            "Reactivate that key on the Signing Keys page if your backend should still sign \
+             with it, or sign with an active key.",
+        ),
+        None if keys.entries().len() - keys.active_count() > MAX_ACTIVE_KEYS => Problem {
+            message: format!(
+                "The signature does not verify with any active signing key, nor with the \
+                 {MAX_ACTIVE_KEYS} newest inactive ones (older inactive keys are not tried)."
+            ),
+            ..signature::mismatch()
+        },
+        None => signature::mismatch(),
     }
 }
 

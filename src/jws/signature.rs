@@ -109,8 +109,8 @@ pub fn verify_es256(
 pub fn mismatch() -> Problem {
     Problem::new(
         Code::SignatureMismatch,
-        "The signature does not verify with any active signing key.",
-        "Check that the token was signed with the private key matching a key on the Signing Keys page, and that the signed bytes are exactly `<header>.<payload>` as sent (any change after signing, even whitespace, breaks it).",
+        "The signature does not verify with any stored signing key, active or inactive.",
+        "Either the token was changed after it was signed (the signed bytes are exactly `<header>.<payload>` as sent: any change, even whitespace, breaks it), or it was signed with a private key whose public half was never uploaded: compare your backend's key with the Signing Keys page (`talkative-emulator verify --key ec_public.pem TOKEN` checks one key offline).",
     )
 }
 

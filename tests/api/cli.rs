@@ -299,3 +299,32 @@ fn the_man_page_renders_and_documents_every_subcommand() {
         "the man page misses --log-format"
     );
 }
+
+#[test]
+fn keygen_makes_a_missing_out_dir_readable_by_its_owner_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("ci").join("keys");
+    let made = emulator(dir.path(), &["keygen", "--out-dir", "ci/keys"], "");
+    assert!(made.status.success(), "{}", stderr(&made));
+    assert!(keys.join("ec_private.pem").exists() && keys.join("ec_public.pem").exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&keys).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+        let mode = std::fs::metadata(keys.join("ec_private.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+    // A path that cannot be a folder is refused with the reason, nothing written.
+    std::fs::write(dir.path().join("file"), "").unwrap();
+    let refused = emulator(dir.path(), &["keygen", "--out-dir", "file/keys"], "");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("creating file/keys"),
+        "{}",
+        stderr(&refused)
+    );
+}

@@ -511,3 +511,82 @@ async fn only_the_portals_own_pages_are_recorded_as_the_demo() {
         assert_eq!(row["source"], recorded, "{origin:?} claiming {claimed}");
     }
 }
+
+/// A token signed by a stored key that was deactivated is refused, as before, but says which key
+/// signed it; one no stored key verifies says so, and what the two likely causes are (#31).
+#[tokio::test]
+async fn a_refused_token_names_the_inactive_key_that_signed_it_or_says_no_stored_key_did() {
+    let app = spawn_app().await;
+    let current = TestSigner::generate();
+    let retired = TestSigner::generate();
+    app.add_key("php backend 2026-12", &current.public_pem())
+        .await;
+    let old = app
+        .add_key("php backend 2026-06", &retired.public_pem())
+        .await;
+    let old_path = format!("/api/v1/signing-keys/{}", old["id"].as_str().unwrap());
+    app.patch(&old_path, &json!({ "active": false })).await;
+
+    let by_retired = retired.sign_items(&items(&[("email", "a@b.c")]));
+    let verdict = app.verify(Some(&by_retired), json!([])).await;
+    assert_eq!(code(&verdict), "key_inactive", "{verdict}");
+    let message = verdict["signature"]["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("\"php backend 2026-06\"") && message.contains("inactive"),
+        "{message}"
+    );
+    assert!(
+        verdict["signature"]["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("Reactivate")
+    );
+    assert_eq!(
+        verdict["accepted"],
+        json!([]),
+        "refused all the same: {verdict}"
+    );
+
+    let by_stranger = TestSigner::generate().sign_items(&items(&[("email", "a@b.c")]));
+    let verdict = app.verify(Some(&by_stranger), json!([])).await;
+    assert_eq!(code(&verdict), "signature_mismatch");
+    assert!(
+        verdict["signature"]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("active or inactive"),
+        "{verdict}"
+    );
+    assert!(
+        verdict["signature"]["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("never uploaded"),
+        "{verdict}"
+    );
+
+    // Only the ten newest inactive keys are tried: the message says so when there are more.
+    let oldest = TestSigner::generate();
+    for n in 0..11 {
+        // At most ten may be active: each is deactivated as it is added.
+        let public = if n == 0 {
+            oldest.public_pem()
+        } else {
+            TestSigner::generate().public_pem()
+        };
+        let key = app.add_key(&format!("spare {n}"), &public).await;
+        let path = format!("/api/v1/signing-keys/{}", key["id"].as_str().unwrap());
+        app.patch(&path, &json!({ "active": false })).await;
+    }
+    let verdict = app
+        .verify(Some(&oldest.sign_items(&items(&[("a", "b")]))), json!([]))
+        .await;
+    assert_eq!(code(&verdict), "signature_mismatch");
+    assert!(
+        verdict["signature"]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("older inactive keys are not tried"),
+        "{verdict}"
+    );
+}

@@ -391,3 +391,117 @@ async fn the_element_passes_the_token_and_the_customer_sends_the_feedback_step()
     assert_eq!(engagements(&app).await[0]["state"], "completed");
     browser.close().await;
 }
+
+/// `customTracking` as Talkative's two tracking examples use it: `custom-tracking-example` logs
+/// whatever it gets for each lifecycle event; `delayed-custom-tracking` reads the event's name
+/// from `arguments[0]`, starts a timer on `enterInteraction` that reports to `gtag`, and clears it
+/// on `exitInteraction`. Here the timer is 1.5 s instead of 30: one chat outlives it (gtag is
+/// called), the next is ended before it (gtag is not).
+#[tokio::test]
+async fn custom_tracking_gets_the_event_name_first_as_the_delayed_tracking_example_reads_it() {
+    let app = spawn_app().await;
+    let tracking = r#"
+window.gtagCalls = [];
+window.gtag = function () { window.gtagCalls.push([...arguments]); };
+window.tracked = [];
+window.talkativeCustomConfig.customTracking = function () {
+  const event = arguments[0];
+  window.tracked.push([event, typeof arguments[1] === 'object' && arguments[1] !== null
+    ? arguments[1].interactionUuid || null : 'no second argument']);
+  if (event === 'enterInteraction') {
+    window.talkativeCustomerEventTracker = setTimeout(() => {
+      if (typeof window.gtag === 'function') {
+        window.gtag('event', 'enterInteraction30', { eventCategory: 'Talkative-Engage' });
+      }
+    }, 1500);
+  }
+  if (event === 'exitInteraction') {
+    clearTimeout(window.talkativeCustomerEventTracker);
+    window.talkativeCustomerEventTracker = null;
+  }
+};
+"#;
+    let html = page(&app, "{}").replace(
+        "const configUuid =",
+        &format!("{tracking}\nconst configUuid ="),
+    );
+    let browser = browser().await;
+    browser.client.goto(&serve_page(html)).await.unwrap();
+    events_when(&browser, "events.includes('enterStandby')").await;
+
+    let start_and_wait = async |nth: usize| {
+        browser
+            .eval("talkativeApi.actions.triggerAction('start-chat');")
+            .await;
+        events_when(
+            &browser,
+            &format!("events.filter((e) => e === 'enterInteraction').length === {nth}"),
+        )
+        .await;
+        let mut listed = engagements(&app).await;
+        listed.retain(|e| e["state"] != "completed" && e["state"] != "ended");
+        listed[0]["uuid"].as_str().unwrap().to_owned()
+    };
+    let end = async |uuid: &str, nth: usize| {
+        let (status, _) = app
+            .post(&format!("/api/v1/engagements/{uuid}/end"), &json!({}))
+            .await;
+        assert_eq!(status, 200);
+        let (status, _) = app
+            .post(&format!("/api/v1/engagements/{uuid}/complete"), &json!({}))
+            .await;
+        assert_eq!(status, 200);
+        events_when(
+            &browser,
+            &format!(
+                "events.filter((e) => e === 'enterStandby').length === {}",
+                nth + 1
+            ),
+        )
+        .await;
+    };
+
+    // The first chat lasts longer than the timer: the tracker reports it.
+    let first = start_and_wait(1).await;
+    let reported = browser
+        .eval(
+            "return new Promise((done) => setTimeout(() => done(window.gtagCalls.length), 2000));",
+        )
+        .await;
+    assert_eq!(reported, json!(1));
+    end(&first, 1).await;
+    // The second is ended before the timer fires: exitInteraction cleared it.
+    let second = start_and_wait(2).await;
+    end(&second, 2).await;
+    let after = browser
+        .eval("return new Promise((done) => setTimeout(() => done(window.gtagCalls), 2000));")
+        .await;
+    assert_eq!(
+        after,
+        json!([["event", "enterInteraction30", { "eventCategory": "Talkative-Engage" }]])
+    );
+
+    // Every lifecycle callback was tracked by name, with the interaction it belongs to.
+    let tracked: Vec<(String, Value)> =
+        serde_json::from_value(browser.eval("return window.tracked;").await).unwrap();
+    let names: Vec<&str> = tracked.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "ready",
+            "enterStandby",
+            "enterInteraction",
+            "exitInteraction",
+            "completeInteraction",
+            "enterStandby",
+            "enterInteraction",
+            "exitInteraction",
+            "completeInteraction",
+            "enterStandby"
+        ],
+        "{tracked:?}"
+    );
+    assert_eq!(tracked[2].1, json!(first));
+    assert_eq!(tracked[6].1, json!(second));
+    browser.close().await;
+}
