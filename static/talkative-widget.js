@@ -146,7 +146,34 @@ async function start(body) {
 }
 
 function announceVerdict(verdict) {
-  if (verdict) document.dispatchEvent(new CustomEvent('talkative:verdict', { detail: verdict }));
+  if (!verdict) return;
+  explainInConsole(verdict);
+  document.dispatchEvent(new CustomEvent('talkative:verdict', { detail: verdict }));
+}
+
+// Where a web developer looks first: the console. Each problem of an arrival is a warning with
+// its code, what happened, the hint and the link to its page in the emulator's log; a clean
+// arrival is one info line. (The same verdict is the `talkative:verdict` event's detail.)
+function explainInConsole(verdict) {
+  const link = `${origin}/interactions/${verdict.id}`;
+  const signature = verdict.signature || {};
+  const problems = [];
+  if (signature.error) {
+    problems.push(`${signature.error.code}: the signed data was refused. ${signature.error.message} ` +
+      `Hint: ${signature.error.hint}`);
+  }
+  for (const item of verdict.rejected || []) {
+    problems.push(`${item.reason.code}: "${item.name || item.label}" was dropped. ${item.reason.message}`);
+  }
+  for (const item of verdict.wouldReject || []) {
+    problems.push(`${item.reason.code}: "${item.name || item.label}" would be dropped ` +
+      `(report-only mode accepted it). ${item.reason.message}`);
+  }
+  for (const problem of problems) console.warn(`talkative-emulator: ${problem}\n  ${link}`);
+  if (!problems.length) {
+    const accepted = (verdict.accepted || []).length;
+    console.info(`talkative-emulator: ${accepted} item(s) accepted, signature ${signature.status}. ${link}`);
+  }
 }
 
 async function triggerAction(name) {

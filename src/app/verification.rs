@@ -94,6 +94,7 @@ pub fn judge(core: &Core, submission: Submission<'_>, sender: Sender) -> Result<
     let engagement = submission.engagement;
     let verdict = verify(core, received_at, submission);
     core.metrics.record_verdict(&verdict);
+    log_refusals(&verdict, sender.source, engagement);
     let json = verdict_json(&verdict).map_err(anyhow::Error::new)?;
     let record = NewInteraction {
         id: verdict.id,
@@ -114,6 +115,37 @@ pub fn judge(core: &Core, submission: Submission<'_>, sender: Sender) -> Result<
         outcome: Outcome { verdict, json },
         record,
     })
+}
+
+/// The server log says what was refused, one WARN line per problem (#31: until now only the
+/// portal did): the arrival's id (its page is `/interactions/{id}`), where it came from, the
+/// interaction it belongs to, the code and, for a dropped item, its label. Clean arrivals log
+/// nothing, so the verify path's cost for valid tokens is unchanged.
+fn log_refusals(verdict: &Verdict, source: Source, engagement: Option<Uuid>) {
+    let engagement = engagement.map(|uuid| uuid.to_string());
+    let engagement = engagement.as_deref().unwrap_or("-");
+    if let Some(error) = &verdict.signature.error {
+        tracing::warn!(
+            arrival = %verdict.id,
+            source = source.as_str(),
+            engagement,
+            code = error.code.as_str(),
+            "signed data refused: {}",
+            error.message
+        );
+    }
+    for item in &verdict.rejected {
+        tracing::warn!(
+            arrival = %verdict.id,
+            source = source.as_str(),
+            engagement,
+            code = item.reason.code.as_str(),
+            label = %item.label,
+            name = item.name.as_deref().unwrap_or("-"),
+            "item dropped: {}",
+            item.reason.message
+        );
+    }
 }
 
 /// A private key where the token goes: refused, so that the request holding it is neither

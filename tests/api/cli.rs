@@ -121,6 +121,11 @@ fn sign_takes_article_and_pkcs8_keys_and_refuses_bad_input() {
 /// Runs the server with `extra` flags and stderr piped (not a terminal), stops it with SIGTERM,
 /// and returns what it logged.
 async fn server_log(extra: &[&str]) -> String {
+    server_log_after(extra, async |_| {}).await
+}
+
+/// As [`server_log`], after `requests` ran against the server (given its base URL).
+async fn server_log_after(extra: &[&str], requests: impl AsyncFnOnce(&str)) -> String {
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -144,6 +149,7 @@ async fn server_log(extra: &[&str]) -> String {
         crate::helpers::answers_soon(&base).await,
         "the server did not start"
     );
+    requests(&base).await;
     let terminated = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -326,5 +332,77 @@ fn keygen_makes_a_missing_out_dir_readable_by_its_owner_only() {
         stderr(&refused).contains("creating file/keys"),
         "{}",
         stderr(&refused)
+    );
+}
+
+/// A refused token and a dropped item are WARN lines in the server log, in both formats (#31),
+/// naming the arrival, its source, the code and the item's label.
+#[tokio::test]
+async fn refusals_are_warn_lines_in_both_log_formats() {
+    let signer = TestSigner::generate();
+    let forged = TestSigner::generate().sign_items(&items(&[("email", "spoof@evil")]));
+    let ids = std::sync::Mutex::new(Vec::new());
+    let requests = async |base: &str| {
+        let client = reqwest::Client::new();
+        let key = client
+            .post(format!("{base}/api/v1/signing-keys"))
+            .json(&json!({ "name": "backend", "pem": signer.public_pem() }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(key.status(), 201);
+        let verdict: serde_json::Value = client
+            .post(format!("{base}/api/v1/verify"))
+            .json(&json!({
+                "signedInteractionData": forged,
+                "interactionData": [{ "label": "coupon", "data": "FREE", "type": "string" }],
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ids.lock()
+            .unwrap()
+            .push(verdict["id"].as_str().unwrap().to_owned());
+    };
+    let human = server_log_after(&[], requests).await;
+    let id = ids.lock().unwrap()[0].clone();
+    let warned: Vec<&str> = human.lines().filter(|l| l.contains(" WARN ")).collect();
+    assert!(
+        warned.iter().any(|l| l.contains("signed data refused")
+            && l.contains("code=\"signature_mismatch\"")
+            && l.contains(&format!("arrival={id}"))
+            && l.contains("source=\"api\"")),
+        "{human}"
+    );
+    assert!(
+        warned.iter().any(|l| l.contains("item dropped")
+            && l.contains("code=\"not_allowlisted\"")
+            && l.contains("label=coupon")),
+        "{human}"
+    );
+
+    let json_log = server_log_after(&["--log-format", "json"], requests).await;
+    let id = ids.lock().unwrap()[1].clone();
+    let events: Vec<serde_json::Value> = json_log
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|e: &serde_json::Value| e["level"] == "WARN")
+        .collect();
+    let fields: Vec<&serde_json::Value> = events.iter().map(|e| &e["fields"]).collect();
+    assert!(
+        fields.iter().any(|f| f["code"] == "signature_mismatch"
+            && f["arrival"] == id.as_str()
+            && f["source"] == "api"),
+        "{json_log}"
+    );
+    assert!(
+        fields
+            .iter()
+            .any(|f| f["code"] == "not_allowlisted" && f["label"] == "coupon"),
+        "{json_log}"
     );
 }

@@ -505,3 +505,96 @@ window.talkativeCustomConfig.customTracking = function () {
     assert_eq!(tracked[6].1, json!(second));
     browser.close().await;
 }
+
+/// The console is where a web developer looks first (#31): a refused token and a dropped item
+/// are warnings with their code and the link to the arrival's page in the emulator; a clean
+/// arrival is one info line.
+#[tokio::test]
+async fn the_widget_explains_each_arrival_in_the_browser_console() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    app.add_field("plan").await;
+    let forged = TestSigner::generate().sign_items(&items(&[("email", "spoof@evil")]));
+    let capture = r#"
+window.consoleLines = [];
+for (const level of ['warn', 'info']) {
+  const original = console[level].bind(console);
+  console[level] = (...args) => { window.consoleLines.push([level, args.join(' ')]); original(...args); };
+}
+"#;
+    let hooks = format!(
+        r#"{{
+      enterStandby() {{
+        if (window.started) return;
+        window.started = true;
+        talkativeApi.interactionData.appendInteractionData([
+          {{ name: 'coupon', label: 'Coupon', type: 'string', data: 'FREE' }},
+        ]);
+        talkativeApi.interactionData.setSignedInteractionData('{forged}');
+        talkativeApi.actions.triggerAction('start-chat');
+      }},
+      enterInteraction() {{
+        talkativeApi.interactionData.appendInteractionData([
+          {{ name: 'plan', label: 'Plan', type: 'string', data: 'gold' }},
+        ]);
+      }},
+    }}"#
+    );
+    let html = page(&app, &hooks).replace(
+        "window.events = [];",
+        &format!("{capture}window.events = [];"),
+    );
+    let browser = browser().await;
+    browser.client.goto(&serve_page(html)).await.unwrap();
+    let mut lines = Value::Null;
+    for _ in 0..100 {
+        lines = browser.eval("return window.consoleLines;").await;
+        if lines
+            .as_array()
+            .is_some_and(|l| l.iter().any(|line| line[0] == "info"))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let lines: Vec<(String, String)> = serde_json::from_value(lines).unwrap();
+    let (_, log) = app.get("/api/v1/interactions?limit=5").await;
+    let ids: Vec<&str> = log["interactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "the start and the append: {log}");
+    let (append, start) = (ids[0], ids[1]);
+    let link = |id: &str| format!("{}/interactions/{id}", app.address);
+    let warned: Vec<&String> = lines
+        .iter()
+        .filter(|(level, _)| level == "warn")
+        .map(|(_, text)| text)
+        .collect();
+    assert!(
+        warned.iter().any(|text| text.contains("signature_mismatch")
+            && text.contains("Hint:")
+            && text.contains(&link(start))),
+        "{lines:?}"
+    );
+    assert!(
+        warned.iter().any(|text| text.contains("not_allowlisted")
+            && text.contains("\"coupon\"")
+            && text.contains(&link(start))),
+        "{lines:?}"
+    );
+    let informed: Vec<&String> = lines
+        .iter()
+        .filter(|(level, _)| level == "info")
+        .map(|(_, text)| text)
+        .collect();
+    assert_eq!(informed.len(), 1, "{lines:?}");
+    assert!(
+        informed[0].contains("1 item(s) accepted") && informed[0].contains(&link(append)),
+        "{lines:?}"
+    );
+    browser.close().await;
+}
