@@ -15,6 +15,14 @@ fn main() {
     if let Some(revision) = revision {
         println!("cargo:rustc-env=TALKATIVE_EMULATOR_REVISION={revision}");
     }
+    // `cargo package` verifies the package by building it under target/package/, and cargo can
+    // take that run of this script (which found no checkout) for the checkout's own: a later
+    // build of the checkout then had no revision (found by tests/api/launch.rs after a `cargo
+    // package`). Cargo.toml.orig exists only in a packaged source, so watching it makes the
+    // checkout's build, where it is missing, run this script again.
+    if std::path::Path::new("Cargo.toml.orig").exists() {
+        println!("cargo:rerun-if-changed=Cargo.toml.orig");
+    }
 }
 
 /// The short commit hash, only when the manifest's folder is the top of a git work tree (a

@@ -357,15 +357,18 @@ pub struct ArrivalOf {
     pub engagement: Uuid,
     pub id: i64,
     pub arrival: i64,
+    /// The start, the page's append, or the backend's write: which endpoint replays it.
+    pub kind: ArrivalKind,
 }
 
 pub async fn arrival_of(core: &Core, verification: Uuid) -> Result<Option<ArrivalOf>, AppError> {
     Ok(engagements::arrival_of(&core.pool, verification)
         .await?
-        .map(|(engagement, id, arrival)| ArrivalOf {
+        .map(|(engagement, id, arrival, kind)| ArrivalOf {
             engagement,
             id,
             arrival,
+            kind,
         }))
 }
 

@@ -110,7 +110,7 @@ pub fn mismatch() -> Problem {
     Problem::new(
         Code::SignatureMismatch,
         "The signature does not verify with any stored signing key, active or inactive.",
-        "Either the token was changed after it was signed (the signed bytes are exactly `<header>.<payload>` as sent: any change, even whitespace, breaks it), or it was signed with a private key whose public half was never uploaded: compare your backend's key with the Signing Keys page (`talkative-emulator verify --key ec_public.pem TOKEN` checks one key offline).",
+        "Either the token was changed after it was signed (what is signed is exactly its header and payload as sent, joined by a dot: any change, even whitespace, breaks it), or it was signed with a private key whose public half was never uploaded: compare your backend's key with those on the Signing Keys page.",
     )
 }
 

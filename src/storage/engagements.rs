@@ -523,9 +523,9 @@ pub async fn items_of_arrivals(
 pub async fn arrival_of(
     pool: &SqlitePool,
     verification: Uuid,
-) -> sqlx::Result<Option<(Uuid, i64, i64)>> {
+) -> sqlx::Result<Option<(Uuid, i64, i64, ArrivalKind)>> {
     let row = sqlx::query(
-        "SELECT e.uuid, e.id, a.arrival FROM engagement_arrivals a \
+        "SELECT e.uuid, e.id, a.arrival, a.kind FROM engagement_arrivals a \
          JOIN engagements e ON e.id = a.engagement_id WHERE a.verification = ?",
     )
     .bind(verification.to_string())
@@ -533,7 +533,11 @@ pub async fn arrival_of(
     .await?;
     row.map(|row| {
         let uuid: String = row.try_get(0)?;
-        Ok((parse_uuid(&uuid)?, row.try_get(1)?, row.try_get(2)?))
+        let kind: String = row.try_get(3)?;
+        let kind = kind
+            .parse::<ArrivalKind>()
+            .map_err(|_| sqlx::Error::Decode(format!("unknown arrival kind {kind:?}").into()))?;
+        Ok((parse_uuid(&uuid)?, row.try_get(1)?, row.try_get(2)?, kind))
     })
     .transpose()
 }

@@ -227,6 +227,23 @@ pub struct Verdict {
     pub warnings: Vec<Warning>,
 }
 
+impl Verdict {
+    /// Data the customer's backend wrote through the Core API: it carries no signature because
+    /// none is asked of it (the portal says "server data", not "absent").
+    pub fn is_server_data(&self) -> bool {
+        self.signature.status == SignatureStatus::Absent
+            && (!self.accepted.is_empty() || !self.rejected.is_empty())
+            && self
+                .accepted
+                .iter()
+                .all(|i| i.source == AcceptedSource::Server)
+            && self
+                .rejected
+                .iter()
+                .all(|i| i.source == RejectedSource::Server)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

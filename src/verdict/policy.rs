@@ -237,14 +237,21 @@ pub fn decide(
     verdict
 }
 
-/// A warning when the item's name and label differ and matching the other one against the
-/// allowlist would have decided otherwise: Talkative does not say which its page lists.
+/// A warning when an item was dropped but its other member (its label when matched on its name,
+/// or the reverse) is listed: the one case where the disagreement changed a decision the user
+/// can act on. Talkative does not say which its page lists. An item let through by what it was
+/// matched on is not warned about, though its other member is unlisted: a name and label that
+/// differ is the normal shape of Talkative's items, and warning on every one of them was noise
+/// that hid the warnings that mattered (#31).
 fn disagreement(
     item: &InteractionItem,
     member: ItemMember,
     listed: bool,
     policy: &Policy<'_>,
 ) -> Option<Warning> {
+    if listed {
+        return None;
+    }
     let name = item.name.as_deref()?;
     if name == item.label {
         return None;
@@ -256,13 +263,13 @@ fn disagreement(
     if policy.allowlist.contains(other_value) == listed {
         return None;
     }
-    let outcome = if listed { "dropped" } else { "let through" };
     Some(Warning::new(
         Code::NameLabelDisagree,
         format!(
-            "Item {name:?} (label {label:?}) was matched on its {member}; its {other} {other_value:?} \
-             would have {outcome} it (--unsigned-field-match {other}). Talkative does not document \
-             which of the two its Unsigned fields page lists: list both, or sign the item.",
+            "Item {name:?} (label {label:?}) was matched on its {member} and dropped; its {other} \
+             {other_value:?} is listed and would have let it through (--unsigned-field-match \
+             {other}). Talkative does not document which of the two its Unsigned fields page \
+             lists: list both, or sign the item.",
             label = item.label,
             member = member.as_str(),
             other = other.as_str(),
@@ -529,9 +536,8 @@ mod tests {
                 ("page", Some(ItemMember::Label))
             ]
         );
-        // Its label is not listed: the label rule would have dropped it, which is said.
-        let warned: Vec<Code> = v.warnings.iter().map(|w| w.code).collect();
-        assert_eq!(warned, [Code::NameLabelDisagree]);
+        // Its label is not listed, but it passed on its name: nothing to act on, no warning.
+        assert!(v.warnings.is_empty(), "{:?}", v.warnings);
         let json = serde_json::to_value(&v.accepted[0]).unwrap();
         assert_eq!(json["name"], "email");
         assert_eq!(json["matchedOn"], "name");
@@ -557,7 +563,7 @@ mod tests {
             "{}",
             v.warnings[0].message
         );
-        // The operator forces labels: now it passes, and the name is the one warned about.
+        // The operator forces labels: now it passes, and passing warns of nothing.
         let v = decide_with(
             &[],
             vec![named("email", "Email Address")],
@@ -565,7 +571,23 @@ mod tests {
             ItemMember::Label,
         );
         assert_eq!(v.accepted[0].matched_on, Some(ItemMember::Label));
+        assert!(v.warnings.is_empty(), "{:?}", v.warnings);
+        // Forced to labels with only the name listed: dropped, and the name is named.
+        let v = decide_with(
+            &[],
+            vec![named("email", "Email Address")],
+            &["email"],
+            ItemMember::Label,
+        );
+        assert_eq!(v.rejected[0].reason.code, Code::NotAllowlisted);
         assert_eq!(v.warnings[0].code, Code::NameLabelDisagree);
+        assert!(
+            v.warnings[0]
+                .message
+                .contains("its name \"email\" is listed"),
+            "{}",
+            v.warnings[0].message
+        );
         // Both listed, or a name equal to its label: nothing to warn about.
         let v = decide_with(
             &[],

@@ -940,3 +940,42 @@ async fn guesses_are_throttled_and_a_refused_request_leaves_no_mark() {
     let body: Value = throttled.json().await.unwrap();
     assert_eq!(error_code(&body), "rate_limited");
 }
+
+/// Data the backend wrote carries no signature because none is asked of it: the log says
+/// "server data" for it, not "absent" (#31), on the list and on its page.
+#[tokio::test]
+async fn the_portal_calls_core_api_writes_server_data_not_an_absent_signature() {
+    let app = spawn_app().await;
+    let token = app.api_key("backend").await;
+    let (status, started) = app
+        .post(
+            "/api/ecs/v1/interactions",
+            &serde_json::json!({
+                "configUuid": "00000000-0000-4000-8000-000000000001",
+                "action": "start-chat",
+                "path": "https://shop.example/",
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{started}");
+    let uuid = started["interaction"]["uuid"].as_str().unwrap();
+    let written = reqwest::Client::new()
+        .post(app.url(&format!(
+            "/api/core/v1/interactions/{uuid}/interaction-data"
+        )))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "name": "crm_id", "label": "CRM id", "data": "C-42" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(written.status(), 201);
+    let (_, log) = app.get("/api/v1/interactions?limit=1").await;
+    let id = log["interactions"][0]["id"].as_str().unwrap();
+    let page = app.html(&format!("/interactions/{id}")).await;
+    assert!(page.contains(">server data</span>"), "{page}");
+    assert!(!page.contains(">absent</span>"), "{page}");
+    let list = app.html("/interactions").await;
+    assert!(list.contains(">server data</span>"), "{list}");
+    // The start carried no data at all: still "absent" there.
+    assert!(list.contains(">absent</span>"), "{list}");
+}

@@ -484,3 +484,41 @@ async fn a_named_item_shows_its_name_and_is_found_by_it() {
     let found = page(&app, "/interactions?q=accountNum").await;
     assert!(text_of(&found, "position").contains("of 1 matching"));
 }
+
+/// The list's address takes the API's `status` for its `filter`, and refuses a parameter it
+/// does not know instead of silently showing everything (#31); paging still reads its numbers.
+#[tokio::test]
+async fn the_list_maps_status_to_filter_and_refuses_unknown_parameters() {
+    let app = crate::helpers::spawn_app().await;
+    app.verify(None, crate::helpers::items(&[("a", "b")])).await;
+    let client = reqwest::Client::new();
+    let get = |query: &str| {
+        client
+            .get(app.url(&format!("/interactions?{query}")))
+            .send()
+    };
+    let by_status = get("status=invalid").await.unwrap();
+    assert_eq!(by_status.status(), 200);
+    let by_filter = get("filter=invalid").await.unwrap();
+    let (a, b) = (
+        by_status.text().await.unwrap(),
+        by_filter.text().await.unwrap(),
+    );
+    assert!(
+        a.contains("No interactions") || a.contains("Nothing"),
+        "nothing is invalid: {a}"
+    );
+    assert_eq!(a.contains("<tbody"), b.contains("<tbody"));
+    let unknown = get("stauts=valid").await.unwrap();
+    assert_eq!(unknown.status(), 400);
+    let page = unknown.text().await.unwrap();
+    assert!(
+        page.contains("Unknown parameter &#34;stauts&#34;")
+            || page.contains("Unknown parameter &quot;stauts&quot;"),
+        "{page}"
+    );
+    assert!(page.contains("filter (or status)"), "{page}");
+    for paged in ["cursor=999999", "after=0", "per=100"] {
+        assert_eq!(get(paged).await.unwrap().status(), 200, "{paged}");
+    }
+}

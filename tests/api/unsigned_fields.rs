@@ -188,3 +188,24 @@ async fn labels(app: &TestApp) -> Vec<String> {
     labels.sort();
     labels
 }
+
+/// The page says what an entry must equal, as the server matches: the item's `name` by default,
+/// its `label` with `--unsigned-field-match label` (#31: it said "label" while matching names).
+#[tokio::test]
+async fn the_page_names_the_member_items_are_matched_on() {
+    let by_name = spawn_app().await;
+    let html = by_name.html("/unsigned-fields").await;
+    assert!(
+        html.contains("unless its <code>name</code> (its\n<code>label</code> when it has no name) is listed here"),
+        "{html}"
+    );
+    let by_label = crate::helpers::spawn_app_with(|settings| {
+        settings.unsigned_field_match = talkative_emulator::domain::ItemMember::Label;
+    })
+    .await;
+    let html = by_label.html("/unsigned-fields").await;
+    assert!(
+        html.contains("unless its <code>label</code> is listed here"),
+        "{html}"
+    );
+}

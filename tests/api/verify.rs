@@ -428,8 +428,8 @@ async fn named_items_are_matched_and_merged_on_their_name() {
         .map(|w| w["code"].as_str().unwrap())
         .collect();
     assert!(!codes.contains(&"unknown_item_field"), "{verdict}");
-    // Its label "Email Address" is not listed: matching labels would have dropped it.
-    assert_eq!(codes, ["name_label_disagree"], "{verdict}");
+    // Its label "Email Address" is not listed, but it passed on its name: nothing to act on.
+    assert!(codes.is_empty(), "{verdict}");
 
     // Signed data wins over unsigned data with the same name, whatever their labels.
     let token = signer.sign_items(&json!([named("email", "E-mail", "signed@b.c")]));
@@ -470,6 +470,26 @@ async fn the_unsigned_fields_page_can_be_matched_on_labels_instead() {
         .verify(None, json!([named("email", "Email Address", "a@b.c")]))
         .await;
     assert_eq!(verdict["accepted"][0]["matchedOn"], "label");
+    assert_eq!(
+        verdict["warnings"],
+        json!([]),
+        "passed: nothing to warn about"
+    );
+    // Listed by the name only while labels are matched: dropped, and the warning says the name
+    // would have let it through.
+    let verdict = app
+        .verify(None, json!([named("account", "Account number", "42")]))
+        .await;
+    assert_eq!(verdict["rejected"][0]["reason"]["code"], "not_allowlisted");
+    assert_eq!(
+        verdict["warnings"],
+        json!([]),
+        "neither member listed: nothing to say"
+    );
+    app.add_field("account").await;
+    let verdict = app
+        .verify(None, json!([named("account", "Account number", "42")]))
+        .await;
     assert_eq!(verdict["warnings"][0]["code"], "name_label_disagree");
     assert!(
         verdict["warnings"][0]["message"]

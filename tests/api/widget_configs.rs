@@ -282,3 +282,23 @@ async fn the_portal_page_adds_edits_takes_a_queue_offline_and_deletes_a_config()
         .await;
     assert_eq!(gone.status(), 404);
 }
+
+/// The loader line to copy is the one Talkative's examples write, `selectedVersion` included
+/// (#31: it was left out).
+#[tokio::test]
+async fn the_loader_line_to_copy_carries_selected_version_as_the_examples_do() {
+    let app = spawn_app().await;
+    let html = app.html("/widget-configs").await;
+    let start = html.find("class=\"loader-line\">").expect("a loader line") + 19;
+    let line = html[start..start + html[start..].find("</pre>").unwrap()]
+        .replace("&#38;", "&")
+        .replace("&amp;", "&")
+        .replace("&#39;", "'");
+    assert!(
+        line.ends_with(
+            ".js?path=${encodeURIComponent(location.origin + location.pathname)}\
+             &selectedVersion=${(new URLSearchParams(location.search)).get('ecsSelectedVersion') || ''}`)"
+        ),
+        "{line}"
+    );
+}

@@ -18,5 +18,6 @@ mod metrics;
 mod openapi;
 mod playground;
 mod probe;
+mod replays;
 mod snippets;
 mod widget;

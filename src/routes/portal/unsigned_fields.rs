@@ -26,6 +26,9 @@ struct UnsignedFieldsPage {
     layout: Layout,
     fields: Vec<FieldRow>,
     signing_on: bool,
+    /// What an item is matched on (`--unsigned-field-match`): `name` (its `label` when it has
+    /// none) or `label`; the page says which, as that is what a listed entry must equal.
+    matches_on_label: bool,
     error: Option<Problem>,
     /// Why the label typed may be a mistake: shown, with "Add anyway", before adding it.
     doubts: Vec<Warning>,
@@ -59,11 +62,14 @@ async fn page_with_doubts(
         })
         .collect();
     let signing_on = state.core.cache.current().keys.has_active();
+    let matches_on_label =
+        state.core.settings.unsigned_field_match == crate::domain::ItemMember::Label;
     render_page(request, state, Page::UnsignedFields, status, |layout| {
         UnsignedFieldsPage {
             layout,
             fields,
             signing_on,
+            matches_on_label,
             error,
             doubts,
             label,

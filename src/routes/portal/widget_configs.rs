@@ -52,7 +52,7 @@ struct WidgetConfigsPage {
 /// examples write it for theirs.
 fn loader_line(request: &HttpRequest, uuid: uuid::Uuid) -> String {
     format!(
-        "import(`{}/api/ecs/v1/loader/{uuid}.js?path=${{encodeURIComponent(location.origin + location.pathname)}}`)",
+        "import(`{}/api/ecs/v1/loader/{uuid}.js?path=${{encodeURIComponent(location.origin + location.pathname)}}&selectedVersion=${{(new URLSearchParams(location.search)).get('ecsSelectedVersion') || ''}}`)",
         ServedOrigin::of(request).url()
     )
 }

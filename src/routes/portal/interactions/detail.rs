@@ -1,5 +1,6 @@
 //! One interaction's page: its verdict and request, the way back to the list as it was
-//! filtered, its neighbours, and the request as a `curl` that verifies it again.
+//! filtered, its neighbours, and the request as a `curl` that sends it again to the endpoint it
+//! came in by, so that it gets the same verdict.
 
 use actix_web::http::StatusCode;
 use actix_web::web::{Data, Path, Query};
@@ -9,9 +10,12 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::rows::source_title;
+use crate::app::engagements::ArrivalOf;
 use crate::app::interaction_log;
 use crate::app::records::StoredInteraction;
 use crate::domain::ItemMember;
+use crate::domain::engagement::ArrivalKind;
+use crate::domain::source::Source;
 use crate::encoding::strict_json;
 use crate::routes::kit::layout::Page;
 use crate::routes::kit::served_origin::ServedOrigin;
@@ -27,13 +31,14 @@ struct InteractionPage {
     header_pretty: Option<String>,
     request_pretty: String,
     /// The engagement this verification was an arrival of, when a widget sent it.
-    part_of: Option<crate::app::engagements::ArrivalOf>,
+    part_of: Option<ArrivalOf>,
     /// Who sent it, in the portal's words.
     source: Option<&'static str>,
     /// The signed token it carried, to copy.
     token: Option<String>,
-    /// The same request as a `curl` to the verify endpoint, to copy.
+    /// The same request as a `curl` to the endpoint it came in by, to copy, and what it does.
     curl: String,
+    curl_note: String,
     /// The interactions recorded just after and before it.
     newer: Option<String>,
     older: Option<String>,
@@ -61,12 +66,72 @@ fn back_to_list(back: Option<&str>) -> String {
     }
 }
 
-/// `request` as a `curl` call to the verify endpoint of `origin`, quoted for a POSIX shell.
-fn curl_command(origin: &str, request: &str) -> String {
-    let quoted = request.replace('\'', "'\\''");
-    format!(
-        "curl -s -X POST {origin}/api/v1/verify -H 'Content-Type: application/json' -d '{quoted}'"
-    )
+/// How to send an arrival again from a shell and get the same verdict: to the endpoint it came
+/// in by, in its interaction's context (#31: every replay used to go to the verify endpoint, which
+/// refuses a widget start's `action` and a Core API write's `name`, and judges an append out of
+/// its chat). The curl, and a sentence on what it does.
+fn replay(
+    origin: &str,
+    stored: &StoredInteraction,
+    part_of: Option<&ArrivalOf>,
+) -> (String, String) {
+    let demo = if stored.source == Some(Source::Demo) {
+        " -H 'X-Talkative-Emulator-Source: demo'"
+    } else {
+        ""
+    };
+    match part_of {
+        None => (
+            curl_command(&format!("{origin}/api/v1/verify"), "", &stored.request),
+            "Verifies the same request again, with the keys and fields stored now.".to_owned(),
+        ),
+        Some(of) => match of.kind {
+            ArrivalKind::Start => (
+                curl_command(
+                    &format!("{origin}/api/ecs/v1/interactions"),
+                    demo,
+                    &stored.request,
+                ),
+                "Starts a new interaction with the same data, as the page did.".to_owned(),
+            ),
+            ArrivalKind::Append => (
+                curl_command(
+                    &format!(
+                        "{origin}/api/ecs/v1/interactions/{}/interaction-data",
+                        of.engagement
+                    ),
+                    demo,
+                    &stored.request,
+                ),
+                format!(
+                    "Adds the same data to interaction {} again, judged against what it holds \
+                     (refused once it has ended).",
+                    of.engagement
+                ),
+            ),
+            ArrivalKind::CoreApi => (
+                curl_command(
+                    &format!(
+                        "{origin}/api/core/v1/interactions/{}/interaction-data",
+                        of.engagement
+                    ),
+                    " -H \"Authorization: Bearer $TALKATIVE_API_KEY\"",
+                    &stored.request,
+                ),
+                format!(
+                    "Sends the same write through the Core API to interaction {} (refused once it \
+                     has ended). Set TALKATIVE_API_KEY to a token from the API Keys page first.",
+                    of.engagement
+                ),
+            ),
+        },
+    }
+}
+
+/// `body` POSTed as JSON to `url` with `headers` (already quoted), quoted for a POSIX shell.
+fn curl_command(url: &str, headers: &str, body: &str) -> String {
+    let quoted = body.replace('\'', "'\\''");
+    format!("curl -s -X POST {url} -H 'Content-Type: application/json'{headers} -d '{quoted}'")
 }
 
 pub async fn detail(
@@ -87,7 +152,7 @@ pub async fn detail(
         .as_ref()
         .and_then(|v| serde_json::to_string_pretty(v).ok())
         .unwrap_or_else(|| stored.request.clone());
-    let curl = curl_command(&ServedOrigin::of(&request).url(), &stored.request);
+    let (curl, curl_note) = replay(&ServedOrigin::of(&request).url(), &stored, part_of.as_ref());
     let back = back_to_list(query.back.as_deref());
     let back_query = serde_urlencoded::to_string([("back", &back)]).unwrap_or_default();
     render_page(
@@ -104,6 +169,7 @@ pub async fn detail(
             source: stored.source.map(source_title),
             token,
             curl,
+            curl_note,
             newer,
             older,
             back,
@@ -181,7 +247,11 @@ mod tests {
         }
         assert_eq!(back_to_list(None), "/interactions");
         assert_eq!(
-            curl_command("http://127.0.0.1:8080", r#"{"data":"it's"}"#),
+            curl_command(
+                "http://127.0.0.1:8080/api/v1/verify",
+                "",
+                r#"{"data":"it's"}"#
+            ),
             "curl -s -X POST http://127.0.0.1:8080/api/v1/verify -H 'Content-Type: application/json' \
              -d '{\"data\":\"it'\\''s\"}'"
         );

@@ -79,7 +79,14 @@ pub struct ListQuery {
     after: Option<i64>,
     /// Rows a page: one of [`PAGE_SIZES`], 50 unless chosen.
     per: Option<String>,
+    /// Any other parameter: `status` is taken as `filter` (the API's word for it, which people
+    /// carry over); anything else is refused rather than silently ignored (#31).
+    #[serde(flatten)]
+    others: std::collections::BTreeMap<String, String>,
 }
+
+/// The list's parameters, for the refusal of an unknown one.
+const LIST_PARAMETERS: &str = "filter (or status), source, code, q, per, cursor, after";
 
 /// The list's query, parsed (the filters as the API parses them: `LogQuery`): what is shown,
 /// and the links that keep it.
@@ -93,8 +100,23 @@ struct ListRequest {
 
 impl ListRequest {
     fn parse(query: &ListQuery) -> Result<Self, Refusal> {
+        let mut status = None;
+        for (name, value) in &query.others {
+            match name.as_str() {
+                "status" if query.filter.is_none() => status = Some(value.as_str()),
+                _ => {
+                    return Err(Refusal::invalid_request(
+                        format!("Unknown parameter {name:?} in the address."),
+                        format!(
+                            "The Interactions list takes {LIST_PARAMETERS}; the filters above \
+                             set them for you."
+                        ),
+                    ));
+                }
+            }
+        }
         let parsed = LogQuery::parse(LogWords {
-            shown: query.filter.as_deref(),
+            shown: query.filter.as_deref().or(status),
             source: query.source.as_deref(),
             code: query.code.as_deref(),
             search: query.q.as_deref(),
