@@ -598,3 +598,143 @@ for (const level of ['warn', 'info']) {
     );
     browser.close().await;
 }
+
+/// `custom-widget-icon`'s documented behaviour: on `ready`, when `ui.canShow()`, the page shows
+/// its own icon, whose click calls `ui.show()`; `visibilityChange({visibility})` hides the icon
+/// while the widget's UI is visible and shows it again when the UI is hidden.
+#[tokio::test]
+async fn a_custom_icon_shows_the_widget_and_follows_its_visibility() {
+    let app = spawn_app().await;
+    let hooks = r#"{
+      ready() {
+        if (!talkativeApi.ui.canShow()) return;
+        const icon = document.getElementById('chat-widget-icon');
+        icon.hidden = false;
+        icon.addEventListener('click', () => window.talkativeApi.ui.show());
+      },
+      visibilityChange({ visibility }) {
+        document.getElementById('chat-widget-icon').hidden = Boolean(visibility);
+      },
+    }"#;
+    let html = page(&app, hooks).replace(
+        "<title>shop</title>",
+        "<title>shop</title><button id=\"chat-widget-icon\" hidden>Chat with us</button>",
+    );
+    let browser = browser().await;
+    browser.client.goto(&serve_page(html)).await.unwrap();
+    events_when(&browser, "events.includes('ready')").await;
+    let icon_hidden = "return document.getElementById('chat-widget-icon').hidden;";
+    assert_eq!(
+        browser.eval(icon_hidden).await,
+        json!(false),
+        "shown on ready"
+    );
+    browser.click("#chat-widget-icon").await;
+    events_when(
+        &browser,
+        "events.includes('visibilityChange {\"visibility\":true}')",
+    )
+    .await;
+    assert_eq!(
+        browser.eval(icon_hidden).await,
+        json!(true),
+        "hidden while the UI shows"
+    );
+    assert_eq!(
+        browser.eval("return talkativeApi.ui.isVisible();").await,
+        json!(true)
+    );
+    browser.eval("talkativeApi.ui.hide();").await;
+    events_when(
+        &browser,
+        "events.includes('visibilityChange {\"visibility\":false}')",
+    )
+    .await;
+    assert_eq!(
+        browser.eval(icon_hidden).await,
+        json!(false),
+        "back when the UI hides"
+    );
+    browser.close().await;
+}
+
+/// `custom-button`'s documented behaviour, with a widget config shaped as the example expects
+/// (its config UUID, a chat queue and a video queue for its two actions, and the queue its
+/// "manual" button looks up): each button whose queue is ONLINE gets its online text and starts
+/// its action on click; a button whose queue is offline stays as it was.
+#[tokio::test]
+async fn custom_buttons_follow_their_queues_presence_and_start_their_actions() {
+    const CONFIG: &str = "e39f9811-fb8c-493b-b258-e964a1e33cf4";
+    const CHAT_QUEUE: &str = "a6adeebf-1111-488b-b26f-8f94c8b536d8";
+    const VIDEO_QUEUE: &str = "48320b32-1111-4991-894d-9ecc15bc0ba7";
+    const MANUAL_QUEUE: &str = "a6adeebf-d9d6-488b-b26f-8f94c8b536d8";
+    let app = spawn_app().await;
+    let (status, created) = app
+        .post(
+            "/api/v1/widget-configs",
+            &json!({
+                "uuid": CONFIG,
+                "name": "custom-button example",
+                "queues": [
+                    { "uuid": CHAT_QUEUE, "name": "Chat", "status": "ONLINE" },
+                    { "uuid": VIDEO_QUEUE, "name": "Video", "status": "OFFLINE_BUSINESS_HOURS" },
+                    { "uuid": MANUAL_QUEUE, "name": "Manual", "status": "ONLINE" },
+                ],
+                "actions": [
+                    { "reference": "start-chat", "kind": "start_chat", "queue": CHAT_QUEUE },
+                    { "reference": "start-video", "kind": "start_video", "queue": VIDEO_QUEUE },
+                ],
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let hooks = format!(
+        r#"{{
+      ready() {{
+        const presences = window.talkativeApi.queues.getPresences();
+        [
+          {{ elementId: 'chat-button', queueUuid: '{CHAT_QUEUE}', action: 'start-chat', onlineText: 'Live Chat Online' }},
+          {{ elementId: 'video-button', queueUuid: '{VIDEO_QUEUE}', action: 'start-video', onlineText: 'Live Video Online' }},
+        ].forEach((x) => {{
+          const presence = presences.find((p) => p.queueUuid === x.queueUuid);
+          if (presence.status === 'ONLINE') {{
+            const button = document.getElementById(x.elementId);
+            button.innerText = x.onlineText;
+            button.addEventListener('click', () => talkativeApi.actions.triggerAction(x.action));
+          }}
+        }});
+        const manual = presences.find((x) => x.queueUuid === '{MANUAL_QUEUE}');
+        if (manual.status === 'ONLINE') {{
+          document.getElementById('manual-button').innerText = 'Manual Button Chat Online';
+        }}
+      }},
+    }}"#
+    );
+    let html = page(&app, &hooks).replace(PAGES_CONFIG, CONFIG).replace(
+        "<button id=\"chat-button\" disabled>Chat is offline</button>",
+        "<button id=\"chat-button\">Chat</button><button id=\"video-button\">Video</button>\
+             <button id=\"manual-button\">Manual</button>",
+    );
+    let browser = browser().await;
+    browser.client.goto(&serve_page(html)).await.unwrap();
+    events_when(&browser, "events.includes('ready')").await;
+    let texts = browser
+        .eval(
+            "return ['chat-button', 'video-button', 'manual-button']
+               .map((id) => document.getElementById(id).innerText);",
+        )
+        .await;
+    assert_eq!(
+        texts,
+        json!(["Live Chat Online", "Video", "Manual Button Chat Online"])
+    );
+    browser.click("#video-button").await;
+    browser.click("#chat-button").await;
+    events_when(&browser, "events.includes('enterInteraction')").await;
+    let started = engagements(&app).await;
+    assert_eq!(started.len(), 1, "the offline video button started nothing");
+    assert_eq!(started[0]["action"], "start-chat");
+    assert_eq!(started[0]["queueUuid"], CHAT_QUEUE);
+    assert_eq!(started[0]["configUuid"], CONFIG);
+    browser.close().await;
+}
