@@ -366,6 +366,26 @@ async fn refusals_are_warn_lines_in_both_log_formats() {
         ids.lock()
             .unwrap()
             .push(verdict["id"].as_str().unwrap().to_owned());
+        // A backend's write to an interaction that does not exist: not applied, and said.
+        let made: serde_json::Value = client
+            .post(format!("{base}/api/v1/api-keys"))
+            .json(&json!({ "name": "crm" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let missing = client
+            .post(format!(
+                "{base}/api/core/v1/interactions/6f1c2a8e-1111-4e0a-8c69-89076b59c808/interaction-data"
+            ))
+            .bearer_auth(made["token"].as_str().unwrap())
+            .json(&json!({ "name": "crm_id", "label": "CRM id", "data": "C-42" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(missing.status(), 404);
     };
     let human = server_log_after(&[], requests).await;
     let id = ids.lock().unwrap()[0].clone();
@@ -381,6 +401,14 @@ async fn refusals_are_warn_lines_in_both_log_formats() {
         warned.iter().any(|l| l.contains("item dropped")
             && l.contains("code=\"not_allowlisted\"")
             && l.contains("label=coupon")),
+        "{human}"
+    );
+    assert!(
+        warned
+            .iter()
+            .any(|l| l.contains("Core API write not applied")
+                && l.contains("api_key=crm")
+                && l.contains("name=crm_id")),
         "{human}"
     );
 

@@ -423,12 +423,29 @@ pub async fn create_data(
             },
         },
     )
-    .await?;
+    .await;
+    let appended = match appended {
+        Ok(appended) => appended,
+        Err(crate::app::AppError::Rejected(problem)) => {
+            // The server log says why a backend's write was not applied (#31), as the answer does.
+            tracing::warn!(
+                api_key = %caller.key_name,
+                interaction = %uuid,
+                name = %key,
+                code = problem.code.as_str(),
+                "Core API write not applied: {}",
+                problem.message
+            );
+            return Err(Refusal::Rejected(problem));
+        }
+        Err(error) => return Err(error.into()),
+    };
     tracing::info!(api_key = %caller.key_name, interaction = %uuid, name = %key, "Core API: interaction data");
     let verification = appended.outcome.verdict.id;
     let engagement_id = appended.engagement.id;
     let given = appended.given.iter().find(|given| given.item.key() == key);
     let Some(given) = given else {
+        // Not given to the agent: the verification's WARN line (app/verification.rs) says why.
         let refusal = appended.outcome.verdict.rejected.first();
         let document = WrittenDocument {
             data: None,
