@@ -76,8 +76,9 @@ pub async fn update_signing_key(
     if active == Some(true) && !stored.active {
         check_room_for_an_active_key(&change.current().keys)?;
     }
+    let now = crate::encoding::timestamp::now_millis();
     if let Some(active) = active {
-        signing_keys::set_active(&core.pool, id, active).await?;
+        signing_keys::set_active(&core.pool, id, active, now).await?;
     }
     if let Some(name) = &name {
         signing_keys::rename(&core.pool, id, name).await?;
@@ -86,6 +87,11 @@ pub async fn update_signing_key(
     match change.current().keys.get(id).cloned() {
         Some(mut entry) => {
             entry.active = active.unwrap_or(entry.active);
+            entry.deactivated_at = match active {
+                Some(true) => None,
+                Some(false) => entry.deactivated_at.or(Some(now)),
+                None => entry.deactivated_at,
+            };
             if let Some(name) = name {
                 entry.name = name.into_string();
             }
@@ -101,8 +107,9 @@ pub async fn update_signing_key(
 
 pub async fn delete_signing_key(core: &Core, id: Uuid) -> Result<(), AppError> {
     let change = core.cache.change().await;
-    let deleted = signing_keys::delete(&core.pool, id).await?;
-    change.remove_key(id);
+    let now = crate::encoding::timestamp::now_millis();
+    let deleted = signing_keys::delete(&core.pool, id, now).await?;
+    change.remove_key(id, now);
     if deleted {
         Ok(())
     } else {

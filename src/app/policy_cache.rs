@@ -16,7 +16,7 @@ use tokio::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
 use crate::domain::SigningKey;
-use crate::jws::{KeyEntry, KeyRing, MAX_ACTIVE_KEYS};
+use crate::jws::{DeletedEntry, KeyEntry, KeyRing, MAX_ACTIVE_KEYS};
 use crate::storage;
 use crate::verdict::Enforcement;
 
@@ -111,20 +111,32 @@ impl ChangeGuard<'_> {
                 Some(existing) => *existing = entry,
                 None => entries.push(entry),
             }
-            snapshot.keys = Arc::new(KeyRing::new(entries));
+            let deleted = snapshot.keys.deleted().to_vec();
+            snapshot.keys = Arc::new(KeyRing::new(entries).with_deleted(deleted));
         });
     }
 
-    pub fn remove_key(self, id: Uuid) {
+    /// Removes a key; its public half joins the lately deleted (`deleted_at`, unix ms), which
+    /// only ever name the key that signed a refused token.
+    pub fn remove_key(self, id: Uuid, deleted_at: i64) {
         self.update(|snapshot| {
-            let entries = snapshot
+            let (removed, entries): (Vec<KeyEntry>, Vec<KeyEntry>) = snapshot
                 .keys
                 .entries()
                 .iter()
-                .filter(|e| e.id != id)
                 .cloned()
+                .partition(|e| e.id == id);
+            let mut deleted: Vec<DeletedEntry> = removed
+                .into_iter()
+                .map(|e| DeletedEntry {
+                    name: e.name,
+                    fingerprint: e.fingerprint,
+                    deleted_at,
+                    verifier: e.verifier,
+                })
                 .collect();
-            snapshot.keys = Arc::new(KeyRing::new(entries));
+            deleted.extend(snapshot.keys.deleted().iter().cloned());
+            snapshot.keys = Arc::new(KeyRing::new(entries).with_deleted(deleted));
         });
     }
 
@@ -145,7 +157,11 @@ async fn read_snapshot(pool: &SqlitePool) -> anyhow::Result<Snapshot> {
         let parsed = SigningKey::parse_pem(&stored.public_key_pem);
         let id = Uuid::try_parse(&stored.id);
         match (parsed, id) {
-            (Ok(key), Ok(id)) => entries.push(KeyEntry::new(id, stored.name, &key, stored.active)),
+            (Ok(key), Ok(id)) => {
+                let mut entry = KeyEntry::new(id, stored.name, &key, stored.active);
+                entry.deactivated_at = stored.deactivated_at;
+                entries.push(entry);
+            }
             _ => tracing::error!(key_id = %stored.id, "stored signing key is unreadable; skipped"),
         }
     }
@@ -155,7 +171,18 @@ async fn read_snapshot(pool: &SqlitePool) -> anyhow::Result<Snapshot> {
         .into_iter()
         .map(|f| f.label)
         .collect();
-    let keys = KeyRing::new(entries);
+    let since =
+        crate::encoding::timestamp::now_millis() - storage::signing_keys::DELETED_KEYS_KEPT_MILLIS;
+    let deleted = storage::signing_keys::list_deleted(pool, since)
+        .await
+        .context("loading lately deleted signing keys")?
+        .into_iter()
+        .filter_map(|stored| {
+            let key = SigningKey::parse_pem(&stored.public_key_pem).ok()?;
+            Some(DeletedEntry::new(stored.name, &key, stored.deleted_at))
+        })
+        .collect();
+    let keys = KeyRing::new(entries).with_deleted(deleted);
     if keys.active_count() > MAX_ACTIVE_KEYS {
         // Stored before the cap existed. Kept as they are (nothing is deactivated behind the
         // user's back), but no key can be added or activated until they are under it.

@@ -91,6 +91,8 @@ pub enum Code {
     UnsupportedHeader,
     UnknownKeyId,
     KeyInactive,
+    /// The signature verifies with a key deleted lately; deleted keys verify nothing.
+    KeyDeleted,
     DerSignature,
     InvalidSignatureLength,
     SignatureOutOfRange,
@@ -143,6 +145,7 @@ impl Code {
             | Code::UnsupportedHeader
             | Code::UnknownKeyId
             | Code::KeyInactive
+            | Code::KeyDeleted
             | Code::DerSignature
             | Code::InvalidSignatureLength
             | Code::SignatureOutOfRange

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::domain::problem::{Code, Problem, Warning};
 use crate::domain::{InteractionItem, SigningKey};
 use crate::encoding::base64url;
+use crate::encoding::timestamp::format_millis;
 pub use signature::{VerifyingKey, verify_es256};
 
 /// Larger tokens are refused before any decoding. Interaction data is small; 64 KiB of it is
@@ -71,6 +72,8 @@ pub struct KeyEntry {
     pub name: String,
     pub fingerprint: String,
     pub active: bool,
+    /// When it was deactivated, while inactive (unix milliseconds), for refusals to say.
+    pub deactivated_at: Option<i64>,
     pub verifier: VerifyingKey,
 }
 
@@ -81,6 +84,29 @@ impl KeyEntry {
             name: name.into(),
             fingerprint: key.fingerprint().to_owned(),
             active,
+            deactivated_at: None,
+            verifier: VerifyingKey::new(key),
+        }
+    }
+}
+
+/// A key deleted lately: it verifies nothing, and is tried only to name the key that signed a
+/// refused token (`explain_mismatch`).
+#[derive(Debug, Clone)]
+pub struct DeletedEntry {
+    pub name: String,
+    pub fingerprint: String,
+    /// Unix milliseconds.
+    pub deleted_at: i64,
+    pub verifier: VerifyingKey,
+}
+
+impl DeletedEntry {
+    pub fn new(name: impl Into<String>, key: &SigningKey, deleted_at: i64) -> Self {
+        Self {
+            name: name.into(),
+            fingerprint: key.fingerprint().to_owned(),
+            deleted_at,
             verifier: VerifyingKey::new(key),
         }
     }
@@ -98,6 +124,8 @@ pub struct KeyRing {
     by_fingerprint: HashMap<String, usize>,
     /// Names need not be unique.
     by_name: HashMap<String, Vec<usize>>,
+    /// Keys deleted lately, newest first: never looked up, never verify.
+    deleted: Vec<DeletedEntry>,
 }
 
 impl KeyRing {
@@ -120,9 +148,20 @@ impl KeyRing {
         ring
     }
 
+    /// The same ring with these lately deleted keys (newest first).
+    pub fn with_deleted(mut self, deleted: Vec<DeletedEntry>) -> Self {
+        self.deleted = deleted;
+        self
+    }
+
     /// Every entry, in order; for building a changed ring.
     pub fn entries(&self) -> &[KeyEntry] {
         &self.entries
+    }
+
+    /// The keys deleted lately, newest first; for building a changed ring.
+    pub fn deleted(&self) -> &[DeletedEntry] {
+        &self.deleted
     }
 
     pub fn active(&self) -> impl Iterator<Item = &KeyEntry> {
@@ -267,39 +306,62 @@ impl Diagnosis {
     }
 }
 
-/// Why no active key verified: a token signed by a key that is stored but inactive is refused all
-/// the same, but named as such, since "does not verify" sent people looking for a tampered token
-/// (#31). Only refused tokens pay for this, and at most [`MAX_ACTIVE_KEYS`] inactive keys are
-/// tried (the newest first), so a forged token costs the open verify endpoint at most twice the
-/// bound it had.
+/// Why no active key verified: a token signed by a key that is stored but inactive, or was
+/// deleted lately, is refused all the same, but that key is named, since "does not verify" sent
+/// people looking for a tampered token (#31). Only refused tokens pay for this, and at most
+/// [`MAX_ACTIVE_KEYS`] keys are tried (inactive ones newest first, then the lately deleted), so a
+/// forged token costs the open verify endpoint at most twice the bound it had.
 fn explain_mismatch(keys: &KeyRing, signing_input: &[u8], signature: &[u8; 64]) -> Problem {
-    let signed_by_inactive = keys
-        .entries()
-        .iter()
-        .rev()
-        .filter(|key| !key.active)
-        .take(MAX_ACTIVE_KEYS)
-        .find(|key| key.verifier.verifies(signing_input, signature));
-    match signed_by_inactive {
-        Some(key) => Problem::new(
-            Code::KeyInactive,
-            format!(
-                "The signature verifies with the stored key \"{}\" ({}), which is inactive: \
-                 inactive keys verify nothing.",
-                key.name, key.fingerprint
-            ),
-            "Reactivate that key on the Signing Keys page if your backend should still sign \
-             with it, or sign with an active key.",
-        ),
-        None if keys.entries().len() - keys.active_count() > MAX_ACTIVE_KEYS => Problem {
+    let inactive = keys.entries().iter().rev().filter(|key| !key.active);
+    let mut tried = 0;
+    for key in inactive.clone().take(MAX_ACTIVE_KEYS) {
+        tried += 1;
+        if key.verifier.verifies(signing_input, signature) {
+            let since = key
+                .deactivated_at
+                .map(|at| format!(", deactivated {}", format_millis(at)))
+                .unwrap_or_default();
+            return Problem::new(
+                Code::KeyInactive,
+                format!(
+                    "The signature verifies with the stored key \"{}\" ({}{since}), which is \
+                     inactive: inactive keys verify nothing.",
+                    key.name, key.fingerprint
+                ),
+                "Reactivate that key on the Signing Keys page if your backend should still sign \
+                 with it, or sign with an active key.",
+            );
+        }
+    }
+    for key in keys.deleted().iter().take(MAX_ACTIVE_KEYS - tried) {
+        tried += 1;
+        if key.verifier.verifies(signing_input, signature) {
+            return Problem::new(
+                Code::KeyDeleted,
+                format!(
+                    "The signature verifies with the key \"{}\" ({}), deleted {}: deleted keys \
+                     verify nothing.",
+                    key.name,
+                    key.fingerprint,
+                    format_millis(key.deleted_at)
+                ),
+                "Your backend still signs with a key that was deleted from the Signing Keys page: \
+                 sign with an active key, or upload that key's ec_public.pem again.",
+            );
+        }
+    }
+    let untried = inactive.count() + keys.deleted().len() > tried;
+    if untried {
+        return Problem {
             message: format!(
                 "The signature does not verify with any active signing key, nor with the \
-                 {MAX_ACTIVE_KEYS} newest inactive ones (older inactive keys are not tried)."
+                 {MAX_ACTIVE_KEYS} newest inactive or lately deleted ones (older ones are not \
+                 tried)."
             ),
             ..signature::mismatch()
-        },
-        None => signature::mismatch(),
+        };
     }
+    signature::mismatch()
 }
 
 fn check_size(token: &str) -> Result<(), Problem> {

@@ -109,7 +109,7 @@ pub fn verify_es256(
 pub fn mismatch() -> Problem {
     Problem::new(
         Code::SignatureMismatch,
-        "The signature does not verify with any stored signing key, active or inactive.",
+        "The signature does not verify with any stored signing key, active or inactive, nor with any deleted in the last 30 days.",
         "Either the token was changed after it was signed (what is signed is exactly its header and payload as sent, joined by a dot: any change, even whitespace, breaks it), or it was signed with a private key whose public half was never uploaded: compare your backend's key with those on the Signing Keys page.",
     )
 }

@@ -58,6 +58,7 @@ pub async fn apply(
                 "interactions",
                 "interaction_items",
                 "signing_keys",
+                "deleted_signing_keys",
                 "unsigned_fields",
                 "widget_configs",
                 "engagements",

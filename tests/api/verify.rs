@@ -566,6 +566,28 @@ async fn a_refused_token_names_the_inactive_key_that_signed_it_or_says_no_stored
         json!([]),
         "refused all the same: {verdict}"
     );
+    assert!(
+        message.contains(", deactivated 20"),
+        "says since when: {message}"
+    );
+
+    // Deleted, its public half is kept 30 days to say the same: never to verify.
+    app.delete(&old_path).await;
+    let verdict = app.verify(Some(&by_retired), json!([])).await;
+    assert_eq!(code(&verdict), "key_deleted", "{verdict}");
+    let message = verdict["signature"]["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("\"php backend 2026-06\"") && message.contains("deleted 20"),
+        "{message}"
+    );
+    assert_eq!(verdict["accepted"], json!([]));
+    // Uploaded again, it verifies again (and is named as the stored key).
+    app.add_key("php backend 2026-06 again", &retired.public_pem())
+        .await;
+    assert_eq!(
+        app.verify(Some(&by_retired), json!([])).await["signature"]["status"],
+        "valid"
+    );
 
     let by_stranger = TestSigner::generate().sign_items(&items(&[("email", "a@b.c")]));
     let verdict = app.verify(Some(&by_stranger), json!([])).await;
@@ -606,7 +628,7 @@ async fn a_refused_token_names_the_inactive_key_that_signed_it_or_says_no_stored
         verdict["signature"]["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("older inactive keys are not tried"),
+            .contains("older ones are not tried"),
         "{verdict}"
     );
 }

@@ -57,6 +57,7 @@ impl Code {
             | Code::UnsupportedHeader
             | Code::UnknownKeyId
             | Code::KeyInactive
+            | Code::KeyDeleted
             | Code::DerSignature
             | Code::InvalidSignatureLength
             | Code::SignatureOutOfRange
