@@ -215,9 +215,24 @@ pub fn check_event(schema_name: &str, data: &Value) {
 
 /// `reqwest::Client`, with every answer checked by [`check_exchange`]. The methods tests use
 /// have reqwest's names and shapes.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct CheckedClient {
     inner: reqwest::Client,
+}
+
+impl Default for CheckedClient {
+    /// Idle connections are dropped after 2 s, before the server's keep-alive (actix's 5 s)
+    /// closes them: a request sent on a connection the server is closing fails with
+    /// `IncompleteMessage` (a test that waited on PHP, Node and Python between two requests hit
+    /// it in CI while the machine was busy). Browsers retry such a request; reqwest does not.
+    fn default() -> Self {
+        Self {
+            inner: reqwest::Client::builder()
+                .pool_idle_timeout(std::time::Duration::from_secs(2))
+                .build()
+                .expect("a reqwest client with default TLS-less settings"),
+        }
+    }
 }
 
 impl From<reqwest::Client> for CheckedClient {
