@@ -101,6 +101,7 @@ impl Application {
                 settings.max_followers_per_client,
             ),
             metrics: Default::default(),
+            refusal_log: Default::default(),
             removals: Default::default(),
             settings,
         };

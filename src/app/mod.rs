@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod policy_cache;
 pub mod recorder;
 pub mod records;
+pub mod refusal_log;
 pub mod sample;
 pub mod verification;
 pub mod widget_configs;
@@ -36,4 +37,6 @@ pub struct Core {
     /// What was taken out of the log, for its followers (`Removals`).
     pub removals: interaction_log::Removals,
     pub metrics: metrics::Metrics,
+    /// Bounds the server log's lines for refusals.
+    pub refusal_log: refusal_log::RefusalLog,
 }

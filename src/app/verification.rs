@@ -94,7 +94,10 @@ pub fn judge(core: &Core, submission: Submission<'_>, sender: Sender) -> Result<
     let engagement = submission.engagement;
     let verdict = verify(core, received_at, submission);
     core.metrics.record_verdict(&verdict);
-    log_refusals(&verdict, sender.source, engagement);
+    let refused = verdict.signature.error.is_some() || !verdict.rejected.is_empty();
+    if refused && core.refusal_log.admit() {
+        log_refusals(&verdict, sender.source, engagement);
+    }
     let json = verdict_json(&verdict).map_err(anyhow::Error::new)?;
     let record = NewInteraction {
         id: verdict.id,
@@ -120,7 +123,8 @@ pub fn judge(core: &Core, submission: Submission<'_>, sender: Sender) -> Result<
 /// The server log says what was refused, one WARN line per problem (#31: until now only the
 /// portal did): the arrival's id (its page is `/interactions/{id}`), where it came from, the
 /// interaction it belongs to, the code and, for a dropped item, its label. Clean arrivals log
-/// nothing, so the verify path's cost for valid tokens is unchanged.
+/// nothing, and at most `RefusalLog::PER_SECOND` verdicts a second are logged, so neither a
+/// valid token nor a flood of dropped items costs the verify path more than a few atomics.
 fn log_refusals(verdict: &Verdict, source: Source, engagement: Option<Uuid>) {
     let engagement = engagement.map(|uuid| uuid.to_string());
     let engagement = engagement.as_deref().unwrap_or("-");
