@@ -105,20 +105,41 @@
       // WebCrypto's ECDSA signature is r||s, 64 bytes: exactly what JWS wants (not DER).
       return subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, utf8(input));
     }).then(function (signature) {
+      // A pair made here has no stored public half, so checking its token against the stored
+      // keys could only say signature_mismatch (#32): check it against its own public half, in
+      // the "Check against a public key" box, which stores nothing.
+      var own = generated && keyBox.value === generated.privatePem;
+      var trialBox = document.getElementById('key');
+      if (own && trialBox) {
+        trialBox.value = generated.publicPem;
+        var details = document.getElementById('trial-key');
+        if (details) details.open = true;
+        trialBox.dispatchEvent(new Event('input', { bubbles: true }));
+      } else if (trialBox && generated && trialBox.value === generated.publicPem) {
+        // Another key signs now: the stored keys judge it again, not the pair's public half.
+        trialBox.value = '';
+        trialBox.dispatchEvent(new Event('input', { bubbles: true }));
+      }
       tokenBox.value = input + '.' + base64url(signature);
       tokenBox.dispatchEvent(new Event('input', { bubbles: true }));
-      status.textContent = 'Signed in this browser; the token is in the box above.';
+      status.textContent = own
+        ? 'Signed in this browser with the pair made here, and checked against its public half (in "Check against a public key"). Store that half on Signing Keys for pages to be verified with it.'
+        : 'Signed in this browser; the token is in the box above.';
     }).catch(function (error) {
       status.textContent = error.message || 'The key could not be used to sign.';
     });
   });
 
+  // The pair made by "Generate a key pair", while its private key is the one in the box.
+  var generated = null;
+
   generate.addEventListener('click', function () {
     subtle.generateKey(ALGORITHM, true, ['sign', 'verify']).then(function (pair) {
       return Promise.all([subtle.exportKey('pkcs8', pair.privateKey), subtle.exportKey('spki', pair.publicKey)]);
     }).then(function (keys) {
-      keyBox.value = toPem(keys[0], 'PRIVATE KEY');
-      document.getElementById('encoder-public-pem').textContent = toPem(keys[1], 'PUBLIC KEY');
+      generated = { privatePem: toPem(keys[0], 'PRIVATE KEY'), publicPem: toPem(keys[1], 'PUBLIC KEY') };
+      keyBox.value = generated.privatePem;
+      document.getElementById('encoder-public-pem').textContent = generated.publicPem;
       document.getElementById('encoder-public').hidden = false;
       status.textContent = 'Made a key pair in this browser; press Sign.';
     }).catch(function (error) {

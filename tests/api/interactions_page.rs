@@ -518,6 +518,14 @@ async fn the_list_maps_status_to_filter_and_refuses_unknown_parameters() {
         "{page}"
     );
     assert!(page.contains("filter (or status)"), "{page}");
+    // A hand-edited page size is refused with the sizes there are (#32).
+    let odd = get("per=10").await.unwrap();
+    assert_eq!(odd.status(), 400);
+    let page = odd.text().await.unwrap();
+    assert!(
+        page.contains("A page shows 20, 50, 100, 200 rows"),
+        "{page}"
+    );
     for paged in ["cursor=999999", "after=0", "per=100"] {
         assert_eq!(get(paged).await.unwrap().status(), 200, "{paged}");
     }

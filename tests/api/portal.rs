@@ -374,3 +374,26 @@ async fn the_api_reference_page_is_the_served_document_rendered() {
         );
     }
 }
+
+/// A confirmation names what it removes in quotes, so a name that reads as words ("production
+/// backend") is not read as part of the question (#32).
+#[tokio::test]
+async fn confirmations_quote_the_name_of_what_they_remove() {
+    let app = crate::helpers::spawn_app().await;
+    let key = app
+        .add_key(
+            "production backend",
+            &crate::helpers::TestSigner::generate().public_pem(),
+        )
+        .await;
+    let page = app
+        .html(&format!(
+            "/signing-keys/{}/delete",
+            key["id"].as_str().unwrap()
+        ))
+        .await;
+    assert!(
+        page.contains("<h1>Delete key “production backend”?</h1>"),
+        "{page}"
+    );
+}

@@ -733,6 +733,19 @@ async fn a_payload_signed_in_the_browser_verifies_through_the_api_with_its_publi
         .unwrap()
         .to_owned();
     assert_eq!(token.split('.').count(), 3, "{token}");
+    // Before its public half is stored, the live check verifies the token against that half (a
+    // generated pair's token used to show signature_mismatch: no stored key could verify it).
+    browser.wait_for_text("#summary", "signature valid").await;
+    let trial = browser
+        .eval("return document.getElementById('key').value;")
+        .await;
+    assert_eq!(trial.as_str().unwrap().trim(), public_pem.trim());
+    assert!(
+        browser
+            .text_of("#encoder-status")
+            .await
+            .contains("checked against its public half")
+    );
     app.add_key("made in the browser", &public_pem).await;
     let verdict = app.verify(Some(&token), json!([])).await;
     assert_eq!(verdict["signature"]["status"], "valid", "{verdict}");
@@ -755,6 +768,13 @@ async fn a_payload_signed_in_the_browser_verifies_through_the_api_with_its_publi
     browser
         .wait_for_text("#encoder-status", "Signed in this browser")
         .await;
+    // Another key signed: the pair's public half no longer stands in for the stored keys.
+    assert_eq!(
+        browser
+            .eval("return document.getElementById('key').value;")
+            .await,
+        json!("")
+    );
     let token: String = browser
         .eval("return document.getElementById('token').value;")
         .await

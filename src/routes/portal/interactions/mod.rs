@@ -136,7 +136,14 @@ impl ListRequest {
                 .ok_or_else(|| {
                     Refusal::invalid_request(
                         format!("Unknown page size {value:?}."),
-                        "Go back and check the form.",
+                        format!(
+                            "A page shows {} rows (per=…); the list's own menu offers them.",
+                            PAGE_SIZES
+                                .iter()
+                                .map(u32::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
                     )
                 })?,
         };
