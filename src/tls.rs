@@ -42,18 +42,13 @@ const CA_YEARS: i64 = 10;
 /// The folder the CA is kept in when `--tls-dir` is not given: `<database file>-tls`, beside the
 /// database, so each database (each test run's temporary one included) has its own.
 pub fn default_dir(database_url: &str) -> anyhow::Result<PathBuf> {
-    let path = database_url
-        .strip_prefix("sqlite://")
-        .or_else(|| database_url.strip_prefix("sqlite:"))
-        .map(|rest| rest.split('?').next().unwrap_or(rest))
-        .filter(|path| !path.is_empty() && *path != ":memory:" && !path.starts_with("file:"))
-        .with_context(|| {
-            format!(
-                "the database {database_url:?} is not a file, so there is nowhere beside it to \
-                 keep the TLS certificate authority: pass --tls-dir <folder>"
-            )
-        })?;
-    let mut dir = PathBuf::from(path).into_os_string();
+    let file = crate::storage::database_file(database_url)?.with_context(|| {
+        format!(
+            "the database {database_url:?} is not a file, so there is nowhere beside it to \
+             keep the TLS certificate authority: pass --tls-dir <folder>"
+        )
+    })?;
+    let mut dir = file.into_os_string();
     dir.push("-tls");
     Ok(PathBuf::from(dir))
 }

@@ -42,10 +42,12 @@ pub async fn open_exclusive(
     database_url: &str,
     write_ahead_log_bytes: u64,
 ) -> anyhow::Result<Database> {
-    let options = SqliteConnectOptions::from_str(database_url)
-        .with_context(|| format!("parsing DATABASE_URL {database_url:?}"))?;
-    let lock = lock_database_file(database_url, options.get_filename())?;
-    let file = lock.is_some().then(|| options.get_filename().to_path_buf());
+    let options = parse_url(database_url)?;
+    let lock = match file_of(&options) {
+        Some(file) => Some(lock_database_file(database_url, file)?),
+        None => None,
+    };
+    let file = file_of(&options).map(Path::to_path_buf);
     let pool = connect(options, write_ahead_log_bytes).await?;
     let answered = acknowledged::Answered::open(file.as_deref())
         .context("opening the count of answered verifications beside the database")?;
@@ -69,14 +71,28 @@ pub async fn open_exclusive(
     })
 }
 
+fn parse_url(database_url: &str) -> anyhow::Result<SqliteConnectOptions> {
+    SqliteConnectOptions::from_str(database_url)
+        .with_context(|| format!("parsing DATABASE_URL {database_url:?}"))
+}
+
+/// The database's file, `None` for an in-memory database (which no other process can open and
+/// nothing can sit beside).
+fn file_of(options: &SqliteConnectOptions) -> Option<&Path> {
+    let filename = options.get_filename();
+    let name = filename.as_os_str().to_string_lossy();
+    (name != ":memory:" && !name.starts_with("file:sqlx-in-memory")).then_some(filename)
+}
+
+/// The file `database_url` names, as the server opens it: what files kept beside the database
+/// (the lock, the answered count, the TLS folder) are named after. `None` when in memory.
+pub fn database_file(database_url: &str) -> anyhow::Result<Option<PathBuf>> {
+    Ok(file_of(&parse_url(database_url)?).map(Path::to_path_buf))
+}
+
 /// An exclusive lock on `<database file>.lock`, or an error naming the server that holds it.
 /// A lock file beside the database, not the database itself: SQLite's own locks are on that.
-/// `None` for in-memory databases, which no other process can open.
-fn lock_database_file(database_url: &str, filename: &Path) -> anyhow::Result<Option<File>> {
-    let name = filename.as_os_str().to_string_lossy();
-    if name == ":memory:" || name.starts_with("file:sqlx-in-memory") {
-        return Ok(None);
-    }
+fn lock_database_file(database_url: &str, filename: &Path) -> anyhow::Result<File> {
     let mut lock_path = filename.as_os_str().to_owned();
     lock_path.push(".lock");
     let lock_path = PathBuf::from(lock_path);
@@ -87,7 +103,7 @@ fn lock_database_file(database_url: &str, filename: &Path) -> anyhow::Result<Opt
         .open(&lock_path)
         .with_context(|| format!("opening the lock file {}", lock_path.display()))?;
     match file.try_lock() {
-        Ok(()) => Ok(Some(file)),
+        Ok(()) => Ok(file),
         Err(TryLockError::WouldBlock) => anyhow::bail!(
             "another talkative-emulator is already serving {database_url} (it holds {}). Stop \
              it, or give this one its own --database-url: two servers on one file would each \
