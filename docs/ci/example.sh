@@ -13,7 +13,19 @@ set -euo pipefail
 emulator=${TALKATIVE_EMULATOR:-talkative-emulator}
 chromium=${CHROMIUM:-chromium}
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+finish() {
+  local status=$?
+  # On failure, say what the emulator and the browser said: the first thing to read in CI.
+  if [ "$status" -ne 0 ]; then
+    echo "--- emulator.log (last 40 lines)" >&2; tail -n 40 "$work/emulator.log" >&2 2>/dev/null || true
+    echo "--- chromium.log (last 20 lines)" >&2; tail -n 20 "$work/chromium.log" >&2 2>/dev/null || true
+  fi
+  kill $(jobs -p) 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+  exit "$status"
+}
+trap finish EXIT
 cd "$work"
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -73,13 +85,17 @@ cat > index.html <<HTML
 </script>
 HTML
 python3 -m http.server "$page_port" --bind 127.0.0.1 >/dev/null 2>&1 &
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$page_port/index.html" >/dev/null && break; sleep 0.1; done
 
 # 4. Note where the log stands, open the page in a real browser, and wait (no sleep) for the
-#    emulator to have seen the chat that carried an email.
+#    emulator to have seen the chat that carried an email. The browser stays open until the
+#    emulator has answered (no time budget to outrun on a busy CI machine), then is closed.
 since=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
 "$chromium" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage \
-  --virtual-time-budget=5000 --dump-dom "http://127.0.0.1:$page_port/index.html" >/dev/null 2>&1 &
-answer=$(curl -fs "$emu/api/v1/interactions?wait=20s&after=$since&name=email")
+  --user-data-dir="$work/chromium-profile" "http://127.0.0.1:$page_port/index.html" > chromium.log 2>&1 &
+browser=$!
+answer=$(curl -fs "$emu/api/v1/interactions?wait=60s&after=$since&name=email")
+kill "$browser" 2>/dev/null || true
 
 # 5. Assert the verdict on what the chat started with (the signed email, the allowlisted page,
 #    the coupon dropped), then the interaction the agent has: what it sees, by name.
