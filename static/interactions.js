@@ -1,22 +1,40 @@
 /* The Interactions page, live: the log's Server-Sent Events (/interactions/stream) say when
    something was recorded or removed, and the list section is fetched again with the page's own
-   query, so search, filters and paging stay exactly what the server shows. A refresh keeps the
-   keyboard focus where it was and the row under the pointer (or the first row in view) where it
-   was on screen. On an older page (page 2 and on), new interactions do not shift the rows: a
+   query, so search, filters and paging stay exactly what the server shows. At the top of the
+   page, the page stays at the top. Scrolled down, a refresh keeps the keyboard focus where it
+   was and the row under the pointer (or the first row in view) where it was on screen, and
+   says how many arrived above. On an older page (page 2 and on), new interactions do not shift the rows: a
    note says how many arrived, with a link to the newest. Without JavaScript the page is a plain
    list: reload to see more. */
 (function () {
   'use strict';
-  // The Source, Code and page-size choices apply as soon as they are made (the Search button still does
-  // the same, and is what works without JavaScript).
+  // The Source, Code and page-size choices apply when the choice is committed: picked with the
+  // pointer from the open list, or Enter on the select (or the Search button, which is what
+  // works without JavaScript). Arrow keys on a closed select change its value without leaving
+  // the page (WCAG 3.2.2): the page says how to apply it, and the focus stays.
   var search = document.getElementById('search');
+  var pending = document.getElementById('pending-change');
+  function apply() {
+    if (search.requestSubmit) { search.requestSubmit(); } else { search.submit(); }
+  }
   ['source', 'code', 'per'].forEach(function (id) {
     var select = document.getElementById(id);
-    if (search && select) {
-      select.addEventListener('change', function () {
-        if (search.requestSubmit) { search.requestSubmit(); } else { search.submit(); }
-      });
-    }
+    if (!search || !select) return;
+    var keyed = false;
+    select.addEventListener('keydown', function (event) {
+      if (event.key === 'Enter') {
+        event.preventDefault();
+        apply();
+      } else if (event.key !== 'Tab' && event.key !== 'Shift') {
+        keyed = true;
+      }
+    });
+    select.addEventListener('pointerdown', function () { keyed = false; });
+    select.addEventListener('change', function () {
+      if (!keyed) { apply(); return; }
+      keyed = false;
+      if (pending) pending.textContent = 'Press Enter or Search to apply the new choice.';
+    });
   });
 
   var log = document.getElementById('log');
@@ -30,6 +48,28 @@
   var hovered = null;
   var olderPage = /[?&](cursor|after)=/.test(window.location.search);
   var arrivedMeanwhile = 0;
+  // New rows above the screen while the reader was scrolled down; cleared back at the top.
+  var unseen = 0;
+
+  function sayUnseen() {
+    status.textContent = '';
+    if (unseen === 0) return;
+    var up = document.createElement('a');
+    up.href = '#log';
+    up.id = 'show-new';
+    up.textContent = unseen === 1 ? '1 new above ↑' : unseen + ' new above ↑';
+    up.addEventListener('click', function (event) {
+      event.preventDefault();
+      window.scrollTo(0, 0);
+      var first = log.querySelector('tr[data-seq] a');
+      if (first) first.focus({ preventScroll: true });
+    });
+    status.appendChild(up);
+  }
+
+  window.addEventListener('scroll', function () {
+    if (unseen > 0 && window.scrollY <= 0) { unseen = 0; sayUnseen(); }
+  }, { passive: true });
 
   function newestShown() {
     var row = log.querySelector('tr[data-seq]');
@@ -40,11 +80,14 @@
     return Array.prototype.slice.call(row.querySelectorAll('a, button'));
   }
 
-  // Where the person is: what has the keyboard focus, and which row to hold in place.
+  // Where the person is: what has the keyboard focus, and which row to hold in place. At the
+  // top of the page, with no row focused, the person is following the newest: the page stays
+  // at the top and the new rows push the older ones down, not the screen.
   function remember() {
-    var state = { focus: null, anchor: null };
+    var state = { focus: null, anchor: null, atTop: false };
     var active = document.activeElement;
     var focusedRow = active && log.contains(active) ? active.closest('tr[data-seq]') : null;
+    state.atTop = window.scrollY <= 0 && !focusedRow;
     if (focusedRow) {
       state.focus = { seq: focusedRow.dataset.seq, index: focusables(focusedRow).indexOf(active) };
     }
@@ -65,7 +108,9 @@
   }
 
   function restore(state) {
-    if (state.anchor) {
+    if (state.atTop) {
+      window.scrollTo(0, 0);
+    } else if (state.anchor) {
       var anchor = row(state.anchor.seq);
       if (anchor) window.scrollBy(0, anchor.getBoundingClientRect().top - state.anchor.top);
     }
@@ -106,7 +151,13 @@
         }
       });
       if (fresh > 0) {
-        status.textContent = fresh === 1 ? '1 new interaction.' : fresh + ' new interactions.';
+        if (state.atTop) {
+          status.textContent = fresh === 1 ? '1 new interaction.' : fresh + ' new interactions.';
+        } else {
+          // Scrolled down: the reader's place is kept; say how many arrived above it.
+          unseen += fresh;
+          sayUnseen();
+        }
       }
     }).catch(function () {
       status.textContent = 'The list could not be refreshed: reload the page.';

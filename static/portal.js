@@ -57,10 +57,33 @@
   }
   setInterval(refreshTimes, 10000);
 
-  // Times a person reads in their own time zone (the UTC time stays on hover).
-  document.querySelectorAll('time.local[datetime]').forEach(function (time) {
-    var date = new Date(time.getAttribute('datetime'));
-    if (!isNaN(date)) time.textContent = date.toLocaleString();
+  // Every time reads "2 min ago" (routes/portal/moment.rs); on hover, the person's local time
+  // and UTC. Set when the pointer first reaches it, so rows added live get it too.
+  document.addEventListener('mouseover', function (event) {
+    var time = event.target.closest ? event.target.closest('time.moment[datetime]') : null;
+    if (!time || time.dataset.described) return;
+    var utc = time.getAttribute('datetime');
+    var date = new Date(utc);
+    if (isNaN(date)) return;
+    time.title = date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' }) +
+      ' (your time) · ' + utc.replace('T', ' ').replace('Z', '') + ' UTC';
+    time.dataset.described = '1';
+  });
+
+  // A row with data-href is a link as a whole (the Interactions list, Mailpit's way): a click
+  // anywhere in it that is not on its own links or a text selection opens it; with Ctrl or
+  // Cmd, in a new tab. Its first cell holds the real link, for keyboards and no script.
+  document.addEventListener('click', function (event) {
+    if (event.defaultPrevented || event.button !== 0 || !event.target.closest) return;
+    var row = event.target.closest('tr[data-href]');
+    if (!row || event.target.closest('a, button, input, select, textarea, summary')) return;
+    var selection = window.getSelection ? String(window.getSelection()) : '';
+    if (selection) return;
+    if (event.ctrlKey || event.metaKey) {
+      window.open(row.dataset.href, '_blank', 'noopener');
+    } else {
+      window.location.href = row.dataset.href;
+    }
   });
 
   // On a phone the nav is one row that scrolls by itself: show the current page's link.

@@ -3,6 +3,7 @@
 //! names a status or "dropped", and the same `source=`, `code=`, `q=`) fill the same fields and
 //! get the same answers, and the same refusals.
 
+use super::log_search::Search;
 use crate::domain::problem::{Code, Problem};
 use crate::domain::source::Source;
 use crate::storage::interactions::Filter;
@@ -19,7 +20,7 @@ pub struct LogWords<'a> {
     pub shown: Option<&'a str>,
     pub source: Option<&'a str>,
     pub code: Option<&'a str>,
-    /// `q=`: text anywhere in an item.
+    /// `q=`: the search box, in its syntax ([`Search`]).
     pub search: Option<&'a str>,
 }
 
@@ -30,7 +31,10 @@ pub struct LogQuery {
     pub rejected_only: bool,
     pub source: Option<Source>,
     pub code: Option<Code>,
+    /// The search box as written (trimmed), for the box to show again.
     pub search: Option<String>,
+    /// What it asked for beyond `source`/`code` (which it fills in above).
+    pub terms: Search,
 }
 
 impl LogQuery {
@@ -70,6 +74,12 @@ impl LogQuery {
             );
         }
         query.search = given(words.search).map(str::to_owned);
+        if let Some(text) = &query.search {
+            let mut terms = Search::parse(text)?;
+            query.source = agree(query.source, terms.source.take(), "source")?;
+            query.code = agree(query.code, terms.code.take(), "code")?;
+            query.terms = terms;
+        }
         Ok(query)
     }
 
@@ -80,9 +90,26 @@ impl LogQuery {
             rejected_only: self.rejected_only,
             source: self.source,
             code: self.code,
-            search: self.search.clone(),
+            words: self.terms.words.clone(),
+            key_name: self.terms.key.clone(),
             ..Filter::default()
         }
+    }
+}
+
+/// A filter set both by its parameter and in the search box: the same value, or a refusal
+/// (the two cannot both hold).
+fn agree<T: PartialEq + Copy>(
+    parameter: Option<T>,
+    searched: Option<T>,
+    name: &str,
+) -> Result<Option<T>, Problem> {
+    match (parameter, searched) {
+        (Some(a), Some(b)) if a != b => Err(invalid(
+            format!("{name}= and {name}: in the search disagree."),
+            format!("Choose one: clear the {name} choice, or the {name}: term of the search."),
+        )),
+        (a, b) => Ok(a.or(b)),
     }
 }
 

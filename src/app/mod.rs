@@ -8,6 +8,7 @@ pub mod engagements;
 mod error;
 pub mod interaction_log;
 pub mod log_query;
+pub mod log_search;
 pub mod management;
 pub mod metrics;
 pub mod policy_cache;

@@ -35,7 +35,8 @@ fn href_of(html: &str, id: &str) -> Option<String> {
 }
 
 fn detail_links(html: &str) -> usize {
-    html.matches("<a href=\"/interactions/").count()
+    html.matches("<a class=\"row-link\" href=\"/interactions/")
+        .count()
 }
 
 async fn page(app: &TestApp, path: &str) -> String {
@@ -120,10 +121,12 @@ async fn search_and_filters_narrow_the_list_and_the_links_keep_them() {
         text_of(&percent, "position"),
         "Showing 1–1 of 1 matching · 63 in the log"
     );
-    let literal = page(&app, "/interactions?q=_").await;
+    // "ada_00" as a LIKE pattern would match "Ada-00@Example.com".
+    let literal = page(&app, "/interactions?q=ada_00").await;
     assert!(
-        text_of(&literal, "position").contains("of 1 matching"),
-        "_ is not a wildcard"
+        text_of(&literal, "position").starts_with("Nothing matches"),
+        "_ is not a wildcard: {}",
+        text_of(&literal, "position")
     );
 
     // By source and by code, together with the status tabs.
@@ -141,7 +144,9 @@ async fn search_and_filters_narrow_the_list_and_the_links_keep_them() {
     let tab = page(&app, "/interactions?filter=invalid&source=api").await;
     assert!(text_of(&tab, "position").contains("of 1 matching"));
     let none = page(&app, "/interactions?q=nobody").await;
-    assert_eq!(text_of(&none, "no-interactions"), "No interactions match.");
+    // Said once, where the count is.
+    assert!(text_of(&none, "position").starts_with("Nothing matches · "));
+    assert!(!none.contains("No interactions match"));
 
     // Bad values are a 400 page, not an empty list.
     for bad in [
@@ -186,10 +191,12 @@ async fn rows_preview_what_they_carried_their_source_and_outcome() {
     assert!(html.contains("<code class=\"code\">not_allowlisted</code>"));
     assert!(html.contains("just now") || html.contains(" s ago"));
     // The exact time is there for a pointer and for machines.
-    assert!(html.contains("<time datetime=\"20"));
-    // The link says which row it opens, for screen readers.
+    assert!(html.contains("<time class=\"moment\" datetime=\"20"));
+    // The whole row opens it (data-href), and its first cell is the link, which says which row
+    // it opens, for screen readers.
+    assert!(html.contains("data-href=\"/interactions/"));
     assert!(
-        html.contains("Details<span class=\"visually-hidden\"> of the interaction received 20")
+        html.contains("<span class=\"visually-hidden\"> Details of the interaction received 20")
     );
 }
 
@@ -360,7 +367,8 @@ async fn a_token_refused_early_is_counted_as_the_detail_page_shows_it() {
             .find(|row| row.contains(id))
             .unwrap_or_else(|| panic!("{case}: no row"));
         assert!(
-            row.contains("data-label=\"Dropped\"><span class=\"badge badge-warn\">2</span>"),
+            row.contains("data-label=\"Dropped\"")
+                && row.contains("<span class=\"badge badge-warn\">2</span>"),
             "{case}: {row}"
         );
         assert!(row.contains("<code>email</code> ada@example.com"), "{case}");
@@ -425,7 +433,8 @@ async fn search_reaches_the_whole_data_and_a_label_is_matched_apart_from_its_dat
         "{}",
         text_of(&found, "position")
     );
-    let across = page(&app, "/interactions?q=email%09foo").await;
+    // One quoted term (free words match each on their own, anywhere).
+    let across = page(&app, "/interactions?q=%22email%09foo%22").await;
     assert!(
         text_of(&across, "position").contains("Nothing"),
         "search matched across a label and its data: {}",
@@ -529,4 +538,109 @@ async fn the_list_maps_status_to_filter_and_refuses_unknown_parameters() {
     for paged in ["cursor=999999", "after=0", "per=100"] {
         assert_eq!(get(paged).await.unwrap().status(), 200, "{paged}");
     }
+}
+
+/// The one search box's syntax (#32), the same in the portal and the API's `q=`: free words
+/// each match anywhere (an item, the id, the key's name, a code, the token), `key:`, `code:`
+/// and `source:` narrow, quotes keep spaces, and a bad term is a 400 that says what to write.
+#[tokio::test]
+async fn one_search_box_finds_by_key_code_source_id_and_token() {
+    let app = spawn_app().await;
+    app.add_field("page").await;
+    let php = TestSigner::generate();
+    let node = TestSigner::generate();
+    app.add_key("php backend 2026-12", &php.public_pem()).await;
+    app.add_key("node backend", &node.public_pem()).await;
+    let by_php_token = php.sign_items(&items(&[("email", "ada@example.com")]));
+    let by_php = app
+        .verify(Some(&by_php_token), items(&[("page", "/a")]))
+        .await;
+    let by_node = app
+        .verify(
+            Some(&node.sign_items(&items(&[("email", "grace@example.com")]))),
+            items(&[("coupon", "FREE")]),
+        )
+        .await;
+    let unsigned = app.verify(None, items(&[("page", "/b")])).await;
+    let id = |v: &serde_json::Value| v["id"].as_str().unwrap().to_owned();
+    let found = async |q: &str| -> Vec<String> {
+        let (status, body) = app
+            .get(&format!(
+                "/api/v1/interactions?q={}",
+                utf8_percent_encode(q)
+            ))
+            .await;
+        assert_eq!(status, 200, "{q}: {body}");
+        body["interactions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    assert_eq!(found("key:php").await, [id(&by_php)]);
+    assert_eq!(found("key:\"node backend\"").await, [id(&by_node)]);
+    assert_eq!(found("KEY:Backend").await, [id(&by_node), id(&by_php)]);
+    // A free word finds the key's name too, and the verdict's codes, and the id, and the token.
+    assert_eq!(found("2026-12").await, [id(&by_php)]);
+    assert_eq!(found("not_allowlisted").await, [id(&by_node)]);
+    assert_eq!(found("code:not_allowlisted").await, [id(&by_node)]);
+    assert_eq!(found(&id(&unsigned)[..13]).await, [id(&unsigned)]);
+    let signature = by_php_token.rsplit('.').next().unwrap();
+    assert_eq!(found(&signature[..20]).await, [id(&by_php)]);
+    // Every word must match; a prefix narrows the free text.
+    assert_eq!(found("page /a").await, [id(&by_php)]);
+    assert_eq!(found("page key:node").await, Vec::<String>::new());
+    assert_eq!(found("source:api page").await, [id(&unsigned), id(&by_php)]);
+
+    // Refusals say what to write, in the API and in the portal.
+    for (q, says) in [
+        ("code:nope", "code:nope is no code a verdict carries"),
+        ("source:fax", "source:fax is no source"),
+        ("key:", "key: has no value"),
+    ] {
+        let (status, body) = app
+            .get(&format!(
+                "/api/v1/interactions?q={}",
+                utf8_percent_encode(q)
+            ))
+            .await;
+        assert_eq!(status, 400, "{q}");
+        assert_eq!(body["error"]["code"], "invalid_request", "{q}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(says),
+            "{q}: {body}"
+        );
+        let response = app
+            .client
+            .get(app.url(&format!("/interactions?q={}", utf8_percent_encode(q))))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{q}");
+        assert!(response.text().await.unwrap().contains(says), "{q}");
+    }
+    let (status, body) = app
+        .get("/api/v1/interactions?code=signature_mismatch&q=code%3Anot_allowlisted")
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("code= and code: in the search disagree"),
+        "{body}"
+    );
+
+    // The portal marks each free word where it shows it, and says the syntax by the box.
+    let html = page(&app, "/interactions?q=grace%20FREE").await;
+    assert!(html.contains("<mark>grace</mark>@example.com"), "{html}");
+    assert!(html.contains("<mark>FREE</mark>"), "{html}");
+    assert!(text_of(&html, "search-syntax").contains("key:NAME, code:CODE, source:SOURCE"));
+}
+
+/// `q` percent-encoded for a query string.
+fn utf8_percent_encode(q: &str) -> String {
+    serde_urlencoded::to_string([("q", q)]).unwrap()[2..].to_owned()
 }

@@ -289,7 +289,8 @@ async fn the_portal_page_adds_edits_takes_a_queue_offline_and_deletes_a_config()
 async fn the_loader_line_to_copy_carries_selected_version_as_the_examples_do() {
     let app = spawn_app().await;
     let html = app.html("/widget-configs").await;
-    let start = html.find("class=\"loader-line\">").expect("a loader line") + 19;
+    let tag = html.find("class=\"loader-line\"").expect("a loader line");
+    let start = tag + html[tag..].find('>').unwrap() + 1;
     let line = html[start..start + html[start..].find("</pre>").unwrap()]
         .replace("&#38;", "&")
         .replace("&amp;", "&")

@@ -276,6 +276,11 @@ async fn every_page_passes_axe_and_fits_a_phone_when_filled() {
             "interactions-search",
             "/interactions?q=example&per=20".to_owned(),
         ),
+        (
+            "interactions-search-syntax",
+            "/interactions?q=key%3A%22production%20backend%22%20code%3Anot_allowlisted%20FREE"
+                .to_owned(),
+        ),
         ("interactions-clear", "/interactions/clear".to_owned()),
         (
             "interaction-valid",
@@ -299,6 +304,34 @@ async fn every_page_passes_axe_and_fits_a_phone_when_filled() {
     ] {
         visit(&browser, &axe, &app, name, &path, &mut failures).await;
     }
+
+    // The list's new states (#32): a choice made with an arrow key, waiting for Enter; and
+    // arrivals counted above a reader scrolled down.
+    browser.open(&app, "/interactions").await;
+    browser.wait_for_text("#live-note", "Live").await;
+    browser
+        .client
+        .find(fantoccini::Locator::Id("source"))
+        .await
+        .unwrap()
+        .send_keys(&fantoccini::key::Key::Down.to_string())
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#pending-change", "Press Enter")
+        .await;
+    check(&browser, &axe, "interactions-pending-choice", &mut failures).await;
+    // (On a phone, where this short log is taller than the screen.)
+    browser.client.set_window_size(360, 740).await.unwrap();
+    browser.open(&app, "/interactions").await;
+    browser.wait_for_text("#live-note", "Live").await;
+    let scrolled = browser
+        .eval("window.scrollTo(0, 60); return window.scrollY;")
+        .await;
+    assert!(scrolled.as_f64().unwrap() > 0.0, "{scrolled}");
+    app.verify(None, items(&[("page", "/arrived")])).await;
+    browser.wait_for_text("#live-status", "1 new above").await;
+    check(&browser, &axe, "interactions-new-above", &mut failures).await;
 
     // The playground: typed (live), recorded, and refused.
     browser.open(&app, "/playground").await;
@@ -374,6 +407,8 @@ async fn every_page_passes_axe_and_fits_a_phone_when_filled() {
     // A config that does not parse; a queue taken offline (a flash); an interaction ended by
     // the agent, then completed.
     browser.open(&app, "/widget-configs").await;
+    // (Pasted into the JSON view, the form's advanced side.)
+    browser.click("#config-json-view summary").await;
     browser
         .fill("#config-json", r#"{"name": "x", "queues": 1}"#)
         .await;

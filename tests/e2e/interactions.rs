@@ -185,11 +185,27 @@ async fn a_detail_page_leads_back_to_its_list_to_its_neighbours_and_to_the_playg
     let path = browser.wait_for_path("/interactions/").await;
     assert!(path.contains(middle["id"].as_str().unwrap()), "{path}");
     assert_eq!(browser.text_of("#source").await, "API");
+    // One form for times (#32): relative, on one line; local time and UTC on hover.
     let time = browser
-        .eval("const t = document.querySelector('time.local'); return [t.textContent, t.title];")
+        .eval(
+            "const t = document.querySelector('.lead time.moment'); \
+             t.dispatchEvent(new MouseEvent('mouseover', { bubbles: true })); \
+             return [t.textContent, t.title, getComputedStyle(t).whiteSpace];",
+        )
         .await;
-    assert_ne!(time[0], middle["receivedAt"], "shown in local time: {time}");
-    assert!(time[1].as_str().unwrap().ends_with("(UTC)"), "{time}");
+    let shown = time[0].as_str().unwrap();
+    assert!(shown.ends_with(" ago") || shown == "just now", "{time}");
+    let utc = middle["receivedAt"]
+        .as_str()
+        .unwrap()
+        .replace('T', " ")
+        .replace('Z', "");
+    let title = time[1].as_str().unwrap();
+    assert!(
+        title.contains("(your time) · ") && title.ends_with(&format!("{utc} UTC")),
+        "{time}"
+    );
+    assert_eq!(time[2], "nowrap");
 
     // Its neighbours, and back to the list as it was.
     browser.click("#newer-interaction").await;
@@ -290,9 +306,8 @@ async fn live_refreshes_keep_focus_and_place_count_arrivals_on_older_pages_and_f
         app.verify(None, items(&[("n", &format!("row-{n}"))])).await;
     }
     browser.wait_for_text("#log table", "row-22").await;
-    browser
-        .wait_for_text("#live-status", "new interaction")
-        .await;
+    // A focused row is a reader's place: it stays, and the arrivals above it are counted.
+    browser.wait_for_text("#live-status", "3 new above").await;
     let focused_after = browser.eval("const active = document.activeElement; \
              return [active.getAttribute('href'), active.closest('tr').getBoundingClientRect().top, \
                      window.stillTheSamePage === true];").await;
@@ -431,5 +446,233 @@ async fn on_a_phone_rows_are_dense_and_the_page_size_is_a_choice() {
     browser
         .wait_for_text("#position", "Showing 21–40 of 60")
         .await;
+    browser.close().await;
+}
+
+/// The number of `#log` rows wholly on screen, the tallest row, and whether the portal's menu
+/// is on one line.
+async fn screenful(browser: &crate::chromium::Browser) -> (i64, f64, bool) {
+    let seen = browser
+        .eval(
+            "const rows = [...document.querySelectorAll('#log tbody tr')]; \
+             const visible = rows.filter((r) => { const b = r.getBoundingClientRect(); \
+               return b.top >= 0 && b.bottom <= window.innerHeight; }).length; \
+             const tallest = Math.max(...rows.map((r) => r.getBoundingClientRect().height)); \
+             const tops = new Set([...document.querySelectorAll('header.top nav a, header.top .brand, #theme-toggle')] \
+               .map((a) => Math.round(a.getBoundingClientRect().top + a.getBoundingClientRect().height / 2))); \
+             return [visible, tallest, tops.size <= 1 || Math.max(...tops) - Math.min(...tops) < 8];",
+        )
+        .await;
+    (
+        seen[0].as_i64().unwrap(),
+        seen[1].as_f64().unwrap(),
+        seen[2].as_bool().unwrap(),
+    )
+}
+
+/// #32, as dense as Mailpit's list: at 1366×900 at least 18 one-line rows show under a menu
+/// on one line; followed live from the top the page stays at the top (ten arrivals, scroll 0);
+/// scrolled down, the reader's row stays put and the page says how many arrived above; a
+/// click anywhere on a row opens it.
+#[tokio::test]
+async fn the_list_fits_eighteen_rows_stays_at_the_top_live_and_keeps_a_readers_place() {
+    let app = spawn_app().await;
+    for n in 0..40 {
+        app.verify(
+            None,
+            items(&[
+                ("email", &format!("person-{n}@example.com")),
+                ("page", "/checkout/with/a/long/path/that/would/wrap/a/cell"),
+                ("plan", "enterprise annual"),
+            ]),
+        )
+        .await;
+    }
+    let browser = browser().await;
+    browser.open(&app, "/interactions").await;
+    // A 1366×900 viewport: the window's own frame added.
+    let frame = browser
+        .eval("return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight];")
+        .await;
+    let (frame_w, frame_h) = (frame[0].as_u64().unwrap(), frame[1].as_u64().unwrap());
+    browser
+        .client
+        .set_window_size(1366 + frame_w as u32, 900 + frame_h as u32)
+        .await
+        .unwrap();
+    browser.open(&app, "/interactions").await;
+    browser.wait_for_text("#live-note", "Live").await;
+    let inner = browser
+        .eval("return [window.innerWidth, window.innerHeight];")
+        .await;
+    assert_eq!(inner, serde_json::json!([1366, 900]), "{inner}");
+    let (visible, tallest, menu_on_one_line) = screenful(&browser).await;
+    browser.screenshot("interactions-1366").await;
+    assert!(
+        visible >= 18,
+        "{visible} rows on screen at 1366×{}",
+        inner[1]
+    );
+    assert!(
+        tallest < 40.0,
+        "a row is {tallest} px tall: more than one line"
+    );
+    assert!(menu_on_one_line, "the menu wraps at 1366 px");
+
+    // Following from the top: ten arrivals, one after another, and the page stays at the top
+    // with the newest first.
+    browser.eval("window.stillTheSamePage = true;").await;
+    for n in 0..10 {
+        app.verify(None, items(&[("email", &format!("live-{n}@example.com"))]))
+            .await;
+        browser
+            .wait_for_text("#log tbody tr", &format!("live-{n}@"))
+            .await;
+    }
+    let top = browser
+        .eval("return [window.scrollY, window.stillTheSamePage === true];")
+        .await;
+    assert_eq!(top, serde_json::json!([0, true]), "drifted from the top");
+
+    // Scrolled down: the row at the top of the screen stays there, and the arrivals are
+    // counted, with a way back up.
+    let before = browser
+        .eval(
+            "window.scrollTo(0, 400); \
+             const row = [...document.querySelectorAll('#log tbody tr')] \
+               .find((r) => r.getBoundingClientRect().top >= 0); \
+             window.readerRow = row.dataset.seq; return row.getBoundingClientRect().top;",
+        )
+        .await;
+    for n in 0..3 {
+        app.verify(
+            None,
+            items(&[("email", &format!("meanwhile-{n}@example.com"))]),
+        )
+        .await;
+    }
+    browser.wait_for_text("#show-new", "3 new above").await;
+    browser.wait_for_text("#log tbody tr", "meanwhile-2@").await;
+    let after = browser
+        .eval(
+            "return document.querySelector(`#log tr[data-seq=\"${window.readerRow}\"]`) \
+               .getBoundingClientRect().top;",
+        )
+        .await;
+    let moved = (after.as_f64().unwrap() - before.as_f64().unwrap()).abs();
+    assert!(moved < 2.0, "the reader's row moved {moved} px");
+    browser.click("#show-new").await;
+    let back = browser
+        .eval("return [window.scrollY, document.getElementById('live-status').textContent];")
+        .await;
+    assert_eq!(back, serde_json::json!([0, ""]), "{back}");
+
+    // The whole row is the link: a click on what it carried opens it.
+    let id = browser
+        .eval(
+            "const row = document.querySelectorAll('#log tbody tr')[2]; \
+             row.querySelector('td.preview').click(); \
+             return row.dataset.href.split('?')[0];",
+        )
+        .await;
+    let path = browser.wait_for_path("/interactions/").await;
+    assert_eq!(path, id.as_str().unwrap());
+    browser.close().await;
+}
+
+/// #32, WCAG 3.2.2: an arrow key on a closed select changes its value and nothing else (no
+/// reload, the focus kept, a note on how to apply); Enter applies it. The search box finds by
+/// key name and by code, and says its syntax next to it.
+#[tokio::test]
+async fn choices_apply_when_committed_and_the_search_finds_by_key_and_code() {
+    use fantoccini::key::Key;
+
+    let app = spawn_app().await;
+    let signer = crate::helpers::TestSigner::generate();
+    app.add_key("php backend 2026-12", &signer.public_pem())
+        .await;
+    let token = signer.sign_items(&items(&[("email", "ada@example.com")]));
+    app.verify(Some(&token), items(&[("coupon", "FREE")])).await;
+    app.verify(None, items(&[("page", "/pricing")])).await;
+    let browser = browser().await;
+    browser.open(&app, "/interactions").await;
+    browser.eval("window.stillTheSamePage = true;").await;
+    for id in ["source", "code", "per"] {
+        let chosen = browser
+            .eval(&format!(
+                "return document.getElementById('{id}').selectedIndex;"
+            ))
+            .await;
+        browser
+            .client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(&Key::Down.to_string())
+            .await
+            .unwrap();
+        let state = browser
+            .eval(&format!(
+                "return [window.stillTheSamePage === true, document.activeElement.id, \
+                         document.getElementById('{id}').selectedIndex, location.search, \
+                         document.getElementById('pending-change').textContent];"
+            ))
+            .await;
+        assert_eq!(state[0], true, "{id}: the page reloaded: {state}");
+        assert_eq!(state[1], id, "{id}: the focus left: {state}");
+        assert_eq!(
+            state[2].as_i64().unwrap(),
+            chosen.as_i64().unwrap() + 1,
+            "{id}: the arrow did not change the choice: {state}"
+        );
+        assert_eq!(state[3], "", "{id}: {state}");
+        assert!(
+            state[4].as_str().unwrap().contains("Press Enter"),
+            "{state}"
+        );
+    }
+    // Enter applies what was chosen (all three).
+    browser
+        .client
+        .find(Locator::Id("per"))
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    let url = list_url(&browser).await;
+    assert!(
+        url.contains("source=") && url.contains("code=") && url.contains("per=100"),
+        "{url}"
+    );
+
+    // One box: by key name, by code, and the free text that finds the key's name too.
+    for (q, expect) in [
+        ("key:php", "Showing 1–1 of 1 matching"),
+        (
+            "key:\"php backend\" code:not_allowlisted",
+            "Showing 1–1 of 1 matching",
+        ),
+        ("2026-12", "Showing 1–1 of 1 matching"),
+        ("code:signature_mismatch", "Nothing matches"),
+    ] {
+        browser.open(&app, "/interactions").await;
+        browser.fill("#q", q).await;
+        browser.click("#search button[type=submit]").await;
+        let position = browser.wait_for_text("#position", expect).await;
+        assert!(position.starts_with(expect), "{q}: {position}");
+        assert!(
+            !browser
+                .text_of("#log")
+                .await
+                .contains("No interactions match"),
+            "said twice"
+        );
+    }
+    let syntax = browser.text_of("#search-syntax").await;
+    assert!(
+        syntax.contains("key:NAME, code:CODE, source:SOURCE"),
+        "{syntax}"
+    );
     browser.close().await;
 }

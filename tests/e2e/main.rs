@@ -21,3 +21,4 @@ mod probe;
 mod replays;
 mod snippets;
 mod widget;
+mod widget_configs;

@@ -87,7 +87,7 @@ async fn the_playground_decodes_and_checks_while_typing_and_agrees_with_the_api(
     let refused = browser.wait_for_text("#summary", "invalid_base64url").await;
     assert_eq!(
         refused,
-        "signature invalid: invalid_base64url; 0 accepted, 1 dropped"
+        "signature invalid: invalid_base64url; 0 accepted, 1 dropped: email"
     );
     assert!(
         browser
@@ -213,7 +213,7 @@ async fn a_person_without_a_signer_tries_the_sample_token() {
     let path = browser.wait_for_path("/playground/").await;
     assert_eq!(
         browser.text_of("#summary").await,
-        "signature valid; 3 accepted, 1 dropped"
+        "signature valid; 3 accepted, 1 dropped: page"
     );
     let agent = browser.text_of("#fields").await;
     assert!(
@@ -231,6 +231,33 @@ async fn a_person_without_a_signer_tries_the_sample_token() {
             .contains("with key Sample key (playground)")
     );
     browser.screenshot("playground-sample").await;
+
+    // Answer first (#32): under the one line, the dropped item and the action that fixes it,
+    // above the agent's table; the action leads to the Unsigned fields page, filled in.
+    let first = browser
+        .eval(
+            "const d = document.getElementById('dropped-first');              return [d.textContent.replace(/\\s+/g, ' ').trim(),                d.getBoundingClientRect().top < document.getElementById('fields').getBoundingClientRect().top];",
+        )
+        .await;
+    let text = first[0].as_str().unwrap();
+    assert!(
+        text.starts_with("page dropped:")
+            && text.contains("(not_allowlisted) Allow page unsigned…"),
+        "{first}"
+    );
+    assert_eq!(
+        first[1], true,
+        "the dropped item is not above the table: {first}"
+    );
+    browser.click("#dropped-first a.allow").await;
+    browser.wait_for_path("/unsigned-fields").await;
+    let filled = browser
+        .eval("return document.getElementById('field-label').value;")
+        .await;
+    assert_eq!(filled, "page");
+    browser.click("#add-field button[type=submit]").await;
+    browser.wait_for_text(".flash", "page").await;
+    assert!(browser.text_of("#fields").await.contains("page"));
 
     // The key is a normal key: listed, and deletable through the usual page.
     browser.open(&app, "/signing-keys").await;
@@ -474,13 +501,27 @@ async fn the_decoded_token_is_at_first_glance_and_long_data_stays_in_its_pane() 
             .as_f64()
             .unwrap();
         let limit = viewport * screens;
-        for css in ["#summary", "#decoded-payload"] {
+        // The answer first (#32): the verdict line on the first screen(s), what the agent
+        // sees before the decoded token; the token within half a screen more on a laptop, and
+        // on a phone (where the form comes first and 300 characters of data wrap into many
+        // lines of the agent's table) within three screens.
+        let token_limit = if width > 400 {
+            limit * 1.5
+        } else {
+            viewport * 3.0
+        };
+        for (css, limit) in [("#summary", limit), ("#decoded-payload", token_limit)] {
             let top = top_of(css).await;
             assert!(
                 top < limit,
                 "{css} starts at {top} px at {width}×{height}, past {limit}"
             );
         }
+        let (agent, token) = (top_of("#fields").await, top_of("#decoded-payload").await);
+        assert!(
+            agent < token,
+            "the agent's table ({agent}) comes after the token ({token})"
+        );
         let widths = browser
             .eval(
                 "return [document.documentElement.scrollWidth, window.innerWidth, \

@@ -41,8 +41,9 @@ pub struct ListParams {
     /// Only the arrivals of data of this engagement (the widget's interaction; its `uuid`).
     #[param(format = Uuid)]
     engagement: Option<String>,
-    /// Only interactions with this text in an item's name, label or data, anywhere in them
-    /// (case-insensitive for ASCII): what the portal's search box searches.
+    /// The portal's search box: free words (each found, case-insensitive for ASCII, in an
+    /// item's name, label or data, the id, the key's name, a code or the request), and
+    /// `key:NAME`, `code:CODE`, `source:SOURCE`; "double quotes" around values with spaces.
     q: Option<String>,
     /// Only interactions from this source: `api`, `widget`, `demo`, `playground`, `core_api`.
     source: Option<String>,

@@ -87,7 +87,7 @@ impl Page {
             Page::WidgetConfigs => "Widget configs",
             Page::ApiKeys => "API Keys",
             Page::Demo => "Demo",
-            Page::Docs => "Signing snippets",
+            Page::Docs => "Snippets",
             Page::ApiDocs => "API",
             Page::Login => "Log in",
         }

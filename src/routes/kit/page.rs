@@ -167,6 +167,64 @@ pub fn code_words(text: &str) -> Vec<(bool, &str)> {
     pieces
 }
 
+/// A label as the page shows it, in pieces: `(true, marks)` for whitespace at either end,
+/// drawn as visible marks (`␠` a space, `⇥` a tab, `·` any other), `(false, text)` for the rest.
+/// A label "email " must not read as "email": the difference decides whether it matches (#32).
+pub fn edge_whitespace(text: &str) -> Vec<(bool, String)> {
+    let marks = |ws: &str| -> String {
+        ws.chars()
+            .map(|c| match c {
+                ' ' => '␠',
+                '\t' => '⇥',
+                _ => '·',
+            })
+            .collect()
+    };
+    let body = text.trim();
+    if body.is_empty() {
+        return if text.is_empty() {
+            Vec::new()
+        } else {
+            vec![(true, marks(text))]
+        };
+    }
+    let start = text.len() - text.trim_start().len();
+    let end = start + body.len();
+    let mut pieces = Vec::new();
+    if start > 0 {
+        pieces.push((true, marks(&text[..start])));
+    }
+    pieces.push((false, body.to_owned()));
+    if end < text.len() {
+        pieces.push((true, marks(&text[end..])));
+    }
+    pieces
+}
+
+#[cfg(test)]
+mod edge_whitespace_tests {
+    use super::edge_whitespace;
+
+    #[test]
+    fn whitespace_at_the_ends_of_a_label_is_made_visible() {
+        assert_eq!(edge_whitespace("email"), [(false, "email".to_owned())]);
+        assert_eq!(
+            edge_whitespace(" email\t"),
+            [
+                (true, "␠".to_owned()),
+                (false, "email".to_owned()),
+                (true, "⇥".to_owned())
+            ]
+        );
+        assert_eq!(
+            edge_whitespace("first name "),
+            [(false, "first name".to_owned()), (true, "␠".to_owned())]
+        );
+        assert_eq!(edge_whitespace("  "), [(true, "␠␠".to_owned())]);
+        assert!(edge_whitespace("").is_empty());
+    }
+}
+
 #[cfg(test)]
 mod code_span_tests {
     use super::code_spans;

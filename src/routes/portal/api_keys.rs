@@ -8,11 +8,11 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::moment::Moment;
 use super::{Layout, Redirect, Refusal, render_page, submit_form};
 use crate::app::records::StoredApiKey;
 use crate::app::{AppError, api_keys};
 use crate::domain::problem::Problem;
-use crate::encoding::timestamp::format_millis;
 use crate::routes::kit::layout::Page;
 use crate::routes::kit::served_origin::ServedOrigin;
 use crate::routes::kit::state::WebState;
@@ -21,9 +21,9 @@ pub struct ApiKeyRow {
     pub id: i64,
     pub name: String,
     pub hint: String,
-    pub created_at: String,
-    pub last_used_at: String,
-    pub revoked_at: Option<String>,
+    pub created_at: Moment,
+    pub last_used_at: Option<Moment>,
+    pub revoked_at: Option<Moment>,
     pub from_config: bool,
 }
 
@@ -33,12 +33,9 @@ impl From<StoredApiKey> for ApiKeyRow {
             id: key.id,
             name: key.name,
             hint: key.token_hint,
-            created_at: format_millis(key.created_at),
-            last_used_at: key
-                .last_used_at
-                .map(format_millis)
-                .unwrap_or_else(|| "never".to_owned()),
-            revoked_at: key.revoked_at.map(format_millis),
+            created_at: Moment::at(key.created_at),
+            last_used_at: key.last_used_at.map(Moment::at),
+            revoked_at: key.revoked_at.map(Moment::at),
             from_config: key.from_config,
         }
     }

@@ -40,7 +40,7 @@ pub async fn show(request: HttpRequest, state: Data<WebState>) -> Result<HttpRes
     let allowlist = management::list_unsigned_fields(&state.core).await?.len();
     let recent =
         interaction_log::browse(&state.core, &Filter::default(), 5, Position::Newest).await?;
-    let recent = rows(recent.rows, "");
+    let recent = rows(recent.rows, &[]);
     let (next_step, next_link) = if keys.is_empty() {
         (
             "Paste your ec_public.pem on the Signing Keys page to turn signing on.",

@@ -9,12 +9,12 @@ use actix_web::web::{Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::moment::Moment;
 use super::{Layout, Redirect, Refusal, render_page, submit_form};
 use crate::app::records::{Arrival, StoredEngagement};
 use crate::app::{AppError, engagements};
 use crate::domain::engagement::{AgentItem, ArrivalKind, EngagementState, Held, Limits};
 use crate::domain::widget_config::Channel;
-use crate::encoding::timestamp::format_millis;
 use crate::routes::kit::layout::Page;
 use crate::routes::kit::state::WebState;
 
@@ -31,8 +31,8 @@ pub struct EngagementRow {
     pub action: String,
     pub config_uuid: String,
     pub start_url: String,
-    pub started_at: String,
-    pub updated_at: String,
+    pub started_at: Moment,
+    pub updated_at: Moment,
 }
 
 impl From<StoredEngagement> for EngagementRow {
@@ -45,8 +45,8 @@ impl From<StoredEngagement> for EngagementRow {
             action: e.action,
             config_uuid: e.config_uuid.to_string(),
             start_url: e.start_url.unwrap_or_default(),
-            started_at: format_millis(e.started_at),
-            updated_at: format_millis(e.updated_at),
+            started_at: Moment::at(e.started_at),
+            updated_at: Moment::at(e.updated_at),
         }
     }
 }
@@ -66,7 +66,7 @@ pub struct ArrivalRow {
     pub number: i64,
     pub kind: String,
     pub verification: String,
-    pub received_at: String,
+    pub received_at: Moment,
     /// What this arrival gave the agent.
     pub items: Vec<AgentItem>,
 }
@@ -105,8 +105,8 @@ pub struct DetailQuery {
 struct DetailPage {
     layout: Layout,
     engagement: EngagementRow,
-    ended_at: String,
-    completed_at: String,
+    ended_at: Option<Moment>,
+    completed_at: Option<Moment>,
     agent_view: Vec<AgentItem>,
     arrivals: Vec<ArrivalRow>,
     /// The first arrival on this page (the list's `start`).
@@ -171,10 +171,9 @@ pub async fn detail(
             }
             .to_owned(),
             verification: arrival.verification.to_string(),
-            received_at: format_millis(arrival.received_at),
+            received_at: Moment::at(arrival.received_at),
         })
         .collect();
-    let stamp = |at: Option<i64>| at.map(format_millis).unwrap_or_default();
     render_page(
         &request,
         &state,
@@ -182,8 +181,8 @@ pub async fn detail(
         StatusCode::OK,
         |layout| DetailPage {
             layout,
-            ended_at: stamp(detail.engagement.ended_at),
-            completed_at: stamp(detail.engagement.completed_at),
+            ended_at: detail.engagement.ended_at.map(Moment::at),
+            completed_at: detail.engagement.completed_at.map(Moment::at),
             holds: detail.engagement.held,
             limits: (Limits::ARRIVALS, Limits::KEYS, Limits::BYTES),
             engagement: EngagementRow::from(detail.engagement),

@@ -12,6 +12,7 @@ pub mod engagements;
 pub mod interactions;
 mod json_view;
 pub mod login;
+pub mod moment;
 pub mod playground;
 pub mod signing_keys;
 pub mod unsigned_fields;

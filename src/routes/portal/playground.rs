@@ -169,12 +169,60 @@ impl RunResult {
             (SignatureStatus::Invalid, None) => "signature invalid".to_owned(),
             (SignatureStatus::Absent, _) => "no signed data".to_owned(),
         };
+        let dropped = &self.verdict.rejected;
+        // The first line names what was dropped (#32): the answer a person came for.
+        let named = match dropped.len() {
+            0 => String::new(),
+            1..=3 => format!(": {}", labels(dropped.iter())),
+            more => format!(": {} and {} more", labels(dropped.iter().take(3)), more - 3),
+        };
         format!(
-            "{signature}; {} accepted, {} dropped",
+            "{signature}; {} accepted, {} dropped{named}",
             self.verdict.accepted.len(),
-            self.verdict.rejected.len()
+            dropped.len()
         )
     }
+
+    /// Each dropped item, first on the panel: why, and the action that fixes it.
+    fn dropped_first(&self) -> Vec<DroppedLine> {
+        self.verdict
+            .rejected
+            .iter()
+            .map(|item| {
+                // The Unsigned fields page matches an item's name, its label when it has none.
+                let key = item.name.clone().unwrap_or_else(|| item.label.clone());
+                let allow = (item.reason.code == Code::NotAllowlisted).then(|| {
+                    let query =
+                        serde_urlencoded::to_string([("label", key.as_str())]).unwrap_or_default();
+                    (format!("/unsigned-fields?{query}"), key)
+                });
+                DroppedLine {
+                    label: item.label.clone(),
+                    code: item.reason.code.as_str(),
+                    message: item.reason.message.clone(),
+                    allow,
+                }
+            })
+            .collect()
+    }
+}
+
+/// One dropped item as the playground leads with it.
+pub struct DroppedLine {
+    pub label: String,
+    pub code: &'static str,
+    pub message: String,
+    /// Where to allow it unsigned (the Unsigned fields page, filled in), and the key allowed,
+    /// when that is what would keep it.
+    pub allow: Option<(String, String)>,
+}
+
+/// `coupon, page`: the labels, as the first line names them.
+fn labels<'a>(items: impl Iterator<Item = &'a crate::verdict::RejectedItem>) -> String {
+    items
+        .map(|item| item.label.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub async fn show(request: HttpRequest, state: Data<WebState>) -> Result<HttpResponse, Refusal> {

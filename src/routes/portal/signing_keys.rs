@@ -7,12 +7,12 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::moment::Moment;
 use super::{Layout, Redirect, Refusal, render_page, submit_form};
 use crate::app::AppError;
 use crate::app::management;
 use crate::app::records::StoredKey;
 use crate::domain::problem::{Code, Problem};
-use crate::encoding::timestamp::format_millis;
 use crate::routes::kit::layout::Page;
 use crate::routes::kit::state::WebState;
 
@@ -22,8 +22,8 @@ pub struct KeyRow {
     pub fingerprint: String,
     /// The stored public key, normalized PEM (never a private key: the type refuses those).
     pub pem: String,
-    pub created_at: String,
-    pub last_used_at: String,
+    pub created_at: Moment,
+    pub last_used_at: Option<Moment>,
     pub active: bool,
 }
 
@@ -34,11 +34,8 @@ impl From<StoredKey> for KeyRow {
             name: key.name,
             fingerprint: key.fingerprint,
             pem: key.public_key_pem,
-            created_at: format_millis(key.created_at),
-            last_used_at: key
-                .last_used_at
-                .map(format_millis)
-                .unwrap_or_else(|| "never".to_owned()),
+            created_at: Moment::at(key.created_at),
+            last_used_at: key.last_used_at.map(Moment::at),
             active: key.active,
         }
     }

@@ -1,23 +1,23 @@
 //! The Unsigned fields page: the allowlist, with forms to add and remove labels.
 
 use actix_web::http::StatusCode;
-use actix_web::web::{Data, Form};
+use actix_web::web::{Data, Form, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::moment::Moment;
 use super::{Layout, Redirect, Refusal, render_page, submit_form};
 use crate::app::records::StoredField;
 use crate::app::{AppError, management};
 use crate::domain::problem::{Problem, Warning};
-use crate::encoding::timestamp::format_millis;
 use crate::routes::kit::flash::Undo;
 use crate::routes::kit::layout::Page;
 use crate::routes::kit::state::WebState;
 
 pub struct FieldRow {
     pub label: String,
-    pub created_at: String,
+    pub created_at: Moment,
 }
 
 #[derive(Template)]
@@ -58,7 +58,7 @@ async fn page_with_doubts(
         .into_iter()
         .map(|f| FieldRow {
             label: f.label,
-            created_at: format_millis(f.created_at),
+            created_at: Moment::at(f.created_at),
         })
         .collect();
     let signing_on = state.core.cache.current().keys.has_active();
@@ -77,8 +77,26 @@ async fn page_with_doubts(
     })
 }
 
-pub async fn show(request: HttpRequest, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
-    page(&request, &state, StatusCode::OK, None, String::new()).await
+/// `?label=`: the form filled in, as the playground's "Allow coupon unsigned…" links it.
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    #[serde(default)]
+    label: String,
+}
+
+pub async fn show(
+    request: HttpRequest,
+    query: Query<ShowQuery>,
+    state: Data<WebState>,
+) -> Result<HttpResponse, Refusal> {
+    page(
+        &request,
+        &state,
+        StatusCode::OK,
+        None,
+        query.into_inner().label,
+    )
+    .await
 }
 
 #[derive(Deserialize)]

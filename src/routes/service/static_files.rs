@@ -50,6 +50,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../../static/encoder.js"),
     ),
     (
+        "widget_configs.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../static/widget_configs.js"),
+    ),
+    (
         "interactions.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../static/interactions.js"),

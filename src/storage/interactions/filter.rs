@@ -16,9 +16,12 @@ pub struct Filter {
     pub source: Option<Source>,
     /// Only interactions whose verdict carries this code (see [`codes_of`]).
     pub code: Option<Code>,
-    /// Only interactions with this text in an item's name, label or data (case-insensitive for
-    /// ASCII), anywhere in them.
-    pub search: Option<String>,
+    /// Only interactions where each of these is found (case-insensitive for ASCII) in an
+    /// item's name, label or data, the interaction's id, its key's name, its codes or its
+    /// request (so its token).
+    pub words: Vec<String>,
+    /// Only interactions verified by a key whose name contains this (ASCII case-insensitive).
+    pub key_name: Option<String>,
     /// Only interactions that carried an item with exactly this label.
     pub label: Option<String>,
     /// Only interactions that carried an item with exactly this name.
@@ -31,21 +34,31 @@ pub struct Filter {
     pub engagement: Option<Uuid>,
 }
 
-/// The filter as SQL over ?1..?10 (bound by [`bind_filter`]). Labels and search read the items
-/// the interaction carried, whole.
+/// The filter as SQL over ?1..?11 (bound by [`bind_filter`]; a query adds its own from ?12). Labels and search read the items
+/// the interaction carried, whole; the search's words come as one JSON array (?5), each of
+/// which must match (the cheap places first: the request, which holds the token, last).
+/// Columns are named with their table: `json_each` has an `id` of its own.
 pub(super) const MATCHES: &str = "(?1 IS NULL OR status = ?1) AND (?2 = 0 OR rejected > 0) \
      AND (?3 IS NULL OR source = ?3) \
      AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(verdict_codes) WHERE value = ?4)) \
-     AND (?5 IS NULL OR EXISTS (SELECT 1 FROM interaction_items AS item \
-          WHERE item.seq = interactions.seq \
-          AND (item.label LIKE '%' || ?5 || '%' ESCAPE '\\' OR item.data LIKE '%' || ?5 || '%' ESCAPE '\\' \
-               OR item.name LIKE '%' || ?5 || '%' ESCAPE '\\'))) \
+     AND NOT EXISTS (SELECT 1 FROM json_each(?5) AS word WHERE NOT ( \
+          EXISTS (SELECT 1 FROM interaction_items AS item WHERE item.seq = interactions.seq \
+               AND (item.label LIKE '%' || word.value || '%' ESCAPE '\\' \
+                    OR item.data LIKE '%' || word.value || '%' ESCAPE '\\' \
+                    OR item.name LIKE '%' || word.value || '%' ESCAPE '\\')) \
+          OR interactions.id LIKE '%' || word.value || '%' ESCAPE '\\' \
+          OR interactions.verdict_codes LIKE '%' || word.value || '%' ESCAPE '\\' \
+          OR COALESCE(json_extract(interactions.verdict, '$.signature.keyName'), '') \
+               LIKE '%' || word.value || '%' ESCAPE '\\' \
+          OR interactions.request LIKE '%' || word.value || '%' ESCAPE '\\')) \
      AND (?6 IS NULL OR EXISTS (SELECT 1 FROM interaction_items AS item \
           WHERE item.seq = interactions.seq AND item.label = ?6)) \
      AND (?7 IS NULL OR seq > ?7) AND (?8 IS NULL OR received_at > ?8) \
      AND (?9 IS NULL OR EXISTS (SELECT 1 FROM interaction_items AS item \
           WHERE item.seq = interactions.seq AND item.name = ?9)) \
-     AND (?10 IS NULL OR engagement = ?10)";
+     AND (?10 IS NULL OR engagement = ?10) \
+     AND (?11 IS NULL OR COALESCE(json_extract(verdict, '$.signature.keyName'), '') \
+          LIKE '%' || ?11 || '%' ESCAPE '\\')";
 
 pub(super) fn bind_filter<'q, O>(
     query: sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
@@ -56,12 +69,19 @@ pub(super) fn bind_filter<'q, O>(
         .bind(filter.rejected_only)
         .bind(filter.source.map(Source::as_str))
         .bind(filter.code.map(Code::as_str))
-        .bind(filter.search.as_deref().map(escape_like))
+        .bind(words_json(&filter.words))
         .bind(filter.label.as_deref())
         .bind(filter.after_seq)
         .bind(filter.received_after)
         .bind(filter.name.as_deref())
         .bind(filter.engagement.map(|uuid| uuid.to_string()))
+        .bind(filter.key_name.as_deref().map(escape_like))
+}
+
+/// The search's words, each escaped for `LIKE`, as the JSON array ?5 reads (`[]`: no words).
+fn words_json(words: &[String]) -> String {
+    let escaped: Vec<String> = words.iter().map(|word| escape_like(word)).collect();
+    serde_json::to_string(&escaped).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// `text` matched literally by `LIKE … ESCAPE` with a backslash.

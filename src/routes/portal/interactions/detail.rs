@@ -20,6 +20,7 @@ use crate::encoding::strict_json;
 use crate::routes::kit::layout::Page;
 use crate::routes::kit::served_origin::ServedOrigin;
 use crate::routes::kit::state::WebState;
+use crate::routes::portal::moment::Moment;
 use crate::routes::portal::{Layout, Redirect, Refusal, render_page, submit_form};
 use crate::verdict::{SignatureStatus, Verdict};
 
@@ -28,6 +29,7 @@ use crate::verdict::{SignatureStatus, Verdict};
 struct InteractionPage {
     layout: Layout,
     verdict: Verdict,
+    received: Moment,
     header_pretty: Option<String>,
     request_pretty: String,
     /// The engagement this verification was an arrival of, when a widget sent it.
@@ -164,6 +166,7 @@ pub async fn detail(
             layout,
             header_pretty: header_pretty(&verdict),
             verdict,
+            received: Moment::at(stored.received_at),
             request_pretty,
             part_of,
             source: stored.source.map(source_title),

@@ -5,7 +5,7 @@ mod detail;
 mod rows;
 
 pub use detail::{delete, detail, header_pretty, load};
-pub use rows::{Row, ago, marked, rows, source_title};
+pub use rows::{Row, marked, rows, source_title};
 
 use actix_web::http::StatusCode;
 use actix_web::web::{Data, Query};
@@ -230,6 +230,8 @@ struct InteractionsPage {
     codes: Vec<Choice>,
     sizes: Vec<(u32, bool)>,
     q: String,
+    /// The search box's syntax, said next to it.
+    syntax: &'static str,
     log: LogSection,
 }
 
@@ -274,7 +276,7 @@ async fn log_section(
     let back = serde_urlencoded::to_string([("back", parsed.link(parsed.shown, &here))])
         .unwrap_or_default();
     let section = LogSection {
-        recent: rows(browse.rows, parsed.q.trim()),
+        recent: rows(browse.rows, &parsed.query.terms.words),
         position,
         newest,
         newer,
@@ -334,6 +336,7 @@ pub async fn list(
                 .map(|size| (size, size == parsed.per))
                 .collect(),
             q: parsed.q.clone(),
+            syntax: crate::app::log_search::SYNTAX,
             log,
         },
     )

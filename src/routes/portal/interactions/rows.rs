@@ -3,7 +3,7 @@
 
 use crate::app::records::BrowseRow;
 use crate::domain::source::Source;
-use crate::encoding::timestamp::{format_millis, now_millis};
+use crate::routes::portal::moment::Moment;
 use crate::verdict::SignatureStatus;
 
 /// Items a row shows of the previews the log gives it (`storage::interactions::PREVIEW_ITEMS`,
@@ -16,10 +16,7 @@ pub struct Row {
     /// Its position in the log (newer rows have larger values).
     pub seq: i64,
     pub id: String,
-    /// Exact time (ISO 8601, UTC), and its Unix milliseconds for the page's clock.
-    pub received_at: String,
-    pub received_millis: i64,
-    pub ago: String,
+    pub received: Moment,
     pub source: &'static str,
     pub status: SignatureStatus,
     /// The signature's error code, when it was refused.
@@ -39,43 +36,53 @@ pub struct Row {
 /// Text in pieces, `true` for each piece that matches the search (shown as `<mark>`).
 pub type Marked = Vec<(bool, String)>;
 
-/// `text` in pieces where `q` occurs, ASCII case-insensitively (as the log's search matches).
-pub fn marked(text: &str, q: &str) -> Marked {
-    if q.is_empty() {
-        return vec![(false, text.to_owned())];
-    }
+/// The first place in `haystack` (already lower-cased) where one of `needles` (lower-cased)
+/// occurs: its byte range, the longest needle on a tie.
+fn first_match(haystack: &str, needles: &[String], from: usize) -> Option<(usize, usize)> {
+    needles
+        .iter()
+        .filter(|needle| !needle.is_empty())
+        .filter_map(|needle| {
+            let start = from + haystack[from..].find(needle.as_str())?;
+            Some((start, start + needle.len()))
+        })
+        .min_by_key(|&(start, end)| (start, usize::MAX - end))
+}
+
+fn lowered(words: &[String]) -> Vec<String> {
+    words.iter().map(|word| word.to_ascii_lowercase()).collect()
+}
+
+/// `text` in pieces where any of `words` occurs, ASCII case-insensitively (as the log's search
+/// matches).
+pub fn marked(text: &str, words: &[String]) -> Marked {
     let haystack = text.to_ascii_lowercase();
-    let needle = q.to_ascii_lowercase();
+    let needles = lowered(words);
     let mut pieces = Vec::new();
     let mut at = 0;
     // ASCII lower-casing keeps every byte offset, and a UTF-8 needle only matches at character
     // boundaries, so these offsets cut `text` cleanly.
-    while let Some(found) = haystack[at..].find(&needle) {
-        let start = at + found;
-        let end = start + needle.len();
+    while let Some((start, end)) = first_match(&haystack, &needles, at) {
         if start > at {
             pieces.push((false, text[at..start].to_owned()));
         }
         pieces.push((true, text[start..end].to_owned()));
         at = end;
     }
-    if at < text.len() {
+    if at < text.len() || pieces.is_empty() {
         pieces.push((false, text[at..].to_owned()));
     }
     pieces
 }
 
-/// `text` cut to `max` characters around the first match of `q`, so that a match far into
+/// `text` cut to `max` characters around the first match of `words`, so that a match far into
 /// long data still shows: "…before match after…".
-fn excerpt(text: &str, q: &str, max: usize) -> String {
-    let found = (!q.is_empty())
-        .then(|| text.to_ascii_lowercase().find(&q.to_ascii_lowercase()))
-        .flatten();
-    let Some(byte) = found else {
+fn excerpt(text: &str, words: &[String], max: usize) -> String {
+    let Some((byte, end)) = first_match(&text.to_ascii_lowercase(), &lowered(words), 0) else {
         return shorten(text, max);
     };
     let char_index = text[..byte].chars().count();
-    if char_index + q.chars().count() <= max {
+    if char_index + text[byte..end].chars().count() <= max {
         return shorten(text, max);
     }
     let start = char_index.saturating_sub(10);
@@ -83,8 +90,7 @@ fn excerpt(text: &str, q: &str, max: usize) -> String {
     format!("…{}", shorten(&rest, max))
 }
 
-pub fn rows(browsed: Vec<BrowseRow>, q: &str) -> Vec<Row> {
-    let now = now_millis();
+pub fn rows(browsed: Vec<BrowseRow>, words: &[String]) -> Vec<Row> {
     browsed
         .into_iter()
         .map(|row| {
@@ -100,8 +106,8 @@ pub fn rows(browsed: Vec<BrowseRow>, q: &str) -> Vec<Row> {
                 .into_iter()
                 .take(ITEMS_SHOWN)
                 .map(|item| {
-                    let data = excerpt(&item.data, q, DATA_CHARS_SHOWN);
-                    (marked(&item.label, q), marked(&data, q))
+                    let data = excerpt(&item.data, words, DATA_CHARS_SHOWN);
+                    (marked(&item.label, words), marked(&data, words))
                 })
                 .collect::<Vec<_>>();
             let shown = items.len();
@@ -110,9 +116,7 @@ pub fn rows(browsed: Vec<BrowseRow>, q: &str) -> Vec<Row> {
             Row {
                 seq: row.seq,
                 id: row.id,
-                received_at: format_millis(row.received_at),
-                received_millis: row.received_at,
-                ago: ago(now - row.received_at),
+                received: Moment::at(row.received_at),
                 source: row.source.map_or("unknown", source_title),
                 status,
                 error_code,
@@ -135,18 +139,6 @@ pub(super) fn shorten(text: &str, max: usize) -> String {
     }
 }
 
-/// "12 s ago", as Mailpit and mail clients show it (the exact time is in the title).
-pub fn ago(elapsed_millis: i64) -> String {
-    let seconds = elapsed_millis.max(0) / 1000;
-    match seconds {
-        0..5 => "just now".to_owned(),
-        5..60 => format!("{seconds} s ago"),
-        60..3600 => format!("{} min ago", seconds / 60),
-        3600..86400 => format!("{} h ago", seconds / 3600),
-        _ => format!("{} d ago", seconds / 86400),
-    }
-}
-
 /// The portal's words for where an interaction came from.
 pub fn source_title(source: Source) -> &'static str {
     match source {
@@ -164,8 +156,9 @@ mod tests {
 
     #[test]
     fn search_matches_are_marked_and_long_data_is_cut_around_them() {
+        let words = |list: &[&str]| list.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
         assert_eq!(
-            marked("Ada@Example.com", "example"),
+            marked("Ada@Example.com", &words(&["example"])),
             [
                 (false, "Ada@".to_owned()),
                 (true, "Example".to_owned()),
@@ -173,27 +166,28 @@ mod tests {
             ]
         );
         assert_eq!(
-            marked("é-x-É", "x"),
+            marked("é-x-É", &words(&["x"])),
             [
                 (false, "é-".to_owned()),
                 (true, "x".to_owned()),
                 (false, "-É".to_owned())
             ]
         );
-        assert_eq!(marked("abc", ""), [(false, "abc".to_owned())]);
+        assert_eq!(marked("abc", &[]), [(false, "abc".to_owned())]);
+        assert_eq!(
+            marked("ada lovelace", &words(&["love", "ada", "lovelace"])),
+            [
+                (true, "ada".to_owned()),
+                (false, " ".to_owned()),
+                (true, "lovelace".to_owned())
+            ]
+        );
         let long = format!("{}needle{}", "a".repeat(100), "b".repeat(100));
-        let cut = excerpt(&long, "NEEDLE", 40);
+        let cut = excerpt(&long, &words(&["NEEDLE"]), 40);
         assert!(cut.starts_with('…') && cut.contains("needle"), "{cut}");
-        assert_eq!(excerpt("short needle", "needle", 40), "short needle");
-    }
-
-    #[test]
-    fn relative_times_read_as_a_person_would_say_them() {
-        assert_eq!(ago(-5), "just now");
-        assert_eq!(ago(4_999), "just now");
-        assert_eq!(ago(12_000), "12 s ago");
-        assert_eq!(ago(125_000), "2 min ago");
-        assert_eq!(ago(2 * 3_600_000), "2 h ago");
-        assert_eq!(ago(3 * 86_400_000), "3 d ago");
+        assert_eq!(
+            excerpt("short needle", &words(&["needle"]), 40),
+            "short needle"
+        );
     }
 }
