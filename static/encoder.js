@@ -140,6 +140,7 @@
       generated = { privatePem: toPem(keys[0], 'PRIVATE KEY'), publicPem: toPem(keys[1], 'PUBLIC KEY') };
       keyBox.value = generated.privatePem;
       document.getElementById('encoder-public-pem').textContent = generated.publicPem;
+      document.getElementById('encoder-store-pem').value = generated.publicPem;
       document.getElementById('encoder-public').hidden = false;
       status.textContent = 'Made a key pair in this browser; press Sign.';
     }).catch(function (error) {

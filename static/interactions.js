@@ -63,6 +63,9 @@
       window.scrollTo(0, 0);
       var first = log.querySelector('tr[data-seq] a');
       if (first) first.focus({ preventScroll: true });
+      // Said at once (the scroll event that would clear it comes later).
+      unseen = 0;
+      sayUnseen();
     });
     status.appendChild(up);
   }

@@ -4,7 +4,7 @@
 //! without touching a handler.
 
 pub use crate::storage::api_keys::StoredApiKey;
-pub use crate::storage::engagements::{Arrival, StoredEngagement, ViewItem};
+pub use crate::storage::engagements::{Arrival, DroppedItem, StoredEngagement, ViewItem};
 pub use crate::storage::interactions::{Browse, BrowseRow, Filter, Position, StoredInteraction};
 pub use crate::storage::signing_keys::StoredKey;
 pub use crate::storage::unsigned_fields::StoredField;

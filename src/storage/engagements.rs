@@ -43,6 +43,25 @@ pub struct Arrival {
     pub kind: ArrivalKind,
     pub verification: Uuid,
     pub received_at: i64,
+    /// What its verification dropped, and why (read from the verdict it recorded).
+    pub dropped: Vec<DroppedItem>,
+    /// The code its token was refused with, when it was.
+    pub signature_error: Option<String>,
+}
+
+/// An item an arrival's verification dropped, as its verdict recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct DroppedItem {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub label: String,
+    pub reason: DroppedReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct DroppedReason {
+    pub code: String,
+    pub message: String,
 }
 
 /// What a new engagement is.
@@ -470,9 +489,14 @@ pub async fn arrivals(
     after: Option<i64>,
     limit: u32,
 ) -> sqlx::Result<(Vec<Arrival>, bool)> {
+    // Each with what its verification dropped (the verdict is kept with the engagement: they
+    // are pruned as one unit).
     let mut arrivals = sqlx::query(
-        "SELECT arrival, kind, verification, received_at FROM engagement_arrivals \
-         WHERE engagement_id = ?1 AND (?2 IS NULL OR arrival > ?2) ORDER BY arrival LIMIT ?3",
+        "SELECT a.arrival, a.kind, a.verification, a.received_at, \
+                json_extract(i.verdict, '$.rejected') AS dropped, \
+                json_extract(i.verdict, '$.signature.error.code') AS signature_error \
+         FROM engagement_arrivals AS a LEFT JOIN interactions AS i ON i.id = a.verification \
+         WHERE a.engagement_id = ?1 AND (?2 IS NULL OR a.arrival > ?2) ORDER BY a.arrival LIMIT ?3",
     )
     .bind(engagement_id)
     .bind(after)
@@ -490,6 +514,13 @@ pub async fn arrivals(
                 .map_err(|_| decode_error(format!("unknown arrival kind {kind:?}")))?,
             verification: parse_uuid(&verification)?,
             received_at: row.try_get("received_at")?,
+            dropped: row
+                .try_get::<Option<String>, _>("dropped")?
+                .map(|json| serde_json::from_str(&json))
+                .transpose()
+                .map_err(|e| decode_error(format!("an arrival's dropped items: {e}")))?
+                .unwrap_or_default(),
+            signature_error: row.try_get("signature_error")?,
         })
     })
     .collect::<sqlx::Result<Vec<_>>>()?;

@@ -716,3 +716,73 @@ async fn the_engagements_list_and_an_interactions_arrivals_are_paged() {
     assert!(later.contains("<li id=\"arrival-50\""));
     assert!(later.contains("id=\"first-arrivals\""));
 }
+
+/// #32: an engagement's page says, per arrival, what was dropped and why, and when an arrival
+/// gave the agent nothing, why.
+#[tokio::test]
+async fn each_arrival_says_what_it_dropped_and_why_it_gave_nothing() {
+    let app = spawn_app().await;
+    let signer = TestSigner::generate();
+    app.add_key("backend", &signer.public_pem()).await;
+    app.add_field("page").await;
+    let token = signer.sign_items(&json!([named("email", "Email", "ada@example.com")]));
+    let (status, started) = start(
+        &app,
+        json!({
+            "configUuid": DEFAULT,
+            "action": "start-chat",
+            "signedInteractionData": token,
+            "interactionData": [named("page", "Page", "/pricing"), named("coupon", "Coupon code ", "FREE")],
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{started}");
+    let uuid = started["interaction"]["uuid"].as_str().unwrap().to_owned();
+    // An append whose one item is dropped, and one with a refused token and nothing else.
+    let (status, _) = append(
+        &app,
+        &uuid,
+        json!({ "interactionData": [named("coupon", "Coupon", "AGAIN")] }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = append(
+        &app,
+        &uuid,
+        json!({ "signedInteractionData": "only.two", "interactionData": [] }),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let page = app.html(&format!("/engagements/{uuid}")).await;
+    let arrival = |n: usize| {
+        let start = page.find(&format!("id=\"arrival-{n}\"")).unwrap();
+        let end = page[start..]
+            .find("</li>\n  <li id=")
+            .map_or(page.len(), |e| start + e);
+        page[start..end].to_owned()
+    };
+    let first = arrival(0);
+    assert!(
+        first.contains("Gave the agent: <code>email</code>"),
+        "{first}"
+    );
+    assert!(
+        first.contains("<code>Coupon code<span class=\"ws\"") && first.contains("not_allowlisted"),
+        "the dropped coupon, its label's trailing space shown: {first}"
+    );
+    let second = arrival(1);
+    assert!(
+        second.contains("Gave the agent nothing: its one item was dropped."),
+        "{second}"
+    );
+    assert!(
+        second.contains("<span class=\"reason-code\">not_allowlisted</span>"),
+        "{second}"
+    );
+    let third = arrival(2);
+    assert!(
+        third.contains("Gave the agent nothing: its token was refused (invalid_segments) and it carried nothing unsigned."),
+        "{third}"
+    );
+}

@@ -338,8 +338,13 @@ async fn the_api_reference_page_is_the_served_document_rendered() {
     for (path, item) in document["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             let id = operation["operationId"].as_str().unwrap();
+            // (The path breaks after each slash, where <wbr> allows it.)
+            let breakable: String = path
+                .split_inclusive('/')
+                .map(|piece| format!("{piece}<wbr>"))
+                .collect();
             let heading = format!(
-                "<h3 id=\"op-{id}-title\"><span class=\"method method-{method}\">{}</span> <code>{path}</code>",
+                "<h3 id=\"op-{id}-title\"><span class=\"method method-{method}\">{}</span> <code>{breakable}</code>",
                 method.to_uppercase()
             );
             assert!(

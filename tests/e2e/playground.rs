@@ -787,12 +787,30 @@ async fn a_payload_signed_in_the_browser_verifies_through_the_api_with_its_publi
             .await
             .contains("checked against its public half")
     );
-    app.add_key("made in the browser", &public_pem).await;
+    // Stored from the encoder itself (#32: the page offers it; only the public half is posted).
+    let posted = browser
+        .eval("return [...new FormData(document.getElementById('encoder-store')).keys()];")
+        .await;
+    assert_eq!(posted, json!(["csrf_token", "pem", "name"]), "{posted}");
+    browser
+        .fill("#encoder-store-name", "made in the browser")
+        .await;
+    browser.click("#encoder-store button[type=submit]").await;
+    browser
+        .wait_for_text(".flash", "Added key \"made in the browser\"")
+        .await;
+    assert!(
+        browser
+            .text_of("#keys")
+            .await
+            .contains("made in the browser")
+    );
     let verdict = app.verify(Some(&token), json!([])).await;
     assert_eq!(verdict["signature"]["status"], "valid", "{verdict}");
+    assert_eq!(verdict["signature"]["keyName"], "made in the browser");
     assert_eq!(verdict["accepted"][0]["data"], "made@browser.example");
-    // The live check beside it agrees.
-    browser.wait_for_text("#summary", "signature valid").await;
+    browser.open(&app, "/playground").await;
+    browser.click("#encoder summary").await;
 
     // The article's openssl key pair: its SEC1 private key pasted, a kid naming the stored key.
     let pair = crate::helpers::article_key_pair();

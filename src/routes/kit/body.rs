@@ -126,7 +126,16 @@ pub fn parse<T: DeserializeOwned + PartialSchema>(raw: &[u8]) -> Result<T, Refus
             let expected = inner
                 .split_once("expected ")
                 .map_or(inner.as_str(), |(_, what)| what);
-            format!("Field {member:?} must be {}.", plain_type(expected))
+            if inner.starts_with("UUID parsing failed") {
+                // uuid's own words ("UUID parsing failed: invalid character: found `n` at 0")
+                // read as "must be UUID parsing failed": say what a UUID looks like instead.
+                format!(
+                    "Field {member:?} must be a UUID: 8-4-4-4-12 hex digits, such as \
+                     7d3c6a54-1f0e-4a8e-9a57-5a1b2c3d4e5f."
+                )
+            } else {
+                format!("Field {member:?} must be {}.", plain_type(expected))
+            }
         };
         Refusal::invalid_request(
             message,
@@ -141,12 +150,7 @@ pub fn parse<T: DeserializeOwned + PartialSchema>(raw: &[u8]) -> Result<T, Refus
 /// The members of a JSON object body, checked against those `T` documents: for handlers that
 /// read them one by one (to accept some shapes with a warning rather than refuse them).
 pub fn members<T: PartialSchema>(raw: &[u8]) -> Result<Map<String, Value>, Refusal> {
-    let value = strict_json::parse(raw).map_err(|e| {
-        Refusal::invalid_request(
-            format!("The request body is not valid JSON: {e}."),
-            "Send a JSON object; member names must not repeat.",
-        )
-    })?;
+    let value = strict_json::parse(raw).map_err(|e| not_json(raw, &e))?;
     let Value::Object(fields) = value else {
         return Err(Refusal::invalid_request(
             "The request body must be a JSON object.",
@@ -165,6 +169,63 @@ pub fn members<T: PartialSchema>(raw: &[u8]) -> Result<Map<String, Value>, Refus
         ));
     }
     Ok(fields)
+}
+
+/// A body that is not JSON, said as a person fixes it (#32: every such refusal used to hint
+/// "member names must not repeat" and name a bare column): a repeated member is said as
+/// such; otherwise the text around the place the parser stopped is quoted, with what to look
+/// for there.
+fn not_json(raw: &[u8], error: &serde_json::Error) -> Refusal {
+    let text = String::from_utf8_lossy(raw);
+    let detail = error.to_string();
+    if let Some(name) = detail
+        .strip_prefix("duplicate member name ")
+        .and_then(|rest| rest.split(" at line ").next())
+    {
+        return Refusal::invalid_request(
+            format!("The JSON names the member {name} twice."),
+            "Keep one of the two: a member may appear once in an object.",
+        );
+    }
+    // serde_json's column is the offending character's (1-based); at the end, the last one's.
+    let (at, what) = match error.classify() {
+        serde_json::error::Category::Eof => (
+            error.column(),
+            "it ends too early: a bracket, brace or quote is left open",
+        ),
+        _ => (
+            error.column().saturating_sub(1),
+            "look for a missing or extra comma, a missing value, or a quote or bracket left open",
+        ),
+    };
+    let near = excerpt_at(&text, error.line(), at);
+    Refusal::invalid_request(
+        format!(
+            "The JSON stops making sense at line {}, column {}: {near}.",
+            error.line(),
+            error.column()
+        ),
+        format!("At the place marked ⟨here⟩, {what}."),
+    )
+}
+
+/// Up to 24 characters either side of the place after `column` characters of `line`
+/// (1-based), marked ⟨here⟩, quoted on one line.
+fn excerpt_at(text: &str, line: usize, column: usize) -> String {
+    let Some(row) = text.lines().nth(line.saturating_sub(1)) else {
+        return "at the end".to_owned();
+    };
+    let chars: Vec<char> = row.chars().collect();
+    let at = column.min(chars.len());
+    let before: String = chars[at.saturating_sub(24)..at].iter().collect();
+    let after: String = chars[at..(at + 24).min(chars.len())].iter().collect();
+    format!(
+        "\"{}{}⟨here⟩{}{}\"",
+        if at > 24 { "…" } else { "" },
+        before.trim_start(),
+        after.trim_end(),
+        if at + 24 < chars.len() { "…" } else { "" }
+    )
 }
 
 /// The member names `T`'s schema lists, in its order.
@@ -205,4 +266,40 @@ pub async fn no_options(
         parse::<NoOptions>(&raw)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal_of(raw: &str) -> Problem {
+        let error = strict_json::parse(raw.as_bytes()).unwrap_err();
+        match not_json(raw.as_bytes(), &error) {
+            Refusal::Rejected(problem) => problem,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn json_that_does_not_parse_is_quoted_where_it_breaks() {
+        let broken = refusal_of("{\n  \"name\": \"Shop\",\n  \"queues\": [ { \"uuid\": 1 }, ]\n}");
+        assert!(
+            broken
+                .message
+                .starts_with("The JSON stops making sense at line 3, column")
+                && broken.message.contains("⟨here⟩]"),
+            "{}",
+            broken.message
+        );
+        assert!(broken.hint.contains("comma"), "{}", broken.hint);
+        assert!(!broken.hint.contains("repeat"), "{}", broken.hint);
+        let cut = refusal_of("{\"name\": \"x\", \"queues\": [");
+        assert!(cut.hint.contains("ends too early"), "{}", cut.hint);
+        let twice = refusal_of("{\"name\": \"x\", \"name\": \"y\"}");
+        assert_eq!(twice.message, "The JSON names the member \"name\" twice.");
+        let long = format!("{{\"a\": \"{}\" \"b\": 1}}", "x".repeat(100));
+        let far = refusal_of(&long);
+        assert!(far.message.contains("\"…xxxx"), "{}", far.message);
+        assert!(far.message.chars().count() < 140, "{}", far.message);
+    }
 }

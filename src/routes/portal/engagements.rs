@@ -11,7 +11,7 @@ use askama::Template;
 
 use super::moment::Moment;
 use super::{Layout, Redirect, Refusal, render_page, submit_form};
-use crate::app::records::{Arrival, StoredEngagement};
+use crate::app::records::{Arrival, DroppedItem, StoredEngagement};
 use crate::app::{AppError, engagements};
 use crate::domain::engagement::{AgentItem, ArrivalKind, EngagementState, Held, Limits};
 use crate::domain::widget_config::Channel;
@@ -69,6 +69,30 @@ pub struct ArrivalRow {
     pub received_at: Moment,
     /// What this arrival gave the agent.
     pub items: Vec<AgentItem>,
+    /// What it dropped, and why.
+    pub dropped: Vec<DroppedItem>,
+    /// Why it gave the agent nothing, when it did not.
+    pub nothing_because: String,
+}
+
+/// Why an arrival gave the agent nothing (#32: "Gave the agent nothing" said why).
+fn nothing_because(arrival: &Arrival, gave: usize) -> String {
+    if gave > 0 {
+        return String::new();
+    }
+    match (&arrival.signature_error, arrival.dropped.len()) {
+        (Some(code), 0) => {
+            format!("its token was refused ({code}) and it carried nothing unsigned")
+        }
+        (Some(code), _) => {
+            format!("its token was refused ({code}) and every unsigned item was dropped")
+        }
+        (None, 0) => {
+            "it carried no interaction data, or only values the agent already had".to_owned()
+        }
+        (None, 1) => "its one item was dropped".to_owned(),
+        (None, n) => format!("all {n} of its items were dropped"),
+    }
 }
 
 #[derive(Template)]
@@ -157,21 +181,26 @@ pub async fn detail(
     let arrivals = detail
         .arrivals
         .into_iter()
-        .map(|arrival: Arrival| ArrivalRow {
-            items: (detail.items.iter())
+        .map(|arrival: Arrival| {
+            let items: Vec<AgentItem> = (detail.items.iter())
                 .filter(|item| item.arrival == arrival.arrival)
                 .cloned()
-                .collect(),
-            number: arrival.arrival,
-            // The wire names, in the portal's words.
-            kind: match arrival.kind {
-                ArrivalKind::Start => "start",
-                ArrivalKind::Append => "append (page)",
-                ArrivalKind::CoreApi => "Core API (backend)",
+                .collect();
+            ArrivalRow {
+                nothing_because: nothing_because(&arrival, items.len()),
+                items,
+                number: arrival.arrival,
+                // The wire names, in the portal's words.
+                kind: match arrival.kind {
+                    ArrivalKind::Start => "start",
+                    ArrivalKind::Append => "append (page)",
+                    ArrivalKind::CoreApi => "Core API (backend)",
+                }
+                .to_owned(),
+                verification: arrival.verification.to_string(),
+                received_at: Moment::at(arrival.received_at),
+                dropped: arrival.dropped,
             }
-            .to_owned(),
-            verification: arrival.verification.to_string(),
-            received_at: Moment::at(arrival.received_at),
         })
         .collect();
     render_page(
