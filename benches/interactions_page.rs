@@ -6,8 +6,8 @@
 //! `page/<case>/<rows>`: one GET of the page, rendered, over loopback, with 100 or 10,000
 //! interactions recorded through the real verify endpoint (each carries three items; one in
 //! fifty also an 8 KB item (the most an item may carry), so some rows spill onto overflow pages). Cases: the newest page, a
-//! page deep in the log, a search that matches a few rows anywhere, a code filter, and the
-//! dashboard (its five latest rows). Read `…/10000` against `…/100`; the target is under 50 ms
+//! page deep in the log, a search that matches a few rows anywhere (one word, two words, a
+//! `key:` term), a code filter, and the dashboard (its five latest rows). Read `…/10000` against `…/100`; the target is under 50 ms
 //! at 10,000 rows.
 
 use std::time::Duration;
@@ -76,6 +76,12 @@ fn page_by_rows(c: &mut Criterion) {
             ("newest", "/interactions".to_owned()),
             ("deep", format!("/interactions?cursor={middle}")),
             ("search", "/interactions?q=user-0004".to_owned()),
+            // #32's syntax: two free words, and a key: term (the key's name, from the verdict).
+            (
+                "search-two-words",
+                "/interactions?q=user-0004%20pricing".to_owned(),
+            ),
+            ("search-key", "/interactions?q=key%3Anobody".to_owned()),
             ("code", "/interactions?code=not_allowlisted".to_owned()),
             ("dashboard", "/".to_owned()),
         ];

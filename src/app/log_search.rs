@@ -3,7 +3,7 @@
 //! (a code the verdict carries), `source:SOURCE`, and free text. A value with spaces goes in
 //! double quotes (`key:"php backend"`, `"ada lovelace"`). Every free word must match (in any
 //! order), each anywhere in the interaction: an item's name, label or data, the interaction's
-//! id, the key's name, the request (so the token), or a code. A word with a colon that is none
+//! id, the key's name, a code, or (16 characters or more) the request, so a token. A word with a colon that is none
 //! of those prefixes (`https://…`, `10:41`) is free text.
 
 use crate::domain::problem::{Code, Problem};
@@ -21,8 +21,9 @@ pub struct Search {
 }
 
 /// The syntax, as the box's help says it.
-pub const SYNTAX: &str = "Free text finds an item, id, key, token or code; key:NAME, code:CODE, \
-                          source:SOURCE narrow; \"quote values with spaces\".";
+pub const SYNTAX: &str = "Free text finds an item, id, key or code (a token by 16+ of its \
+                          characters); key:NAME, code:CODE, source:SOURCE narrow; \"quote \
+                          values with spaces\".";
 
 impl Search {
     pub fn parse(text: &str) -> Result<Self, Problem> {

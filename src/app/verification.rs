@@ -107,6 +107,7 @@ pub fn judge(core: &Core, submission: Submission<'_>, sender: Sender) -> Result<
         request: sender.request,
         verdict: json.clone(),
         key_used: verdict.signature.key_id,
+        key_name: verdict.signature.key_name.clone(),
         source: sender.source,
         engagement,
         site: sender.site,

@@ -396,7 +396,8 @@ async fn insert_rows(
                 .bind(record.accepted)
                 .bind(encode_codes(&record.codes))
                 .bind(record.engagement.map(|uuid| uuid.to_string()))
-                .bind(record.site.as_str());
+                .bind(record.site.as_str())
+                .bind(record.key_name.as_deref());
         }
         insert.execute(&mut *tx).await?;
         rest = remaining;
@@ -491,8 +492,8 @@ fn insert_sql(table: Table, rows: usize) -> &'static str {
         [
             statements(
                 "INSERT INTO interactions (seq, id, received_at, status, rejected, request, \
-                 verdict, bytes, source, accepted, verdict_codes, engagement, site)",
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 verdict, bytes, source, accepted, verdict_codes, engagement, site, key_name)",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ),
             statements(
                 "INSERT INTO interaction_items (seq, position, name, label, data)",
@@ -527,6 +528,7 @@ mod tests {
             request: "x".repeat(1_500).into(),
             verdict: "{}".into(),
             key_used: None,
+            key_name: None,
             source: Source::Api,
             engagement: None,
             site: Site::direct(),
@@ -560,6 +562,7 @@ mod tests {
                 request: "{}".into(),
                 verdict: "{}".into(),
                 key_used: None,
+                key_name: None,
                 source: Source::Api,
                 engagement: None,
                 site: Site::direct(),

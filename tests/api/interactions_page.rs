@@ -589,6 +589,9 @@ async fn one_search_box_finds_by_key_code_source_id_and_token() {
     assert_eq!(found(&id(&unsigned)[..13]).await, [id(&unsigned)]);
     let signature = by_php_token.rsplit('.').next().unwrap();
     assert_eq!(found(&signature[..20]).await, [id(&by_php)]);
+    // A token is found by 16 characters or more of it (shorter words do not read requests).
+    assert_eq!(found(&signature[..16]).await, [id(&by_php)]);
+    assert_eq!(found(&signature[..15]).await, Vec::<String>::new());
     // Every word must match; a prefix narrows the free text.
     assert_eq!(found("page /a").await, [id(&by_php)]);
     assert_eq!(found("page key:node").await, Vec::<String>::new());

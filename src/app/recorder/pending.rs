@@ -181,6 +181,7 @@ mod tests {
                 request: ByteString::from_static("{}"),
                 verdict: ByteString::from_static("{}"),
                 key_used: None,
+                key_name: None,
                 source: crate::domain::source::Source::Api,
                 engagement: None,
                 site: site.clone(),

@@ -42,7 +42,8 @@ pub struct ListParams {
     #[param(format = Uuid)]
     engagement: Option<String>,
     /// The portal's search box: free words (each found, case-insensitive for ASCII, in an
-    /// item's name, label or data, the id, the key's name, a code or the request), and
+    /// item's name, label or data, the id, the key's name, a code, or with 16+ characters the
+    /// request, so a token), and
     /// `key:NAME`, `code:CODE`, `source:SOURCE`; "double quotes" around values with spaces.
     q: Option<String>,
     /// Only interactions from this source: `api`, `widget`, `demo`, `playground`, `core_api`.

@@ -129,7 +129,7 @@ pub async fn browse(
             let rows = bind_filter(
                 sqlx::query_as(&format!(
                     "SELECT {BROWSE_COLUMNS} FROM interactions \
-                     WHERE {MATCHES} AND (?12 IS NULL OR seq < ?12) ORDER BY seq DESC LIMIT ?13"
+                     WHERE {MATCHES} AND (?13 IS NULL OR seq < ?13) ORDER BY seq DESC LIMIT ?14"
                 )),
                 filter,
             )
@@ -153,7 +153,7 @@ pub async fn browse(
     });
     let (matching, newer): (i64, i64) = bind_filter(
         sqlx::query_as(&format!(
-            "SELECT COUNT(*), COALESCE(SUM(seq > ?12), 0) FROM interactions \
+            "SELECT COUNT(*), COALESCE(SUM(seq > ?13), 0) FROM interactions \
              WHERE {MATCHES}"
         )),
         filter,
@@ -181,7 +181,7 @@ pub async fn newer_than(
     let rows = bind_filter(
         sqlx::query_as(&format!(
             "SELECT {BROWSE_COLUMNS} FROM interactions \
-             WHERE {MATCHES} AND seq > ?12 ORDER BY seq ASC LIMIT ?13"
+             WHERE {MATCHES} AND seq > ?13 ORDER BY seq ASC LIMIT ?14"
         )),
         filter,
     )

@@ -34,31 +34,63 @@ pub struct Filter {
     pub engagement: Option<Uuid>,
 }
 
-/// The filter as SQL over ?1..?11 (bound by [`bind_filter`]; a query adds its own from ?12). Labels and search read the items
-/// the interaction carried, whole; the search's words come as one JSON array (?5), each of
-/// which must match (the cheap places first: the request, which holds the token, last).
-/// Columns are named with their table: `json_each` has an `id` of its own.
-pub(super) const MATCHES: &str = "(?1 IS NULL OR status = ?1) AND (?2 = 0 OR rejected > 0) \
+/// One search word, `$word` (a parameter or a column), matched anywhere in an interaction: an
+/// item's label, data or name, its id, its codes, the key's name, and, for a word of 16 or more
+/// characters (a piece of a token), its request, which holds the token; the cheap places first. Columns are named with their table: `json_each` has an
+/// `id` of its own.
+macro_rules! word_matches {
+    ($word:literal) => {
+        concat!(
+            "(EXISTS (SELECT 1 FROM interaction_items AS item WHERE item.seq = interactions.seq \
+               AND (item.label LIKE '%' || ",
+            $word,
+            " || '%' ESCAPE '\\' \
+                    OR item.data LIKE '%' || ",
+            $word,
+            " || '%' ESCAPE '\\' \
+                    OR item.name LIKE '%' || ",
+            $word,
+            " || '%' ESCAPE '\\')) \
+             OR interactions.id LIKE '%' || ",
+            $word,
+            " || '%' ESCAPE '\\' \
+             OR interactions.verdict_codes LIKE '%' || ",
+            $word,
+            " || '%' ESCAPE '\\' \
+             OR COALESCE(interactions.key_name, '') LIKE '%' || ",
+            $word,
+            " || '%' ESCAPE '\\' \
+             OR (length(",
+            $word,
+            ") >= 16 AND interactions.request LIKE '%' || ",
+            $word,
+            " || '%' ESCAPE '\\'))"
+        )
+    };
+}
+
+/// The filter as SQL over ?1..?12 (bound by [`bind_filter`]; a query adds its own from ?13).
+/// Labels and search read the items the interaction carried, whole. The search's first word is
+/// ?5; any others come as one JSON array (?12), each of which must match too (a first version
+/// read every word from the array: `json_each` per row made a search 1.8× slower,
+/// benches/README.md #32).
+pub(super) const MATCHES: &str = concat!(
+    "(?1 IS NULL OR status = ?1) AND (?2 = 0 OR rejected > 0) \
      AND (?3 IS NULL OR source = ?3) \
      AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(verdict_codes) WHERE value = ?4)) \
-     AND NOT EXISTS (SELECT 1 FROM json_each(?5) AS word WHERE NOT ( \
-          EXISTS (SELECT 1 FROM interaction_items AS item WHERE item.seq = interactions.seq \
-               AND (item.label LIKE '%' || word.value || '%' ESCAPE '\\' \
-                    OR item.data LIKE '%' || word.value || '%' ESCAPE '\\' \
-                    OR item.name LIKE '%' || word.value || '%' ESCAPE '\\')) \
-          OR interactions.id LIKE '%' || word.value || '%' ESCAPE '\\' \
-          OR interactions.verdict_codes LIKE '%' || word.value || '%' ESCAPE '\\' \
-          OR COALESCE(json_extract(interactions.verdict, '$.signature.keyName'), '') \
-               LIKE '%' || word.value || '%' ESCAPE '\\' \
-          OR interactions.request LIKE '%' || word.value || '%' ESCAPE '\\')) \
+     AND (?5 IS NULL OR ",
+    word_matches!("?5"),
+    ") AND (?12 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?12) AS word WHERE NOT ",
+    word_matches!("word.value"),
+    ")) \
      AND (?6 IS NULL OR EXISTS (SELECT 1 FROM interaction_items AS item \
           WHERE item.seq = interactions.seq AND item.label = ?6)) \
      AND (?7 IS NULL OR seq > ?7) AND (?8 IS NULL OR received_at > ?8) \
      AND (?9 IS NULL OR EXISTS (SELECT 1 FROM interaction_items AS item \
           WHERE item.seq = interactions.seq AND item.name = ?9)) \
      AND (?10 IS NULL OR engagement = ?10) \
-     AND (?11 IS NULL OR COALESCE(json_extract(verdict, '$.signature.keyName'), '') \
-          LIKE '%' || ?11 || '%' ESCAPE '\\')";
+     AND (?11 IS NULL OR COALESCE(key_name, '') LIKE '%' || ?11 || '%' ESCAPE '\\')"
+);
 
 pub(super) fn bind_filter<'q, O>(
     query: sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
@@ -69,19 +101,21 @@ pub(super) fn bind_filter<'q, O>(
         .bind(filter.rejected_only)
         .bind(filter.source.map(Source::as_str))
         .bind(filter.code.map(Code::as_str))
-        .bind(words_json(&filter.words))
+        .bind(filter.words.first().map(|word| escape_like(word)))
         .bind(filter.label.as_deref())
         .bind(filter.after_seq)
         .bind(filter.received_after)
         .bind(filter.name.as_deref())
         .bind(filter.engagement.map(|uuid| uuid.to_string()))
         .bind(filter.key_name.as_deref().map(escape_like))
+        .bind(other_words_json(&filter.words))
 }
 
-/// The search's words, each escaped for `LIKE`, as the JSON array ?5 reads (`[]`: no words).
-fn words_json(words: &[String]) -> String {
-    let escaped: Vec<String> = words.iter().map(|word| escape_like(word)).collect();
-    serde_json::to_string(&escaped).unwrap_or_else(|_| "[]".to_owned())
+/// The search's words after the first, each escaped for `LIKE`, as the JSON array ?12 reads
+/// (`NULL` when there are none).
+fn other_words_json(words: &[String]) -> Option<String> {
+    let others: Vec<String> = words.iter().skip(1).map(|word| escape_like(word)).collect();
+    (!others.is_empty()).then(|| serde_json::to_string(&others).unwrap_or_else(|_| "[]".to_owned()))
 }
 
 /// `text` matched literally by `LIKE … ESCAPE` with a backslash.

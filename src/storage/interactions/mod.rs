@@ -162,6 +162,7 @@ mod tests {
             request: "{}".into(),
             verdict: "{}".into(),
             key_used: None,
+            key_name: None,
             source: Source::Api,
             engagement: None,
             site: Site::direct(),

@@ -28,8 +28,8 @@ pub async fn page(
 ) -> sqlx::Result<Page> {
     let sizes: Vec<(i64, i64)> = bind_filter(
         sqlx::query_as(&format!(
-            "SELECT seq, bytes FROM interactions WHERE {MATCHES} AND (?12 IS NULL OR seq < ?12) \
-             ORDER BY seq DESC LIMIT ?13"
+            "SELECT seq, bytes FROM interactions WHERE {MATCHES} AND (?13 IS NULL OR seq < ?13) \
+             ORDER BY seq DESC LIMIT ?14"
         )),
         filter,
     )
@@ -59,7 +59,7 @@ pub async fn page(
     };
     let rows = bind_filter(
         sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM interactions WHERE {MATCHES} AND seq BETWEEN ?12 AND ?13 \
+            "SELECT {COLUMNS} FROM interactions WHERE {MATCHES} AND seq BETWEEN ?13 AND ?14 \
              ORDER BY seq DESC"
         )),
         filter,

@@ -28,6 +28,8 @@ pub struct NewInteraction {
     pub request: ByteString,
     pub verdict: ByteString,
     pub key_used: Option<Uuid>,
+    /// The name the key that verified it had then (what `key:` searches).
+    pub key_name: Option<String>,
     pub source: Source,
     /// The engagement it was an arrival of, when the widget sent it.
     pub engagement: Option<Uuid>,
@@ -50,7 +52,9 @@ impl NewInteraction {
     /// the row and each item: `storage/retention.rs`), the unit both retention and paging count
     /// in.
     pub fn bytes(&self) -> usize {
-        let row = row_cost((self.request.len() + self.verdict.len()) as u64 + LOG_ROW_COLUMNS);
+        let key_name = self.key_name.as_deref().map_or(0, str::len);
+        let row =
+            row_cost((self.request.len() + self.verdict.len() + key_name) as u64 + LOG_ROW_COLUMNS);
         let items: u64 = self
             .items
             .iter()
