@@ -1,7 +1,8 @@
 //! talkative-emulator: a local emulator of Talkative's *Signed Interaction Data* and a verifier
 //! that explains exactly why a payload passes or fails.
 //!
-//! [`build_info`] (the version and git revision) stands beside the layers; anyone may read it.
+//! [`build_info`] (the version and git revision) and [`private_files`] (owner-only files) stand
+//! beside the layers; anyone may use them.
 //!
 //! Layers, from the bottom; each imports only those below it (`scripts/module-graph.py` checks):
 //! - [`encoding`]: strict base64url and JSON.
@@ -25,6 +26,7 @@ pub mod configuration;
 pub mod domain;
 pub mod encoding;
 pub mod jws;
+pub mod private_files;
 pub mod routes;
 pub mod startup;
 pub mod storage;

@@ -14,7 +14,6 @@
 //! for 397 days, the most a browser accepts from a public CA), so it never expires under a
 //! long-lived CA folder.
 
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -27,6 +26,8 @@ use rcgen::{
     NameConstraints, PublicKeyData,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+use crate::private_files;
 
 /// Talkative's hosts: every public example loads the widget from `https://{region}.engage.app`,
 /// and the Core API is at the same hosts. The CA may vouch for these and loopback only.
@@ -63,7 +64,7 @@ pub struct LocalCa {
 
 impl LocalCa {
     pub fn open_or_create(dir: &Path) -> anyhow::Result<Self> {
-        create_private_dir(dir)?;
+        private_files::create_dir(dir).context("making the TLS folder")?;
         let ca_certificate_path = dir.join(CA_CERTIFICATE);
         let (ca_key, ca_certificate_pem) = if ca_certificate_path.exists() {
             let key = read_key(&dir.join(CA_KEY))?;
@@ -77,8 +78,8 @@ impl LocalCa {
                 .context("making the CA certificate")?;
             // The key first: a folder with a certificate and no key is one the next start
             // cannot use, while a lone key is simply replaced.
-            write_private(&dir.join(CA_KEY), &key.serialize_pem())?;
-            write_private(&ca_certificate_path, &certificate.pem())?;
+            private_files::write(&dir.join(CA_KEY), &key.serialize_pem())?;
+            private_files::write(&ca_certificate_path, &certificate.pem())?;
             (key, certificate.pem())
         };
         let server_key_path = dir.join(SERVER_KEY);
@@ -86,7 +87,7 @@ impl LocalCa {
             read_key(&server_key_path)?
         } else {
             let key = KeyPair::generate().context("generating the server's key")?;
-            write_private(&server_key_path, &key.serialize_pem())?;
+            private_files::write(&server_key_path, &key.serialize_pem())?;
             key
         };
         Ok(Self {
@@ -211,34 +212,6 @@ fn read_key(path: &Path) -> anyhow::Result<KeyPair> {
         )
     })?;
     KeyPair::from_pem(&pem).with_context(|| format!("reading the key in {}", path.display()))
-}
-
-fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .with_context(|| format!("creating the TLS folder {}", dir.display()))
-}
-
-/// Writes a file readable by its owner only, whole or not at all (a temporary file renamed).
-fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".partial");
-    let temporary = PathBuf::from(temporary);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let written = options.open(&temporary).and_then(|mut file| {
-        file.write_all(contents.as_bytes())?;
-        file.sync_all()
-    });
-    written
-        .and_then(|()| std::fs::rename(&temporary, path))
-        .with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(test)]
