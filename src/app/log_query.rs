@@ -3,7 +3,7 @@
 //! names a status or "dropped", and the same `source=`, `code=`, `q=`) fill the same fields and
 //! get the same answers, and the same refusals.
 
-use super::log_search::Search;
+use super::log_search::{Search, invalid, source_named, verdict_code};
 use crate::domain::problem::{Code, Problem};
 use crate::domain::source::Source;
 use crate::storage::interactions::Filter;
@@ -52,26 +52,10 @@ impl LogQuery {
             Some(raw) => query.status = Some(parse_status(raw, "filter")?),
         }
         if let Some(raw) = given(words.source) {
-            query.source = Some(Source::parse(raw).ok_or_else(|| {
-                invalid(
-                    format!("source={raw:?} is no source."),
-                    "Use api, widget, demo, playground or core_api.",
-                )
-            })?);
+            query.source = Some(source_named(raw, &format!("source={raw:?}"), "")?);
         }
         if let Some(raw) = given(words.code) {
-            query.code = Some(
-                raw.parse::<Code>()
-                    .ok()
-                    .filter(|code| code.appears_in_verdicts())
-                    .ok_or_else(|| {
-                        invalid(
-                            format!("code={raw:?} is no code a verdict carries."),
-                            "Use a code from the \"Every code\" table of docs/api.md marked \
-                             verdict, rejected item or warning, such as not_allowlisted.",
-                        )
-                    })?,
-            );
+            query.code = Some(verdict_code(raw, &format!("code={raw:?}"), "")?);
         }
         query.search = given(words.search).map(str::to_owned);
         if let Some(text) = &query.search {
@@ -127,10 +111,6 @@ fn parse_status(raw: &str, parameter: &str) -> Result<SignatureStatus, Problem> 
         };
         invalid(format!("Unknown {parameter} {raw:?}."), hint)
     })
-}
-
-fn invalid(message: String, hint: impl Into<String>) -> Problem {
-    Problem::new(Code::InvalidRequest, message, hint)
 }
 
 #[cfg(test)]

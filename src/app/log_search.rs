@@ -42,27 +42,11 @@ impl Search {
             match prefix {
                 "key" => set_once(&mut search.key, value.to_owned(), "key")?,
                 "code" => {
-                    let code = value
-                        .parse::<Code>()
-                        .ok()
-                        .filter(|code| code.appears_in_verdicts())
-                        .ok_or_else(|| {
-                            invalid(
-                                format!("code:{value} is no code a verdict carries."),
-                                "Use a code from the \"Every code\" table of docs/api.md marked \
-                                 verdict, rejected item or warning, such as \
-                                 code:not_allowlisted.",
-                            )
-                        })?;
+                    let code = verdict_code(value, &format!("code:{value}"), "code:")?;
                     set_once(&mut search.code, code, "code")?;
                 }
                 _ => {
-                    let source = Source::parse(value).ok_or_else(|| {
-                        invalid(
-                            format!("source:{value} is no source."),
-                            "Use source:api, widget, demo, playground or core_api.",
-                        )
-                    })?;
+                    let source = source_named(value, &format!("source:{value}"), "source:")?;
                     set_once(&mut search.source, source, "source")?;
                 }
             }
@@ -86,7 +70,35 @@ fn set_once<T>(slot: &mut Option<T>, value: T, prefix: &str) -> Result<(), Probl
     Ok(())
 }
 
-fn invalid(message: String, hint: impl Into<String>) -> Problem {
+/// A code a verdict can carry (the search's `code:`, the lists' `code=`), or the refusal:
+/// `written` is the term as the request wrote it, `lead` what the hint's example starts with.
+pub(super) fn verdict_code(raw: &str, written: &str, lead: &str) -> Result<Code, Problem> {
+    raw.parse::<Code>()
+        .ok()
+        .filter(|code| code.appears_in_verdicts())
+        .ok_or_else(|| {
+            invalid(
+                format!("{written} is no code a verdict carries."),
+                format!(
+                    "Use a code from the \"Every code\" table of docs/api.md marked verdict, \
+                     rejected item or warning, such as {lead}not_allowlisted."
+                ),
+            )
+        })
+}
+
+/// A source (the search's `source:`, the lists' `source=`), or the refusal, worded as
+/// [`verdict_code`]'s.
+pub(super) fn source_named(raw: &str, written: &str, lead: &str) -> Result<Source, Problem> {
+    Source::parse(raw).ok_or_else(|| {
+        invalid(
+            format!("{written} is no source."),
+            format!("Use {lead}api, widget, demo, playground or core_api."),
+        )
+    })
+}
+
+pub(super) fn invalid(message: String, hint: impl Into<String>) -> Problem {
     Problem::new(Code::InvalidRequest, message, hint)
 }
 
