@@ -36,8 +36,10 @@ pub struct Filter {
 
 /// One search word, `$word` (a parameter or a column), matched anywhere in an interaction: an
 /// item's label, data or name, its id, its codes, the key's name, and, for a word of 16 or more
-/// characters (a piece of a token), its request, which holds the token; the cheap places first. Columns are named with their table: `json_each` has an
-/// `id` of its own.
+/// characters (a piece of a token), its request, which holds the token; the cheap places first.
+/// The word comes escaped for `LIKE`, so its length is the word's own once each `\\` is one
+/// character and each other `\` (before `_` or `%`) none. Columns are named with their table:
+/// `json_each` has an `id` of its own.
 macro_rules! word_matches {
     ($word:literal) => {
         concat!(
@@ -60,9 +62,9 @@ macro_rules! word_matches {
              OR COALESCE(interactions.key_name, '') LIKE '%' || ",
             $word,
             " || '%' ESCAPE '\\' \
-             OR (length(",
+             OR (length(replace(replace(",
             $word,
-            ") >= 16 AND interactions.request LIKE '%' || ",
+            ", '\\\\', '.'), '\\', '')) >= 16 AND interactions.request LIKE '%' || ",
             $word,
             " || '%' ESCAPE '\\'))"
         )
