@@ -10,6 +10,8 @@ use anyhow::Context;
 use tokio::task::JoinHandle;
 
 use crate::app::Core;
+use crate::app::outbound::Outbound;
+use crate::app::outbox::{self, Outbox, RetryPolicy};
 use crate::app::policy_cache::PolicyCache;
 use crate::app::recorder::{Accounts, Recorder};
 use crate::app::{interaction_log, management};
@@ -45,6 +47,8 @@ pub struct Application {
     database: storage::Database,
     recorder: Recorder,
     recorder_task: JoinHandle<()>,
+    /// The webhook outbox's sender; stopped with the server (what it had not sent stays due).
+    outbox_task: JoinHandle<()>,
 }
 
 impl Application {
@@ -92,7 +96,17 @@ impl Application {
             ),
             None => (None, None),
         };
+        let outbox = std::sync::Arc::new(Outbox::new(
+            Outbound::new(settings.webhooks.timeout)?,
+            RetryPolicy {
+                first_retry: settings.webhooks.first_retry,
+                max_attempts: settings.webhooks.max_attempts,
+            },
+        ));
+        // Sends what a crash left in the outbox too: it starts from what is due.
+        let outbox_task = tokio::spawn(outbox::run(pool.clone(), outbox.clone()));
         let core = Core {
+            outbox,
             pool: pool.clone(),
             cache,
             recorder: recorder.clone(),
@@ -178,6 +192,7 @@ impl Application {
             database,
             recorder,
             recorder_task,
+            outbox_task,
         })
     }
 
@@ -221,6 +236,7 @@ impl Application {
     /// interaction log before returning.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.server.await.context("HTTP server")?;
+        self.outbox_task.abort();
         self.recorder.close().await;
         if tokio::time::timeout(Duration::from_secs(10), self.recorder_task)
             .await

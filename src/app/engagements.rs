@@ -8,6 +8,8 @@ use std::collections::{HashMap, HashSet};
 
 use uuid::Uuid;
 
+use super::core_document::Base;
+use super::outbox;
 use super::verification::{Judged, Outcome, Sender, Submission, judge};
 use super::{AppError, Core};
 use crate::domain::engagement::{
@@ -126,11 +128,22 @@ pub async fn start(
                     format!(
                         "The widget config {:?} has no action that starts a {}.",
                         config.name(),
-                        start.kind.channel()
+                        start.kind.title()
                     ),
                     "Add a start_chat or start_video action to the config.",
                 )
             })?,
+    };
+    let Some(channel) = action.kind.channel() else {
+        return Err(Problem::new(
+            Code::UnknownAction,
+            format!(
+                "The action {:?} is a chatbot fulfilment: it runs during an interaction and                  starts none.",
+                action.reference
+            ),
+            "Start the interaction with a start_chat or start_video action, then trigger the              fulfilment action while it is under way (triggerAction on the page, or POST              /api/v1/engagements/{uuid}/fulfilment).",
+        )
+        .into());
     };
     if !queue.status.is_online() {
         return Err(Problem::new(
@@ -167,7 +180,7 @@ pub async fn start(
             uuid,
             config_uuid: config.uuid(),
             action: action.reference.clone(),
-            channel: action.kind.channel(),
+            channel,
             queue_uuid: Some(queue.uuid),
             start_url: start.start_url.map(str::to_owned),
             started_at: record.received_at,
@@ -216,9 +229,10 @@ pub async fn append(core: &Core, uuid: Uuid, data: Arriving<'_>) -> Result<Appen
         engagements::signed_keys(&core.pool, engagement.id, &keys).await?;
     let kind = match data.sender.source {
         Source::CoreApi => ArrivalKind::CoreApi,
+        Source::Fulfilment => ArrivalKind::Fulfilment,
         _ => ArrivalKind::Append,
     };
-    let from_backend = kind == ArrivalKind::CoreApi;
+    let from_backend = matches!(kind, ArrivalKind::CoreApi | ArrivalKind::Fulfilment);
     let Judged { outcome, record } = judge(
         core,
         Submission {
@@ -232,8 +246,18 @@ pub async fn append(core: &Core, uuid: Uuid, data: Arriving<'_>) -> Result<Appen
         },
         data.sender,
     )?;
+    let mut given = given_items(&outcome.verdict);
+    if kind == ArrivalKind::Fulfilment {
+        // Server data with its own provenance: the agent view and the Core API say where it
+        // came from.
+        for item in &mut given {
+            if item.provenance == Provenance::Server {
+                item.provenance = Provenance::Fulfilment;
+            }
+        }
+    }
     let entry = Entry::Arrival {
-        given: given_items(&outcome.verdict),
+        given,
         verification: record,
         engagement_id: engagement.id,
         engagement_uuid: uuid,
@@ -389,9 +413,35 @@ pub async fn end(core: &Core, uuid: Uuid) -> Result<StoredEngagement, AppError> 
     transition(core, uuid, EngagementState::end).await
 }
 
-/// The feedback step is done: the page gets `completeInteraction`, then `enterStandby`.
-pub async fn complete(core: &Core, uuid: Uuid) -> Result<StoredEngagement, AppError> {
-    transition(core, uuid, EngagementState::complete).await
+/// The feedback step is done: the page gets `completeInteraction`, then `enterStandby`. The
+/// webhooks whose send condition it meets ("Completed and Wrapped") get a delivery each, written
+/// in the same transaction (`app/outbox.rs`), their bodies the Core API's document with links on
+/// `origin` (the origin the completing client reached the emulator at).
+pub async fn complete(core: &Core, uuid: Uuid, origin: &str) -> Result<StoredEngagement, AppError> {
+    let base = Base::on(origin);
+    loop {
+        let engagement = get(core, uuid).await?;
+        let state = engagement.state.complete()?;
+        let (from, id) = (engagement.state, engagement.id);
+        let written = core
+            .recorder
+            .write_with_ledger(async |tx, ledger, retention| {
+                if !engagements::set_state(&mut *tx, id, from, state, now_millis()).await? {
+                    return Ok(None);
+                }
+                outbox::enqueue_completion(tx, ledger, retention, id, &base)
+                    .await
+                    .map(Some)
+            })
+            .await?;
+        // Of two completing it at once, one is told it has completed already (the next turn
+        // reads the state the other left).
+        let Some(deliveries) = written else { continue };
+        if deliveries > 0 {
+            core.outbox.wake();
+        }
+        return get(core, uuid).await;
+    }
 }
 
 async fn transition(

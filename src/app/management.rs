@@ -234,6 +234,7 @@ pub async fn apply_config_file(
         unsigned_fields: &file.unsigned_fields,
         widget_configs: &file.widget_configs,
         api_keys: &file.api_keys,
+        webhooks: &file.webhooks,
     };
     let seeded = crate::storage::seeding::apply(&core.pool, seed, wipe, MAX_ACTIVE_KEYS).await;
     let seeded = match seeded {
@@ -256,6 +257,7 @@ pub async fn apply_config_file(
     if wipe {
         core.removals
             .publish(super::interaction_log::Removal::Cleared);
+        core.outbox.note_change();
     }
     Ok(seeded)
 }

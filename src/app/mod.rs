@@ -4,19 +4,24 @@
 //! an in-memory copy of the policy ([`policy_cache`]). Nothing here knows HTTP.
 
 pub mod api_keys;
+pub mod core_document;
 pub mod engagements;
 mod error;
+pub mod fulfilment;
 pub mod interaction_log;
 pub mod log_query;
 pub mod log_search;
 pub mod management;
 pub mod metrics;
+pub mod outbound;
+pub mod outbox;
 pub mod policy_cache;
 pub mod recorder;
 pub mod records;
 pub mod refusal_log;
 pub mod sample;
 pub mod verification;
+pub mod webhooks;
 pub mod widget_configs;
 
 pub use error::AppError;
@@ -40,4 +45,6 @@ pub struct Core {
     pub metrics: metrics::Metrics,
     /// Bounds the server log's lines for refusals.
     pub refusal_log: refusal_log::RefusalLog,
+    /// Webhook deliveries and fulfilment calls: the sender, and what wakes and follows it.
+    pub outbox: std::sync::Arc<outbox::Outbox>,
 }

@@ -8,3 +8,6 @@ pub use crate::storage::engagements::{Arrival, DroppedItem, StoredEngagement, Vi
 pub use crate::storage::interactions::{Browse, BrowseRow, Filter, Position, StoredInteraction};
 pub use crate::storage::signing_keys::StoredKey;
 pub use crate::storage::unsigned_fields::StoredField;
+pub use crate::storage::webhooks::{
+    DeliveryFilter, DeliveryState, Event, StoredAttempt, StoredDelivery, StoredWebhook,
+};

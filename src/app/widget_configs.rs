@@ -28,9 +28,15 @@ pub async fn get(core: &Core, raw_uuid: &str) -> Result<WidgetConfig, AppError> 
 pub async fn put(
     core: &Core,
     uuid: Option<Uuid>,
-    parts: WidgetConfigParts,
+    mut parts: WidgetConfigParts,
 ) -> Result<(WidgetConfig, bool), AppError> {
-    let config = WidgetConfig::new(uuid.unwrap_or_else(Uuid::new_v4), parts)?;
+    let uuid = uuid.unwrap_or_else(Uuid::new_v4);
+    // A config read from a view comes back with its fulfilment headers masked: those keep the
+    // values stored.
+    if let Some(stored) = widget_configs::get(&core.pool, uuid).await? {
+        parts.unmask_from(stored.parts());
+    }
+    let config = WidgetConfig::new(uuid, parts)?;
     let created = write_transaction(&core.pool, async |tx| {
         widget_configs::put(tx, &config, now_millis()).await
     })

@@ -152,6 +152,16 @@ pub struct ServeArgs {
     /// Where --tls-bind keeps its certificate authority (default: `<database file>-tls/`).
     #[arg(long, env = "TALKATIVE_TLS_DIR")]
     pub tls_dir: Option<PathBuf>,
+    /// How long a webhook delivery or fulfilment call may take, connecting included, before it
+    /// is logged as `receiver_timeout` (e.g. 10s, 500ms).
+    #[arg(long, env = "TALKATIVE_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub webhook_timeout: std::time::Duration,
+    /// The wait after a delivery's first failed attempt; each next wait doubles (up to an hour).
+    #[arg(long, env = "TALKATIVE_WEBHOOK_RETRY_DELAY", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub webhook_retry_delay: std::time::Duration,
+    /// Attempts per delivery (and per redelivery) before it is marked failed.
+    #[arg(long, env = "TALKATIVE_WEBHOOK_MAX_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub webhook_max_attempts: u32,
     /// Once listening, print the URL on stdout (and the https one on a second line with
     /// --tls-bind), so a program that started the emulator on port 0 learns its port.
     #[arg(long)]
@@ -232,6 +242,11 @@ impl ServeArgs {
             max_followers: crate::configuration::DEFAULT_MAX_FOLLOWERS,
             max_followers_per_client: crate::configuration::DEFAULT_MAX_FOLLOWERS_PER_CLIENT,
             tls,
+            webhooks: crate::configuration::WebhookSettings {
+                timeout: self.webhook_timeout,
+                first_retry: self.webhook_retry_delay,
+                max_attempts: self.webhook_max_attempts,
+            },
         })
     }
 }

@@ -13,6 +13,13 @@
 //! [[api_keys]]                     # Core API keys CI knows in advance
 //! name = "CI backend"
 //! token_env = "CORE_API_TOKEN"     # read from the environment at start; or `token = "…"`
+//!
+//! [[webhooks]]                     # Generic CRM webhooks (no validation POST at start)
+//! label = "CRM staging"
+//! url = "http://127.0.0.1:9000/talkative"
+//! send_condition = "completed_and_wrapped"   # optional; the only one emulated
+//! queues = []                      # optional: queue UUIDs; empty is every queue
+//! headers = [{ name = "Authorization", value_env = "CRM_TOKEN" }]   # or `value = "…"`
 //! ```
 //!
 //! Everything is parsed and validated when the file is read, with the same codes as the API, so
@@ -24,6 +31,7 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 
 use crate::domain::api_key::{ApiKeyName, ApiToken};
+use crate::domain::webhook::Webhook;
 use crate::domain::widget_config::{Action, PreChatField, Queue, WidgetConfigParts};
 use crate::domain::{ItemMember, KeyName, SigningKey, UnsignedFieldLabel, WidgetConfig};
 
@@ -37,6 +45,8 @@ pub struct ConfigFile {
     pub widget_configs: Vec<WidgetConfig>,
     /// Core API keys with tokens chosen in advance, installed at start and on reset.
     pub api_keys: Vec<(ApiKeyName, ApiToken)>,
+    /// Webhooks, installed (replacing the file's earlier ones) at start and on reset.
+    pub webhooks: Vec<Webhook>,
 }
 
 #[derive(Deserialize)]
@@ -52,6 +62,29 @@ struct RawConfigFile {
     widget_configs: Vec<ConfigWidget>,
     #[serde(default)]
     api_keys: Vec<ConfigApiKey>,
+    #[serde(default)]
+    webhooks: Vec<ConfigWebhook>,
+}
+
+/// A `[[webhooks]]` table; header values in the file or in environment variables.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigWebhook {
+    label: String,
+    url: String,
+    send_condition: Option<String>,
+    #[serde(default)]
+    queues: Vec<String>,
+    #[serde(default)]
+    headers: Vec<ConfigHeader>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigHeader {
+    name: String,
+    value: Option<String>,
+    value_env: Option<String>,
 }
 
 /// An `[[api_keys]]` table: a name and a token, in the file or in an environment variable.
@@ -157,6 +190,37 @@ impl ConfigFile {
                 .map_err(|problem| anyhow::anyhow!("api_keys[{index}].token: {problem}"))?;
             seed.api_keys.push((name, token));
         }
+        for (index, webhook) in config.webhooks.into_iter().enumerate() {
+            let mut headers = Vec::with_capacity(webhook.headers.len());
+            for (at, header) in webhook.headers.into_iter().enumerate() {
+                let value = match (header.value, header.value_env) {
+                    (Some(value), None) => value,
+                    (None, Some(variable)) => environment(&variable).with_context(|| {
+                        format!(
+                            "webhooks[{index}].headers[{at}].value_env: the environment has no \
+                             {variable}"
+                        )
+                    })?,
+                    _ => bail!(
+                        "webhooks[{index}].headers[{at}] needs exactly one of `value` or `value_env`"
+                    ),
+                };
+                headers.push((header.name, value));
+            }
+            // The problem's message never repeats a header's value.
+            let parsed = Webhook::parse(
+                &webhook.label,
+                &webhook.url,
+                webhook
+                    .send_condition
+                    .as_deref()
+                    .unwrap_or("completed_and_wrapped"),
+                &webhook.queues,
+                &headers,
+            )
+            .map_err(|problem| anyhow::anyhow!("webhooks[{index}]: {problem}"))?;
+            seed.webhooks.push(parsed);
+        }
         for (index, label) in config.unsigned_fields.iter().enumerate() {
             let label = UnsignedFieldLabel::parse(label)
                 .map_err(|problem| anyhow::anyhow!("unsigned_fields[{index}]: {problem}"))?;
@@ -170,6 +234,7 @@ impl ConfigFile {
             && self.unsigned_fields.is_empty()
             && self.widget_configs.is_empty()
             && self.api_keys.is_empty()
+            && self.webhooks.is_empty()
     }
 }
 

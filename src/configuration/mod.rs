@@ -62,6 +62,31 @@ pub struct Settings {
     pub core_api_list_envelope: bool,
     /// The HTTPS listener for Talkative's own host names (`--tls-bind`), when asked for.
     pub tls: Option<TlsSettings>,
+    /// How webhook deliveries and fulfilment calls are made.
+    pub webhooks: WebhookSettings,
+}
+
+/// Talkative documents no timeout or retries for its webhooks; these are the emulator's
+/// (docs/talkative-compat.md), each a flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// Every outbound request's limit, connecting included (`--webhook-timeout`).
+    pub timeout: std::time::Duration,
+    /// The wait after a delivery's first failed attempt; each next one doubles
+    /// (`--webhook-retry-delay`).
+    pub first_retry: std::time::Duration,
+    /// Attempts before a delivery is marked failed (`--webhook-max-attempts`).
+    pub max_attempts: u32,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            timeout: std::time::Duration::from_secs(10),
+            first_retry: std::time::Duration::from_secs(1),
+            max_attempts: 8,
+        }
+    }
 }
 
 /// `--tls-bind` and where its certificate authority is kept (`--tls-dir`, by default beside the
@@ -141,6 +166,7 @@ impl Settings {
             core_api_rate_limit: DEFAULT_CORE_API_RATE_LIMIT,
             core_api_list_envelope: false,
             tls: None,
+            webhooks: WebhookSettings::default(),
         }
     }
 }

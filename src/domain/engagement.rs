@@ -115,15 +115,18 @@ pub enum Provenance {
     ReportOnly,
     /// Sent by the customer's backend through the Core API.
     Server,
+    /// The customer's backend's answer to a chatbot fulfilment call.
+    Fulfilment,
 }
 
 impl Provenance {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Signed,
         Self::Allowlisted,
         Self::Unsigned,
         Self::ReportOnly,
         Self::Server,
+        Self::Fulfilment,
     ];
 
     /// The wire name, as serialized and stored.
@@ -134,6 +137,7 @@ impl Provenance {
             Self::Unsigned => "unsigned",
             Self::ReportOnly => "report_only",
             Self::Server => "server",
+            Self::Fulfilment => "fulfilment",
         }
     }
 
@@ -233,6 +237,8 @@ pub enum ArrivalKind {
     Append,
     /// Added by the customer's backend through the Core API.
     CoreApi,
+    /// A chatbot fulfilment action's answer (`app/fulfilment.rs`).
+    Fulfilment,
 }
 
 impl ArrivalKind {

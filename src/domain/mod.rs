@@ -3,6 +3,7 @@
 
 pub mod api_key;
 pub mod engagement;
+pub mod fulfilment;
 pub mod interaction;
 pub mod item_json;
 pub mod key_name;
@@ -12,6 +13,7 @@ pub mod signing_key;
 pub mod site;
 pub mod source;
 pub mod unsigned_field_label;
+pub mod webhook;
 pub mod widget_config;
 
 pub use interaction::{InteractionItem, ItemMember};

@@ -78,6 +78,29 @@ pub enum Code {
     /// `?include=` named a relationship the Core API does not have, or one the emulator does
     /// not emulate (JSON:API: 400).
     UnsupportedInclude,
+    // Webhooks and chatbot fulfilment: Talkative calling the customer's backend
+    /// A webhook's label, endpoint, send condition, queues or headers were refused.
+    InvalidWebhook,
+    WebhookNotFound,
+    /// The validation POST made on saving a webhook did not get a 2xx answer.
+    WebhookUnreachable,
+    DeliveryNotFound,
+    /// An attempt got no answer in time.
+    ReceiverTimeout,
+    /// An attempt could not connect (refused, no such host, a reset).
+    ReceiverUnreachable,
+    /// An attempt's TLS handshake failed: the receiver's certificate is not valid.
+    ReceiverCertificate,
+    /// An attempt was answered with a status other than 2xx.
+    ReceiverStatus,
+    /// A fulfilment answer is not JSON.
+    FulfilmentInvalidJson,
+    /// A fulfilment answer is JSON, but not an array of `{name, data}` objects.
+    FulfilmentInvalidShape,
+    /// A fulfilment answer's `name` is longer than 191 characters.
+    FulfilmentNameTooLong,
+    /// A fulfilment answer's `data` is longer than 510 characters.
+    FulfilmentDataTooLong,
     // Unsigned fields
     InvalidLabel,
     AlreadyAllowlisted,
@@ -205,6 +228,18 @@ impl Code {
             | Code::InvalidApiKey
             | Code::ApiKeyNotFound
             | Code::UnsupportedInclude
+            | Code::InvalidWebhook
+            | Code::WebhookNotFound
+            | Code::WebhookUnreachable
+            | Code::DeliveryNotFound
+            | Code::ReceiverTimeout
+            | Code::ReceiverUnreachable
+            | Code::ReceiverCertificate
+            | Code::ReceiverStatus
+            | Code::FulfilmentInvalidJson
+            | Code::FulfilmentInvalidShape
+            | Code::FulfilmentNameTooLong
+            | Code::FulfilmentDataTooLong
             | Code::IdentityLabel => false,
         }
     }

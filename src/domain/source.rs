@@ -24,6 +24,8 @@ pub enum Source {
     Playground,
     /// Talkative's Core API: a customer's backend adding data to an interaction.
     CoreApi,
+    /// A chatbot fulfilment action's answer, from the customer's backend.
+    Fulfilment,
 }
 
 impl Source {
@@ -46,7 +48,17 @@ mod tests {
     #[test]
     fn wire_names_read_back() {
         let names: Vec<&str> = Source::ALL.iter().map(|s| s.as_str()).collect();
-        assert_eq!(names, ["api", "widget", "demo", "playground", "core_api"]);
+        assert_eq!(
+            names,
+            [
+                "api",
+                "widget",
+                "demo",
+                "playground",
+                "core_api",
+                "fulfilment"
+            ]
+        );
         for source in Source::ALL {
             assert_eq!(Source::parse(source.as_str()), Some(*source));
         }

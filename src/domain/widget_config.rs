@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::problem::{Code, Problem};
+use crate::domain::webhook::{Endpoint, Header, mask};
 
 /// A queue's presence, as `talkativeApi.queues.getPresences()` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -71,15 +72,48 @@ impl std::str::FromStr for Presence {
 pub enum ActionKind {
     StartChat,
     StartVideo,
+    /// A chatbot fulfilment node: during an interaction, POSTs it to the action's `url` and
+    /// stores the answer's `[{name, data}]` as interaction data (`app/fulfilment.rs`).
+    Fulfilment,
 }
 
 impl ActionKind {
-    /// The channel an interaction it starts is on.
-    pub fn channel(self) -> Channel {
+    /// The channel an interaction it starts is on; `None` for one that starts nothing.
+    pub fn channel(self) -> Option<Channel> {
         match self {
-            Self::StartChat => Channel::Chat,
-            Self::StartVideo => Channel::Video,
+            Self::StartChat => Some(Channel::Chat),
+            Self::StartVideo => Some(Channel::Video),
+            Self::Fulfilment => None,
         }
+    }
+
+    /// What the portal says it does.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::StartChat => "chat",
+            Self::StartVideo => "video",
+            Self::Fulfilment => "chatbot fulfilment",
+        }
+    }
+}
+
+/// A header a fulfilment action sends. Its value is a secret: views show it masked
+/// ([`WidgetConfigParts::masked`]), and a masked value sent back keeps the stored one.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionHeader {
+    pub name: String,
+    pub value: String,
+}
+
+impl std::fmt::Debug for ActionHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {}",
+            self.name,
+            crate::domain::webhook::mask(&self.value)
+        )
     }
 }
 
@@ -127,8 +161,35 @@ pub struct Action {
     /// The "API Reference" name a page triggers it by, e.g. `start-chat`.
     pub reference: String,
     pub kind: ActionKind,
-    /// The queue it starts the interaction on: one of the config's.
+    /// The queue it starts the interaction on (for a fulfilment action, the queue whose chatbot
+    /// runs it): one of the config's.
     pub queue: Uuid,
+    /// A fulfilment action's endpoint: https, or http to this machine (as a webhook's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Headers a fulfilment action sends, exactly as given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<ActionHeader>,
+}
+
+impl Action {
+    /// A fulfilment action's endpoint and headers, checked as a webhook's are.
+    pub fn fulfilment_target(&self) -> Result<(Endpoint, Vec<Header>), Problem> {
+        let about = |p: Problem| {
+            invalid(
+                format!("Action {:?}: {}", self.reference, p.message),
+                p.hint,
+            )
+        };
+        let endpoint = Endpoint::parse(self.url.as_deref().unwrap_or_default()).map_err(about)?;
+        let headers = Header::parse_all(
+            self.headers
+                .iter()
+                .map(|h| (h.name.as_str(), h.value.as_str())),
+        )
+        .map_err(about)?;
+        Ok((endpoint, headers))
+    }
 }
 
 /// A pre-chat form field: interaction data whose `name` matches pre-fills it.
@@ -150,6 +211,40 @@ pub struct WidgetConfigParts {
     pub actions: Vec<Action>,
     #[serde(default)]
     pub fields: Vec<PreChatField>,
+}
+
+impl WidgetConfigParts {
+    /// The parts as views show them: fulfilment actions' header values masked.
+    pub fn masked(&self) -> Self {
+        let mut parts = self.clone();
+        for action in &mut parts.actions {
+            for header in &mut action.headers {
+                header.value = mask(&header.value);
+            }
+        }
+        parts
+    }
+
+    /// Puts back the values a view masked: a header sent with exactly the mask `stored` shows
+    /// for the same action and name keeps its stored value (an edited config sent back whole).
+    pub fn unmask_from(&mut self, stored: &WidgetConfigParts) {
+        for action in &mut self.actions {
+            let Some(before) = stored
+                .actions
+                .iter()
+                .find(|a| a.reference == action.reference)
+            else {
+                continue;
+            };
+            for header in &mut action.headers {
+                if let Some(kept) = before.headers.iter().find(|h| {
+                    h.name.eq_ignore_ascii_case(&header.name) && mask(&h.value) == header.value
+                }) {
+                    header.value = kept.value.clone();
+                }
+            }
+        }
+    }
 }
 
 /// A checked config: see [`WidgetConfig::new`].
@@ -176,10 +271,13 @@ impl WidgetConfig {
             reference: match kind {
                 ActionKind::StartChat => "start-chat",
                 ActionKind::StartVideo => "start-video",
+                ActionKind::Fulfilment => "fulfilment",
             }
             .to_owned(),
             kind,
             queue: Self::DEFAULT_QUEUE,
+            url: None,
+            headers: Vec::new(),
         };
         Self {
             uuid: Self::DEFAULT_UUID,
@@ -248,6 +346,18 @@ impl WidgetConfig {
                         action.reference
                     ),
                     "A page triggers an action by its reference name: each must be unique.",
+                ));
+            }
+            if action.kind == ActionKind::Fulfilment {
+                action.fulfilment_target()?;
+            } else if action.url.is_some() || !action.headers.is_empty() {
+                return Err(invalid(
+                    format!(
+                        "Action {:?} starts a {}: only a fulfilment action has a url and headers.",
+                        action.reference,
+                        action.kind.title()
+                    ),
+                    "Leave url and headers out, or make its kind \"fulfilment\".",
                 ));
             }
             if !queues.contains(&action.queue) {
@@ -400,6 +510,49 @@ mod tests {
     }
 
     #[test]
+    fn a_fulfilment_action_needs_a_url_and_its_header_values_are_masked_in_views() {
+        let queue = WidgetConfig::DEFAULT_QUEUE;
+        let mut parts = WidgetConfig::default_config().into_parts();
+        parts.actions.push(Action {
+            reference: "lookup-order".into(),
+            kind: ActionKind::Fulfilment,
+            queue,
+            url: Some("http://127.0.0.1:9000/fulfil".into()),
+            headers: vec![ActionHeader {
+                name: "Authorization".into(),
+                value: "Bearer secret-0123456789".into(),
+            }],
+        });
+        let config = WidgetConfig::new(WidgetConfig::DEFAULT_UUID, parts.clone()).unwrap();
+        assert_eq!(config.actions()[2].kind.channel(), None);
+        let shown = config.parts().masked();
+        assert_eq!(shown.actions[2].headers[0].value, "••••6789");
+        assert!(!format!("{:?}", config.parts()).contains("secret"));
+        // Sent back as shown, the stored value is kept.
+        let mut edited = shown.clone();
+        edited.unmask_from(config.parts());
+        assert_eq!(
+            edited.actions[2].headers[0].value,
+            "Bearer secret-0123456789"
+        );
+
+        let mut no_url = parts.clone();
+        no_url.actions[2].url = None;
+        let problem = WidgetConfig::new(WidgetConfig::DEFAULT_UUID, no_url).unwrap_err();
+        assert!(problem.message.contains("lookup-order"), "{problem}");
+        let mut remote_http = parts.clone();
+        remote_http.actions[2].url = Some("http://crm.example/fulfil".into());
+        assert!(WidgetConfig::new(WidgetConfig::DEFAULT_UUID, remote_http).is_err());
+        let mut start_with_url = parts;
+        start_with_url.actions[0].url = Some("https://crm.example/".into());
+        let problem = WidgetConfig::new(WidgetConfig::DEFAULT_UUID, start_with_url).unwrap_err();
+        assert!(
+            problem.message.contains("only a fulfilment action"),
+            "{problem}"
+        );
+    }
+
+    #[test]
     fn the_default_config_is_a_valid_config_with_both_actions_online() {
         let default = WidgetConfig::default_config();
         let checked = WidgetConfig::new(default.uuid(), default.parts().clone()).unwrap();
@@ -409,7 +562,7 @@ mod tests {
         assert!(queue.status.is_online());
         assert_eq!(
             default.action("start-video").unwrap().0.kind.channel(),
-            Channel::Video
+            Some(Channel::Video)
         );
         for channel in [Channel::Chat, Channel::Video] {
             assert_eq!(channel.as_str().parse::<Channel>().unwrap(), channel);

@@ -13,14 +13,14 @@ use serde_json::Value;
 use crate::routes::api::{
     api_keys as api_keys_api, engagements as engagements_api, interactions as log_api, openapi,
     signing_keys as keys_api, stream, unsigned_fields as fields_api, verify,
-    widget_configs as configs_api,
+    webhooks as webhooks_api, widget_configs as configs_api,
 };
 use crate::routes::core_api::{self, interactions as core_interactions};
 use crate::routes::kit::family::Family::{self, *};
 use crate::routes::kit::mount::{Documentation, Endpoint, Verb};
 use crate::routes::portal::{
     api_docs, api_keys, dashboard, demo, docs, engagements, interactions, login, playground,
-    signing_keys, unsigned_fields, widget_configs,
+    signing_keys, unsigned_fields, webhooks, widget_configs,
 };
 use crate::routes::service::{health, metrics, static_files};
 use crate::routes::widget;
@@ -79,6 +79,8 @@ pub static ROUTES: &[Endpoint] = &[
     documented(Options, "/api/ecs/v1/interactions/{uuid}/interaction-data", Open, |r| r.to(widget::append_preflight), openapi::operation::<widget::__path_append_preflight>),
     documented(Post, "/api/ecs/v1/interactions/{uuid}/feedback", Open, |r| r.to(widget::feedback), openapi::operation::<widget::__path_feedback>),
     documented(Options, "/api/ecs/v1/interactions/{uuid}/feedback", Open, |r| r.to(widget::feedback_preflight), openapi::operation::<widget::__path_feedback_preflight>),
+    documented(Post, "/api/ecs/v1/interactions/{uuid}/fulfilment", Open, |r| r.to(widget::fulfilment), openapi::operation::<widget::__path_fulfilment>),
+    documented(Options, "/api/ecs/v1/interactions/{uuid}/fulfilment", Open, |r| r.to(widget::fulfilment_preflight), openapi::operation::<widget::__path_fulfilment_preflight>),
     row(Any, "/api/ecs/v1/{tail:.*}", Open, |r| r.to(api::not_found)),
     // Talkative's Core API, for customers' backends (a Core API key, JSON:API).
     documented(Get, "/api/core/v1/interactions", CoreApi, |r| r.to(core_interactions::list), openapi::operation::<core_interactions::__path_list>),
@@ -111,10 +113,19 @@ pub static ROUTES: &[Endpoint] = &[
     documented(Get, "/api/v1/engagements/{uuid}", Management, |r| r.to(engagements_api::get), openapi::operation::<engagements_api::__path_get>),
     documented(Post, "/api/v1/engagements/{uuid}/end", Management, |r| r.to(engagements_api::end), openapi::operation::<engagements_api::__path_end>),
     documented(Post, "/api/v1/engagements/{uuid}/complete", Management, |r| r.to(engagements_api::complete), openapi::operation::<engagements_api::__path_complete>),
+    documented(Post, "/api/v1/engagements/{uuid}/fulfilment", Management, |r| r.to(engagements_api::fulfilment), openapi::operation::<engagements_api::__path_fulfilment>),
     documented(Get, "/api/v1/api-keys", Management, |r| r.to(api_keys_api::list), openapi::operation::<api_keys_api::__path_list>),
     documented(Post, "/api/v1/api-keys", Management, |r| r.to(api_keys_api::create), openapi::operation::<api_keys_api::__path_create>),
     documented(Get, "/api/v1/api-keys/{id}", Management, |r| r.to(api_keys_api::get), openapi::operation::<api_keys_api::__path_get>),
     documented(Delete, "/api/v1/api-keys/{id}", Management, |r| r.to(api_keys_api::revoke), openapi::operation::<api_keys_api::__path_revoke>),
+    documented(Get, "/api/v1/webhooks", Management, |r| r.to(webhooks_api::list), openapi::operation::<webhooks_api::__path_list>),
+    documented(Post, "/api/v1/webhooks", Management, |r| r.to(webhooks_api::create), openapi::operation::<webhooks_api::__path_create>),
+    documented(Get, "/api/v1/webhooks/{id}", Management, |r| r.to(webhooks_api::get), openapi::operation::<webhooks_api::__path_get>),
+    documented(Delete, "/api/v1/webhooks/{id}", Management, |r| r.to(webhooks_api::delete), openapi::operation::<webhooks_api::__path_delete>),
+    documented(Post, "/api/v1/webhooks/{id}/test", Management, |r| r.to(webhooks_api::test), openapi::operation::<webhooks_api::__path_test>),
+    documented(Get, "/api/v1/webhook-deliveries", Management, |r| r.to(webhooks_api::deliveries), openapi::operation::<webhooks_api::__path_deliveries>),
+    documented(Get, "/api/v1/webhook-deliveries/{id}", Management, |r| r.to(webhooks_api::delivery), openapi::operation::<webhooks_api::__path_delivery>),
+    documented(Post, "/api/v1/webhook-deliveries/{id}/redeliver", Management, |r| r.to(webhooks_api::redeliver), openapi::operation::<webhooks_api::__path_redeliver>),
     row(Any, "/api/v1/{tail:.*}", Management, |r| r.to(api::not_found)),
     documented(Get, "/metrics", Management, |r| r.to(metrics::metrics), openapi::operation::<metrics::__path_metrics>),
     // Anyone on this machine: health checks, files (the widget shim among them).
@@ -157,6 +168,13 @@ pub static ROUTES: &[Endpoint] = &[
     row(Post, "/api-keys", Portal, |r| r.to(api_keys::create)),
     row(Get, "/api-keys/{id}/revoke", Portal, |r| r.to(api_keys::confirm_revoke)),
     row(Post, "/api-keys/{id}/revoke", Portal, |r| r.to(api_keys::revoke)),
+    row(Get, "/webhooks", Portal, |r| r.to(webhooks::show)),
+    row(Post, "/webhooks", Portal, |r| r.to(webhooks::add)),
+    row(Post, "/webhooks/{id}/test", Portal, |r| r.to(webhooks::test)),
+    row(Get, "/webhooks/{id}/delete", Portal, |r| r.to(webhooks::confirm_delete)),
+    row(Post, "/webhooks/{id}/delete", Portal, |r| r.to(webhooks::delete)),
+    row(Get, "/webhooks/deliveries/{id}", Portal, |r| r.to(webhooks::delivery)),
+    row(Post, "/webhooks/deliveries/{id}/redeliver", Portal, |r| r.to(webhooks::redeliver)),
     row(Get, "/engagements", Portal, |r| r.to(engagements::list)),
     row(Get, "/engagements/{uuid}", Portal, |r| r.to(engagements::detail)),
     row(Post, "/engagements/{uuid}/end", Portal, |r| r.to(engagements::end)),

@@ -9,6 +9,7 @@ pub mod retention;
 pub mod seeding;
 pub mod signing_keys;
 pub mod unsigned_fields;
+pub mod webhooks;
 pub mod widget_configs;
 
 use std::fs::{File, OpenOptions, TryLockError};

@@ -5,7 +5,9 @@
 //! in a [`Ledger`] per [`Site`], and pruned a whole *unit* at a time so that no link dangles:
 //!
 //! - a verification on its own (the verify endpoint's, the playground's): its row and items;
-//! - an engagement: its row, arrivals, items and view, and every verification it was given.
+//! - an engagement: its row, arrivals, items and view, every verification it was given, and its
+//!   webhook deliveries with their attempts (reserved whole when each is made:
+//!   `storage/webhooks.rs`, `delivery_cost`).
 //!
 //! When what is kept plus what a write adds would pass the budget, [`make_room`] deletes the
 //! least recently active units of whichever site holds the most, until it fits or that site no
@@ -322,7 +324,8 @@ async fn delete_units(tx: &mut SqliteConnection, units: &[Unit]) -> sqlx::Result
     Ok(())
 }
 
-/// Deletes engagements with everything they hold, their verifications in the log included.
+/// Deletes engagements with everything they hold, their verifications in the log and their
+/// webhook deliveries included.
 pub async fn delete_engagements(tx: &mut SqliteConnection, ids: &[i64]) -> sqlx::Result<()> {
     let ids = json_list(ids)?;
     for statement in [
@@ -333,6 +336,9 @@ pub async fn delete_engagements(tx: &mut SqliteConnection, ids: &[i64]) -> sqlx:
         "DELETE FROM engagement_view WHERE engagement_id IN (SELECT value FROM json_each(?))",
         "DELETE FROM engagement_items WHERE engagement_id IN (SELECT value FROM json_each(?))",
         "DELETE FROM engagement_arrivals WHERE engagement_id IN (SELECT value FROM json_each(?))",
+        "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries \
+         WHERE engagement_id IN (SELECT value FROM json_each(?)))",
+        "DELETE FROM webhook_deliveries WHERE engagement_id IN (SELECT value FROM json_each(?))",
         "DELETE FROM engagements WHERE id IN (SELECT value FROM json_each(?))",
     ] {
         sqlx::query(statement).bind(&ids).execute(&mut *tx).await?;

@@ -6,6 +6,7 @@ use sqlx::SqlitePool;
 use uuid::Uuid;
 
 use crate::domain::api_key::{ApiKeyName, ApiToken};
+use crate::domain::webhook::Webhook;
 use crate::domain::{KeyName, SigningKey, UnsignedFieldLabel, WidgetConfig};
 use crate::encoding::timestamp::now_millis;
 
@@ -24,6 +25,8 @@ pub struct Seed<'a> {
     pub widget_configs: &'a [WidgetConfig],
     /// Core API keys with known tokens; a token already stored keeps its row.
     pub api_keys: &'a [(ApiKeyName, ApiToken)],
+    /// Webhooks: the file's, replacing those it installed before.
+    pub webhooks: &'a [Webhook],
 }
 
 /// Why seeding was not applied (the transaction was rolled back).
@@ -50,6 +53,7 @@ pub async fn apply(
         unsigned_fields,
         widget_configs,
         api_keys,
+        webhooks,
     } = seed;
     const ACTIVE: &str = "SELECT COUNT(*) FROM signing_keys WHERE active = 1";
     super::write_transaction(pool, async |tx| {
@@ -66,6 +70,9 @@ pub async fn apply(
                 "engagement_items",
                 "engagement_view",
                 "api_keys",
+                "webhooks",
+                "webhook_deliveries",
+                "webhook_attempts",
             ] {
                 // Table names are constants, not input.
                 sqlx::query(&format!("DELETE FROM {table}"))
@@ -116,6 +123,7 @@ pub async fn apply(
         for (name, token) in api_keys {
             super::api_keys::install(&mut *tx, name, token, now).await?;
         }
+        super::webhooks::install(&mut *tx, webhooks, now).await?;
         let widget_configs = sqlx::query_scalar("SELECT COUNT(*) FROM widget_configs")
             .fetch_one(&mut *tx)
             .await?;

@@ -25,7 +25,7 @@ async fn spawn_locked() -> TestApp {
 }
 
 fn no_redirects() -> CheckedClient {
-    reqwest::Client::builder()
+    crate::helpers::http_client_builder()
         .redirect(Policy::none())
         .build()
         .unwrap()
@@ -383,6 +383,9 @@ async fn hash_password_output_is_a_usable_credential() {
         core_api_list_envelope: false,
         tls_bind: None,
         tls_dir: None,
+        webhook_timeout: std::time::Duration::from_secs(10),
+        webhook_retry_delay: std::time::Duration::from_secs(1),
+        webhook_max_attempts: 8,
         print_url: false,
         stop_when_stdin_closes: false,
     };

@@ -34,5 +34,6 @@ mod trust_boundary;
 mod unsigned_fields;
 mod verify;
 mod wait;
+mod webhooks;
 mod widget_configs;
 mod wycheproof;

@@ -478,7 +478,7 @@ async fn ask(
     body: Option<&str>,
 ) -> Answer {
     let client = CheckedClient::from(
-        reqwest::Client::builder()
+        crate::helpers::http_client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),

@@ -255,6 +255,30 @@ impl Recorder {
         self.shared.set_failing(None);
     }
 
+    /// Runs `write` in one transaction under the one writer's lock, with what each site holds
+    /// and the budget: for a write outside the batches that adds to what is kept (a
+    /// completion's webhook deliveries, `app/outbox.rs`), which must prune as the batches do
+    /// and leave the ledger right. On failure the ledger is read again before the next write.
+    pub async fn write_with_ledger<T>(
+        &self,
+        write: impl AsyncFnOnce(&mut sqlx::SqliteConnection, &mut Ledger, Retention) -> sqlx::Result<T>,
+    ) -> sqlx::Result<T> {
+        let mut writer = self.shared.writing.lock().await;
+        let known = writer.ledger.take();
+        let retention = self.shared.retention;
+        let (value, ledger) = crate::storage::write_transaction(&self.shared.pool, async |tx| {
+            let mut ledger = match known {
+                Some(ledger) => ledger,
+                None => Ledger::read(tx).await?,
+            };
+            let value = write(tx, &mut ledger, retention).await?;
+            Ok::<_, sqlx::Error>((value, ledger))
+        })
+        .await?;
+        writer.ledger = Some(ledger);
+        Ok(value)
+    }
+
     /// Something other than the writer deleted from the log or the engagements (a delete, a
     /// clear): the writer reads what is kept again before its next write.
     pub async fn kept_changed(&self) {

@@ -13,8 +13,9 @@ use crate::app::records::Arrival;
 use crate::domain::engagement::{AgentItem, ArrivalKind, Held, Limits};
 use crate::encoding::timestamp::format_millis;
 use crate::routes::kit::refusal::{ErrorBody, Refusal};
+use crate::routes::kit::served_origin::ServedOrigin;
 use crate::routes::kit::state::WebState;
-use crate::routes::kit::views::{EngagementView, uuid_of};
+use crate::routes::kit::views::{EngagementView, FulfilmentRequest, FulfilmentView, uuid_of};
 
 /// One arrival of data, and the verification (in `/api/v1/interactions`) that judged it.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -235,6 +236,45 @@ pub async fn complete(
     state: Data<WebState>,
 ) -> Result<HttpResponse, Refusal> {
     crate::routes::kit::body::no_options(&request, payload, &state).await?;
-    let engagement = engagements::complete(&state.core, uuid_of(&path)?).await?;
+    let origin = ServedOrigin::of(&request).url();
+    let engagement = engagements::complete(&state.core, uuid_of(&path)?, &origin).await?;
     Ok(HttpResponse::Ok().json(EngagementView::from(engagement)))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/engagements/{uuid}/fulfilment",
+    operation_id = "runFulfilment",
+    tag = "Engagements",
+    params(("uuid" = String, Path, description = "The interaction's UUID.")),
+    request_body = FulfilmentRequest,
+    responses(
+        (status = 200, description = "The fulfilment action's call was made: `fulfilled` says \
+            whether its answer's items were added, `problem` why not.", body = FulfilmentView),
+        (status = 400, description = "`invalid_request`.", body = ErrorBody),
+        (status = 404, description = "`interaction_not_found`.", body = ErrorBody),
+        (status = 409, description = "`interaction_finalised`: it has ended.", body = ErrorBody),
+        (status = 422, description = "`unknown_action`: no fulfilment action of that reference; \
+            `invalid_widget_config`: its url or headers.", body = ErrorBody),
+    )
+)]
+pub async fn fulfilment(
+    request: HttpRequest,
+    path: Path<String>,
+    payload: Payload,
+    state: Data<WebState>,
+) -> Result<HttpResponse, Refusal> {
+    let asked: FulfilmentRequest =
+        crate::routes::kit::body::read(&request, payload, state.core.settings.max_body_bytes)
+            .await?;
+    let origin = ServedOrigin::of(&request).url();
+    let done = crate::app::fulfilment::run(
+        &state.core,
+        uuid_of(&path)?,
+        &asked.action,
+        &origin,
+        crate::routes::kit::same_origin::site_of(&request),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(FulfilmentView::try_from(done)?))
 }

@@ -63,7 +63,7 @@ pub struct ListParams {
 const MAX_WAIT: Duration = Duration::from_secs(60);
 
 /// `wait=`: a duration such as `5s` or `500ms`, at most [`MAX_WAIT`].
-fn parse_wait(raw: &str) -> Result<Duration, Refusal> {
+pub(super) fn parse_wait(raw: &str) -> Result<Duration, Refusal> {
     let wait = humantime::parse_duration(raw).map_err(|e| {
         Refusal::invalid_request(
             format!("wait={raw:?} is not a duration: {e}."),

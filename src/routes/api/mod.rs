@@ -9,6 +9,7 @@ pub mod signing_keys;
 pub mod stream;
 pub mod unsigned_fields;
 pub mod verify;
+pub mod webhooks;
 pub mod widget_configs;
 
 use actix_web::web::{self, Payload};

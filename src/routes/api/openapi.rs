@@ -42,6 +42,7 @@ use crate::routes::kit::state::WebState;
         (name = "Engagements", description = "Interactions that last (what Talkative calls interactions), as the agent's side sees them: end, complete, what the agent sees."),
         (name = "Widget", description = "What the widget a page loads calls, open to any origin like the verify endpoint."),
         (name = "API keys", description = "Core API keys (the API Keys page): each opens `/api/core/v1`, and nothing else."),
+        (name = "Webhooks", description = "Generic CRM webhooks (the Webhooks page): Talkative calling your backend when an interaction completes, through a durable outbox with a delivery log."),
         (name = "Core API", description = "Talkative's Core API (`/api/core/v1`), emulated for customers' backends: JSON:API, a Core API key as `Authorization: Bearer`."),
         (name = "Service", description = "Health, metrics, reset, this document."),
     )

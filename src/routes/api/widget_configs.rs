@@ -25,8 +25,9 @@ pub struct ConfigView<'a> {
     /// Whether this is the built-in default: what a page naming an unknown config gets.
     default: bool,
     queues: &'a [Queue],
-    /// What `talkativeApi.actions.triggerAction(reference)` runs.
-    actions: &'a [Action],
+    /// What `talkativeApi.actions.triggerAction(reference)` runs (fulfilment actions' header
+    /// values masked).
+    actions: Vec<Action>,
     /// Pre-chat fields: interaction data whose `name` matches pre-fills them.
     fields: &'a [PreChatField],
 }
@@ -38,7 +39,7 @@ impl<'a> From<&'a WidgetConfig> for ConfigView<'a> {
             name: config.name(),
             default: config.uuid() == WidgetConfig::DEFAULT_UUID,
             queues: config.queues(),
-            actions: config.actions(),
+            actions: config.parts().masked().actions,
             fields: config.fields(),
         }
     }

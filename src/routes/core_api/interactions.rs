@@ -11,13 +11,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::base_of;
 use super::query::{self, ListQuery};
-use super::resources::{
-    Base, DATA_TYPE, DataResource, Identifier, InteractionResource, InteractionType,
-    RelationshipLinks, SelfLink, agent_data, data_resource,
+use crate::app::core_document::{
+    DATA_TYPE, DataResource, Identifier, InteractionResource, InteractionType, OneDocument,
+    RelationshipLinks, SelfLink, agent_data, data_resource, resource,
 };
 use crate::app::engagements::{self, Arriving};
-use crate::app::records::{StoredEngagement, ViewItem};
+use crate::app::records::ViewItem;
 use crate::app::verification::Sender;
 use crate::domain::InteractionItem;
 use crate::domain::engagement::ArrivalKind;
@@ -108,7 +109,7 @@ pub struct Envelope {
 )]
 pub async fn list(request: HttpRequest, state: Data<WebState>) -> Result<HttpResponse, Refusal> {
     let query = query::list(request.query_string())?;
-    let base = Base::of(&request);
+    let base = base_of(&request);
     let offset = (query.page - 1).saturating_mul(u64::from(query.size));
     let (page, total) = engagements::page(
         &state.core,
@@ -189,17 +190,6 @@ fn page_link(path: &str, page: u64, query: &ListQuery) -> String {
     format!("{path}?{query}")
 }
 
-/// One interaction.
-#[derive(Serialize, utoipa::ToSchema)]
-#[schema(as = CoreInteractionDocument)]
-pub struct OneDocument {
-    data: InteractionResource,
-    /// Its data as the agent sees it, with `include=interactionData`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    included: Option<Vec<DataResource>>,
-    links: SelfLink,
-}
-
 #[utoipa::path(
     get,
     path = "/api/core/v1/interactions/{id}",
@@ -223,7 +213,7 @@ pub async fn get(
 ) -> Result<HttpResponse, Refusal> {
     let include = query::include_only(request.query_string())?;
     let engagement = engagements::get_by_id(&state.core, numeric_id(&path)?).await?;
-    let base = Base::of(&request);
+    let base = base_of(&request);
     let this = format!(
         "{}{}",
         base.interaction(engagement.id),
@@ -234,12 +224,7 @@ pub async fn get(
     } else {
         None
     };
-    let (data, items) = resource(&engagement, InteractionType::Interaction, &base, view);
-    let document = OneDocument {
-        links: SelfLink { this },
-        data,
-        included: include.then_some(items),
-    };
+    let document = OneDocument::new(&engagement, &base, view, this);
     Ok(respond(&request, StatusCode::OK, &document))
 }
 
@@ -270,7 +255,7 @@ pub async fn data(
     state: Data<WebState>,
 ) -> Result<HttpResponse, Refusal> {
     let (id, data) = what_the_agent_sees(&request, &path, &state).await?;
-    let this = format!("{}/{DATA_TYPE}", Base::of(&request).interaction(id));
+    let this = format!("{}/{DATA_TYPE}", base_of(&request).interaction(id));
     let document = DataDocument {
         data,
         links: SelfLink { this },
@@ -307,7 +292,7 @@ pub async fn relationship(
     let (id, data) = what_the_agent_sees(&request, &path, &state).await?;
     let document = RelationshipDocument {
         data: data.iter().map(DataResource::identifier).collect(),
-        links: Base::of(&request).data_relationship(id),
+        links: base_of(&request).data_relationship(id),
     };
     Ok(respond(&request, StatusCode::OK, &document))
 }
@@ -485,7 +470,7 @@ pub async fn create_data(
     let mut response = respond(&request, StatusCode::CREATED, &document);
     if let Ok(location) = format!(
         "{}/{DATA_TYPE}",
-        Base::of(&request).interaction(engagement_id)
+        base_of(&request).interaction(engagement_id)
     )
     .parse()
     {
@@ -559,27 +544,6 @@ fn new_item(raw: &[u8]) -> Result<InteractionItem, Refusal> {
     };
     let mut read = UnsignedItems::checked(vec![item], Vec::new(), "the body")?;
     Ok(read.items.remove(0))
-}
-
-/// The interaction's resource and, when asked, its data (whose identifiers the resource lists).
-/// An interaction as a resource, and its data as resources when `view` (what its agent sees)
-/// is given: `include=interactionData`.
-fn resource(
-    engagement: &StoredEngagement,
-    kind: InteractionType,
-    base: &Base,
-    view: Option<Vec<ViewItem>>,
-) -> (InteractionResource, Vec<DataResource>) {
-    let Some(view) = view else {
-        return (
-            InteractionResource::new(engagement, kind, base, None),
-            Vec::new(),
-        );
-    };
-    let items = agent_data(engagement.id, view);
-    let identifiers = items.iter().map(DataResource::identifier).collect();
-    let resource = InteractionResource::new(engagement, kind, base, Some(identifiers));
-    (resource, items)
 }
 
 fn query_suffix(request: &HttpRequest) -> String {

@@ -7,12 +7,18 @@
 
 pub mod interactions;
 mod query;
-mod resources;
 
 use actix_web::HttpResponse;
 
+use crate::app::core_document::Base;
 use crate::domain::problem::{Code, Problem};
 use crate::routes::kit::refusal::Refusal;
+use crate::routes::kit::served_origin::ServedOrigin;
+
+/// Where the Core API is, as this request reached it: links are absolute, as Talkative's are.
+pub fn base_of(request: &actix_web::HttpRequest) -> Base {
+    Base::on(&ServedOrigin::of(request).url())
+}
 
 /// Any other path or method under `/api/core/v1`.
 pub async fn not_found() -> Result<HttpResponse, Refusal> {

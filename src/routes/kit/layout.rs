@@ -36,6 +36,7 @@ pub enum Page {
     Engagements,
     WidgetConfigs,
     ApiKeys,
+    Webhooks,
     Demo,
     Docs,
     ApiDocs,
@@ -44,7 +45,7 @@ pub enum Page {
 
 impl Page {
     /// The menu, in its order.
-    pub const MENU: [Page; 11] = [
+    pub const MENU: [Page; 12] = [
         Page::Dashboard,
         Page::SigningKeys,
         Page::UnsignedFields,
@@ -53,6 +54,7 @@ impl Page {
         Page::Engagements,
         Page::WidgetConfigs,
         Page::ApiKeys,
+        Page::Webhooks,
         Page::Demo,
         Page::Docs,
         Page::ApiDocs,
@@ -68,6 +70,7 @@ impl Page {
             Page::Engagements => "/engagements",
             Page::WidgetConfigs => "/widget-configs",
             Page::ApiKeys => "/api-keys",
+            Page::Webhooks => "/webhooks",
             Page::Demo => "/demo",
             Page::Docs => "/docs/signing",
             Page::ApiDocs => "/docs/api",
@@ -86,6 +89,7 @@ impl Page {
             Page::Engagements => "Engagements",
             Page::WidgetConfigs => "Widget configs",
             Page::ApiKeys => "API Keys",
+            Page::Webhooks => "Webhooks",
             Page::Demo => "Demo",
             Page::Docs => "Snippets",
             Page::ApiDocs => "API",

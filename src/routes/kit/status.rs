@@ -18,6 +18,8 @@ impl Code {
             | Code::WidgetConfigNotFound
             | Code::QueueNotFound
             | Code::ApiKeyNotFound
+            | Code::WebhookNotFound
+            | Code::DeliveryNotFound
             | Code::UnknownWidgetConfig
             | Code::InteractionNotFound => StatusCode::NOT_FOUND,
             Code::DefaultWidgetConfig
@@ -46,7 +48,20 @@ impl Code {
             | Code::InvalidKeyName
             | Code::InvalidWidgetConfig
             | Code::InvalidApiKey
+            | Code::InvalidWebhook
             | Code::InvalidLabel => StatusCode::UNPROCESSABLE_ENTITY,
+            // The receiver's failure, not the request's: what the emulator called answered
+            // badly, or not at all (a webhook's validation POST; attempts are logged, not
+            // answered, with these codes).
+            Code::WebhookUnreachable
+            | Code::ReceiverTimeout
+            | Code::ReceiverUnreachable
+            | Code::ReceiverCertificate
+            | Code::ReceiverStatus
+            | Code::FulfilmentInvalidJson
+            | Code::FulfilmentInvalidShape
+            | Code::FulfilmentNameTooLong
+            | Code::FulfilmentDataTooLong => StatusCode::BAD_GATEWAY,
             // A token's refusals and the verdict's reasons and warnings are verdicts, answered
             // 200 by the verify endpoint; should one ever be an HTTP error, it is input refused.
             Code::TokenTooLarge

@@ -1,11 +1,13 @@
 //! Views more than one front end answers with: an interaction that lasts as the management API
-//! and the widget's endpoints show it.
+//! and the widget's endpoints show it, and what a chatbot fulfilment call did.
 
 use uuid::Uuid;
 
 use crate::app::engagements;
+use crate::app::fulfilment::Fulfilled;
 use crate::app::records::StoredEngagement;
 use crate::domain::engagement::EngagementState;
+use crate::domain::problem::Problem;
 use crate::domain::widget_config::Channel;
 use crate::encoding::timestamp::format_millis;
 use crate::routes::kit::refusal::Refusal;
@@ -61,4 +63,57 @@ impl From<StoredEngagement> for EngagementView {
 /// The UUID in a URL; anything else names no interaction.
 pub fn uuid_of(raw: &str) -> Result<Uuid, Refusal> {
     Ok(engagements::parse_uuid(raw)?)
+}
+
+/// A request naming a fulfilment action to run.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FulfilmentRequest {
+    /// The reference of a widget config action of kind `fulfilment`.
+    pub action: String,
+}
+
+/// What a chatbot fulfilment call did: answered 200 whether or not the receiver's answer was
+/// usable (a chat goes on either way); `fulfilled` and `problem` say which.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = FulfilmentResult)]
+pub struct FulfilmentView {
+    /// Whether the answer's items were added to the interaction.
+    fulfilled: bool,
+    /// The call in the delivery log (`GET /api/v1/webhook-deliveries/{id}`).
+    delivery_id: i64,
+    /// The receiver's HTTP status, when it answered.
+    status: Option<i64>,
+    /// Why the interaction got nothing: `receiver_*` or `fulfilment_*`.
+    problem: Option<Problem>,
+    /// The verdict on the answer's items, when they were added.
+    #[schema(value_type = Option<crate::verdict::Verdict>)]
+    verdict: Option<Box<serde_json::value::RawValue>>,
+    /// The interaction after it.
+    interaction: Option<EngagementView>,
+}
+
+impl TryFrom<Fulfilled> for FulfilmentView {
+    type Error = Refusal;
+
+    fn try_from(done: Fulfilled) -> Result<Self, Refusal> {
+        let (verdict, interaction) = match done.appended {
+            Some(appended) => {
+                let verdict =
+                    serde_json::value::RawValue::from_string(appended.outcome.json.to_string())
+                        .map_err(|e| Refusal::Internal(anyhow::Error::new(e)))?;
+                (Some(verdict), Some(appended.engagement.into()))
+            }
+            None => (None, None),
+        };
+        Ok(Self {
+            fulfilled: done.problem.is_none(),
+            delivery_id: done.delivery.id,
+            status: done.delivery.last_status,
+            problem: done.problem,
+            verdict,
+            interaction,
+        })
+    }
 }

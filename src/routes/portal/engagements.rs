@@ -16,6 +16,7 @@ use crate::app::{AppError, engagements};
 use crate::domain::engagement::{AgentItem, ArrivalKind, EngagementState, Held, Limits};
 use crate::domain::widget_config::Channel;
 use crate::routes::kit::layout::Page;
+use crate::routes::kit::served_origin::ServedOrigin;
 use crate::routes::kit::state::WebState;
 
 /// How many the list shows a page, newest first.
@@ -195,6 +196,7 @@ pub async fn detail(
                     ArrivalKind::Start => "start",
                     ArrivalKind::Append => "append (page)",
                     ArrivalKind::CoreApi => "Core API (backend)",
+                    ArrivalKind::Fulfilment => "chatbot fulfilment (backend)",
                 }
                 .to_owned(),
                 verification: arrival.verification.to_string(),
@@ -260,7 +262,10 @@ async fn agent_action(
         let uuid = engagements::parse_uuid(raw_uuid)?;
         match action {
             AgentAction::End => engagements::end(&state.core, uuid).await,
-            AgentAction::Complete => engagements::complete(&state.core, uuid).await,
+            AgentAction::Complete => {
+                let origin = ServedOrigin::of(request).url();
+                engagements::complete(&state.core, uuid, &origin).await
+            }
         }
     };
     let done = |engagement: StoredEngagement| {

@@ -16,6 +16,7 @@ pub mod moment;
 pub mod playground;
 pub mod signing_keys;
 pub mod unsigned_fields;
+pub mod webhooks;
 pub mod widget_configs;
 
 use actix_web::http::header::LOCATION;

@@ -59,7 +59,7 @@ fn loader_line(request: &HttpRequest, uuid: uuid::Uuid) -> String {
 
 /// A config as the form (and `POST /api/v1/widget-configs`) takes it.
 fn as_json(config: &WidgetConfig) -> String {
-    let parts = config.parts();
+    let parts = config.parts().masked();
     let value = serde_json::json!({
         "uuid": config.uuid(),
         "name": parts.name,

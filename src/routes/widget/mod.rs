@@ -26,8 +26,9 @@ use crate::domain::widget_config::{ActionKind, Channel, PreChatField, Presence};
 use crate::routes::kit::body::{self, read_json_body};
 use crate::routes::kit::refusal::{ErrorBody, Refusal};
 use crate::routes::kit::same_origin::site_of;
+use crate::routes::kit::served_origin::ServedOrigin;
 use crate::routes::kit::state::WebState;
-use crate::routes::kit::views::{EngagementView, uuid_of};
+use crate::routes::kit::views::{EngagementView, FulfilmentRequest, FulfilmentView, uuid_of};
 
 /// A widget config's public side: what the widget needs to run it.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -53,8 +54,8 @@ pub struct PageConfig<'a> {
 pub struct PageAction<'a> {
     reference: &'a str,
     kind: ActionKind,
-    /// `chat` or `video`.
-    channel: Channel,
+    /// `chat` or `video`; `null` for a chatbot fulfilment action, which starts nothing.
+    channel: Option<Channel>,
     #[schema(format = Uuid)]
     queue_uuid: Uuid,
 }
@@ -304,7 +305,8 @@ pub async fn feedback(
     state: Data<WebState>,
 ) -> Result<HttpResponse, Refusal> {
     crate::routes::kit::body::no_options(&request, payload, &state).await?;
-    let engagement = engagements::complete(&state.core, uuid_of(&path)?).await?;
+    let origin = ServedOrigin::of(&request).url();
+    let engagement = engagements::complete(&state.core, uuid_of(&path)?, &origin).await?;
     Ok(HttpResponse::Ok().json(EngagementView::from(engagement)))
 }
 
@@ -400,4 +402,55 @@ fn config_uuid(raw: &str) -> Result<Uuid, Refusal> {
             "The loader URL names the config by the UUID Talkative's Widget configs page shows.",
         ))
     })
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/ecs/v1/interactions/{uuid}/fulfilment",
+    operation_id = "widgetFulfilment",
+    tag = "Widget",
+    params(("uuid" = String, Path, description = "The interaction's UUID.")),
+    request_body = FulfilmentRequest,
+    responses(
+        (status = 200, description = "The chatbot reached the fulfilment action (the page's \
+            `triggerAction` of an action of kind `fulfilment`): its call was made, and \
+            `fulfilled` says whether the answer's items were added.", body = FulfilmentView),
+        (status = 400, description = "`invalid_request`.", body = ErrorBody),
+        (status = 404, description = "`interaction_not_found`.", body = ErrorBody),
+        (status = 409, description = "`interaction_finalised`.", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`.", body = ErrorBody),
+        (status = 422, description = "`unknown_action`.", body = ErrorBody),
+        (status = 429, description = "`rate_limited`.", body = ErrorBody),
+    ),
+    security(())
+)]
+pub async fn fulfilment(
+    request: HttpRequest,
+    path: Path<String>,
+    payload: Payload,
+    state: Data<WebState>,
+) -> Result<HttpResponse, Refusal> {
+    crate::routes::kit::sender::throttle(&request, &state)?;
+    let uuid = uuid_of(&path)?;
+    let raw = read_json_body(&request, payload, state.core.settings.max_body_bytes).await?;
+    let asked: FulfilmentRequest = body::parse(&raw)?;
+    let origin = ServedOrigin::of(&request).url();
+    let done =
+        crate::app::fulfilment::run(&state.core, uuid, &asked.action, &origin, site_of(&request))
+            .await?;
+    Ok(HttpResponse::Ok().json(FulfilmentView::try_from(done)?))
+}
+
+/// CORS preflight for a fulfilment call.
+#[utoipa::path(
+    options,
+    path = "/api/ecs/v1/interactions/{uuid}/fulfilment",
+    operation_id = "widgetFulfilmentPreflight",
+    tag = "Widget",
+    params(("uuid" = String, Path, description = "The interaction's UUID.")),
+    responses((status = 204, description = "CORS preflight: any origin may POST JSON here.")),
+    security(())
+)]
+pub async fn fulfilment_preflight() -> HttpResponse {
+    preflight()
 }

@@ -111,6 +111,26 @@ fn replay(
                     of.engagement
                 ),
             ),
+            ArrivalKind::Fulfilment => {
+                // The arrival's request is `{"action", "answer"}`: the replay calls the action's
+                // receiver again, as the chatbot reaching its node again would.
+                let action = serde_json::from_str::<serde_json::Value>(&stored.request)
+                    .ok()
+                    .and_then(|v| v["action"].as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                (
+                    curl_command(
+                        &format!("{origin}/api/v1/engagements/{}/fulfilment", of.engagement),
+                        "",
+                        &serde_json::json!({ "action": action }).to_string(),
+                    ),
+                    format!(
+                        "Runs the fulfilment action {action:?} of interaction {} again: its \
+                         receiver is called, and its answer added (refused once it has ended).",
+                        of.engagement
+                    ),
+                )
+            }
             ArrivalKind::CoreApi => (
                 curl_command(
                     &format!(

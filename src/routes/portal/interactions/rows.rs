@@ -147,6 +147,7 @@ pub fn source_title(source: Source) -> &'static str {
         Source::Demo => "Demo page",
         Source::Playground => "Playground",
         Source::CoreApi => "Core API",
+        Source::Fulfilment => "Fulfilment",
     }
 }
 

@@ -1,14 +1,15 @@
-//! The Core API's resources: an interaction (an engagement, with the attributes Talkative's
+//! The Core API's documents: an interaction (an engagement, with the attributes Talkative's
 //! articles list) and its interaction data (what the agent sees: each key's latest value).
 //! Attributes the emulator knows come from the engagement; the others are constants of the
-//! documented type, listed in docs/talkative-compat.md.
+//! documented type, listed in docs/talkative-compat.md. Built here, not in the Core API's
+//! routes, because a webhook's body is the same document (`app/outbox.rs`).
 
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::app::records::{StoredEngagement, ViewItem};
 use crate::domain::engagement::{ArrivalKind, EngagementState, Provenance};
 use crate::domain::widget_config::Channel;
+use crate::storage::engagements::{StoredEngagement, ViewItem};
 
 /// Talkative's timestamps: seconds, UTC, `Z` (`2021-04-04T04:25:04Z`).
 pub fn timestamp(millis: i64) -> String {
@@ -174,9 +175,10 @@ pub struct DataAttributes {
 pub struct Base(pub String);
 
 impl Base {
-    pub fn of(request: &actix_web::HttpRequest) -> Self {
-        let origin = crate::routes::kit::served_origin::ServedOrigin::of(request);
-        Self(format!("{}/api/core/v1", origin.url()))
+    /// The Core API's base on the origin a client reached the emulator at
+    /// (`http://127.0.0.1:8080`).
+    pub fn on(origin: &str) -> Self {
+        Self(format!("{origin}/api/core/v1"))
     }
 
     pub fn interaction(&self, id: i64) -> String {
@@ -289,4 +291,54 @@ pub fn data_resource(engagement: i64, viewed: ViewItem) -> DataResource {
             created_at: timestamp(received_at),
         },
     }
+}
+
+/// One interaction.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CoreInteractionDocument)]
+pub struct OneDocument {
+    data: InteractionResource,
+    /// Its data as the agent sees it, with `include=interactionData`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    included: Option<Vec<DataResource>>,
+    links: SelfLink,
+}
+
+impl OneDocument {
+    /// `GET /interactions/{id}`'s document, its data included when `view` (what the agent sees)
+    /// is given; `this` is its `self` link.
+    pub fn new(
+        engagement: &StoredEngagement,
+        base: &Base,
+        view: Option<Vec<ViewItem>>,
+        this: String,
+    ) -> Self {
+        let included = view.is_some();
+        let (data, items) = resource(engagement, InteractionType::Interaction, base, view);
+        Self {
+            data,
+            included: included.then_some(items),
+            links: SelfLink { this },
+        }
+    }
+}
+
+/// An interaction as a resource, and its data as resources when `view` (what its agent sees)
+/// is given: `include=interactionData`.
+pub fn resource(
+    engagement: &StoredEngagement,
+    kind: InteractionType,
+    base: &Base,
+    view: Option<Vec<ViewItem>>,
+) -> (InteractionResource, Vec<DataResource>) {
+    let Some(view) = view else {
+        return (
+            InteractionResource::new(engagement, kind, base, None),
+            Vec::new(),
+        );
+    };
+    let items = agent_data(engagement.id, view);
+    let identifiers = items.iter().map(DataResource::identifier).collect();
+    let resource = InteractionResource::new(engagement, kind, base, Some(identifiers));
+    (resource, items)
 }

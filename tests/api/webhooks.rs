@@ -1,0 +1,560 @@
+//! Talkative calling the customer's backend: Generic CRM webhooks through the durable outbox,
+//! each tested against a real receiver on loopback (`helpers/receiver.rs`): the validation POST on
+//! save, one POST per completed interaction whose body is the Core API's document of it,
+//! retries with backoff, a kill -9 between completion and delivery, redelivery with the same
+//! idempotency key, and the delivery log inside the byte budget under a flood.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    Answer, FormSession, Receiver, TestApp, code, spawn_app, spawn_app_with, start_binary,
+};
+
+const DEFAULT_CONFIG: &str = "00000000-0000-4000-8000-000000000001";
+const DEFAULT_QUEUE: &str = "00000000-0000-4000-8000-000000000002";
+const SECRET: &str = "Bearer crm-secret-0123456789abcdef";
+
+async fn start_chat(app: &TestApp) -> (String, i64) {
+    let (status, started) = app
+        .post(
+            "/api/ecs/v1/interactions",
+            &json!({ "configUuid": DEFAULT_CONFIG, "action": "start-chat",
+                     "path": "https://shop.example/checkout",
+                     "interactionData": [{"name": "order", "label": "Order", "type": "string", "data": "A-1"}] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{started}");
+    (
+        started["interaction"]["uuid"].as_str().unwrap().to_owned(),
+        started["interaction"]["id"].as_i64().unwrap(),
+    )
+}
+
+async fn add_webhook(app: &TestApp, url: &str, validate: bool) -> Value {
+    let (status, created) = app
+        .post(
+            "/api/v1/webhooks",
+            &json!({ "label": "CRM staging", "url": url, "validate": validate,
+                     "headers": [{"name": "Authorization", "value": SECRET}] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    created
+}
+
+/// The deliveries matching `query`, waiting up to 10 s for one.
+async fn wait_for_delivery(app: &TestApp, query: &str) -> Vec<Value> {
+    let (status, list) = app
+        .get(&format!("/api/v1/webhook-deliveries?{query}&wait=10s"))
+        .await;
+    assert_eq!(status, 200, "{list}");
+    list["deliveries"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn saving_a_webhook_sends_the_validation_post_and_an_endpoint_that_fails_it_is_not_saved() {
+    let app = spawn_app().await;
+    let receiver = Receiver::statuses(&[200]).await;
+    let created = add_webhook(&app, &receiver.url, true).await;
+
+    // Talkative's validation body, with the configured header, exactly once.
+    let got = receiver.wait_for(1, Duration::from_secs(5)).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        (got[0].method.as_str(), got[0].path.as_str()),
+        ("POST", "/hook")
+    );
+    assert_eq!(got[0].json(), json!({"test": "data"}));
+    assert_eq!(got[0].header("authorization"), Some(SECRET));
+    assert_eq!(got[0].header("content-type"), Some("application/json"));
+    let key = got[0].header("idempotency-key").unwrap();
+    assert_eq!(created["validation"]["idempotencyKey"], key);
+    assert_eq!(created["validation"]["state"], "delivered");
+    assert_eq!(created["validation"]["event"], "webhook.test");
+
+    // The secret is stored, sent, and never shown again: lists, the delivery's log, the page.
+    let (_, list) = app.get("/api/v1/webhooks").await;
+    let text = list.to_string();
+    assert!(!text.contains("crm-secret"), "{text}");
+    assert_eq!(
+        list["webhooks"][0]["headers"][0],
+        json!({"name": "Authorization", "value": "••••cdef"})
+    );
+    let delivery = created["validation"]["id"].as_i64().unwrap();
+    let (_, logged) = app
+        .get(&format!("/api/v1/webhook-deliveries/{delivery}"))
+        .await;
+    assert!(!logged.to_string().contains("crm-secret"), "{logged}");
+    assert_eq!(logged["attemptLog"][0]["status"], 200);
+    assert!(!app.html("/webhooks").await.contains("crm-secret"));
+
+    // "Send test" sends it again, once, with a new key.
+    let id = created["webhook"]["id"].as_i64().unwrap();
+    let (status, test) = app
+        .post(&format!("/api/v1/webhooks/{id}/test"), &json!({}))
+        .await;
+    assert_eq!(status, 200, "{test}");
+    assert_eq!(receiver.wait_for(2, Duration::from_secs(5)).await.len(), 2);
+    assert_ne!(test["idempotencyKey"], key);
+
+    // A receiver that answers 500 fails the validation: 502, nothing saved, the attempt logged.
+    let failing = Receiver::statuses(&[500]).await;
+    let (status, refused) = app
+        .post(
+            "/api/v1/webhooks",
+            &json!({ "label": "Broken", "url": failing.url }),
+        )
+        .await;
+    assert_eq!(status, 502, "{refused}");
+    assert_eq!(code(&refused), "webhook_unreachable");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("answered 500"),
+        "{refused}"
+    );
+    let (_, list) = app.get("/api/v1/webhooks").await;
+    assert_eq!(list["webhooks"].as_array().unwrap().len(), 1);
+    let tests = wait_for_delivery(&app, "event=webhook.test&state=failed").await;
+    assert_eq!(tests[0]["lastStatus"], 500);
+
+    // Nobody listening: refused with what the attempt found; `validate: false` saves it anyway.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{closed}/hook");
+    let (status, refused) = app
+        .post("/api/v1/webhooks", &json!({ "label": "Later", "url": url }))
+        .await;
+    assert_eq!(status, 502);
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("receiver_unreachable"),
+        "{refused}"
+    );
+    add_webhook(&app, &url, false).await;
+
+    // Bad input is refused with a code and a hint, the secret never quoted.
+    for (body, says) in [
+        (
+            json!({"label": "x", "url": "http://crm.example/hook"}),
+            "plain http to another machine",
+        ),
+        (json!({"label": "", "url": receiver.url}), "blank"),
+        (
+            json!({"label": "x", "url": receiver.url, "sendCondition": "ended"}),
+            "send condition",
+        ),
+        (
+            json!({"label": "x", "url": receiver.url, "queues": ["nope"]}),
+            "no UUID",
+        ),
+        (
+            json!({"label": "x", "url": receiver.url, "queues": ["5b0e0a52-65f4-4a49-9d6e-0f5c8b8e1f00"]}),
+            "No widget config has a queue",
+        ),
+        (
+            json!({"label": "x", "url": receiver.url, "headers": [{"name": "Content-Type", "value": "text/plain"}]}),
+            "set by the emulator",
+        ),
+        (
+            json!({"label": "x", "url": receiver.url, "headers": [{"name": "X-Key", "value": "crm-secret\nInjected: 1"}]}),
+            "cannot carry",
+        ),
+    ] {
+        let (status, refused) = app.post("/api/v1/webhooks", &body).await;
+        assert_eq!(status, 422, "{body}: {refused}");
+        assert_eq!(code(&refused), "invalid_webhook");
+        let message = refused["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{body}: {message}");
+        assert!(!refused.to_string().contains("crm-secret"), "{refused}");
+        assert!(!refused["error"]["hint"].as_str().unwrap().is_empty());
+    }
+    assert_eq!(
+        receiver.received().len(),
+        2,
+        "a refused webhook sends nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_completed_interaction_is_posted_once_with_its_core_api_document() {
+    let app = spawn_app().await;
+    let receiver = Receiver::statuses(&[]).await;
+    add_webhook(&app, &receiver.url, false).await;
+    let token = app.api_key("CRM test").await;
+
+    // Completed through the API: ended and completed at once.
+    let (uuid, id) = start_chat(&app).await;
+    let added = crate::helpers::http_client()
+        .post(app.url(&format!(
+            "/api/core/v1/interactions/{uuid}/interaction-data"
+        )))
+        .bearer_auth(&token)
+        .json(&json!({"name": "crm_id", "label": "CRM id", "data": "C-42"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 201);
+    let (status, _) = app
+        .post(&format!("/api/v1/engagements/{uuid}/end"), &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    // Ended is not "Completed and Wrapped": nothing yet.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(receiver.received().is_empty());
+    let (status, _) = app
+        .post(&format!("/api/v1/engagements/{uuid}/complete"), &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let got = receiver.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].header("authorization"), Some(SECRET));
+
+    // The body is the Core API's document of that interaction, with its data included.
+    let core = crate::helpers::http_client()
+        .get(app.url(&format!(
+            "/api/core/v1/interactions/{id}?include=interactionData"
+        )))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(got[0].json(), core);
+    assert_eq!(core["data"]["attributes"]["uuid"], uuid.as_str());
+    let data: Vec<&str> = core["included"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["attributes"]["data"].as_str().unwrap())
+        .collect();
+    assert_eq!(data, ["A-1", "C-42"]);
+    let delivered = wait_for_delivery(&app, &format!("interaction={uuid}&state=delivered")).await;
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0]["event"], "interaction.completed");
+    assert_eq!(
+        delivered[0]["idempotencyKey"],
+        got[0].header("idempotency-key").unwrap()
+    );
+
+    // Completed from the portal's button: one more POST, for that interaction.
+    let (uuid, _) = start_chat(&app).await;
+    let session = FormSession::open(&app, &format!("/engagements/{uuid}")).await;
+    let response = session
+        .submit(&app, &format!("/engagements/{uuid}/complete"), &[])
+        .await;
+    assert_eq!(response.status(), 303);
+    let got = receiver.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1].json()["data"]["attributes"]["uuid"], uuid.as_str());
+    // A second completion is refused and sends nothing more.
+    let (status, _) = app
+        .post(&format!("/api/v1/engagements/{uuid}/complete"), &json!({}))
+        .await;
+    assert_eq!(status, 409);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.received().len(), 2);
+}
+
+#[tokio::test]
+async fn a_webhook_is_sent_only_for_its_queues() {
+    let app = spawn_app().await;
+    let receiver = Receiver::statuses(&[]).await;
+    let other = "7f7d1a9e-3f43-4c55-9a70-0a3c2f7b5e01";
+    let (status, config) = app
+        .post(
+            "/api/v1/widget-configs",
+            &json!({ "uuid": "1b4e28ba-2fa1-41d2-883f-0016d3cca427", "name": "Other",
+                     "queues": [{"uuid": other, "name": "Sales", "status": "ONLINE"}],
+                     "actions": [{"reference": "start-chat", "kind": "start_chat", "queue": other}] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{config}");
+    let (status, created) = app
+        .post(
+            "/api/v1/webhooks",
+            &json!({ "label": "Default queue only", "url": receiver.url, "validate": false,
+                     "queues": [DEFAULT_QUEUE] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let (status, started) = app
+        .post("/api/ecs/v1/interactions",
+            &json!({ "configUuid": "1b4e28ba-2fa1-41d2-883f-0016d3cca427", "action": "start-chat" }))
+        .await;
+    assert_eq!(status, 201, "{started}");
+    let sales = started["interaction"]["uuid"].as_str().unwrap().to_owned();
+    app.post(&format!("/api/v1/engagements/{sales}/complete"), &json!({}))
+        .await;
+    let (default, _) = start_chat(&app).await;
+    app.post(
+        &format!("/api/v1/engagements/{default}/complete"),
+        &json!({}),
+    )
+    .await;
+    let got = receiver.wait_for(1, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.received().len(), 1);
+    assert_eq!(
+        got[0].json()["data"]["attributes"]["uuid"],
+        default.as_str()
+    );
+}
+
+#[tokio::test]
+async fn a_receiver_failing_twice_gets_three_attempts_logged_and_a_redelivery_keeps_the_key() {
+    let app = spawn_app_with(|settings| {
+        settings.webhooks.first_retry = Duration::from_millis(100);
+    })
+    .await;
+    let receiver = Receiver::statuses(&[500, 503, 200]).await;
+    add_webhook(&app, &receiver.url, false).await;
+    let (uuid, _) = start_chat(&app).await;
+    app.post(&format!("/api/v1/engagements/{uuid}/complete"), &json!({}))
+        .await;
+
+    let delivered = wait_for_delivery(&app, &format!("interaction={uuid}&state=delivered")).await;
+    assert_eq!(delivered.len(), 1, "{delivered:?}");
+    let got = receiver.received();
+    assert_eq!(got.len(), 3);
+    let key = got[0].header("idempotency-key").unwrap().to_owned();
+    assert!(
+        got.iter()
+            .all(|r| r.header("idempotency-key") == Some(key.as_str()))
+    );
+    assert!(got.iter().all(|r| r.body == got[0].body));
+
+    let id = delivered[0]["id"].as_i64().unwrap();
+    let (_, delivery) = app.get(&format!("/api/v1/webhook-deliveries/{id}")).await;
+    let attempts = delivery["attemptLog"].as_array().unwrap();
+    let seen: Vec<(i64, i64, Value)> = attempts
+        .iter()
+        .map(|a| {
+            (
+                a["attempt"].as_i64().unwrap(),
+                a["status"].as_i64().unwrap(),
+                a["errorCode"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (1, 500, json!("receiver_status")),
+            (2, 503, json!("receiver_status")),
+            (3, 200, Value::Null)
+        ]
+    );
+    assert!(
+        attempts
+            .iter()
+            .all(|a| a["latencyMs"].as_i64().unwrap() >= 0)
+    );
+    assert_eq!(delivery["state"], "delivered");
+    assert_eq!(delivery["nextAttemptAt"], Value::Null);
+    assert_eq!(
+        delivery["body"]["data"]["attributes"]["uuid"],
+        uuid.as_str()
+    );
+
+    // Redelivered from the API: the same body and key, a fourth attempt.
+    let (status, again) = app
+        .post(
+            &format!("/api/v1/webhook-deliveries/{id}/redeliver"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 202, "{again}");
+    let got = receiver.wait_for(4, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 4);
+    assert_eq!(got[3].header("idempotency-key"), Some(key.as_str()));
+    assert_eq!(got[3].body, got[0].body);
+    let logged = wait_for_delivery(&app, &format!("interaction={uuid}&state=delivered")).await;
+    let (_, delivery) = app
+        .get(&format!("/api/v1/webhook-deliveries/{}", logged[0]["id"]))
+        .await;
+    assert_eq!(delivery["attempts"], 4);
+
+    // Unknown ids and bad filters say what to send.
+    let (status, missing) = app
+        .post("/api/v1/webhook-deliveries/999/redeliver", &json!({}))
+        .await;
+    assert_eq!((status, code(&missing)), (404, "delivery_not_found"));
+    let (status, bad) = app.get("/api/v1/webhook-deliveries?state=sent").await;
+    assert_eq!((status, code(&bad)), (400, "invalid_request"));
+}
+
+#[tokio::test]
+async fn a_receiver_that_never_succeeds_is_marked_failed_after_the_last_attempt() {
+    let app = spawn_app_with(|settings| {
+        settings.webhooks.first_retry = Duration::from_millis(50);
+        settings.webhooks.max_attempts = 3;
+        settings.webhooks.timeout = Duration::from_millis(500);
+    })
+    .await;
+    // A hang (the timeout), then two 500s.
+    let receiver = Receiver::scripted(|n, _| {
+        if n == 0 {
+            Answer::hang()
+        } else {
+            Answer::status(500)
+        }
+    })
+    .await;
+    add_webhook(&app, &receiver.url, false).await;
+    let (uuid, _) = start_chat(&app).await;
+    app.post(&format!("/api/v1/engagements/{uuid}/complete"), &json!({}))
+        .await;
+    let failed = wait_for_delivery(&app, &format!("interaction={uuid}&state=failed")).await;
+    assert_eq!(failed.len(), 1);
+    let (_, delivery) = app
+        .get(&format!("/api/v1/webhook-deliveries/{}", failed[0]["id"]))
+        .await;
+    let codes: Vec<&str> = delivery["attemptLog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["errorCode"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        ["receiver_timeout", "receiver_status", "receiver_status"]
+    );
+    assert_eq!(receiver.received().len(), 3);
+}
+
+/// kill -9 after the completion was written and before the receiver answered: the delivery is
+/// still due when the emulator starts again, and goes out then, with the same key.
+#[tokio::test]
+async fn a_completion_killed_before_its_delivery_is_delivered_after_the_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kill.db");
+    // The first request hangs: the emulator is killed while it waits.
+    let receiver = Receiver::scripted(|n, _| {
+        if n == 0 {
+            Answer::hang()
+        } else {
+            Answer::status(200)
+        }
+    })
+    .await;
+    let mut server = start_binary(&db, &["--webhook-timeout", "60s"]).await;
+    let client = crate::helpers::http_client();
+    let post = async |base: &str, path: &str, body: Value| -> Value {
+        let response = client
+            .post(format!("{base}{path}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.unwrap()
+    };
+    post(
+        &server.base,
+        "/api/v1/webhooks",
+        json!({ "label": "CRM", "url": receiver.url, "validate": false }),
+    )
+    .await;
+    let started = post(
+        &server.base,
+        "/api/ecs/v1/interactions",
+        json!({ "configUuid": DEFAULT_CONFIG, "action": "start-chat" }),
+    )
+    .await;
+    let uuid = started["interaction"]["uuid"].as_str().unwrap().to_owned();
+    post(
+        &server.base,
+        &format!("/api/v1/engagements/{uuid}/complete"),
+        json!({}),
+    )
+    .await;
+    let first = receiver.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(first.len(), 1);
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+
+    let server = start_binary(&db, &[]).await;
+    let got = receiver.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 2, "the delivery was not sent after the restart");
+    assert_eq!(
+        got[1].header("idempotency-key"),
+        got[0].header("idempotency-key")
+    );
+    assert_eq!(got[1].body, got[0].body);
+    let list: Value = client
+        .get(format!(
+            "{}/api/v1/webhook-deliveries?interaction={uuid}&state=delivered&wait=10s",
+            server.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["deliveries"].as_array().unwrap().len(), 1, "{list}");
+}
+
+#[tokio::test]
+async fn the_config_file_installs_webhooks_with_header_values_from_the_environment() {
+    let receiver = Receiver::statuses(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("emulator.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[[webhooks]]\nlabel = \"CRM from file\"\nurl = \"{}\"\nheaders = [{{ name = \"X-Api-Key\", value = \"file-secret-0123456789\" }}]\n",
+            receiver.url
+        ),
+    )
+    .unwrap();
+    let file = talkative_emulator::configuration::config_file::ConfigFile::load(&path).unwrap();
+    let app = spawn_app_with(|settings| settings.config_file = file).await;
+    let (_, list) = app.get("/api/v1/webhooks").await;
+    assert_eq!(list["webhooks"][0]["label"], "CRM from file");
+    assert_eq!(list["webhooks"][0]["fromConfig"], true);
+    assert_eq!(list["webhooks"][0]["headers"][0]["value"], "••••6789");
+    // Installed without a validation POST (the receiver may start after the emulator).
+    assert!(receiver.received().is_empty());
+    let (uuid, _) = start_chat(&app).await;
+    app.post(&format!("/api/v1/engagements/{uuid}/complete"), &json!({}))
+        .await;
+    let got = receiver.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(got[0].header("x-api-key"), Some("file-secret-0123456789"));
+    // A reset installs it again, and forgets the deliveries.
+    let (status, _) = app.post("/api/v1/reset", &json!({})).await;
+    assert_eq!(status, 200);
+    let (_, list) = app.get("/api/v1/webhooks").await;
+    assert_eq!(list["webhooks"].as_array().unwrap().len(), 1);
+    let (_, deliveries) = app.get("/api/v1/webhook-deliveries").await;
+    assert_eq!(deliveries["deliveries"], json!([]));
+
+    // A variable that is not set stops the server at start, naming it.
+    std::fs::write(
+        &path,
+        format!(
+            "[[webhooks]]\nlabel = \"x\"\nurl = \"{}\"\nheaders = [{{ name = \"X-Api-Key\", value_env = \"TALKATIVE_TEST_UNSET_VARIABLE\" }}]\n",
+            receiver.url
+        ),
+    )
+    .unwrap();
+    let error = talkative_emulator::configuration::config_file::ConfigFile::load(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("TALKATIVE_TEST_UNSET_VARIABLE"), "{error}");
+}
