@@ -182,7 +182,28 @@ async function triggerAction(name) {
   if (!action) {
     throw new Error(`talkative-emulator: the widget config has no API action "${name}"`);
   }
+  if (action.kind === 'fulfilment') return fulfil(name);
   await start({ action: name });
+}
+
+// A chatbot fulfilment node reached: the emulator POSTs the interaction to the action's
+// receiver and adds its answer's [{name, data}] to the interaction. It runs during an
+// interaction, as a chatbot does; an answer that gave nothing is said in the console.
+async function fulfil(reference) {
+  if (state.phase !== 'interaction' || !state.interaction) {
+    throw new Error(`talkative-emulator: "${reference}" is a chatbot fulfilment action: ` +
+      'it runs during an interaction, not before one');
+  }
+  const { status, answer } = await call(
+    'POST', `/api/ecs/v1/interactions/${state.interaction.uuid}/fulfilment`, { action: reference });
+  if (status !== 200) throw refusal(status, answer);
+  if (answer.verdict) announceVerdict(answer.verdict);
+  if (!answer.fulfilled && answer.problem) {
+    console.warn(`talkative-emulator: the fulfilment "${reference}" gave nothing. ` +
+      `${answer.problem.code}: ${answer.problem.message} Hint: ${answer.problem.hint}\n` +
+      `  ${origin}/webhooks/deliveries/${answer.deliveryId}`);
+  }
+  return answer;
 }
 
 async function appendInteractionData(items) {
@@ -399,7 +420,7 @@ function render() {
     case 'standby': {
       const online = new Set(presences().filter((p) => p.status === 'ONLINE').map((p) => p.queueUuid));
       ui.status.textContent = 'How can we help?';
-      for (const action of state.config.actions) {
+      for (const action of state.config.actions.filter((a) => a.kind !== 'fulfilment')) {
         const label = `${action.channel === 'video' ? 'Start a video' : 'Start a chat'} (${action.reference})`;
         const element = button(label, () => triggerAction(action.reference));
         if (!online.has(action.queueUuid)) element.title = 'Its queue is offline';
@@ -409,6 +430,11 @@ function render() {
     }
     case 'interaction':
       ui.status.textContent = `In a ${state.interaction.channel} with an agent (interaction ${state.interaction.id}).`;
+      // The chatbot's fulfilment nodes, as buttons a tester can reach them by.
+      for (const action of state.config.actions.filter((a) => a.kind === 'fulfilment')) {
+        ui.actions.append(button(`Chatbot: ${action.reference}`,
+          () => fulfil(action.reference).catch((error) => console.warn(error.message))));
+      }
       break;
     case 'feedback':
       ui.status.textContent = 'The agent ended the interaction. How was it?';

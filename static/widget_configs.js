@@ -110,13 +110,26 @@
     action = action || { reference: '', kind: KINDS[0], queue: first ? first.value : '' };
     var row = el('div', { 'class': 'cb-row' });
     row.appendChild(field('API reference', input(action.reference, { 'class': 'cb-action-reference', placeholder: 'start-chat' })));
-    var kind = select(KINDS.map(function (k) { return { value: k, text: k === 'start_chat' ? 'Starts a chat' : k === 'start_video' ? 'Starts a video call' : k }; }), action.kind);
+    var kind = select(KINDS.map(function (k) { return { value: k, text: k === 'start_chat' ? 'Starts a chat' : k === 'start_video' ? 'Starts a video call' : k === 'fulfilment' ? 'Chatbot fulfilment' : k }; }), action.kind);
     kind.className = 'cb-action-kind';
     row.appendChild(field('Kind', kind));
     var queue = select(queueOptions(), action.queue);
     queue.className = 'cb-action-queue';
     queue.dataset.want = action.queue;
     row.appendChild(field('On queue', queue));
+    // A fulfilment action's receiver: its URL and one header (a masked value is kept as stored).
+    var header = (action.headers || [])[0] || { name: '', value: '' };
+    var fulfilment = [
+      field('Receiver URL', input(action.url || '', { 'class': 'cb-action-url', placeholder: 'https://crm.example/fulfil', type: 'url' })),
+      field('Header', input(header.name, { 'class': 'cb-action-header-name', placeholder: 'Authorization' })),
+      field('Header value', input(header.value, { 'class': 'cb-action-header-value', placeholder: 'Bearer …', autocomplete: 'off' }))
+    ];
+    fulfilment.forEach(function (f) { row.appendChild(f); });
+    function showFulfilment() {
+      fulfilment.forEach(function (f) { f.hidden = kind.value !== 'fulfilment'; });
+    }
+    kind.addEventListener('change', showFulfilment);
+    showFulfilment();
     row.appendChild(removeButton(row, 'action'));
     actions.appendChild(row);
     return row;
@@ -169,6 +182,12 @@
       references[value] = true;
       var q = row.querySelector('.cb-action-queue');
       ok = say(q, q.value ? '' : 'Add a queue first: an action starts on one.') && ok;
+      var u = row.querySelector('.cb-action-url');
+      var url = u.value.trim();
+      var fulfils = row.querySelector('.cb-action-kind').value === 'fulfilment';
+      ok = say(u, !fulfils ? '' : !url ? 'A fulfilment action needs the URL its answer comes from.'
+        : /^https:\/\//.test(url) || /^http:\/\/(127\.|localhost|\[::1\])/.test(url) ? ''
+        : 'Use https://, or http:// to this machine (127.0.0.1, localhost).') && ok;
     });
     fields.querySelectorAll('.cb-row').forEach(function (row) {
       var n = row.querySelector('.cb-field-name');
@@ -184,7 +203,13 @@
       return { uuid: row.querySelector('.cb-queue-uuid').value.trim(), name: row.querySelector('.cb-queue-name').value.trim(), status: row.querySelector('.cb-queue-status').value };
     });
     config.actions = Array.prototype.map.call(actions.querySelectorAll('.cb-row'), function (row) {
-      return { reference: row.querySelector('.cb-action-reference').value.trim(), kind: row.querySelector('.cb-action-kind').value, queue: row.querySelector('.cb-action-queue').value };
+      var action = { reference: row.querySelector('.cb-action-reference').value.trim(), kind: row.querySelector('.cb-action-kind').value, queue: row.querySelector('.cb-action-queue').value };
+      if (action.kind === 'fulfilment') {
+        action.url = row.querySelector('.cb-action-url').value.trim();
+        var headerName = row.querySelector('.cb-action-header-name').value.trim();
+        if (headerName) action.headers = [{ name: headerName, value: row.querySelector('.cb-action-header-value').value }];
+      }
+      return action;
     });
     config.fields = Array.prototype.map.call(fields.querySelectorAll('.cb-row'), function (row) {
       return { name: row.querySelector('.cb-field-name').value.trim(), label: row.querySelector('.cb-field-label').value.trim() };

@@ -224,6 +224,134 @@ async fn every_write_route_a_page_can_reach_stays_inside_the_budget() {
     }
 }
 
+/// A page floods completions while every webhook's receiver fails with a long answer, so every
+/// delivery logs all its attempts at the largest size: the outbox and its log stay inside the
+/// smallest budget with the rest, pruned with their interactions, nothing left dangling.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_completions_keeps_the_outbox_and_its_log_inside_the_budget() {
+    let budget = talkative_emulator::configuration::ByteSize::MIN;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("emulator.db");
+    let receiver = crate::helpers::Receiver::scripted(|_, _| crate::helpers::Answer {
+        status: 500,
+        body: "e".repeat(4_000),
+        delay: std::time::Duration::ZERO,
+    })
+    .await;
+    let server = start_binary(
+        &db,
+        &[
+            "--interaction-retention-bytes",
+            &budget.to_string(),
+            "--webhook-retry-delay",
+            "5ms",
+            "--webhook-max-attempts",
+            "12",
+        ],
+    )
+    .await;
+    let (running, sampler) = sample_disk(&db);
+    let client = flood_client();
+    let base = server.base.clone();
+    // As many webhooks as the emulator keeps, each with headers at their largest logged size.
+    for n in 0..20 {
+        let (status, made) = post(
+            &client,
+            format!("{base}/api/v1/webhooks"),
+            None,
+            None,
+            &json!({ "label": format!("CRM {n}"), "url": receiver.url, "validate": false,
+                     "headers": (0..20).map(|h| json!({"name": format!("X-Header-{h}"), "value": "v".repeat(200)})).collect::<Vec<_>>() }),
+        )
+        .await;
+        assert_eq!(status, 201, "{made}");
+    }
+    let (status, refused) = post(
+        &client,
+        format!("{base}/api/v1/webhooks"),
+        None,
+        None,
+        &json!({ "label": "one too many", "url": receiver.url, "validate": false }),
+    )
+    .await;
+    assert_eq!((status, code(&refused)), (422, "invalid_webhook"));
+    let completions = 150;
+    for _ in 0..completions {
+        let (status, started) = post(
+            &client,
+            format!("{base}/api/ecs/v1/interactions"),
+            Some("https://evil.example"),
+            None,
+            &json!({ "configUuid": DEFAULT_CONFIG, "action": "start-chat",
+                     "interactionData": many_items("s", 20, 400) }),
+        )
+        .await;
+        assert_eq!(status, 201, "{started}");
+        let uuid = started["interaction"]["uuid"].as_str().unwrap();
+        let (status, done) = post(
+            &client,
+            format!("{base}/api/ecs/v1/interactions/{uuid}/feedback"),
+            Some("https://evil.example"),
+            None,
+            &json!({}),
+        )
+        .await;
+        assert_eq!(status, 200, "{done}");
+    }
+    // The receiver takes attempts while the flood prunes the oldest deliveries unsent: let the
+    // retries run on a while, then settle.
+    let got = receiver
+        .wait_for(1_000, std::time::Duration::from_secs(10))
+        .await;
+    assert!(
+        got.len() >= 300,
+        "only {} attempts reached the receiver",
+        got.len()
+    );
+    client
+        .get(format!("{base}/api/v1/interactions?limit=1"))
+        .send()
+        .await
+        .unwrap();
+    running.store(false, Ordering::Relaxed);
+    let on_disk = sampler.await.unwrap();
+    drop(server);
+    let mut connection = SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let (deliveries, attempts): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM webhook_deliveries), (SELECT COUNT(*) FROM webhook_attempts)",
+    )
+    .fetch_one(&mut connection)
+    .await
+    .unwrap();
+    eprintln!(
+        "{} MiB budget: {completions} completions x 20 webhooks, {} attempts sent; kept \
+         {deliveries} deliveries, {attempts} attempts; at most {:.2} MiB on disk",
+        budget / MIB,
+        got.len(),
+        on_disk as f64 / MIB as f64
+    );
+    assert!(
+        deliveries > 0 && deliveries < completions * 20,
+        "{deliveries}"
+    );
+    let retried: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE attempts > 1")
+            .fetch_one(&mut connection)
+            .await
+            .unwrap();
+    assert!(retried > 0, "no kept delivery logged a retry");
+    assert!(
+        on_disk <= budget,
+        "the outbox took the database to {:.2} MiB, over {} MiB",
+        on_disk as f64 / MIB as f64,
+        budget / MIB
+    );
+    drop(connection);
+    assert_no_dangling_links(&db).await;
+}
+
 /// A JSON:API error document's code.
 fn core_code(document: &Value) -> &str {
     document["errors"][0]["code"].as_str().unwrap_or_default()
@@ -265,6 +393,16 @@ async fn assert_no_dangling_links(db: &Path) {
             "arrivals without their engagement",
             "SELECT COUNT(*) FROM engagement_arrivals a \
              WHERE NOT EXISTS (SELECT 1 FROM engagements e WHERE e.id = a.engagement_id)",
+        ),
+        (
+            "webhook deliveries without their interaction",
+            "SELECT COUNT(*) FROM webhook_deliveries d WHERE d.engagement_id IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM engagements e WHERE e.id = d.engagement_id)",
+        ),
+        (
+            "delivery attempts without their delivery",
+            "SELECT COUNT(*) FROM webhook_attempts a \
+             WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = a.delivery_id)",
         ),
     ] {
         let dangling: i64 = sqlx::query_scalar(query)

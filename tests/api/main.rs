@@ -15,6 +15,7 @@ mod core_api;
 mod corpus;
 mod durability;
 mod engagements;
+mod fulfilment;
 mod full_disk;
 mod health;
 mod hostile;

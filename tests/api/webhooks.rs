@@ -558,3 +558,107 @@ async fn the_config_file_installs_webhooks_with_header_values_from_the_environme
         .to_string();
     assert!(error.contains("TALKATIVE_TEST_UNSET_VARIABLE"), "{error}");
 }
+
+/// The Webhooks page: the add form sends the validation POST and shows what failed beside the
+/// form without putting a secret back in the page; "Send test" leads to the delivery's page, which
+/// shows its request and attempts; Redeliver and Delete… work from the page.
+#[tokio::test]
+async fn the_webhooks_page_adds_tests_redelivers_and_deletes_without_showing_a_secret() {
+    let app = spawn_app().await;
+    let receiver = Receiver::statuses(&[500]).await;
+    let session = FormSession::open(&app, "/webhooks").await;
+    let form = [
+        ("label", "Portal CRM"),
+        ("url", receiver.url.as_str()),
+        ("queue", DEFAULT_QUEUE),
+        ("header_name_1", "Authorization"),
+        ("header_value_1", SECRET),
+        ("header_name_2", ""),
+        ("header_value_2", ""),
+        ("validate", "on"),
+    ];
+    // The receiver answers 500 to the validation POST: the form is shown again, with why.
+    let refused = session.submit(&app, "/webhooks", &form).await;
+    assert_eq!(refused.status(), 502);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("webhook_unreachable"), "{html}");
+    assert!(html.contains("Portal CRM") && html.contains("Authorization"));
+    assert!(
+        !html.contains("crm-secret"),
+        "a secret was put back in the page"
+    );
+    // Sent again (the receiver answers 200 now): saved, and listed with its header masked.
+    let added = session.submit(&app, "/webhooks", &form).await;
+    assert_eq!(added.status(), 303);
+    let html = app.html("/webhooks").await;
+    assert!(html.contains("Portal CRM"));
+    assert!(html.contains("Authorization: ••••cdef"), "{html}");
+    assert!(html.contains("Support"), "the queue is named: {html}");
+    assert!(!html.contains("crm-secret"));
+    let (_, list) = app.get("/api/v1/webhooks").await;
+    let id = list["webhooks"][0]["id"].as_i64().unwrap();
+    assert_eq!(list["webhooks"][0]["queues"], json!([DEFAULT_QUEUE]));
+
+    // Send test: to the delivery's page, which says how it went.
+    let tested = session
+        .submit(&app, &format!("/webhooks/{id}/test"), &[])
+        .await;
+    assert_eq!(tested.status(), 303);
+    let location = tested.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/webhooks/deliveries/"), "{location}");
+    let html = app.html(&location).await;
+    assert!(
+        html.contains("webhook.test") && html.contains("delivered"),
+        "{html}"
+    );
+    assert!(
+        html.contains("••••cdef") && !html.contains("crm-secret"),
+        "{html}"
+    );
+    assert!(html.contains("&#34;data&#34;"), "{html}");
+    assert!(
+        !html.contains("id=\"redeliver\""),
+        "a test is not redelivered"
+    );
+
+    // A completion's delivery can be redelivered from its page.
+    let (uuid, _) = start_chat(&app).await;
+    app.post(&format!("/api/v1/engagements/{uuid}/complete"), &json!({}))
+        .await;
+    let delivered = wait_for_delivery(&app, &format!("interaction={uuid}&state=delivered")).await;
+    let delivery = delivered[0]["id"].as_i64().unwrap();
+    let before = receiver.received().len();
+    let html = app.html(&format!("/webhooks/deliveries/{delivery}")).await;
+    assert!(html.contains("id=\"redeliver\""), "{html}");
+    assert!(html.contains(uuid.as_str()));
+    let again = session
+        .submit(
+            &app,
+            &format!("/webhooks/deliveries/{delivery}/redeliver"),
+            &[],
+        )
+        .await;
+    assert_eq!(again.status(), 303);
+    let got = receiver.wait_for(before + 1, Duration::from_secs(10)).await;
+    assert_eq!(
+        got.last().unwrap().header("idempotency-key"),
+        delivered[0]["idempotencyKey"].as_str()
+    );
+
+    // Delete asks first, then cancels nothing pending and keeps the log.
+    let confirm = app.html(&format!("/webhooks/{id}/delete")).await;
+    assert!(
+        confirm.contains("Delete webhook “Portal CRM”?"),
+        "{confirm}"
+    );
+    let deleted = session
+        .submit(&app, &format!("/webhooks/{id}/delete"), &[])
+        .await;
+    assert_eq!(deleted.status(), 303);
+    let (_, list) = app.get("/api/v1/webhooks").await;
+    assert_eq!(list["webhooks"], json!([]));
+    assert!(
+        app.html("/webhooks").await.contains("Portal CRM"),
+        "the log keeps its deliveries"
+    );
+}

@@ -259,6 +259,40 @@ async fn every_page_passes_axe_and_fits_a_phone_when_filled() {
         )
         .await;
     assert_eq!(status, 200);
+    // A webhook with a delivery that failed twice and then went through, for its pages.
+    let receiver = crate::helpers::Receiver::statuses(&[500, 500]).await;
+    let (status, webhook) = app
+        .post(
+            "/api/v1/webhooks",
+            &json!({ "label": "CRM staging", "url": receiver.url, "validate": false,
+                     "headers": [{"name": "Authorization", "value": "Bearer crm-secret-0123456789"}] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{webhook}");
+    let webhook_id = webhook["webhook"]["id"].as_i64().unwrap();
+    let (_, completed) = app
+        .post(
+            "/api/ecs/v1/interactions",
+            &json!({ "configUuid": config_uuid, "action": "start-chat" }),
+        )
+        .await;
+    let completed = completed["interaction"]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(
+        &format!("/api/v1/engagements/{completed}/complete"),
+        &json!({}),
+    )
+    .await;
+    let (_, deliveries) = app
+        .get(&format!(
+            "/api/v1/webhook-deliveries?interaction={completed}&state=delivered&wait=15s"
+        ))
+        .await;
+    let delivery_id = deliveries["deliveries"][0]["id"]
+        .as_i64()
+        .expect("delivered");
     let browser = browser().await;
     let mut failures = Vec::new();
     let key_id = key["id"].as_str().unwrap();
@@ -301,6 +335,12 @@ async fn every_page_passes_axe_and_fits_a_phone_when_filled() {
         ),
         ("engagements", "/engagements".to_owned()),
         ("engagement-active", format!("/engagements/{engagement}")),
+        ("webhooks", "/webhooks".to_owned()),
+        (
+            "webhook-delivery",
+            format!("/webhooks/deliveries/{delivery_id}"),
+        ),
+        ("webhook-delete", format!("/webhooks/{webhook_id}/delete")),
     ] {
         visit(&browser, &axe, &app, name, &path, &mut failures).await;
     }

@@ -738,3 +738,60 @@ async fn custom_buttons_follow_their_queues_presence_and_start_their_actions() {
     assert_eq!(started[0]["configUuid"], CONFIG);
     browser.close().await;
 }
+
+/// A chatbot fulfilment node reached from the page: `triggerAction` of an action of kind
+/// `fulfilment`, during the interaction, calls the receiver with the interaction as the Core API
+/// shows it, and its answer is what the agent then sees; before an interaction it is refused.
+#[tokio::test]
+async fn a_page_reaches_a_fulfilment_action_and_the_agent_sees_the_answer() {
+    let app = spawn_app().await;
+    let receiver = crate::helpers::Receiver::scripted(|_, _| {
+        crate::helpers::Answer::json(r#"[{"name":"order_status","data":"shipped"}]"#)
+    })
+    .await;
+    let (status, config) = app
+        .post(
+            "/api/v1/widget-configs",
+            &json!({ "uuid": PAGES_CONFIG, "name": "Shop",
+                     "queues": [{"uuid": DEFAULT_QUEUE, "name": "Orders", "status": "ONLINE"}],
+                     "actions": [
+                        {"reference": "start-chat", "kind": "start_chat", "queue": DEFAULT_QUEUE},
+                        {"reference": "lookup-order", "kind": "fulfilment", "queue": DEFAULT_QUEUE,
+                         "url": receiver.url}
+                     ] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{config}");
+    let hooks = r#"{
+      ready() {
+        talkativeApi.actions.triggerAction('lookup-order').catch((e) => {
+          window.events.push('refused before: ' + e.message);
+          talkativeApi.actions.triggerAction('start-chat');
+        });
+      },
+      enterInteraction() {
+        talkativeApi.actions.triggerAction('lookup-order')
+          .then((answer) => window.events.push('fulfilled ' + answer.fulfilled));
+      },
+    }"#;
+    let url = serve_page(page(&app, hooks));
+    let browser = browser().await;
+    browser.client.goto(&url).await.unwrap();
+    let events = events_when(&browser, "events.some((e) => e.startsWith('fulfilled'))").await;
+    assert!(events.contains(&"fulfilled true".to_owned()), "{events:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.contains("refused before") && e.contains("runs during an interaction")),
+        "{events:?}"
+    );
+    let started = engagements(&app).await;
+    let uuid = started[0]["uuid"].as_str().unwrap().to_owned();
+    assert_eq!(
+        agent_view(&app, &uuid).await,
+        [("order_status".to_owned(), "shipped".to_owned())]
+    );
+    let got = receiver.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].json()["data"]["attributes"]["uuid"], uuid.as_str());
+}

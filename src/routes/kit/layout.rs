@@ -87,7 +87,7 @@ impl Page {
             Page::Playground => "Playground",
             Page::Interactions => "Interactions",
             Page::Engagements => "Engagements",
-            Page::WidgetConfigs => "Widget configs",
+            Page::WidgetConfigs => "Widgets",
             Page::ApiKeys => "API Keys",
             Page::Webhooks => "Webhooks",
             Page::Demo => "Demo",
