@@ -31,5 +31,6 @@ fn main() -> ExitCode {
         Some(Command::HashPassword) => cli::exit_on_error(cli::hash_password()),
         Some(Command::Completions(args)) => cli::exit_on_error(cli::completions(args)),
         Some(Command::Man) => cli::exit_on_error(cli::man()),
+        Some(Command::Trigger(args)) => cli::exit_on_error(cli::trigger(args)),
     }
 }

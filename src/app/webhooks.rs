@@ -321,3 +321,20 @@ pub async fn wait_for(
         }
     }
 }
+
+/// The newest attempt's position: a follower starts here ([`attempts_after`]).
+pub async fn latest_attempt(core: &Core) -> Result<i64, AppError> {
+    Ok(webhooks::latest_attempt(&core.pool).await?)
+}
+
+/// Attempts logged after position `after`, in order (at most `limit`), each with its delivery,
+/// and the position to follow on from.
+pub async fn attempts_after(
+    core: &Core,
+    after: i64,
+    limit: u32,
+) -> Result<(Vec<(StoredDelivery, StoredAttempt)>, i64), AppError> {
+    let logged = webhooks::attempts_since(&core.pool, after, limit).await?;
+    let next = logged.last().map_or(after, |(row, ..)| *row);
+    Ok((logged.into_iter().map(|(_, d, a)| (d, a)).collect(), next))
+}

@@ -56,6 +56,11 @@ pub enum Command {
     /// trust store.
     #[command(subcommand)]
     Tls(super::TlsCommand),
+    /// Make a running emulator call your backend, as Stripe CLI's `trigger` does:
+    /// `interaction.completed` (a sample interaction started and completed: every webhook for
+    /// its queue is sent it) or `webhook.test` (every webhook's validation POST). Prints each
+    /// delivery; exit 1 unless all were taken.
+    Trigger(super::TriggerArgs),
 }
 
 #[derive(Debug, Clone, Args)]

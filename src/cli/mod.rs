@@ -1,4 +1,5 @@
-//! Offline subcommands: `keygen`, `sign`, `verify`, `decode`, `hash-password`. They use the same engine and
+//! Offline subcommands: `keygen`, `sign`, `verify`, `decode`, `hash-password`; and `trigger`,
+//! which calls a running emulator. They use the same engine and
 //! codes as the server, so a token that passes `verify` here passes the emulator's verify API
 //! with the same key.
 
@@ -18,6 +19,7 @@ mod serve;
 mod shell;
 mod sign;
 mod tls;
+mod trigger;
 mod verify;
 
 pub use args::{Cli, Command, ServeArgs};
@@ -29,6 +31,7 @@ pub use serve::run as serve;
 pub use shell::{completions, man};
 pub use sign::run as sign;
 pub use tls::run as tls;
+pub use trigger::{TriggerArgs, run as trigger};
 pub use verify::run as verify;
 
 #[derive(Debug, Clone, Args)]

@@ -585,3 +585,45 @@ pub async fn attach(pool: &SqlitePool, delivery: i64, webhook: i64) -> sqlx::Res
         .await?;
     Ok(())
 }
+
+/// The newest attempt's row id: a follower that wants only the attempts made next starts here.
+pub async fn latest_attempt(pool: &SqlitePool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM webhook_attempts")
+        .fetch_one(pool)
+        .await
+}
+
+/// Attempts logged after row `after`, in order, each with its delivery as it is now and its
+/// row id; at most `limit`.
+pub async fn attempts_since(
+    pool: &SqlitePool,
+    after: i64,
+    limit: u32,
+) -> sqlx::Result<Vec<(i64, StoredDelivery, StoredAttempt)>> {
+    sqlx::query(&format!(
+        "SELECT {DELIVERY_COLUMNS}, a.id AS attempt_row, a.attempt, a.started_at AS a_started, \
+         a.latency_ms, a.status, a.error_code, a.error_message, a.response_excerpt, \
+         a.request_headers FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id \
+         LEFT JOIN engagements e ON e.id = d.engagement_id WHERE a.id > ? ORDER BY a.id LIMIT ?"
+    ))
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|row| {
+        let attempt = StoredAttempt {
+            attempt: row.try_get("attempt")?,
+            started_at: row.try_get("a_started")?,
+            latency_ms: row.try_get("latency_ms")?,
+            status: row.try_get("status")?,
+            error_code: row.try_get("error_code")?,
+            error_message: row.try_get("error_message")?,
+            response_excerpt: row.try_get("response_excerpt")?,
+            request_headers: serde_json::from_str(&row.try_get::<String, _>("request_headers")?)
+                .map_err(decode_error)?,
+        };
+        Ok((row.try_get("attempt_row")?, delivery_of(row)?, attempt))
+    })
+    .collect()
+}

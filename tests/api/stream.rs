@@ -294,3 +294,67 @@ async fn a_clear_a_reset_and_a_deletion_arrive_as_removed_events() {
     let got = removed(&mut events, 3).await;
     assert_eq!(got[2]["cleared"], true);
 }
+
+/// Webhook deliveries are on the stream too: made, each attempt, delivered.
+#[tokio::test]
+async fn a_webhook_delivery_and_its_attempts_arrive_on_the_stream() {
+    let app = spawn_app_with(|settings| {
+        settings.webhooks.first_retry = Duration::from_millis(50);
+    })
+    .await;
+    let receiver = crate::helpers::Receiver::statuses(&[500]).await;
+    let (status, _) = app
+        .post(
+            "/api/v1/webhooks",
+            &json!({ "label": "CRM", "url": receiver.url, "validate": false }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let mut events = Events::open(&app, "", None).await;
+    let (_, started) = app
+        .post(
+            "/api/ecs/v1/interactions",
+            &json!({ "configUuid": "00000000-0000-4000-8000-000000000001", "action": "start-chat" }),
+        )
+        .await;
+    let uuid = started["interaction"]["uuid"].as_str().unwrap().to_owned();
+    app.post(&format!("/api/v1/engagements/{uuid}/complete"), &json!({}))
+        .await;
+    events
+        .read_until(|text| text.contains("\"outcome\":\"delivered\""))
+        .await;
+    let deliveries: Vec<Value> = events
+        .buffer
+        .split("\n\n")
+        .filter(|block| block.contains("event: delivery"))
+        .map(|block| {
+            let data = block
+                .lines()
+                .find_map(|l| l.strip_prefix("data: "))
+                .unwrap();
+            let data: Value = serde_json::from_str(data).unwrap();
+            check_event("DeliveryEvent", &data);
+            data
+        })
+        .collect();
+    let attempts: Vec<(i64, &str, i64, Value)> = deliveries
+        .iter()
+        .map(|d| {
+            (
+                d["attempt"].as_i64().unwrap(),
+                d["outcome"].as_str().unwrap(),
+                d["status"].as_i64().unwrap(),
+                d["errorCode"].clone(),
+            )
+        })
+        .collect();
+    // A 500 (another attempt follows), then taken.
+    assert_eq!(
+        attempts,
+        [
+            (1, "retrying", 500, json!("receiver_status")),
+            (2, "delivered", 200, Value::Null)
+        ]
+    );
+    assert!(deliveries.iter().all(|d| d["interaction"] == uuid.as_str()));
+}

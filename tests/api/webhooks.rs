@@ -662,3 +662,71 @@ async fn the_webhooks_page_adds_tests_redelivers_and_deletes_without_showing_a_s
         "the log keeps its deliveries"
     );
 }
+
+/// `talkative-emulator trigger`, Stripe CLI's model: against a running emulator, a sample
+/// interaction started and completed goes to every webhook (retries included), and each
+/// delivery is printed; `webhook.test` sends each webhook its validation POST.
+#[tokio::test]
+async fn trigger_makes_a_running_emulator_call_the_webhooks_and_says_how_each_went() {
+    let app = spawn_app_with(|settings| {
+        settings.webhooks.first_retry = Duration::from_millis(50);
+    })
+    .await;
+    let trigger = async |args: &[&str]| {
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_talkative-emulator"))
+            .arg("trigger")
+            .args(args)
+            .env("TALKATIVE_EMULATOR_URL", &app.address)
+            .output()
+            .await
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    };
+    // No webhook yet: nothing is sent, and it says so (exit 1).
+    let (code, out, _) = trigger(&["interaction.completed"]).await;
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("No delivery was made"), "{out}");
+
+    let receiver = Receiver::statuses(&[503]).await;
+    add_webhook(&app, &receiver.url, false).await;
+    let (code, out, err) = trigger(&["interaction.completed"]).await;
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.contains("delivered") && out.contains("CRM staging"),
+        "{out}"
+    );
+    assert!(out.contains("2 attempt(s)"), "a 503, then a 200: {out}");
+    let got = receiver.received();
+    assert_eq!(got.len(), 2);
+    let body = got[1].json();
+    assert_eq!(
+        body["included"][1]["attributes"]["data"], "SAMPLE-1",
+        "{body}"
+    );
+
+    let (code, out, _) = trigger(&["webhook.test"]).await;
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(
+        receiver.received().last().unwrap().json(),
+        json!({"test": "data"})
+    );
+
+    // Nobody there: a usage error (exit 2) that names the URL.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (code, _, err) = trigger(&[
+        "interaction.completed",
+        "--url",
+        &format!("http://127.0.0.1:{closed}"),
+    ])
+    .await;
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("is it running"), "{err}");
+}

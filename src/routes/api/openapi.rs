@@ -32,7 +32,7 @@ use crate::routes::kit::state::WebState;
             refusal is an `Error` with a stable `code`, a `message` and a `hint`.",
         license(name = "MIT OR Apache-2.0"),
     ),
-    components(schemas(stream::InteractionEvent, stream::RemovedEvent, Code)),
+    components(schemas(stream::InteractionEvent, stream::RemovedEvent, stream::DeliveryEvent, Code)),
     tags(
         (name = "Verify", description = "What Talkative does with a widget's interaction data."),
         (name = "Signing keys", description = "The public keys tokens are verified with (the Signing Keys page)."),

@@ -1,6 +1,7 @@
 //! `GET /api/v1/interactions/stream` (and the portal's `/interactions/stream`, the same handler
 //! behind the portal's session): the interaction log as Server-Sent Events, one `interaction`
-//! event per recorded verification, for the live Interactions page and for scripts.
+//! event per recorded verification, for the live Interactions page and for scripts; and one
+//! `delivery` event for each attempt of a webhook delivery or fulfilment call.
 //!
 //! Resumable: each event's `id` is its position in the log, so a reconnecting EventSource
 //! (which sends `Last-Event-ID`) or `?after=` continues where it stopped; without either the
@@ -22,7 +23,8 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::app::interaction_log::{self, FollowerPlace, Removal};
-use crate::app::records::{BrowseRow, Filter};
+use crate::app::records::{BrowseRow, DeliveryState, Event, Filter};
+use crate::app::webhooks;
 use crate::domain::problem::Code;
 use crate::domain::source::Source;
 use crate::encoding::timestamp::format_millis;
@@ -93,7 +95,8 @@ pub struct ItemPreview<'a> {
         (status = 200, description = "Server-Sent Events: one `interaction` event per recorded \
             verification, its `data` an `InteractionEvent` as one line of JSON, its `id` the \
             position in the log; a `removed` event (`RemovedEvent`) when the log is cleared or \
-            reset or an interaction deleted; a `: keep-alive` comment every 3 s.",
+            reset or an interaction deleted; a `delivery` event (`DeliveryEvent`) for each \
+            attempt of a webhook delivery or fulfilment call; a `: keep-alive` comment every 3 s.",
             content_type = "text/event-stream", body = String),
         (status = 400, description = "`invalid_request`: `after` is not a number.", body = ErrorBody),
         (status = 503, description = "`too_many_followers` (streams and waits share a bound).", body = ErrorBody),
@@ -115,7 +118,11 @@ pub async fn stream(
     };
     let removals = state.core.removals.subscribe();
     let removals_seen = *removals.borrow();
+    let deliveries = state.core.outbox.follow();
+    let deliveries_seen = webhooks::latest_attempt(&state.core).await?;
     let follow = Follow {
+        deliveries,
+        deliveries_seen,
         state: state.into_inner(),
         after,
         started: false,
@@ -144,6 +151,9 @@ struct Follow {
     /// Told when something is taken out of the log; `removals_seen` is the last one sent.
     removals: tokio::sync::watch::Receiver<u64>,
     removals_seen: u64,
+    /// Told when a delivery is made or attempted; `deliveries_seen` the last attempt sent.
+    deliveries: tokio::sync::watch::Receiver<u64>,
+    deliveries_seen: i64,
     _place: FollowerPlace,
 }
 
@@ -171,6 +181,10 @@ impl Follow {
             // Something was taken out: say so at once (next turn), not after the keep-alive.
             _ = self.removals.changed() => {
                 return Some(self.removed().unwrap_or_else(|| Bytes::from_static(b": keep-alive\n\n")));
+            }
+            // A delivery was made or attempted.
+            _ = self.deliveries.changed() => {
+                return Some(self.delivered().await.unwrap_or_else(|| Bytes::from_static(b": keep-alive\n\n")));
             }
         };
         match waited {
@@ -210,6 +224,80 @@ impl Follow {
         let json = serde_json::to_string(&data).unwrap_or_else(|_| "{}".to_owned());
         Some(Bytes::from(format!("event: removed\ndata: {json}\n\n")))
     }
+}
+
+impl Follow {
+    /// A `delivery` event for each attempt logged since the last one sent.
+    async fn delivered(&mut self) -> Option<Bytes> {
+        let (logged, next) = match webhooks::attempts_after(
+            &self.state.core,
+            self.deliveries_seen,
+            BATCH_ROWS,
+        )
+        .await
+        {
+            Ok(read) => read,
+            Err(error) => {
+                tracing::warn!(error = ?error, "the stream could not read the delivery log");
+                return None;
+            }
+        };
+        self.deliveries_seen = next;
+        if logged.is_empty() {
+            return None;
+        }
+        let text = logged
+            .into_iter()
+            .map(|(d, a)| {
+                let outcome = match &a.error_code {
+                    None => "delivered",
+                    Some(_) if a.attempt < d.attempts || d.state == DeliveryState::Pending => {
+                        "retrying"
+                    }
+                    Some(_) => "failed",
+                };
+                let data = DeliveryEvent {
+                    id: d.id,
+                    idempotency_key: d.uuid,
+                    target: d.target,
+                    event: d.event,
+                    interaction: d.interaction,
+                    attempt: a.attempt,
+                    outcome,
+                    status: a.status,
+                    error_code: a.error_code,
+                    latency_ms: a.latency_ms,
+                    started_at: format_millis(a.started_at),
+                };
+                let json = serde_json::to_string(&data).unwrap_or_else(|_| "{}".to_owned());
+                format!("event: delivery\ndata: {json}\n\n")
+            })
+            .collect::<String>();
+        Some(Bytes::from(text))
+    }
+}
+
+/// A `delivery` event's data: one attempt of a webhook delivery or fulfilment call. The whole
+/// delivery, with every attempt kept, is at `GET /api/v1/webhook-deliveries/{id}`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryEvent {
+    /// The delivery's id.
+    id: i64,
+    idempotency_key: uuid::Uuid,
+    /// The webhook's label, or the fulfilment action's reference.
+    target: String,
+    event: Event,
+    interaction: Option<uuid::Uuid>,
+    /// 1, 2, … across redeliveries.
+    attempt: i64,
+    /// `delivered` (a 2xx), `retrying` (another attempt follows) or `failed` (none does).
+    outcome: &'static str,
+    status: Option<i64>,
+    error_code: Option<String>,
+    latency_ms: i64,
+    #[schema(format = DateTime)]
+    started_at: String,
 }
 
 /// A `removed` event's data: the log was cleared (or reset), or these interactions deleted.
