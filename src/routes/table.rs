@@ -179,6 +179,7 @@ pub static ROUTES: &[Endpoint] = &[
     row(Get, "/engagements/{uuid}", Portal, |r| r.to(engagements::detail)),
     row(Post, "/engagements/{uuid}/end", Portal, |r| r.to(engagements::end)),
     row(Post, "/engagements/{uuid}/complete", Portal, |r| r.to(engagements::complete)),
+    row(Post, "/engagements/{uuid}/fulfilment", Portal, |r| r.to(engagements::fulfilment)),
     row(Get, "/demo", Portal, |r| r.to(demo::show)),
     row(Get, "/docs/signing", Portal, |r| r.to(docs::signing)),
     row(Get, "/docs/api", Portal, |r| r.to(api_docs::show)),

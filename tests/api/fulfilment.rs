@@ -279,3 +279,44 @@ async fn a_fulfilment_action_runs_only_during_an_interaction_and_starts_none() {
             .contains("plain http")
     );
 }
+
+/// An interaction's page offers its chatbot's fulfilment nodes while it is active, and lists its
+/// calls to the backend (and how many webhooks a completion would reach).
+#[tokio::test]
+async fn an_interactions_page_runs_a_fulfilment_node_and_lists_its_calls() {
+    let app = spawn_app().await;
+    let receiver =
+        Receiver::scripted(|_, _| Answer::json(r#"[{"name":"order_status","data":"packed"}]"#))
+            .await;
+    config_with_fulfilment(&app, &receiver.url).await;
+    let (uuid, _) = start(&app).await;
+    let session = crate::helpers::FormSession::open(&app, &format!("/engagements/{uuid}")).await;
+    let html = app.html(&format!("/engagements/{uuid}")).await;
+    assert!(html.contains("Run lookup-order"), "{html}");
+    assert!(!html.contains("id=\"calls\""), "no call yet");
+    let ran = session
+        .submit(
+            &app,
+            &format!("/engagements/{uuid}/fulfilment"),
+            &[("action", "lookup-order")],
+        )
+        .await;
+    assert_eq!(ran.status(), 303);
+    assert_eq!(
+        agent_view(&app, &uuid).await.last().unwrap(),
+        &(
+            "order_status".to_owned(),
+            "packed".to_owned(),
+            "fulfilment".to_owned()
+        )
+    );
+    let html = app.html(&format!("/engagements/{uuid}")).await;
+    assert!(
+        html.contains("id=\"calls\"") && html.contains("lookup-order"),
+        "{html}"
+    );
+    assert!(
+        html.contains("chatbot fulfilment (backend)"),
+        "the arrival says where it came from"
+    );
+}

@@ -2,19 +2,22 @@
 //! list, and one interaction's page: what its agent sees (each key's latest value, and where
 //! it came from), the arrivals of data that made it (each linking to the verification that
 //! judged it), and the agent's controls: end it (the page gets `exitInteraction` and the
-//! feedback step), complete it (`completeInteraction`, then `enterStandby`).
+//! feedback step), complete it (`completeInteraction`, then `enterStandby`, and its webhooks),
+//! run its chatbot's fulfilment nodes; and its calls to the customer's backend.
 
 use actix_web::http::StatusCode;
-use actix_web::web::{Data, Path, Query};
+use actix_web::web::{Data, Form, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
+use serde::Deserialize;
 
 use super::moment::Moment;
+use super::webhooks::DeliveryRow;
 use super::{Layout, Redirect, Refusal, render_page, submit_form};
-use crate::app::records::{Arrival, DroppedItem, StoredEngagement};
-use crate::app::{AppError, engagements};
+use crate::app::records::{Arrival, DeliveryFilter, DroppedItem, StoredEngagement};
+use crate::app::{AppError, engagements, webhooks};
 use crate::domain::engagement::{AgentItem, ArrivalKind, EngagementState, Held, Limits};
-use crate::domain::widget_config::Channel;
+use crate::domain::widget_config::{ActionKind, Channel};
 use crate::routes::kit::layout::Page;
 use crate::routes::kit::served_origin::ServedOrigin;
 use crate::routes::kit::state::WebState;
@@ -141,6 +144,12 @@ struct DetailPage {
     paged: bool,
     holds: Held,
     limits: (u64, u64, u64),
+    /// Its config's fulfilment actions (buttons while it is active).
+    fulfilments: Vec<String>,
+    /// How many webhooks a completion sends it to.
+    webhooks: usize,
+    /// Its webhook deliveries and fulfilment calls, newest first.
+    calls: Vec<DeliveryRow>,
 }
 
 pub async fn list(
@@ -179,6 +188,32 @@ pub async fn detail(
     let uuid = engagements::parse_uuid(&path).map_err(AppError::from)?;
     let detail = engagements::detail(&state.core, uuid, query.after, ARRIVALS_PER_PAGE).await?;
     let first_arrival = detail.arrivals.first().map_or(0, |a| a.arrival);
+    let (config, _) =
+        engagements::config_for_page(&state.core, detail.engagement.config_uuid).await?;
+    let fulfilments = config
+        .actions()
+        .iter()
+        .filter(|a| a.kind == ActionKind::Fulfilment)
+        .map(|a| a.reference.clone())
+        .collect();
+    let queue = detail.engagement.queue_uuid;
+    let webhooks = webhooks::list(&state.core)
+        .await?
+        .iter()
+        .filter(|w| w.webhook.applies_to(queue))
+        .count();
+    let calls = webhooks::deliveries(
+        &state.core,
+        &DeliveryFilter {
+            interaction: Some(uuid),
+            ..DeliveryFilter::default()
+        },
+        50,
+    )
+    .await?
+    .into_iter()
+    .map(DeliveryRow::from)
+    .collect();
     let arrivals = detail
         .arrivals
         .into_iter()
@@ -222,8 +257,56 @@ pub async fn detail(
             first_arrival,
             more_after: detail.more_after,
             paged: query.after.is_some(),
+            fulfilments,
+            webhooks,
+            calls,
         },
     )
+}
+
+#[derive(Deserialize)]
+pub struct FulfilmentForm {
+    #[serde(default)]
+    action: String,
+}
+
+/// "Run …": the chatbot reaches a fulfilment node; back to the page with what it did.
+pub async fn fulfilment(
+    request: HttpRequest,
+    path: Path<String>,
+    form: Form<FulfilmentForm>,
+    state: Data<WebState>,
+) -> Result<HttpResponse, Refusal> {
+    let origin = ServedOrigin::of(&request).url();
+    let change = async {
+        let uuid = engagements::parse_uuid(&path)?;
+        let done = crate::app::fulfilment::run(
+            &state.core,
+            uuid,
+            &form.action,
+            &origin,
+            crate::routes::kit::same_origin::site_of(&request),
+        )
+        .await?;
+        Ok::<_, AppError>((uuid, done))
+    };
+    let done = |(uuid, done): (uuid::Uuid, crate::app::fulfilment::Fulfilled)| {
+        let message = match (&done.appended, &done.problem) {
+            (Some(appended), _) => format!(
+                "{} answered: {} item(s) added to what the agent sees.",
+                form.action,
+                appended.outcome.verdict.accepted.len()
+            ),
+            (None, Some(problem)) => format!(
+                "{} gave nothing: {}: {}",
+                form.action, problem.code, problem.message
+            ),
+            (None, None) => format!("{} answered.", form.action),
+        };
+        Redirect::with_flash(format!("/engagements/{uuid}"), message)
+    };
+    let refused = async |problem| Err(AppError::Rejected(problem).into());
+    submit_form(&request, &state, change, done, refused).await
 }
 
 /// The agent ends it.
