@@ -26,10 +26,7 @@ fn app_with_log(runtime: &tokio::runtime::Runtime, rows: usize) -> (String, temp
         .unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     runtime.spawn(app.run_until_stopped());
-    let client = {
-        talkative_emulator::tls::install_crypto_provider();
-        reqwest::Client::new()
-    };
+    let client = reqwest::Client::new();
     runtime.block_on(async {
         let big = "y".repeat(8_000);
         let mut pending = Vec::new();
@@ -66,10 +63,7 @@ fn page_by_rows(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let client = {
-        talkative_emulator::tls::install_crypto_provider();
-        reqwest::Client::new()
-    };
+    let client = reqwest::Client::new();
     let mut group = c.benchmark_group("page");
     group
         .sample_size(30)

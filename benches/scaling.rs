@@ -138,10 +138,7 @@ fn write_by_fields(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let client = {
-        talkative_emulator::tls::install_crypto_provider();
-        reqwest::Client::new()
-    };
+    let client = reqwest::Client::new();
     let mut group = c.benchmark_group("write");
     group
         .sample_size(20)

@@ -214,13 +214,6 @@ fn read_key(path: &Path) -> anyhow::Result<KeyPair> {
     KeyPair::from_pem(&pem).with_context(|| format!("reading the key in {}", path.display()))
 }
 
-/// Makes aws-lc the process's TLS provider: the one the HTTPS listener and outbound calls
-/// (webhooks, fulfilment) use, and what a reqwest client in the same process (tests, benches)
-/// takes, since reqwest is built without a provider of its own. Installing it twice is fine.
-pub fn install_crypto_provider() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,8 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
 use super::{REJECTED, print};
+use crate::app::outbound::Outbound;
+use crate::domain::webhook::{Endpoint, PlainHttp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum TriggerEvent {
@@ -62,42 +64,42 @@ pub fn run(args: TriggerArgs) -> anyhow::Result<ExitCode> {
 }
 
 struct Emulator {
-    client: reqwest::Client,
+    client: Outbound,
     base: String,
     password: Option<String>,
 }
 
 impl Emulator {
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> anyhow::Result<Value> {
-        let mut request = self
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+        let url = format!("{}{path}", self.base);
+        let endpoint = Endpoint::parse_with(&url, PlainHttp::Anywhere)
+            .map_err(|problem| anyhow::anyhow!("--url: {}", problem.message))?;
+        let bearer = self.password.as_ref().map(|p| format!("Bearer {p}"));
+        let headers: Vec<(&str, &str)> = bearer
+            .iter()
+            .map(|value| ("Authorization", value.as_str()))
+            .collect();
+        let body = body.map(|b| b.to_string());
+        let (status, answer) = self
             .client
-            .request(method.clone(), format!("{}{path}", self.base));
-        if let Some(password) = &self.password {
-            request = request.bearer_auth(password);
-        }
-        if let Some(body) = body {
-            request = request
-                .header("Content-Type", "application/json")
-                .body(body.to_string());
-        }
-        let response = request.send().await.with_context(|| {
-            format!(
-                "reaching the emulator at {} (is it running? --url)",
-                self.base
+            .request(
+                method,
+                &endpoint,
+                &headers,
+                body.as_deref(),
+                4 * 1024 * 1024,
             )
-        })?;
-        let status = response.status();
-        let text = response
-            .text()
             .await
-            .context("reading the emulator's answer")?;
-        let answer: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        if !status.is_success() {
+            .map_err(|(code, message)| {
+                anyhow::anyhow!(
+                    "reaching the emulator at {} (is it running? --url): {code}: {message}",
+                    self.base
+                )
+            })?;
+        let text = String::from_utf8_lossy(&answer);
+        let answer: Value =
+            serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.into_owned()));
+        if !(200..300).contains(&status) {
             let error = &answer["error"];
             bail!(
                 "{method} {path} answered {status}: {} {} (hint: {})",
@@ -111,11 +113,8 @@ impl Emulator {
 }
 
 async fn trigger(args: TriggerArgs) -> anyhow::Result<ExitCode> {
-    crate::tls::install_crypto_provider();
     let emulator = Emulator {
-        client: reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()?,
+        client: Outbound::new(Duration::from_secs(60))?,
         base: args.url.trim_end_matches('/').to_owned(),
         password: args.password.clone(),
     };
@@ -128,7 +127,7 @@ async fn trigger(args: TriggerArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or(crate::domain::WidgetConfig::DEFAULT_UUID);
             let started = emulator
                 .call(
-                    reqwest::Method::POST,
+                    "POST",
                     "/api/ecs/v1/interactions",
                     Some(json!({
                         "configUuid": config,
@@ -151,7 +150,7 @@ async fn trigger(args: TriggerArgs) -> anyhow::Result<ExitCode> {
             ))?;
             emulator
                 .call(
-                    reqwest::Method::POST,
+                    "POST",
                     &format!("/api/v1/engagements/{uuid}/complete"),
                     Some(json!({})),
                 )
@@ -160,15 +159,13 @@ async fn trigger(args: TriggerArgs) -> anyhow::Result<ExitCode> {
             settle(&emulator, &format!("interaction={uuid}"), deadline).await?
         }
         TriggerEvent::WebhookTest => {
-            let list = emulator
-                .call(reqwest::Method::GET, "/api/v1/webhooks", None)
-                .await?;
+            let list = emulator.call("GET", "/api/v1/webhooks", None).await?;
             let mut sent = Vec::new();
             for webhook in list["webhooks"].as_array().into_iter().flatten() {
                 let id = webhook["id"].as_i64().unwrap_or_default();
                 let delivery = emulator
                     .call(
-                        reqwest::Method::POST,
+                        "POST",
                         &format!("/api/v1/webhooks/{id}/test"),
                         Some(json!({})),
                     )
@@ -219,11 +216,7 @@ async fn trigger(args: TriggerArgs) -> anyhow::Result<ExitCode> {
 async fn settle(emulator: &Emulator, query: &str, deadline: Instant) -> anyhow::Result<Vec<Value>> {
     loop {
         let list = emulator
-            .call(
-                reqwest::Method::GET,
-                &format!("/api/v1/webhook-deliveries?{query}"),
-                None,
-            )
+            .call("GET", &format!("/api/v1/webhook-deliveries?{query}"), None)
             .await?;
         let deliveries: Vec<Value> = list["deliveries"].as_array().cloned().unwrap_or_default();
         let pending = deliveries.iter().any(|d| d["state"] == "pending");

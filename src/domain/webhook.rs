@@ -6,7 +6,6 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use url::Url;
 use uuid::Uuid;
 
 use crate::domain::key_name::plain_text;
@@ -42,13 +41,37 @@ impl WebhookLabel {
 /// Where a webhook (or a chatbot fulfilment action) is sent: `https` anywhere (certificates
 /// checked), or `http` to this machine only (a test's receiver on loopback). Talkative requires a
 /// valid TLS certificate; plain http is the emulator's one allowance, for local receivers.
+/// Parsed here (scheme, host, port, path and query), so the client that calls it reads parts,
+/// never a string.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint(Url);
+pub struct Endpoint {
+    https: bool,
+    /// Lower-cased; an IPv6 address without its brackets.
+    host: String,
+    port: u16,
+    /// The path and query, `/` at least.
+    target: String,
+    /// The URL as it is shown and stored.
+    normalized: String,
+}
+
+/// Which plain-http endpoints a parse lets through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlainHttp {
+    /// Only to this machine (webhooks, fulfilment: Talkative sends only to valid certificates).
+    LoopbackOnly,
+    /// Anywhere (the command line reaching an emulator in a CI service container).
+    Anywhere,
+}
 
 impl Endpoint {
     pub const MAX_CHARS: usize = 2_048;
 
     pub fn parse(raw: &str) -> Result<Self, Problem> {
+        Self::parse_with(raw, PlainHttp::LoopbackOnly)
+    }
+
+    pub fn parse_with(raw: &str, plain_http: PlainHttp) -> Result<Self, Problem> {
         let raw = raw.trim();
         let hint = "Give an absolute https:// URL (its certificate is checked), or an http:// URL on \
                     this machine for a local receiver (http://127.0.0.1:PORT/path).";
@@ -64,68 +87,183 @@ impl Endpoint {
                 hint,
             ));
         }
-        let url = Url::parse(raw)
-            .map_err(|error| invalid(format!("The endpoint {raw:?} is no URL: {error}."), hint))?;
-        if !url.username().is_empty() || url.password().is_some() {
+        let Some((scheme, rest)) = raw.split_once("://") else {
             return Err(invalid(
-                "The endpoint URL carries a user name or password.",
-                "Put credentials in a header (Authorization) instead: headers are kept secret, \
-                 a URL is shown.",
-            ));
-        }
-        if url.fragment().is_some() {
-            return Err(invalid(
-                "The endpoint URL has a #fragment, which is never sent.",
-                "Leave the #… part out.",
-            ));
-        }
-        let Some(host) = url.host() else {
-            return Err(invalid(
-                format!("The endpoint {raw:?} names no host."),
+                format!(
+                    "The endpoint {raw:?} is no URL: it does not start with https:// or http://."
+                ),
                 hint,
             ));
         };
-        match url.scheme() {
-            "https" => {}
-            "http" if is_loopback(&host) => {}
-            "http" => {
-                return Err(invalid(
-                    format!(
-                        "The endpoint {raw:?} is plain http to another machine: Talkative sends \
-                         only to endpoints with a valid TLS certificate."
-                    ),
-                    "Use https:// (a tunnel such as ngrok gives a local receiver one), or http:// \
-                     to 127.0.0.1 or localhost for a receiver on this machine.",
-                ));
-            }
+        let https = match scheme.to_ascii_lowercase().as_str() {
+            "https" => true,
+            "http" => false,
             other => {
                 return Err(invalid(
                     format!("The endpoint's scheme is {other:?}: only https and http are sent to."),
                     hint,
                 ));
             }
+        };
+        if rest.contains('#') {
+            return Err(invalid(
+                "The endpoint URL has a #fragment, which is never sent.",
+                "Leave the #… part out.",
+            ));
         }
-        Ok(Self(url))
+        let split = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, target) = rest.split_at(split);
+        if authority.contains('@') {
+            return Err(invalid(
+                "The endpoint URL carries a user name or password.",
+                "Put credentials in a header (Authorization) instead: headers are kept secret, \
+                 a URL is shown.",
+            ));
+        }
+        if let Some(c) = target.chars().find(|c| !c.is_ascii_graphic()) {
+            return Err(invalid(
+                format!("The endpoint's path holds {c:?}, which a URL must percent-encode."),
+                "Percent-encode it (a space is %20).",
+            ));
+        }
+        let (host, port) = split_host_port(authority, https)
+            .map_err(|message| invalid(format!("The endpoint {raw:?}: {message}"), hint))?;
+        if !https && plain_http == PlainHttp::LoopbackOnly && !is_loopback(&host) {
+            return Err(invalid(
+                format!(
+                    "The endpoint {raw:?} is plain http to another machine: Talkative sends \
+                     only to endpoints with a valid TLS certificate."
+                ),
+                "Use https:// (a tunnel such as ngrok gives a local receiver one), or http:// \
+                 to 127.0.0.1 or localhost for a receiver on this machine.",
+            ));
+        }
+        let target = match target {
+            "" => "/".to_owned(),
+            t if t.starts_with('?') => format!("/{t}"),
+            t => t.to_owned(),
+        };
+        let shown_host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.clone()
+        };
+        let default_port = if https { 443 } else { 80 };
+        let normalized = if port == default_port {
+            format!(
+                "{}://{shown_host}{target}",
+                if https { "https" } else { "http" }
+            )
+        } else {
+            format!(
+                "{}://{shown_host}:{port}{target}",
+                if https { "https" } else { "http" }
+            )
+        };
+        Ok(Self {
+            https,
+            host,
+            port,
+            target,
+            normalized,
+        })
     }
 
     pub fn as_str(&self) -> &str {
-        self.0.as_str()
+        &self.normalized
     }
 
-    pub fn url(&self) -> &Url {
-        &self.0
+    pub fn is_https(&self) -> bool {
+        self.https
+    }
+
+    /// The host to connect to and to name in TLS: a name, or an IP address (IPv6 unbracketed).
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The request target: the path and query.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// The `Host` header's value.
+    pub fn host_header(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        let default_port = if self.https { 443 } else { 80 };
+        if self.port == default_port {
+            host
+        } else {
+            format!("{host}:{}", self.port)
+        }
     }
 }
 
-fn is_loopback(host: &url::Host<&str>) -> bool {
-    match host {
-        url::Host::Domain(name) => {
-            name.eq_ignore_ascii_case("localhost")
-                || name.to_ascii_lowercase().ends_with(".localhost")
+/// `host[:port]` (an IPv6 address in brackets), the host lower-cased, the port defaulted.
+fn split_host_port(authority: &str, https: bool) -> Result<(String, u16), String> {
+    let default_port = if https { 443 } else { 80 };
+    let (host, port) = if let Some(inner) = authority.strip_prefix('[') {
+        let (address, after) = inner
+            .split_once(']')
+            .ok_or("an IPv6 address's bracket is not closed")?;
+        address
+            .parse::<std::net::Ipv6Addr>()
+            .map_err(|_| format!("{address:?} is no IPv6 address"))?;
+        let port = match after {
+            "" => None,
+            p => Some(
+                p.strip_prefix(':')
+                    .ok_or("something follows the IPv6 address")?,
+            ),
+        };
+        (address.to_ascii_lowercase(), port)
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host.to_ascii_lowercase(), Some(port)),
+            None => (authority.to_ascii_lowercase(), None),
         }
-        url::Host::Ipv4(ip) => ip.is_loopback(),
-        url::Host::Ipv6(ip) => ip.is_loopback(),
+    };
+    if host.is_empty() {
+        return Err("it names no host".to_owned());
     }
+    if !host.contains(':') {
+        if !host.is_ascii() {
+            return Err(format!(
+                "the host {host:?} is an international name: give its punycode form (xn--…)"
+            ));
+        }
+        if !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        {
+            return Err(format!("{host:?} is not a host name"));
+        }
+    }
+    let port = match port {
+        None => default_port,
+        Some(port) => port
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| format!("{port:?} is not a port (1 to 65535)"))?,
+    };
+    Ok((host, port))
+}
+
+fn is_loopback(host: &str) -> bool {
+    if host == "localhost" || host.ends_with(".localhost") {
+        return true;
+    }
+    host.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// When a webhook is sent. Talkative's article lists "Completed and Wrapped" (the agent marked

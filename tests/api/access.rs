@@ -25,7 +25,7 @@ async fn spawn_locked() -> TestApp {
 }
 
 fn no_redirects() -> CheckedClient {
-    crate::helpers::http_client_builder()
+    reqwest::Client::builder()
         .redirect(Policy::none())
         .build()
         .unwrap()

@@ -343,7 +343,7 @@ async fn refusals_are_warn_lines_in_both_log_formats() {
     let forged = TestSigner::generate().sign_items(&items(&[("email", "spoof@evil")]));
     let ids = std::sync::Mutex::new(Vec::new());
     let requests = async |base: &str| {
-        let client = crate::helpers::http_client();
+        let client = reqwest::Client::new();
         let key = client
             .post(format!("{base}/api/v1/signing-keys"))
             .json(&json!({ "name": "backend", "pem": signer.public_pem() }))

@@ -959,7 +959,7 @@ async fn the_portal_calls_core_api_writes_server_data_not_an_absent_signature() 
         .await;
     assert_eq!(status, 201, "{started}");
     let uuid = started["interaction"]["uuid"].as_str().unwrap();
-    let written = crate::helpers::http_client()
+    let written = reqwest::Client::new()
         .post(app.url(&format!(
             "/api/core/v1/interactions/{uuid}/interaction-data"
         )))

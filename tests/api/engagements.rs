@@ -243,7 +243,7 @@ async fn with_strict_widget_configs_an_unknown_config_is_refused() {
 #[tokio::test]
 async fn the_widgets_endpoints_are_open_to_any_origin() {
     let app = spawn_app().await;
-    let client = crate::helpers::http_client();
+    let client = reqwest::Client::new();
     let preflight = client
         .request(
             reqwest::Method::OPTIONS,

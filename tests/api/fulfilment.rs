@@ -121,7 +121,7 @@ async fn an_answer_lands_in_the_agent_view_and_the_core_api_with_its_own_provena
         expected.map(|(n, d, p)| (n.to_owned(), d.to_owned(), p.to_owned()))
     );
     let token = app.api_key("bot test").await;
-    let document: Value = crate::helpers::http_client()
+    let document: Value = reqwest::Client::new()
         .get(app.url(&format!(
             "/api/core/v1/interactions/{id}?include=interactionData"
         )))
@@ -154,7 +154,7 @@ async fn an_answer_lands_in_the_agent_view_and_the_core_api_with_its_own_provena
     );
 
     // The page can trigger it too (the widget's endpoint, open to any origin like the others).
-    let response = crate::helpers::http_client()
+    let response = reqwest::Client::new()
         .post(app.url(&format!("/api/ecs/v1/interactions/{uuid}/fulfilment")))
         .header("Origin", "https://shop.example")
         .json(&json!({"action": "lookup-order"}))

@@ -500,7 +500,7 @@ async fn a_named_item_shows_its_name_and_is_found_by_it() {
 async fn the_list_maps_status_to_filter_and_refuses_unknown_parameters() {
     let app = crate::helpers::spawn_app().await;
     app.verify(None, crate::helpers::items(&[("a", "b")])).await;
-    let client = crate::helpers::http_client();
+    let client = reqwest::Client::new();
     let get = |query: &str| {
         client
             .get(app.url(&format!("/interactions?{query}")))

@@ -310,7 +310,7 @@ async fn the_tls_listener_serves_talkatives_hosts_with_a_ca_trusted_for_those_an
 
     // With the TLS listener on, Talkative's names are allowed hosts (on either listener);
     // without it they are refused like any other name (the DNS rebinding guard).
-    let client = crate::helpers::http_client();
+    let client = reqwest::Client::new();
     let named = |base: String| {
         client
             .get(format!("{base}/api/v1/signing-keys"))

@@ -158,7 +158,7 @@ async fn the_stream_needs_the_password_when_one_is_set() {
     assert_eq!((status, code(&body)), (401, "unauthorized"));
     // The portal's copy needs the portal's session: a browser without one is sent to log in.
     let response = CheckedClient::from(
-        crate::helpers::http_client_builder()
+        reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),

@@ -478,7 +478,7 @@ async fn ask(
     body: Option<&str>,
 ) -> Answer {
     let client = CheckedClient::from(
-        crate::helpers::http_client_builder()
+        reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),

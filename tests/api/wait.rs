@@ -219,7 +219,7 @@ async fn one_client_cannot_take_every_follower_place() {
         "{body}"
     );
     // Another address on this machine (all of 127.0.0.0/8 is loopback) is another client.
-    let other_client = crate::helpers::http_client_builder()
+    let other_client = reqwest::Client::builder()
         .local_address(Some("127.0.0.2".parse().unwrap()))
         .build()
         .unwrap();

@@ -193,7 +193,7 @@ async fn a_completed_interaction_is_posted_once_with_its_core_api_document() {
 
     // Completed through the API: ended and completed at once.
     let (uuid, id) = start_chat(&app).await;
-    let added = crate::helpers::http_client()
+    let added = reqwest::Client::new()
         .post(app.url(&format!(
             "/api/core/v1/interactions/{uuid}/interaction-data"
         )))
@@ -219,7 +219,7 @@ async fn a_completed_interaction_is_posted_once_with_its_core_api_document() {
     assert_eq!(got[0].header("authorization"), Some(SECRET));
 
     // The body is the Core API's document of that interaction, with its data included.
-    let core = crate::helpers::http_client()
+    let core = reqwest::Client::new()
         .get(app.url(&format!(
             "/api/core/v1/interactions/{id}?include=interactionData"
         )))
@@ -449,7 +449,7 @@ async fn a_completion_killed_before_its_delivery_is_delivered_after_the_restart(
     })
     .await;
     let mut server = start_binary(&db, &["--webhook-timeout", "60s"]).await;
-    let client = crate::helpers::http_client();
+    let client = reqwest::Client::new();
     let post = async |base: &str, path: &str, body: Value| -> Value {
         let response = client
             .post(format!("{base}{path}"))
@@ -729,4 +729,162 @@ async fn trigger_makes_a_running_emulator_call_the_webhooks_and_says_how_each_we
     .await;
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("is it running"), "{err}");
+}
+
+/// An https receiver on this machine, its certificate for `localhost` made here: what the
+/// emulator's client thinks of it depends on whether it trusts the certificate.
+struct TlsReceiver {
+    port: u16,
+    certificate_pem: String,
+    received: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+async fn tls_receiver() -> TlsReceiver {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let key = rcgen::KeyPair::generate().unwrap();
+    let certificate = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![certificate.der().clone()],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+    )
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let log = received.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let (acceptor, log) = (acceptor.clone(), log.clone());
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut request = Vec::new();
+                let mut chunk = [0u8; 8192];
+                // One request a connection (the emulator sends `Connection: close`).
+                loop {
+                    let Ok(read) = tls.read(&mut chunk).await else {
+                        return;
+                    };
+                    if read == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&chunk[..read]);
+                    let text = String::from_utf8_lossy(&request).into_owned();
+                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                        let length: usize = head
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse().unwrap())
+                            })
+                            .unwrap_or(0);
+                        if body.len() >= length {
+                            log.lock().unwrap().push(body.to_owned());
+                            let _ = tls
+                                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                                .await;
+                            let _ = tls.shutdown().await;
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    TlsReceiver {
+        port,
+        certificate_pem: certificate.pem(),
+        received,
+    }
+}
+
+/// https: a receiver whose certificate the system does not trust is refused with
+/// `receiver_certificate` (Talkative's "valid TLS certificate"); trusted through the system's
+/// bundle (here SSL_CERT_FILE, as for curl), it gets its POST.
+#[tokio::test]
+async fn an_https_receiver_is_reached_only_with_a_certificate_the_system_trusts() {
+    let receiver = tls_receiver().await;
+    let url = format!("https://localhost:{}/hook", receiver.port);
+    let app = spawn_app().await;
+    let (status, refused) = app
+        .post(
+            "/api/v1/webhooks",
+            &json!({ "label": "Self-signed", "url": url }),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&refused)),
+        (502, "webhook_unreachable"),
+        "{refused}"
+    );
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(message.contains("receiver_certificate"), "{message}");
+    let tests = wait_for_delivery(&app, "event=webhook.test").await;
+    let (_, delivery) = app
+        .get(&format!("/api/v1/webhook-deliveries/{}", tests[0]["id"]))
+        .await;
+    let attempt = &delivery["attemptLog"][0];
+    assert_eq!(attempt["errorCode"], "receiver_certificate");
+    assert!(
+        attempt["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("certificate"),
+        "{attempt}"
+    );
+    assert!(receiver.received.lock().unwrap().is_empty());
+
+    // The same receiver, its certificate in the bundle the emulator is started with.
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("ca.pem");
+    std::fs::write(&bundle, &receiver.certificate_pem).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_talkative-emulator"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("t.db").display()),
+        )
+        .env("SSL_CERT_FILE", &bundle)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    assert!(crate::helpers::answers_soon(&base).await);
+    let created = reqwest::Client::new()
+        .post(format!("{base}/api/v1/webhooks"))
+        .json(&json!({ "label": "Trusted", "url": url }))
+        .send()
+        .await
+        .unwrap();
+    let status = created.status();
+    let text = created.text().await.unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status, 201, "{text}");
+    assert_eq!(
+        receiver.received.lock().unwrap().as_slice(),
+        [r#"{"test":"data"}"#]
+    );
 }

@@ -93,7 +93,7 @@ async fn every_kind_of_arrival_is_replayed_by_its_curl_with_the_same_verdict() {
     app.add_field("page").await;
     let api_key = app.api_key("crm").await;
     let token = signer.sign_items(&json!([named("email", "Email Address", "ann@example.com")]));
-    let client = crate::helpers::http_client();
+    let client = reqwest::Client::new();
 
     // 1. The verify endpoint: one signed item, one allowlisted, one dropped.
     let (status, _) = app

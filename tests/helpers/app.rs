@@ -20,19 +20,6 @@ pub struct TestApp {
     pub db_dir: TempDir,
 }
 
-/// A reqwest client builder for tests. reqwest is built without a TLS provider of its own (the
-/// emulator's aws-lc one serves it), so the process's default is installed first: without it,
-/// building a client panics with "No provider set".
-pub fn http_client_builder() -> reqwest::ClientBuilder {
-    talkative_emulator::tls::install_crypto_provider();
-    reqwest::Client::builder()
-}
-
-/// A plain reqwest client for tests (see [`http_client_builder`]).
-pub fn http_client() -> reqwest::Client {
-    http_client_builder().build().expect("a reqwest client")
-}
-
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
@@ -99,7 +86,7 @@ pub async fn start_binary(db: &Path, extra: &[&str]) -> BinaryServer {
 
 /// Whether a server at `base` answers (any status) within five seconds.
 pub async fn answers_soon(base: &str) -> bool {
-    let client = super::http_client();
+    let client = reqwest::Client::new();
     for _ in 0..200 {
         if client.get(format!("{base}/health")).send().await.is_ok() {
             return true;

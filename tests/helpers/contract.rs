@@ -227,7 +227,7 @@ impl Default for CheckedClient {
     /// it in CI while the machine was busy). Browsers retry such a request; reqwest does not.
     fn default() -> Self {
         Self {
-            inner: super::http_client_builder()
+            inner: reqwest::Client::builder()
                 .pool_idle_timeout(std::time::Duration::from_secs(2))
                 .build()
                 .expect("a reqwest client with default TLS-less settings"),

@@ -24,7 +24,7 @@ pub struct FormSession {
 
 impl FormSession {
     pub async fn open(app: &TestApp, path: &str) -> Self {
-        let client = super::http_client_builder()
+        let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();

@@ -15,7 +15,9 @@ use crate::encoding::timestamp::format_millis;
 use crate::routes::kit::refusal::{ErrorBody, Refusal};
 use crate::routes::kit::served_origin::ServedOrigin;
 use crate::routes::kit::state::WebState;
-use crate::routes::kit::views::{EngagementView, FulfilmentRequest, FulfilmentView, uuid_of};
+use crate::routes::kit::views::{
+    EngagementView, FulfilmentRequest, FulfilmentView, fulfil, uuid_of,
+};
 
 /// One arrival of data, and the verification (in `/api/v1/interactions`) that judged it.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -267,14 +269,5 @@ pub async fn fulfilment(
     let asked: FulfilmentRequest =
         crate::routes::kit::body::read(&request, payload, state.core.settings.max_body_bytes)
             .await?;
-    let origin = ServedOrigin::of(&request).url();
-    let done = crate::app::fulfilment::run(
-        &state.core,
-        uuid_of(&path)?,
-        &asked.action,
-        &origin,
-        crate::routes::kit::same_origin::site_of(&request),
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(FulfilmentView::try_from(done)?))
+    fulfil(&request, &state, uuid_of(&path)?, &asked.action).await
 }

@@ -106,7 +106,6 @@ mod tests {
         .unwrap()
         .run();
         tokio::spawn(server);
-        crate::tls::install_crypto_provider();
         let client = reqwest::Client::new();
         for _ in 0..3 {
             let response = client.get(format!("{base}/boom")).send().await.unwrap();

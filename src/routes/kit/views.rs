@@ -117,3 +117,17 @@ impl TryFrom<Fulfilled> for FulfilmentView {
         })
     }
 }
+
+/// Runs the fulfilment action `action` of interaction `uuid` for a request (the widget's or the
+/// management API's: links on the origin it reached, its site's share of the budget).
+pub async fn fulfil(
+    request: &actix_web::HttpRequest,
+    state: &crate::routes::kit::state::WebState,
+    uuid: Uuid,
+    action: &str,
+) -> Result<actix_web::HttpResponse, Refusal> {
+    let origin = crate::routes::kit::served_origin::ServedOrigin::of(request).url();
+    let site = crate::routes::kit::same_origin::site_of(request);
+    let done = crate::app::fulfilment::run(&state.core, uuid, action, &origin, site).await?;
+    Ok(actix_web::HttpResponse::Ok().json(FulfilmentView::try_from(done)?))
+}

@@ -28,7 +28,9 @@ use crate::routes::kit::refusal::{ErrorBody, Refusal};
 use crate::routes::kit::same_origin::site_of;
 use crate::routes::kit::served_origin::ServedOrigin;
 use crate::routes::kit::state::WebState;
-use crate::routes::kit::views::{EngagementView, FulfilmentRequest, FulfilmentView, uuid_of};
+use crate::routes::kit::views::{
+    EngagementView, FulfilmentRequest, FulfilmentView, fulfil, uuid_of,
+};
 
 /// A widget config's public side: what the widget needs to run it.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -434,11 +436,7 @@ pub async fn fulfilment(
     let uuid = uuid_of(&path)?;
     let raw = read_json_body(&request, payload, state.core.settings.max_body_bytes).await?;
     let asked: FulfilmentRequest = body::parse(&raw)?;
-    let origin = ServedOrigin::of(&request).url();
-    let done =
-        crate::app::fulfilment::run(&state.core, uuid, &asked.action, &origin, site_of(&request))
-            .await?;
-    Ok(HttpResponse::Ok().json(FulfilmentView::try_from(done)?))
+    fulfil(&request, &state, uuid, &asked.action).await
 }
 
 /// CORS preflight for a fulfilment call.
