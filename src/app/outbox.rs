@@ -180,8 +180,15 @@ const AT_ONCE: u32 = 8;
 /// The longest the worker sleeps without looking (a redelivery or completion wakes it sooner).
 const IDLE: Duration = Duration::from_secs(30);
 
+/// The longest the worker waits while attempts cannot be logged.
+const STALLED_AT_MOST: Duration = Duration::from_secs(60);
+
 /// The worker: sends what is due, then sleeps until the next attempt is due or it is woken.
+/// An attempt whose outcome cannot be logged (a full disk) leaves its delivery due: the worker
+/// then waits 1 s, 2 s, 4 s… (at most a minute) before sending again, instead of sending it
+/// again at once, over and over, while the disk stays full.
 pub async fn run(pool: SqlitePool, outbox: Arc<Outbox>) {
+    let mut stalled: u32 = 0;
     loop {
         let now = now_millis();
         let due = match webhooks::due(&pool, now, AT_ONCE).await {
@@ -196,7 +203,18 @@ pub async fn run(pool: SqlitePool, outbox: Arc<Outbox>) {
             let sends = due
                 .into_iter()
                 .map(|delivery| attempt(&pool, &outbox, delivery));
-            futures_util::future::join_all(sends).await;
+            let moved_on = futures_util::future::join_all(sends).await;
+            if moved_on.iter().all(|moved| *moved) {
+                stalled = 0;
+            } else {
+                let wait = Duration::from_secs(1u64 << stalled.min(6)).min(STALLED_AT_MOST);
+                stalled = stalled.saturating_add(1);
+                tracing::warn!(
+                    wait_s = wait.as_secs(),
+                    "webhook attempts could not be logged; sending again later"
+                );
+                tokio::time::sleep(wait).await;
+            }
             continue;
         }
         let wait = match webhooks::next_due(&pool).await {
@@ -212,25 +230,22 @@ pub async fn run(pool: SqlitePool, outbox: Arc<Outbox>) {
 }
 
 /// Sends one delivery once, and logs it: the webhook's current headers (a deleted webhook's
-/// delivery is cancelled instead).
-async fn attempt(pool: &SqlitePool, outbox: &Outbox, delivery: StoredDelivery) {
+/// delivery is cancelled instead). Whether the delivery moved on (its attempt logged, or it
+/// was cancelled): if not, it is still due.
+async fn attempt(pool: &SqlitePool, outbox: &Outbox, delivery: StoredDelivery) -> bool {
     let headers = match delivery.webhook_id {
         Some(id) => match webhooks::get(pool, id).await {
             Ok(Some(webhook)) => webhook.webhook.headers,
-            Ok(None) => {
-                cancel(pool, delivery.id).await;
-                return;
-            }
+            Ok(None) => return cancel(pool, delivery.id).await,
             Err(error) => {
                 tracing::warn!(%error, "reading a webhook for its delivery failed");
-                return;
+                return false;
             }
         },
         None => Vec::new(),
     };
     let Ok(endpoint) = Endpoint::parse(&delivery.url) else {
-        cancel(pool, delivery.id).await;
-        return;
+        return cancel(pool, delivery.id).await;
     };
     let sent = outbox
         .outbound
@@ -242,17 +257,18 @@ async fn attempt(pool: &SqlitePool, outbox: &Outbox, delivery: StoredDelivery) {
             0,
         )
         .await;
-    record(pool, outbox, &delivery, &sent, true).await;
+    record(pool, outbox, &delivery, &sent, true).await
 }
 
 /// Logs an attempt and schedules what follows it: a retry, when `retry` and the policy allow.
+/// Whether it was logged.
 pub async fn record(
     pool: &SqlitePool,
     outbox: &Outbox,
     delivery: &StoredDelivery,
     sent: &Sent,
     retry: bool,
-) {
+) -> bool {
     let round = u32::try_from(delivery.round_attempts + 1).unwrap_or(u32::MAX);
     let (state, next) = if sent.succeeded() {
         (DeliveryState::Delivered, None)
@@ -288,16 +304,22 @@ pub async fn record(
                 ),
             }
             outbox.note_change();
+            true
         }
         Err(error) => {
             tracing::warn!(%error, delivery = %delivery.uuid, "logging a webhook attempt failed");
+            false
         }
     }
 }
 
-async fn cancel(pool: &SqlitePool, id: i64) {
-    if let Err(error) = webhooks::cancel(pool, id, now_millis()).await {
-        tracing::warn!(%error, "cancelling a delivery failed");
+async fn cancel(pool: &SqlitePool, id: i64) -> bool {
+    match webhooks::cancel(pool, id, now_millis()).await {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(%error, "cancelling a delivery failed");
+            false
+        }
     }
 }
 

@@ -61,6 +61,11 @@ impl Drop for Server {
 }
 
 async fn start_on_small_disk() -> Server {
+    start_on_small_disk_with("").await
+}
+
+/// The server on its small disk, with `extra` flags (words, no quoting).
+async fn start_on_small_disk_with(extra: &str) -> Server {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -71,7 +76,7 @@ async fn start_on_small_disk() -> Server {
     let script = r#"
         set -e
         mount -t tmpfs -o size=4M tmpfs "$MOUNT"
-        "$BIN" serve --bind "127.0.0.1:$PORT" --database-url "sqlite://$MOUNT/emulator.db" &
+        "$BIN" serve --bind "127.0.0.1:$PORT" --database-url "sqlite://$MOUNT/emulator.db" $EXTRA &
         echo $! > "$CONTROL/pid"
         while [ ! -e "$CONTROL/fill" ]; do sleep 0.02; done
         cat /dev/zero > "$MOUNT/filler" 2>/dev/null || true
@@ -87,6 +92,7 @@ async fn start_on_small_disk() -> Server {
         .env("MOUNT", mount.path())
         .env("CONTROL", control.path())
         .env("PORT", port.to_string())
+        .env("EXTRA", extra)
         .env("BIN", env!("CARGO_BIN_EXE_talkative-emulator"))
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
@@ -236,4 +242,77 @@ async fn a_full_disk_is_reported_to_readers_and_health_then_the_log_catches_up()
     assert_eq!(health["status"], "ok");
     assert_eq!(health["interactionLog"]["lost"], 0);
     assert_eq!(health["interactionLog"]["unwritten"], 0);
+}
+
+/// A webhook attempt whose outcome cannot be logged (the disk is full) leaves its delivery due;
+/// the outbox then waits before sending it again (1 s, 2 s, 4 s…) instead of sending it over and
+/// over, and once the disk has room it logs the attempt and goes on.
+#[tokio::test]
+async fn a_full_disk_does_not_make_the_outbox_hammer_a_receiver() {
+    // The first answer takes 1.5 s: the disk fills while the emulator waits for it.
+    let receiver = crate::helpers::Receiver::scripted(|n, _| crate::helpers::Answer {
+        status: 500,
+        body: "{}".to_owned(),
+        delay: if n == 0 {
+            Duration::from_millis(1_500)
+        } else {
+            Duration::ZERO
+        },
+    })
+    .await;
+    let server = start_on_small_disk_with("--webhook-retry-delay 1h").await;
+    let client = CheckedClient::new();
+    let post = async |path: &str, body: Value| -> Value {
+        let response = client
+            .post(format!("{}{path}", server.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{path}");
+        response.json().await.unwrap()
+    };
+    post(
+        "/api/v1/webhooks",
+        json!({ "label": "CRM", "url": receiver.url, "validate": false }),
+    )
+    .await;
+    let started = post(
+        "/api/ecs/v1/interactions",
+        json!({ "configUuid": "00000000-0000-4000-8000-000000000001", "action": "start-chat" }),
+    )
+    .await;
+    let uuid = started["interaction"]["uuid"].as_str().unwrap().to_owned();
+    post(&format!("/api/v1/engagements/{uuid}/complete"), json!({})).await;
+    assert_eq!(receiver.wait_for(1, Duration::from_secs(5)).await.len(), 1);
+    server.fill_disk().await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let sent = receiver.received().len();
+    assert!(
+        sent <= 4,
+        "{sent} attempts in 5 s on a full disk: the outbox sent again without waiting"
+    );
+    server.free_disk().await;
+    // Room again: the next attempt is logged (a 500, the next one due in an hour).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+    loop {
+        let (status, list) = get(
+            &client,
+            format!(
+                "{}/api/v1/webhook-deliveries?interaction={uuid}",
+                server.base
+            ),
+        )
+        .await;
+        if status == 200 && list["deliveries"][0]["attempts"].as_i64().unwrap_or(0) >= 1 {
+            assert_eq!(list["deliveries"][0]["state"], "pending", "{list}");
+            assert_eq!(list["deliveries"][0]["lastError"], "receiver_status");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no attempt was logged once the disk had room: {list}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
