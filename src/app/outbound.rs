@@ -77,10 +77,6 @@ impl Outbound {
         })
     }
 
-    pub fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
     /// POSTs `body` (JSON) to `endpoint` with `headers` and the idempotency key `id`; keeps up
     /// to `keep` bytes of a 2xx answer's body.
     pub async fn post(

@@ -108,6 +108,9 @@ pub async fn enqueue_completion(
     base: &Base,
 ) -> sqlx::Result<usize> {
     let all = webhooks::list(&mut *tx).await?;
+    if all.is_empty() {
+        return Ok(0);
+    }
     let Some(engagement) = engagements::get_by_id(&mut *tx, id).await? else {
         return Ok(0);
     };

@@ -179,7 +179,7 @@ async fn send_test(
             0,
         )
         .await;
-    let delivery = delivery(core, delivery_id).await?.0;
+    let delivery = delivery_of(core, delivery_id).await?;
     outbox::record(&core.pool, &core.outbox, &delivery, &sent, false).await;
     delivery_of(core, delivery_id).await
 }
@@ -286,7 +286,7 @@ pub async fn redeliver(core: &Core, id: i64) -> Result<StoredDelivery, AppError>
         )
         .into());
     }
-    if delivery.webhook_id.is_none() || delivery.state == webhooks::DeliveryState::Cancelled {
+    if !delivery.redeliverable() {
         return Err(Problem::new(
             Code::InvalidRequest,
             format!("Delivery {id}'s webhook was deleted."),

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use crate::domain::problem::{Code, Problem};
+use crate::encoding::strict_json::kind;
 
 /// One entry of an answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,10 +36,7 @@ pub fn parse_answer(body: &[u8]) -> Result<Vec<FulfilmentItem>, Problem> {
     let Value::Array(entries) = value else {
         return Err(Problem::new(
             Code::FulfilmentInvalidShape,
-            format!(
-                "The fulfilment answer is {}, not an array.",
-                kind_of(&value)
-            ),
+            format!("The fulfilment answer is {}, not an array.", kind(&value)),
             shape_hint,
         ));
     };
@@ -59,10 +57,7 @@ pub fn parse_answer(body: &[u8]) -> Result<Vec<FulfilmentItem>, Problem> {
                 Some(Value::String(text)) => Ok(text.clone()),
                 Some(other) => Err(Problem::new(
                     Code::FulfilmentInvalidShape,
-                    format!(
-                        "Entry {index}'s {name:?} is {}, not a string.",
-                        kind_of(other)
-                    ),
+                    format!("Entry {index}'s {name:?} is {}, not a string.", kind(other)),
                     shape_hint,
                 )),
                 None => Err(Problem::new(
@@ -70,7 +65,7 @@ pub fn parse_answer(body: &[u8]) -> Result<Vec<FulfilmentItem>, Problem> {
                     if entry.is_object() {
                         format!("Entry {index} has no {name:?}.")
                     } else {
-                        format!("Entry {index} is {}, not an object.", kind_of(entry))
+                        format!("Entry {index} is {}, not an object.", kind(entry))
                     },
                     shape_hint,
                 )),
@@ -110,17 +105,6 @@ pub fn parse_answer(body: &[u8]) -> Result<Vec<FulfilmentItem>, Problem> {
         items.push(FulfilmentItem { name, data });
     }
     Ok(items)
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

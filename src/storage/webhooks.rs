@@ -284,6 +284,15 @@ pub struct StoredDelivery {
     pub updated_at: i64,
 }
 
+impl StoredDelivery {
+    /// Whether it can be sent again: a completion's delivery whose webhook is still there.
+    pub fn redeliverable(&self) -> bool {
+        self.event == Event::InteractionCompleted
+            && self.webhook_id.is_some()
+            && self.state != DeliveryState::Cancelled
+    }
+}
+
 const DELIVERY_COLUMNS: &str = "d.id, d.uuid, d.webhook_id, d.target, d.url, d.event, \
     d.engagement_id, e.uuid AS interaction, d.body, d.state, d.attempts, d.round_attempts, d.next_attempt_at, \
     d.last_status, d.last_error, d.created_at, d.updated_at";
@@ -542,13 +551,6 @@ pub async fn redeliver(pool: &SqlitePool, id: i64, now: i64) -> sqlx::Result<boo
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
-}
-
-/// The newest delivery id, 0 when there is none: where a wait starts.
-pub async fn latest_id(pool: &SqlitePool) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM webhook_deliveries")
-        .fetch_one(pool)
-        .await
 }
 
 /// At most `bytes` of `text`, cut at a character boundary.

@@ -52,9 +52,7 @@ impl From<StoredDelivery> for DeliveryRow {
         Self {
             id: d.id,
             key: d.uuid.to_string(),
-            redeliverable: d.event == crate::app::records::Event::InteractionCompleted
-                && d.webhook_id.is_some()
-                && d.state != crate::app::records::DeliveryState::Cancelled,
+            redeliverable: d.redeliverable(),
             target: d.target,
             url: d.url,
             event: d.event.as_str(),
